@@ -1,0 +1,494 @@
+#!/usr/bin/env node
+// The performance yardstick for llm-policy-engine: the workloads of ../shared/bench/ (W1 gate,
+// W2 scale, W3 text) expressed as YAML policies, checked for agreement with the reference
+// decision on every generated input, then timed against the hand-written JavaScript baseline
+// in the same process, interleaved. See bench/README.md for the method.
+//
+//   npm run bench                      # builds, then the full run (~1-2 minutes)
+//   npm run bench -- --quick           # fewer, shorter rounds (CI smoke)
+//   npm run bench -- --workload scale  # gate | scale | text
+//   npm run bench -- --json out.json   # also write every figure as JSON
+//
+// Exit codes: 0 ok, 1 disagreement or engine failure, 2 setup problem (shared/ or dist/ missing).
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { scalePolicy } from './policies/scale.mjs';
+
+// ------------------------------------------------------------------ options
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      workload: { type: 'string', multiple: true },
+      json: { type: 'string' },
+      rounds: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  }).values;
+} catch (e) {
+  console.error(`${e.message}\nusage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N]`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log('usage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N]');
+  process.exit(0);
+}
+const ALL_WORKLOADS = ['gate', 'scale', 'text'];
+const selected = args.workload?.length ? args.workload.flatMap((w) => w.split(',')) : ALL_WORKLOADS;
+for (const w of selected) {
+  if (!ALL_WORKLOADS.includes(w)) {
+    console.error(`unknown workload \`${w}\` (expected one of ${ALL_WORKLOADS.join(', ')})`);
+    process.exit(2);
+  }
+}
+
+const QUICK = args.quick;
+const CFG = {
+  rounds: args.rounds ? Math.max(1, Number(args.rounds)) : QUICK ? 3 : 15,
+  warmupMs: QUICK ? 100 : 400, // per contender, before calibration
+  batchMs: QUICK ? 20 : 100, // target duration of one timed batch (whole input array, many times)
+  latencyBatch: 16, // decisions per latency sample (p50/p99 are per decision)
+  latencySamples: QUICK ? 200 : 3000, // per contender
+  latencyChunk: 100, // samples per contender before switching (interleaving)
+  loadRuns: QUICK ? 5 : 21,
+  explainMs: QUICK ? 50 : 300,
+};
+
+// ------------------------------------------------------------------ shared yardstick and engine
+
+const SHARED = new URL('../../shared/bench/', import.meta.url);
+const sharedFiles = ['workloads.mjs', 'handwritten.mjs', 'handwritten-indexed.mjs'];
+const missing = sharedFiles.filter((f) => !existsSync(fileURLToPath(new URL(f, SHARED))));
+if (missing.length) {
+  console.error(
+    `The shared yardstick is missing: expected ${missing.join(', ')} in ${fileURLToPath(SHARED)}\n` +
+      'bench/run.mjs needs the shared/ directory cloned beside this repository (../shared/bench/).',
+  );
+  process.exit(2);
+}
+const DIST = new URL('../dist/index.js', import.meta.url);
+if (!existsSync(fileURLToPath(DIST))) {
+  console.error(`The engine is not built (${fileURLToPath(DIST)} is missing): run \`npm run build\` first, or use \`npm run bench\`.`);
+  process.exit(2);
+}
+
+const { WORKLOADS, SCALE_SIZES, SCALE_DEFAULT, canonical, Unsupported } = await import(new URL('workloads.mjs', SHARED).href);
+const handwritten = (await import(new URL('handwritten.mjs', SHARED).href)).default;
+const handwrittenIndexed = (await import(new URL('handwritten-indexed.mjs', SHARED).href)).default;
+const { PolicyEngine } = await import(DIST.href);
+
+const policyText = (name) => readFileSync(new URL(`./policies/${name}`, import.meta.url), 'utf8');
+
+// ------------------------------------------------------------------ timing primitives
+
+const now = process.hrtime.bigint;
+
+/**
+ * A fresh timing loop per contender: each `new Function` is its own function with its own
+ * type feedback, so the call to `decide` stays monomorphic and no contender pays for sharing a
+ * loop with another.
+ */
+function makeLoops(label) {
+  const tag = label.replace(/[^\w-]/g, '_');
+  const batch = new Function(
+    'decide',
+    'inputs',
+    'reps',
+    'now',
+    `// batch loop: ${tag}
+    let last;
+    const n = inputs.length;
+    const t0 = now();
+    for (let r = 0; r < reps; r++) for (let i = 0; i < n; i++) last = decide(inputs[i]);
+    const t1 = now();
+    return [Number(t1 - t0), last];`,
+  );
+  const latency = new Function(
+    'decide',
+    'inputs',
+    'size',
+    'samples',
+    'start',
+    'now',
+    'out',
+    'offset',
+    `// latency loop: ${tag}
+    let last;
+    const n = inputs.length;
+    let j = start % n;
+    for (let s = 0; s < samples; s++) {
+      const t0 = now();
+      for (let k = 0; k < size; k++) {
+        last = decide(inputs[j]);
+        if (++j === n) j = 0;
+      }
+      out[offset + s] = Number(now() - t0);
+    }
+    return [j, last];`,
+  );
+  return { batch, latency };
+}
+
+/** Median hrtime.bigint() pair cost, subtracted from latency samples. */
+function timerOverheadNs() {
+  const xs = [];
+  for (let i = 0; i < 5000; i++) {
+    const t0 = now();
+    xs.push(Number(now() - t0));
+  }
+  return quantile(xs, 0.5);
+}
+
+function quantile(xs, q) {
+  const s = Float64Array.from(xs).sort();
+  if (s.length === 0) return NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+const median = (xs) => quantile(xs, 0.5);
+
+/**
+ * Times contenders interleaved. Each contender: { name, decide }. Returns per contender
+ * { rate (median decisions/s), rates[], nsPerDecision[], p50, p99 } plus per-round ratios.
+ */
+function race(contenders, inputs, timerNs) {
+  const n = inputs.length;
+  const state = contenders.map((c) => ({ ...c, loops: makeLoops(c.name), reps: 1, nsPer: [], lat: new Float64Array(CFG.latencySamples) }));
+
+  // Warm-up (JIT, caches), interleaved, then calibrate reps so one batch takes ~batchMs.
+  for (const s of state) {
+    let done = 0;
+    let spent = 0;
+    while (spent < CFG.warmupMs * 1e6 / 2) {
+      const [ns] = s.loops.batch(s.decide, inputs, 1, now);
+      spent += ns;
+      done += n;
+    }
+  }
+  for (const s of state) {
+    let done = 0;
+    let spent = 0;
+    while (spent < CFG.warmupMs * 1e6 / 2) {
+      const [ns] = s.loops.batch(s.decide, inputs, 1, now);
+      spent += ns;
+      done += n;
+    }
+    const nsPerDecision = spent / done;
+    s.reps = Math.max(1, Math.round((CFG.batchMs * 1e6) / (nsPerDecision * n)));
+  }
+
+  // Throughput: rounds of one batch per contender; the order rotates every round (A B C, B C A, ...).
+  for (let r = 0; r < CFG.rounds; r++) {
+    for (let k = 0; k < state.length; k++) {
+      const s = state[(r + k) % state.length];
+      const [ns] = s.loops.batch(s.decide, inputs, s.reps, now);
+      s.nsPer.push(ns / (s.reps * n));
+    }
+  }
+
+  // Latency: samples of `latencyBatch` consecutive decisions, in interleaved chunks.
+  const pos = state.map(() => 0);
+  for (let off = 0; off < CFG.latencySamples; off += CFG.latencyChunk) {
+    const cnt = Math.min(CFG.latencyChunk, CFG.latencySamples - off);
+    state.forEach((s, i) => {
+      [pos[i]] = s.loops.latency(s.decide, inputs, CFG.latencyBatch, cnt, pos[i], now, s.lat, off);
+    });
+  }
+
+  return state.map((s) => {
+    const per = Array.from(s.lat, (ns) => Math.max(0, ns - timerNs) / CFG.latencyBatch);
+    return {
+      name: s.name,
+      rate: 1e9 / median(s.nsPer),
+      rates: s.nsPer.map((x) => 1e9 / x),
+      nsPerDecision: median(s.nsPer),
+      p50: quantile(per, 0.5),
+      p99: quantile(per, 0.99),
+      nsPerRound: s.nsPer,
+    };
+  });
+}
+
+/** Median over rounds of (a's time per decision / b's), paired by round. */
+function pairedRatio(a, b) {
+  return median(a.nsPerRound.map((x, i) => x / b.nsPerRound[i]));
+}
+
+// ------------------------------------------------------------------ agreement
+
+const engineOutcome = (d) => ({ outcome: d.effect, rules: d.matched.filter((m) => m.effect === d.effect).map((m) => m.rule) });
+
+/** Checks every input: baseline vs reference, engine vs reference. Aborts with a diff. */
+function checkAgreement(label, inputs, reference, engine, others) {
+  let checked = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i];
+    const want = canonical(reference(input));
+    for (const o of others) {
+      const got = canonical(o.decide(input));
+      if (got !== want) fail(label, i, input, want, `${o.name}: ${got}`, undefined);
+    }
+    const d = engine.evaluate(input);
+    const got = canonical(engineOutcome(d));
+    if (got !== want || d.errors.length) fail(label, i, input, want, `engine: ${got}`, d);
+    checked++;
+  }
+  return checked;
+}
+
+function fail(label, i, input, want, got, decision) {
+  const prompt = typeof input.prompt === 'string' ? { ...input, prompt: `${input.prompt.slice(0, 300)}... (${input.prompt.length} chars)` } : input;
+  console.error(`\nDISAGREEMENT in ${label}, input #${i}:`);
+  console.error(`  input:     ${JSON.stringify(prompt)}`);
+  console.error(`  reference: ${want}`);
+  console.error(`  got        ${got}`);
+  if (decision) {
+    console.error(`  engine decision: ${JSON.stringify({ effect: decision.effect, matched: decision.matched, errors: decision.errors }, null, 2).replace(/\n/g, '\n  ')}`);
+  }
+  if (typeof input.prompt === 'string') console.error(`  full prompt: ${JSON.stringify(input.prompt)}`);
+  process.exit(1);
+}
+
+// ------------------------------------------------------------------ engine setup
+
+function loadEngine(text, filename) {
+  const engine = new PolicyEngine();
+  engine.addPolicy(text, { filename });
+  return engine;
+}
+
+/** A load error that means "a builtin this workload needs is not there yet". */
+function missingBuiltin(err) {
+  const issue = err?.issues?.find((i) => i.code === 'unknown_function');
+  return issue ? issue.message : undefined;
+}
+
+function formatError(err) {
+  return typeof err?.format === 'function' ? err.format() : String(err?.stack ?? err);
+}
+
+// ------------------------------------------------------------------ formatting
+
+function fmtRate(r) {
+  if (!Number.isFinite(r)) return '-';
+  if (r >= 1e6) return `${(r / 1e6).toFixed(r >= 1e7 ? 1 : 2)}M/s`;
+  if (r >= 1e3) return `${(r / 1e3).toFixed(r >= 1e5 ? 0 : 1)}k/s`;
+  return `${r.toFixed(0)}/s`;
+}
+function fmtNs(ns) {
+  if (!Number.isFinite(ns)) return '-';
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e4) return `${(ns / 1e3).toFixed(1)} µs`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(0)} ns`;
+}
+const fmtX = (x) => (Number.isFinite(x) ? `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}x` : '-');
+
+function table(headers, rows, align) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (align[i] === 'r' ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].map((l) => `  ${l.trimEnd()}`).join('\n');
+}
+
+const out = (s = '') => process.stdout.write(`${s}\n`);
+
+// ------------------------------------------------------------------ workloads
+
+const results = {
+  node: process.version,
+  platform: `${os.platform()} ${os.arch()}`,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  mode: QUICK ? 'quick' : 'full',
+  config: CFG,
+  date: new Date().toISOString(),
+  workloads: {},
+  goals: [],
+};
+
+const TIMER_NS = timerOverheadNs();
+
+out(`llm-policy-engine benchmark — Node ${process.version}, ${results.platform}, ${results.cpus} CPUs (${results.cpuModel})`);
+out(
+  `${QUICK ? 'quick' : 'full'} mode: ${CFG.rounds} interleaved rounds of ~${CFG.batchMs} ms batches per contender, ` +
+    `latency from ${CFG.latencySamples} samples of ${CFG.latencyBatch} decisions (timer overhead ${TIMER_NS.toFixed(0)} ns subtracted)`,
+);
+out('ratio = engine time per decision / handwritten time per decision, median of per-round ratios (higher = slower)');
+
+function contenderRows(res, baseName = 'handwritten') {
+  const base = res.find((r) => r.name === baseName);
+  return res.map((r) => [r.name, fmtRate(r.rate), fmtNs(r.p50), fmtNs(r.p99), r === base ? '1.00x' : fmtX(pairedRatio(r, base))]);
+}
+const HEAD = ['contender', 'decisions/s', 'p50', 'p99', 'vs handwritten'];
+const ALIGN = ['l', 'r', 'r', 'r', 'r'];
+
+/** Explain cost: evaluate(input, { explain: true }) vs evaluate(input), same inputs. */
+function explainCost(engine, inputs) {
+  const plain = { name: 'evaluate', decide: (x) => engine.evaluate(x) };
+  const opts = { explain: true };
+  const explained = { name: 'evaluate+explain', decide: (x) => engine.evaluate(x, opts) };
+  const saved = { ...CFG };
+  Object.assign(CFG, { rounds: QUICK ? 3 : 7, batchMs: CFG.explainMs / 3, latencySamples: 100 });
+  try {
+    const [a, b] = race([plain, explained], inputs, TIMER_NS);
+    return { plainRate: a.rate, explainRate: b.rate, ratio: pairedRatio(b, a) };
+  } finally {
+    Object.assign(CFG, saved);
+  }
+}
+
+async function runGate() {
+  const w = WORKLOADS.gate;
+  out(`\n${w.title}`);
+  const inputs = w.generate(w.inputCount);
+  const engine = loadEngine(policyText('gate.yaml'), 'gate.yaml');
+  const base = await handwritten.setup('gate');
+  const checked = checkAgreement('W1 gate', inputs, (x) => w.reference(x), engine, [{ name: 'handwritten', decide: base }]);
+  out(`  agreement: engine = reference on ${checked}/${inputs.length} inputs (bench/policies/gate.yaml)`);
+  const res = race([{ name: 'engine', decide: (x) => engine.evaluate(x) }, { name: 'handwritten', decide: base }], inputs, TIMER_NS);
+  out(table(HEAD, contenderRows(res), ALIGN));
+  const ratio = pairedRatio(res[0], res[1]);
+  const ex = explainCost(engine, inputs);
+  out(`  explain: evaluate(input, { explain: true }) ${fmtRate(ex.explainRate)} vs ${fmtRate(ex.plainRate)} without (${fmtX(ex.ratio)} the cost)`);
+  results.workloads.gate = { inputs: inputs.length, agreement: checked, contenders: res.map(strip), ratio, explain: ex };
+  results.goals.push({ goal: 'W1 gate within 3x of the handwritten baseline', value: `${fmtX(ratio)}`, pass: ratio <= 3 });
+}
+
+async function runScale() {
+  const w = WORKLOADS.scale;
+  out(`\n${w.title}`);
+  const per = {};
+  const rows = [];
+  for (const n of SCALE_SIZES) {
+    const params = { rules: n };
+    const inputs = w.generate(w.inputCount, undefined, params);
+    const text = scalePolicy(n);
+    const engine = loadEngine(text, `scale-${n}.yaml`);
+    const base = await handwritten.setup('scale', params);
+    const indexed = await handwrittenIndexed.setup('scale', params);
+    const checked = checkAgreement(`W2 scale N=${n}`, inputs, (x) => w.reference(x, params), engine, [
+      { name: 'handwritten', decide: base },
+      { name: 'handwritten-indexed', decide: indexed },
+    ]);
+    const res = race(
+      [
+        { name: 'engine', decide: (x) => engine.evaluate(x) },
+        { name: 'handwritten', decide: base },
+        { name: 'handwritten-indexed', decide: indexed },
+      ],
+      inputs,
+      TIMER_NS,
+    );
+    const [e, b, ix] = res;
+    per[n] = { inputs: inputs.length, agreement: checked, contenders: res.map(strip), ratio: pairedRatio(e, b), ratioIndexed: pairedRatio(e, ix) };
+    for (const r of res) rows.push([n.toLocaleString('en-US'), r.name, fmtRate(r.rate), fmtNs(r.p50), fmtNs(r.p99), r === b ? '1.00x' : fmtX(pairedRatio(r, b))]);
+    out(`  N=${n.toLocaleString('en-US')}: agreement ${checked}/${inputs.length}, engine ${fmtRate(e.rate)}, ${fmtX(per[n].ratio)} vs handwritten`);
+  }
+  out(table(['rules', 'contender', 'decisions/s', 'p50', 'p99', 'vs handwritten'], rows, ['r', 'l', 'r', 'r', 'r', 'r']));
+
+  const lo = SCALE_SIZES[0];
+  const hi = SCALE_SIZES[SCALE_SIZES.length - 1];
+  const growth = (name) => {
+    const a = per[lo].contenders.find((c) => c.name === name);
+    const z = per[hi].contenders.find((c) => c.name === name);
+    return z.nsPerDecision / a.nsPerDecision;
+  };
+  const g = { engine: growth('engine'), handwritten: growth('handwritten'), 'handwritten-indexed': growth('handwritten-indexed') };
+  out(`  growth ${lo} -> ${hi.toLocaleString('en-US')} rules (time per decision): engine ${fmtX(g.engine)}, handwritten ${fmtX(g.handwritten)}, handwritten-indexed ${fmtX(g['handwritten-indexed'])}`);
+
+  // Cold load of the 1,000-rule policy: addPolicy on a fresh engine.
+  const text = scalePolicy(SCALE_DEFAULT);
+  const first = (() => {
+    const e = new PolicyEngine();
+    const t0 = now();
+    e.addPolicy(text, { filename: 'scale-1000.yaml' });
+    return Number(now() - t0) / 1e6;
+  })();
+  const loads = [];
+  for (let i = 0; i < CFG.loadRuns; i++) {
+    const e = new PolicyEngine();
+    const t0 = now();
+    e.addPolicy(text, { filename: 'scale-1000.yaml' });
+    loads.push(Number(now() - t0) / 1e6);
+  }
+  const load = { medianMs: median(loads), firstMs: first, minMs: Math.min(...loads), maxMs: Math.max(...loads), runs: loads.length, bytes: text.length };
+  out(
+    `  cold load, ${SCALE_DEFAULT.toLocaleString('en-US')}-rule policy (${(text.length / 1024).toFixed(0)} KB YAML, addPolicy on a fresh engine): ` +
+      `median ${load.medianMs.toFixed(1)} ms over ${load.runs} runs (min ${load.minMs.toFixed(1)}, max ${load.maxMs.toFixed(1)}); first in process ${load.firstMs.toFixed(1)} ms`,
+  );
+
+  // Explain cost at 1,000 rules (explain tries every rule: the trace lists them).
+  const e1k = loadEngine(text, 'scale-1000.yaml');
+  const ex = explainCost(e1k, w.generate(w.inputCount, undefined, { rules: SCALE_DEFAULT }));
+  out(`  explain (N=1,000): evaluate(input, { explain: true }) ${fmtRate(ex.explainRate)} vs ${fmtRate(ex.plainRate)} without (${fmtX(ex.ratio)} the cost)`);
+
+  results.workloads.scale = { sizes: per, growth: g, load, explain1000: ex };
+  results.goals.push({ goal: `W2 engine grows less than 2x from ${lo} to ${hi.toLocaleString('en-US')} rules`, value: fmtX(g.engine), pass: g.engine < 2 });
+  results.goals.push({ goal: `cold load of the ${SCALE_DEFAULT.toLocaleString('en-US')}-rule policy under 50 ms`, value: `${load.medianMs.toFixed(1)} ms`, pass: load.medianMs < 50 });
+}
+
+async function runText() {
+  const w = WORKLOADS.text;
+  out(`\n${w.title}`);
+  let engine;
+  try {
+    engine = loadEngine(policyText('text.yaml'), 'text.yaml');
+  } catch (err) {
+    const why = missingBuiltin(err);
+    if (!why) {
+      console.error(`bench/policies/text.yaml does not load:\n${formatError(err)}`);
+      process.exit(1);
+    }
+    out(`  WAITING: bench/policies/text.yaml needs a builtin the engine lacks (${why}); W3 not measured.`);
+    results.workloads.text = { waiting: why };
+    results.goals.push({ goal: 'W3 text within 1.5x of the handwritten baseline', value: `waiting (${why})`, pass: null });
+    return;
+  }
+  const inputs = w.generate(w.inputCount);
+  const base = await handwritten.setup('text');
+  const checked = checkAgreement('W3 text', inputs, (x) => w.reference(x), engine, [{ name: 'handwritten', decide: base }]);
+  out(`  agreement: engine = reference on ${checked}/${inputs.length} inputs (bench/policies/text.yaml)`);
+  const res = race([{ name: 'engine', decide: (x) => engine.evaluate(x) }, { name: 'handwritten', decide: base }], inputs, TIMER_NS);
+  out(table(HEAD, contenderRows(res), ALIGN));
+  const ratio = pairedRatio(res[0], res[1]);
+  results.workloads.text = { inputs: inputs.length, agreement: checked, contenders: res.map(strip), ratio };
+  results.goals.push({ goal: 'W3 text within 1.5x of the handwritten baseline', value: fmtX(ratio), pass: ratio <= 1.5 });
+}
+
+function strip(r) {
+  return { name: r.name, rate: r.rate, nsPerDecision: r.nsPerDecision, p50Ns: r.p50, p99Ns: r.p99, ratesPerRound: r.rates };
+}
+
+const t0 = Date.now();
+try {
+  if (selected.includes('gate')) await runGate();
+  if (selected.includes('scale')) await runScale();
+  if (selected.includes('text')) await runText();
+} catch (err) {
+  if (err instanceof Unsupported) throw err;
+  console.error(`\nThe benchmark failed:\n${formatError(err)}`);
+  process.exit(1);
+}
+
+out('\nGoals');
+out(
+  table(
+    ['goal', 'measured', 'status'],
+    results.goals.map((g) => [g.goal, g.value, g.pass === null ? 'WAITING' : g.pass ? 'met' : 'NOT MET']),
+    ['l', 'r', 'l'],
+  ),
+);
+out(`\n(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+
+if (args.json) {
+  writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);
+  out(`wrote ${args.json}`);
+}

@@ -1,0 +1,172 @@
+// Regular expressions with RE2 semantics (linear time, no backtracking).
+//
+// The engine is pluggable: the runtime-neutral default is re2js (pure JavaScript); a
+// Node-only entry can install the native `re2` addon with `setRegexEngine`. Every builtin
+// compiles through `compileRegex`, which keeps a bounded LRU cache of compiled patterns so
+// that a pattern arriving in input data is compiled once, not on every decision. Patterns
+// that are constants in a policy are compiled once at load time (see `specialize` in the
+// `matches` declaration) and never touch the cache on the hot path.
+
+import { RE2JS } from 're2js';
+import { EvaluationError } from '../../src/lang/errors.js';
+
+export interface RegexFlags {
+  /** Case-insensitive matching, as the `(?i)` flag. */
+  ignoreCase?: boolean;
+}
+
+/** One match; offsets are in UTF-16 code units of the searched string. */
+export interface RegexMatch {
+  /** Start offset of the whole match. */
+  index: number;
+  /** End offset (exclusive) of the whole match. */
+  end: number;
+  /** The whole match at [0], then each capture group (undefined when it took no part). */
+  groups: (string | undefined)[];
+}
+
+export interface CompiledRegex {
+  readonly source: string;
+  /** Whether the pattern matches anywhere in `s` (search, not full match). */
+  test(s: string): boolean;
+  /** The leftmost match, or null. */
+  exec(s: string): RegexMatch | null;
+  /** Every non-overlapping match, left to right, at most `limit` of them. */
+  matchAll(s: string, limit?: number): RegexMatch[];
+}
+
+export interface RegexEngine {
+  readonly name: string;
+  /**
+   * Compiles an RE2 pattern. Throws for an invalid pattern; the error's message is the
+   * reason (a `RegexSyntaxError` is preferred, any Error is accepted).
+   */
+  compile(source: string, flags?: RegexFlags): CompiledRegex;
+}
+
+export class RegexSyntaxError extends Error {
+  constructor(
+    readonly source: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'RegexSyntaxError';
+  }
+}
+
+// ------------------------------------------------------------------ re2js engine
+
+class Re2jsRegex implements CompiledRegex {
+  constructor(
+    readonly source: string,
+    private readonly re: RE2JS,
+  ) {}
+
+  test(s: string): boolean {
+    return this.re.test(s);
+  }
+
+  exec(s: string): RegexMatch | null {
+    const m = this.re.exec(s) as (RegExpExecArray & { index: number }) | null;
+    return m === null ? null : toMatch(m);
+  }
+
+  matchAll(s: string, limit = Number.POSITIVE_INFINITY): RegexMatch[] {
+    const out: RegexMatch[] = [];
+    if (limit <= 0) return out;
+    for (const m of this.re.matchAll(s)) {
+      out.push(toMatch(m as RegExpExecArray));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}
+
+function toMatch(m: RegExpMatchArray): RegexMatch {
+  const index = m.index ?? 0;
+  return { index, end: index + m[0]!.length, groups: Array.from(m) };
+}
+
+/** The default engine: re2js, pure JavaScript, safe in every runtime. */
+export const re2jsEngine: RegexEngine = {
+  name: 're2js',
+  compile(source: string, flags?: RegexFlags): CompiledRegex {
+    let re: RE2JS;
+    try {
+      re = RE2JS.compile(source, flags?.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    } catch (e) {
+      throw new RegexSyntaxError(source, reasonOf(e));
+    }
+    return new Re2jsRegex(source, re);
+  },
+};
+
+function reasonOf(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/^error parsing regexp:\s*/, '');
+}
+
+// ------------------------------------------------------------------ engine selection and cache
+
+/** How many compiled patterns the cache keeps (least recently used are dropped). */
+export const REGEX_CACHE_SIZE = 500;
+
+let engine: RegexEngine = re2jsEngine;
+const cache = new Map<string, CompiledRegex>();
+const cacheIgnoreCase = new Map<string, CompiledRegex>();
+
+/** Replaces the engine used for patterns compiled from now on (and empties the cache). */
+export function setRegexEngine(next: RegexEngine): void {
+  engine = next;
+  clearRegexCache();
+}
+
+export function getRegexEngine(): RegexEngine {
+  return engine;
+}
+
+export function clearRegexCache(): void {
+  cache.clear();
+  cacheIgnoreCase.clear();
+}
+
+/** Number of cached patterns (both flag sets), for tests and metrics. */
+export function regexCacheSize(): number {
+  return cache.size + cacheIgnoreCase.size;
+}
+
+/**
+ * Compiles a pattern with the current engine, through the cache. An invalid pattern throws
+ * EvaluationError('invalid_argument', "invalid regular expression `...`: <reason>").
+ */
+export function compileRegex(source: string, flags?: RegexFlags): CompiledRegex {
+  const map = flags?.ignoreCase ? cacheIgnoreCase : cache;
+  const hit = map.get(source);
+  if (hit !== undefined) {
+    // Refresh recency (Map iteration order is insertion order, so the first key is the least
+    // recently used). Skipped while the cache is far from full: nothing is evicted then.
+    if (map.size >= REGEX_CACHE_SIZE / 2) {
+      map.delete(source);
+      map.set(source, hit);
+    }
+    return hit;
+  }
+  let re: CompiledRegex;
+  try {
+    re = engine.compile(source, flags);
+  } catch (e) {
+    const reason = e instanceof RegexSyntaxError ? e.reason : reasonOf(e);
+    throw new EvaluationError('invalid_argument', `invalid regular expression \`${source}\`: ${reason}`);
+  }
+  if (map.size >= REGEX_CACHE_SIZE) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(source, re);
+  return re;
+}
+
+/** `matches` semantics: RE2 search (a match anywhere in `s`). */
+export function regexMatches(s: string, pattern: string): boolean {
+  return compileRegex(pattern).test(s);
+}

@@ -1,0 +1,49 @@
+// CEL's standard library, declared for the registry: size, string tests and regexes,
+// type conversions, timestamps and durations. Operators (`_+_`, `_==_`, ...) are not
+// declared here: the compiler implements them (see src/lang/operators.ts), using the
+// range-checked time arithmetic exported from ./time.js.
+
+import type { FunctionDecl } from '../../src/lang/registry.js';
+import { timeFunctions } from './accessors.js';
+import { conversionFunctions } from './conversions.js';
+import { stringFunctions } from './strings.js';
+
+export const stdLibrary: FunctionDecl[] = [...stringFunctions, ...conversionFunctions, ...timeFunctions];
+
+export { stringFunctions, conversionFunctions, timeFunctions };
+export {
+  DURATION_MAX_NS,
+  DURATION_MIN_NS,
+  UTC,
+  addDuration,
+  addDurations,
+  civilFromDays,
+  daysFromCivil,
+  durationFromNanos,
+  formatDuration,
+  formatTimestamp,
+  negDuration,
+  parseDuration,
+  parseTimestamp,
+  resolveTimeZone,
+  subDuration,
+  subDurations,
+  subTimestamps,
+  timestampFields,
+  timestampFromNanos,
+  timestampFromSeconds,
+  type TimeFields,
+  type TimeZone,
+} from './time.js';
+export {
+  codePointLength,
+  decodeUtf8,
+  doubleToInt,
+  doubleToUint,
+  encodeUtf8,
+  formatDouble,
+  parseBool,
+  parseDouble,
+  parseInt64,
+  parseUint64,
+} from './numbers.js';

@@ -1,0 +1,492 @@
+// Compiles a checked AST into a tree of closures, once, at load time (no eval: edge runtimes
+// forbid it). What the closures gain over the reference interpreter:
+//  - constant subtrees are folded (pure functions only);
+//  - variables resolve to slots: macro variables to a frame array, `let`s to lazily filled
+//    cells (evaluated at most once per decision), input variables to a direct property read;
+//  - fast paths for the common kinds (double arithmetic and comparison, string equality,
+//    `in` over a constant list through a Set), falling back to the shared operator semantics;
+//  - `&&`/`||` short-circuit with CEL's error absorption, using exceptions only on error paths.
+// Purity (reads the clock? reads state?) is collected for the decision cache.
+
+import { OP, type Expr } from '../lang/ast.js';
+import type { CheckIssue } from '../lang/checker.js';
+import { EvaluationError, toEvaluationError } from '../lang/errors.js';
+import * as ops from '../lang/operators.js';
+import { dispatcher, kindMatches, type OverloadDecl, type Registry } from '../lang/registry.js';
+import { CelTimestamp, celEquals, kindOf, mapKeys, noOverload } from '../lang/values.js';
+
+export interface Frame {
+  /** The input object: its own keys are the variables. */
+  input: Record<string, unknown>;
+  /** Let cells: UNSET until first read in this decision. */
+  lets: unknown[];
+  /** Macro iteration variables. */
+  vars: unknown[];
+  steps: number;
+  maxSteps: number;
+  /** `now`, read from the clock once per decision. */
+  now: CelTimestamp | undefined;
+  clock: () => number;
+  /** Host context for stateful builtins. */
+  host: unknown;
+}
+
+export type Evaluator = (f: Frame) => unknown;
+
+export const UNSET: unique symbol = Symbol('unset');
+
+/** A let whose evaluation failed: the error is kept so every reader sees the same one. */
+class Failed {
+  constructor(readonly error: EvaluationError) {}
+}
+
+export interface Purity {
+  clock: boolean;
+  state: boolean;
+}
+
+export interface CompileContext {
+  registry: Registry;
+  /** Let names visible to this expression, with their cell index. */
+  lets?: ReadonlyMap<string, number>;
+  /** Evaluators of the lets, by cell index; read at run time so they may be filled in later. */
+  letEvals?: Evaluator[];
+  /** Receives problems found while compiling (a constant regex that does not compile, ...). */
+  issues?: CheckIssue[];
+  /** Accumulates what the expression reads. */
+  purity?: Purity;
+  /** Next free macro variable slot; shared by every expression of a policy. */
+  varSlots?: { n: number };
+}
+
+interface Node {
+  ev: Evaluator;
+  /** Set when the value is known at load time. */
+  konst?: { value: unknown };
+}
+
+export function compile(e: Expr, ctx: CompileContext): Evaluator {
+  const c = new Compiler(ctx);
+  return c.node(e, new Map()).ev;
+}
+
+/** A fresh frame for one evaluation. */
+export function newFrame(input: Record<string, unknown>, lets: number, vars: number, maxSteps: number, clock: () => number, host?: unknown): Frame {
+  return { input, lets: new Array(lets).fill(UNSET), vars: new Array(vars).fill(undefined), steps: 0, maxSteps, now: undefined, clock, host };
+}
+
+function at(e: unknown, pos: number): EvaluationError {
+  return toEvaluationError(e, pos);
+}
+
+const konst = (value: unknown): Node => ({ ev: () => value, konst: { value } });
+
+const FOLD_FRAME: Frame = {
+  input: Object.create(null),
+  lets: [],
+  vars: [],
+  steps: 0,
+  maxSteps: 1_000_000,
+  now: undefined,
+  clock: () => {
+    throw new Error('clock read while folding constants');
+  },
+  host: undefined,
+};
+
+class Compiler {
+  /** Whether an expression reads nothing but the given macro variables and calls only pure functions. */
+  private closed(x: Expr, bound: Set<string>): boolean {
+    switch (x.k) {
+      case 'lit': return true;
+      case 'ident': return bound.has(x.name);
+      case 'select': return this.closed(x.target, bound);
+      case 'list': return x.elems.every((y) => this.closed(y, bound));
+      case 'map': return x.entries.every((y) => this.closed(y.key, bound) && this.closed(y.value, bound));
+      case 'macro': return this.closed(x.target, bound) && this.closed(x.body, new Set(bound).add(x.iterVar));
+      case 'call': {
+        const decl = this.ctx.registry.get(x.fn);
+        if (decl && decl.purity !== 'pure') return false;
+        return (x.target ? this.closed(x.target, bound) : true) && x.args.every((y) => this.closed(y, bound));
+      }
+    }
+  }
+
+  private readonly purity: Purity;
+  private readonly slots: { n: number };
+  constructor(private readonly ctx: CompileContext) {
+    this.purity = ctx.purity ?? { clock: false, state: false };
+    this.slots = ctx.varSlots ?? { n: 0 };
+  }
+
+  /** Folds a node whose children are constants by running it once. */
+  private fold(children: Node[], n: Node, pure = true): Node {
+    if (!pure || !children.every((c) => c.konst)) return n;
+    try {
+      return konst(n.ev(FOLD_FRAME));
+    } catch {
+      return n; // keep the error for run time, where CEL's absorption rules may hide it
+    }
+  }
+
+  node(e: Expr, scope: Map<string, number>): Node {
+    switch (e.k) {
+      case 'lit':
+        return konst(e.value);
+      case 'ident':
+        return this.ident(e.name, e.pos, scope);
+      case 'select': {
+        const t = this.node(e.target, scope);
+        const field = e.field;
+        const pos = e.pos;
+        const tev = t.ev;
+        if (e.test) return this.fold([t], { ev: (f) => { try { return ops.hasField(tev(f), field); } catch (err) { throw at(err, pos); } } });
+        // A name Object.prototype lacks can be read directly from a plain object: no
+        // prototype lookup can then reach anything but the object's own data.
+        const direct = !(field in Object.prototype);
+        const ev: Evaluator = direct
+          ? (f) => {
+              const o = tev(f);
+              if (typeof o === 'object' && o !== null) {
+                const p = Object.getPrototypeOf(o);
+                if (p === Object.prototype || p === null) {
+                  const v = (o as Record<string, unknown>)[field];
+                  if (v !== undefined && (typeof v !== 'object' || v === null || !(v instanceof Date))) return v;
+                }
+              }
+              try { return ops.select(o, field); } catch (err) { throw at(err, pos); }
+            }
+          : (f) => { try { return ops.select(tev(f), field); } catch (err) { throw at(err, pos); } };
+        return this.fold([t], { ev });
+      }
+      case 'list': {
+        const elems = e.elems.map((x) => this.node(x, scope));
+        const evs = elems.map((x) => x.ev);
+        return this.fold(elems, { ev: (f) => evs.map((x) => x(f)) });
+      }
+      case 'map': {
+        const keys = e.entries.map((x) => this.node(x.key, scope));
+        const vals = e.entries.map((x) => this.node(x.value, scope));
+        const pos = e.entries.map((x) => x.key.pos);
+        const ev: Evaluator = (f) => {
+          const m = new Map<unknown, unknown>();
+          for (let i = 0; i < keys.length; i++) {
+            const k = keys[i]!.ev(f);
+            const kk = kindOf(k);
+            if (kk !== 'string' && kk !== 'int' && kk !== 'uint' && kk !== 'bool') {
+              throw new EvaluationError('invalid_argument', `unsupported map key type ${kk}`, pos[i]);
+            }
+            for (const x of m.keys()) if (celEquals(x, k)) throw new EvaluationError('invalid_argument', `duplicate map key \`${String(k)}\``, pos[i]);
+            m.set(k, vals[i]!.ev(f));
+          }
+          return m;
+        };
+        return this.fold([...keys, ...vals], { ev });
+      }
+      case 'macro':
+        return this.macro(e, scope);
+      case 'call':
+        return this.call(e, scope);
+    }
+  }
+
+  private ident(name: string, pos: number, scope: Map<string, number>): Node {
+    const slot = scope.get(name);
+    if (slot !== undefined) return { ev: (f) => f.vars[slot] };
+    const cell = this.ctx.lets?.get(name);
+    if (cell !== undefined) {
+      const evals = this.ctx.letEvals;
+      if (!evals) throw new Error('lets without evaluators');
+      return {
+        ev: (f) => {
+          let v = f.lets[cell];
+          if (v === UNSET) {
+            try {
+              v = evals[cell]!(f);
+            } catch (err) {
+              v = new Failed(at(err, pos));
+            }
+            f.lets[cell] = v;
+          }
+          if (v instanceof Failed) throw v.error;
+          return v;
+        },
+      };
+    }
+    if (name === 'now') {
+      this.purity.clock = true;
+      return { ev: (f) => (f.now ??= CelTimestamp.fromMillis(f.clock())) };
+    }
+    const direct = !(name in Object.prototype);
+    return {
+      ev: (f) => {
+        const input = f.input;
+        const v = direct || Object.prototype.hasOwnProperty.call(input, name) ? input[name] : undefined;
+        if (v === undefined) throw new EvaluationError('unknown_variable', `unknown variable \`${name}\``, pos);
+        return ops.fromHost(v);
+      },
+    };
+  }
+
+  private macro(e: Extract<Expr, { k: 'macro' }>, scope: Map<string, number>): Node {
+    const target = this.node(e.target, scope);
+    const slot = this.slots.n++;
+    const inner = new Map(scope).set(e.iterVar, slot);
+    const body = this.node(e.body, inner).ev;
+    const tev = target.ev;
+    const pos = e.pos;
+    const name = e.macro;
+    const items = (f: Frame): unknown[] => {
+      const coll = tev(f);
+      if (Array.isArray(coll)) return coll;
+      if (kindOf(coll) === 'map') return mapKeys(coll as object);
+      throw new EvaluationError('no_matching_overload', `\`${name}\` needs a list or a map`, pos);
+    };
+    const run = (f: Frame, item: unknown): unknown => {
+      if (++f.steps > f.maxSteps) throw new EvaluationError('limit_exceeded', `more than ${f.maxSteps} evaluation steps`, pos);
+      f.vars[slot] = ops.fromHost(item);
+      return body(f);
+    };
+    const cond = (v: unknown): boolean => ops.asBool(v, `the condition of \`${name}\``);
+    let ev: Evaluator;
+    switch (e.macro) {
+      case 'all':
+      case 'exists': {
+        const decisive = e.macro === 'exists';
+        ev = (f) => {
+          const list = items(f);
+          let firstErr: unknown;
+          for (let i = 0; i < list.length; i++) {
+            try {
+              if (cond(run(f, list[i])) === decisive) return decisive;
+            } catch (err) {
+              if (err instanceof EvaluationError && err.code === 'limit_exceeded') throw err;
+              firstErr ??= err;
+            }
+          }
+          if (firstErr !== undefined) throw at(firstErr, pos);
+          return !decisive;
+        };
+        break;
+      }
+      case 'exists_one':
+        ev = (f) => {
+          const list = items(f);
+          let n = 0;
+          for (let i = 0; i < list.length; i++) if (cond(run(f, list[i]))) n++;
+          return n === 1;
+        };
+        break;
+      case 'filter':
+        ev = (f) => {
+          const list = items(f);
+          const out: unknown[] = [];
+          for (let i = 0; i < list.length; i++) if (cond(run(f, list[i]))) out.push(list[i]);
+          return out;
+        };
+        break;
+      case 'map':
+        ev = (f) => {
+          const list = items(f);
+          const out: unknown[] = new Array(list.length);
+          for (let i = 0; i < list.length; i++) out[i] = run(f, list[i]);
+          return out;
+        };
+        break;
+    }
+    return this.fold([target], { ev }, this.closed(e.body, new Set([e.iterVar])));
+  }
+
+  private call(e: Extract<Expr, { k: 'call' }>, scope: Map<string, number>): Node {
+    const pos = e.pos;
+    const args = e.args.map((x) => this.node(x, scope));
+    const [a, b] = args;
+    switch (e.fn) {
+      case OP.and:
+      case OP.or:
+        return this.logic(e.fn === OP.or, a!, b!);
+      case OP.cond: {
+        const [c, t, el] = [a!.ev, b!.ev, args[2]!.ev];
+        if (a!.konst) return typeof a!.konst.value === 'boolean' ? (a!.konst.value ? b! : args[2]!) : { ev: () => { throw new EvaluationError('no_matching_overload', 'the condition of `?:` must be a bool', pos); } };
+        return { ev: (f) => { const v = c(f); if (v === true) return t(f); if (v === false) return el(f); throw new EvaluationError('no_matching_overload', 'the condition of `?:` must be a bool', pos); } };
+      }
+      case OP.not: {
+        const x = a!.ev;
+        return this.fold(args, { ev: (f) => { const v = x(f); if (typeof v === 'boolean') return !v; throw at(noOverload('!_', [v]), pos); } });
+      }
+      case OP.eq:
+      case OP.ne:
+        return this.fold(args, this.equality(e.fn === OP.ne, a!, b!));
+      case OP.in:
+        return this.fold(args, this.membership(a!, b!, pos));
+      case OP.add: return this.binary(args, ops.add, pos, (x, y) => x + y);
+      case OP.sub: return this.binary(args, ops.sub, pos, (x, y) => x - y);
+      case OP.mul: return this.binary(args, ops.mul, pos, (x, y) => x * y);
+      case OP.div: return this.binary(args, ops.div, pos, (x, y) => x / y);
+      case OP.mod: return this.binary(args, ops.mod, pos);
+      case OP.lt: return this.compare(args, ops.lt, pos, (x, y) => x < y);
+      case OP.le: return this.compare(args, ops.le, pos, (x, y) => x <= y);
+      case OP.gt: return this.compare(args, ops.gt, pos, (x, y) => x > y);
+      case OP.ge: return this.compare(args, ops.ge, pos, (x, y) => x >= y);
+      case OP.neg: {
+        const x = a!.ev;
+        return this.fold(args, { ev: (f) => { const v = x(f); if (typeof v === 'number') return -v; try { return ops.neg(v); } catch (err) { throw at(err, pos); } } });
+      }
+      case OP.index: {
+        const [x, y] = [a!.ev, b!.ev];
+        return this.fold(args, { ev: (f) => { try { return ops.index(x(f), y(f)); } catch (err) { throw at(err, pos); } } });
+      }
+    }
+    return this.fn(e, scope, args);
+  }
+
+  private logic(isOr: boolean, a: Node, b: Node): Node {
+    const decisive = isOr;
+    // A constant decisive operand decides; a constant neutral one drops out.
+    if (a.konst?.value === decisive || b.konst?.value === decisive) return konst(decisive);
+    if (a.konst?.value === !decisive) return this.boolCheck(b);
+    if (b.konst?.value === !decisive) return this.boolCheck(a);
+    const x = a.ev;
+    const y = b.ev;
+    const what = isOr ? '`||`' : '`&&`';
+    const bad = (v: unknown) => new EvaluationError('no_matching_overload', `the operands of ${what} must be bools, got ${kindOf(v)}`);
+    return {
+      ev: (f) => {
+        let left: unknown;
+        let err: unknown;
+        try {
+          left = x(f);
+          if (left === decisive) return decisive;
+          if (left !== !decisive) err = bad(left);
+        } catch (caught) {
+          err = caught;
+        }
+        let right: unknown;
+        try {
+          right = y(f);
+        } catch (caught) {
+          throw err ?? caught; // the left operand's error is the one reported, as in the interpreter
+        }
+        if (right === decisive) return decisive;
+        if (err !== undefined) throw err;
+        if (right !== !decisive) throw bad(right);
+        return !decisive;
+      },
+    };
+  }
+
+  private boolCheck(n: Node): Node {
+    if (n.konst && typeof n.konst.value === 'boolean') return n;
+    const x = n.ev;
+    return { ev: (f) => { const v = x(f); if (typeof v === 'boolean') return v; throw new EvaluationError('no_matching_overload', `expected a bool, got ${kindOf(v)}`); } };
+  }
+
+  private equality(negate: boolean, a: Node, b: Node): Node {
+    const x = a.ev;
+    const y = b.ev;
+    const k = b.konst ?? a.konst;
+    const other = b.konst ? x : y;
+    if (k && typeof k.value === 'string') {
+      const s = k.value;
+      return negate ? { ev: (f) => other(f) !== s } : { ev: (f) => other(f) === s };
+    }
+    if (negate) return { ev: (f) => !ops.eq(x(f), y(f)) };
+    return { ev: (f) => { const l = x(f); const r = y(f); if (typeof l === 'number' && typeof r === 'number') return l === r; return ops.eq(l, r); } };
+  }
+
+  private membership(a: Node, b: Node, pos: number): Node {
+    const x = a.ev;
+    const coll = b.konst?.value;
+    if (Array.isArray(coll) && coll.every((v) => typeof v === 'string')) {
+      const set = new Set(coll as string[]);
+      return { ev: (f) => { const v = x(f); return typeof v === 'string' ? set.has(v) : ops.inOp(v, coll); } };
+    }
+    const y = b.ev;
+    return { ev: (f) => { try { return ops.inOp(x(f), y(f)); } catch (err) { throw at(err, pos); } } };
+  }
+
+  private binary(args: Node[], op: (x: unknown, y: unknown) => unknown, pos: number, fast?: (x: number, y: number) => number): Node {
+    const x = args[0]!.ev;
+    const y = args[1]!.ev;
+    const ev: Evaluator = fast
+      ? (f) => { const l = x(f); const r = y(f); if (typeof l === 'number' && typeof r === 'number') return fast(l, r); try { return op(l, r); } catch (err) { throw at(err, pos); } }
+      : (f) => { try { return op(x(f), y(f)); } catch (err) { throw at(err, pos); } };
+    return this.fold(args, { ev });
+  }
+
+  private compare(args: Node[], op: (x: unknown, y: unknown) => boolean, pos: number, fast: (x: number, y: number) => boolean): Node {
+    let x = args[0]!.ev;
+    let y = args[1]!.ev;
+    // An int constant compared with input (a double) compares as a number.
+    const kb = args[1]!.konst?.value;
+    if (typeof kb === 'bigint' && Number.isSafeInteger(Number(kb))) {
+      const n = Number(kb);
+      return { ev: (f) => { const l = x(f); if (typeof l === 'number') return fast(l, n); try { return op(l, kb); } catch (err) { throw at(err, pos); } } };
+    }
+    const ka = args[0]!.konst?.value;
+    if (typeof ka === 'bigint' && Number.isSafeInteger(Number(ka))) {
+      const n = Number(ka);
+      return { ev: (f) => { const r = y(f); if (typeof r === 'number') return fast(n, r); try { return op(ka, r); } catch (err) { throw at(err, pos); } } };
+    }
+    return this.fold(args, {
+      ev: (f) => { const l = x(f); const r = y(f); if (typeof l === 'number' && typeof r === 'number') return fast(l, r); try { return op(l, r); } catch (err) { throw at(err, pos); } },
+    });
+  }
+
+  private fn(e: Extract<Expr, { k: 'call' }>, scope: Map<string, number>, args: Node[]): Node {
+    const pos = e.pos;
+    const decl = this.ctx.registry.get(e.fn);
+    const receiver = e.target !== undefined ? this.node(e.target, scope) : undefined;
+    const all = receiver ? [receiver, ...args] : args;
+    if (!decl) {
+      return { ev: () => { throw new EvaluationError('no_matching_overload', `unknown function \`${e.fn}\``, pos); } };
+    }
+    if (decl.purity === 'clock') this.purity.clock = true;
+    if (decl.purity === 'state') this.purity.state = true;
+    const style = decl.overloads.filter((o) => (o.receiver !== undefined) === (receiver !== undefined) && o.params.length === args.length);
+    // Constant arguments let an overload prepare itself (compile a regex once, at load).
+    let impl = dispatcher(e.fn, style, receiver !== undefined);
+    const candidates = style.filter((o) => fitsConstants(o, all));
+    if (candidates.length === 1 && candidates[0]!.specialize) {
+      try {
+        const special = candidates[0]!.specialize(all.map((n) => n.konst?.value));
+        if (special) impl = candidates.length === style.length ? special : guarded(e.fn, candidates[0]!, special, impl);
+      } catch (err) {
+        const ee = at(err, pos);
+        this.ctx.issues?.push({ code: ee.code === 'invalid_argument' && /regular expression/.test(ee.message) ? 'invalid_regex' : 'invalid_literal', message: ee.message, pos });
+      }
+    }
+    const evs = all.map((n) => n.ev);
+    const withHost = decl.purity === 'state';
+    let ev: Evaluator;
+    if (withHost) {
+      ev = (f) => { try { return impl(f.host, ...evs.map((x) => x(f))); } catch (err) { throw at(err, pos); } };
+    } else if (evs.length === 1) {
+      const [x0] = evs as [Evaluator];
+      ev = (f) => { try { return impl(x0(f)); } catch (err) { throw at(err, pos); } };
+    } else if (evs.length === 2) {
+      const [x0, x1] = evs as [Evaluator, Evaluator];
+      ev = (f) => { try { return impl(x0(f), x1(f)); } catch (err) { throw at(err, pos); } };
+    } else {
+      ev = (f) => { try { return impl(...evs.map((x) => x(f))); } catch (err) { throw at(err, pos); } };
+    }
+    return this.fold(all, { ev }, decl.purity === 'pure');
+  }
+}
+
+/** Whether an overload can take the constant arguments that are known. */
+function fitsConstants(o: OverloadDecl, nodes: Node[]): boolean {
+  const types = o.receiver !== undefined ? [o.receiver, ...o.params] : o.params;
+  return nodes.every((n, i) => !n.konst || kindMatches(types[i]!, kindOf(n.konst.value)));
+}
+
+/** Uses the specialized implementation when the runtime kinds fit its overload. */
+function guarded(name: string, o: OverloadDecl, special: (...a: unknown[]) => unknown, general: (...a: unknown[]) => unknown) {
+  const types = o.receiver !== undefined ? [o.receiver, ...o.params] : o.params;
+  return (...args: unknown[]) => {
+    for (let i = 0; i < args.length; i++) if (!kindMatches(types[i]!, kindOf(args[i]))) return general(...args);
+    void name;
+    return special(...args);
+  };
+}
+

@@ -1,0 +1,441 @@
+// The policy engine: holds one immutable revision of compiled policies and decides,
+// synchronously, against it. Loading builds a whole new revision and swaps it in only when
+// every document compiled, so a decision always sees one complete revision and a failed
+// load changes nothing.
+
+import { EvaluationError, PolicyError, toEvaluationError, type Issue } from '../lang/errors.js';
+import type { JsonSchema } from '../lang/checker.js';
+import type { Registry } from '../lang/registry.js';
+import { UNSET, type Evaluator, type Frame } from '../compile/compile.js';
+import { resolveLimits, type Limits } from '../compile/limits.js';
+import { compilePolicy, display, type CompiledPolicy, type CompiledRule, type Effect } from './compile-policy.js';
+import { checkInput } from './input.js';
+import { parsePolicyText } from './load/parse.js';
+import { candidates } from './rule-index.js';
+
+export type { Effect } from './compile-policy.js';
+
+export interface MatchedRule {
+  policy: string;
+  namespace: string;
+  rule: string;
+  effect: Effect;
+  message: string | undefined;
+}
+
+export interface DecisionError {
+  policy: string;
+  rule: string | undefined;
+  code: string;
+  message: string;
+  /** What the error counted as, per the policy's `onError`. */
+  handling: 'deny' | 'skip' | 'warn';
+}
+
+export interface Decision {
+  effect: Effect;
+  allowed: boolean;
+  reasons: string[];
+  matched: MatchedRule[];
+  obligations: Record<string, unknown>[];
+  errors: DecisionError[];
+  revision: string;
+  trace?: Trace;
+}
+
+export interface RuleTrace {
+  rule: string;
+  when: string | undefined;
+  /** true / false, or 'error' with the error's message. */
+  result: boolean | 'error';
+  error?: string;
+}
+
+export interface PolicyTrace {
+  policy: string;
+  applicable: boolean | 'error';
+  effect: Effect | undefined;
+  /** Whether the rule index narrowed the rules tried. */
+  indexed: boolean;
+  rules: RuleTrace[];
+  lets: Record<string, unknown>;
+}
+
+export interface Trace {
+  policies: PolicyTrace[];
+  durationMs: number;
+}
+
+export interface EngineOptions {
+  /** The function library. The main entry passes the standard library. */
+  registry: Registry;
+  /** Milliseconds since the epoch; `now` in policies. Default Date.now. */
+  clock?: () => number;
+  limits?: Partial<Limits>;
+  /** JSON Schema of the input: variables and fields it does not list are load errors. */
+  inputSchema?: JsonSchema;
+  /** Effect when no policy applies. Default `allow`. */
+  default?: 'allow' | 'deny';
+}
+
+export interface EvaluateOptions {
+  explain?: boolean;
+}
+
+export interface PolicySummary {
+  name: string;
+  namespace: string;
+  version: string | undefined;
+  rules: number;
+  file: string | undefined;
+}
+
+interface Loaded {
+  text: string;
+  filename: string | undefined;
+}
+
+/** One immutable, complete set of compiled policies. */
+interface Revision {
+  id: string;
+  policies: CompiledPolicy[];
+  letEvals: Evaluator[];
+  vars: number;
+  /** A frame kept for reuse; taken while a decision runs. */
+  spare: Frame | undefined;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'audit', 'state', 'cache']);
+
+export class PolicyEngine {
+  private readonly registry: Registry;
+  private readonly clock: () => number;
+  private readonly limits: Limits;
+  private readonly inputSchema: JsonSchema | undefined;
+  private readonly fallback: 'allow' | 'deny';
+  /** Source texts by policy key, from which every revision is rebuilt. */
+  private sources = new Map<string, Loaded>();
+  private current: Revision;
+  private revisionCounter = 0;
+
+  constructor(options: EngineOptions) {
+    const unknownOptions = Object.keys(options).filter((k) => !ENGINE_OPTION_KEYS.has(k));
+    const { limits, unknown } = resolveLimits(options.limits);
+    const bad = [...unknownOptions.map((k) => `unknown engine option \`${k}\``), ...unknown.map((k) => `unknown limit \`${k}\``)];
+    if (bad.length) throw new PolicyError(bad.map((message) => ({ code: 'invalid_option', message })));
+    this.registry = options.registry;
+    this.clock = options.clock ?? Date.now;
+    this.limits = limits;
+    this.inputSchema = options.inputSchema;
+    this.fallback = options.default ?? 'allow';
+    this.current = { id: 'empty', policies: [], letEvals: [], vars: 0, spare: undefined };
+  }
+
+  /** Id of the policy set decisions are made with. */
+  get revision(): string {
+    return this.current.id;
+  }
+
+  /**
+   * Adds (or replaces, by namespace and name) every policy in a YAML or JSON text. Throws a
+   * PolicyError listing every problem; then nothing changes.
+   */
+  addPolicy(text: string, options: { filename?: string } = {}): PolicySummary[] {
+    const { policies, issues } = parsePolicyText(text, options.filename);
+    if (issues.length) throw new PolicyError(issues, new Map([[options.filename, text]]));
+    const next = new Map(this.sources);
+    for (const p of policies) next.set(`${p.namespace}/${p.name}`, { text, filename: options.filename });
+    this.swap(next);
+    return policies.map((p) => this.summary(`${p.namespace}/${p.name}`)!);
+  }
+
+  /** Replaces the whole policy set at once. */
+  setPolicies(files: { text: string; filename?: string }[]): void {
+    const next = new Map<string, Loaded>();
+    const issues: Issue[] = [];
+    const texts = new Map<string | undefined, string>();
+    for (const f of files) {
+      const r = parsePolicyText(f.text, f.filename);
+      issues.push(...r.issues);
+      texts.set(f.filename, f.text);
+      for (const p of r.policies) {
+        const key = `${p.namespace}/${p.name}`;
+        if (next.has(key)) {
+          const where = p.file !== undefined ? { file: p.file } : {};
+          issues.push({ code: 'duplicate_policy', message: `policy \`${p.name}\` (namespace \`${p.namespace}\`) is defined twice`, ...where, offset: p.offset, hint: 'rename one of them or give it another namespace' });
+        }
+        next.set(key, { text: f.text, filename: f.filename });
+      }
+    }
+    if (issues.length) throw new PolicyError(issues, texts);
+    this.swap(next);
+  }
+
+  removePolicy(name: string, namespace = 'default'): boolean {
+    const key = `${namespace}/${name}`;
+    if (!this.sources.has(key)) return false;
+    const next = new Map(this.sources);
+    next.delete(key);
+    this.swap(next);
+    return true;
+  }
+
+  policies(): PolicySummary[] {
+    return this.current.policies.map((p) => this.summary(p.key)!);
+  }
+
+  private summary(key: string): PolicySummary | undefined {
+    const p = this.current.policies.find((x) => x.key === key);
+    return p && { name: p.name, namespace: p.namespace, version: p.version, rules: p.rules.length, file: p.file };
+  }
+
+  /** Compiles the policies of `sources` into a new revision and swaps it in, or throws. */
+  private swap(sources: Map<string, Loaded>): void {
+    const letEvals: Evaluator[] = [];
+    const varSlots = { n: 0 };
+    const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema, letEvals, varSlots };
+    const issues: Issue[] = [];
+    const texts = new Map<string | undefined, string>();
+    const policies: CompiledPolicy[] = [];
+    const parsed = new Map<string, ReturnType<typeof parsePolicyText>>();
+    for (const [key, src] of sources) {
+      const cacheKey = `${src.filename}\u0000${src.text}`;
+      let r = parsed.get(cacheKey);
+      if (!r) parsed.set(cacheKey, (r = parsePolicyText(src.text, src.filename)));
+      texts.set(src.filename, src.text);
+      const raw = r.policies.find((p) => `${p.namespace}/${p.name}` === key);
+      if (!raw) continue;
+      const c = compilePolicy(raw, src.text, env, issues);
+      if (c) policies.push(c);
+    }
+    if (issues.length) throw new PolicyError(issues, texts);
+    this.sources = sources;
+    this.current = { id: revisionId(sources, ++this.revisionCounter), policies, letEvals, vars: varSlots.n, spare: undefined };
+  }
+
+  /** Decides synchronously. Never throws: odd input and evaluation errors become part of the decision. */
+  evaluate(input: unknown, options?: EvaluateOptions): Decision {
+    const rev = this.current;
+    const explain = options?.explain === true;
+    const started = explain ? now() : 0;
+    const data = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
+    const inputProblem = checkInput(input, this.limits);
+    if (inputProblem) {
+      return finish({
+        effect: 'deny',
+        allowed: false,
+        reasons: [inputProblem],
+        matched: EMPTY as unknown as MatchedRule[],
+        obligations: EMPTY as unknown as Record<string, unknown>[],
+        errors: [{ policy: '', rule: undefined, code: 'limit_exceeded', message: inputProblem, handling: 'deny' }],
+        revision: rev.id,
+      }, explain ? { policies: [], durationMs: now() - started } : undefined);
+    }
+    let frame = rev.spare;
+    if (frame !== undefined) {
+      rev.spare = undefined;
+      frame.input = data;
+      frame.steps = 0;
+      frame.now = undefined;
+      const lets = frame.lets;
+      for (let i = 0; i < lets.length; i++) lets[i] = UNSET;
+    } else {
+      frame = {
+        input: data,
+        lets: new Array(rev.letEvals.length).fill(UNSET),
+        vars: new Array(rev.vars).fill(undefined),
+        steps: 0,
+        maxSteps: this.limits.maxSteps,
+        now: undefined,
+        clock: this.clock,
+        host: undefined,
+      };
+    }
+    try {
+      return this.decide(rev, frame, explain ? { policies: [], durationMs: 0 } : undefined, started);
+    } finally {
+      frame.input = EMPTY_INPUT;
+      rev.spare = frame;
+    }
+  }
+
+  private decide(rev: Revision, f: Frame, trace: Trace | undefined, started: number): Decision {
+    let matched: MatchedRule[] | undefined;
+    let errors: DecisionError[] | undefined;
+    let denied = false;
+    let warned = false;
+    // Policy effects are collected for the "which rules decided" reasons at the end.
+    let defaults: { policy: CompiledPolicy; effect: Effect }[] | undefined;
+    let deciding: { rule: CompiledRule; m: MatchedRule; failed: boolean }[] | undefined;
+
+    for (const p of rev.policies) {
+      const pt: PolicyTrace | undefined = trace ? { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} } : undefined;
+      if (pt) trace!.policies.push(pt);
+      if (p.target) {
+        let applies: unknown;
+        try {
+          applies = p.target(f);
+          if (typeof applies !== 'boolean') throw new EvaluationError('no_matching_overload', `the target must be a bool, got ${typeof applies}`);
+        } catch (err) {
+          const e = toEvaluationError(err);
+          (errors ??= []).push({ policy: p.key, rule: undefined, code: e.code, message: `target: ${e.message}`, handling: p.onError });
+          if (pt) pt.applicable = 'error';
+          if (p.onError === 'skip') continue;
+          const effect: Effect = p.onError === 'warn' ? 'warn' : 'deny';
+          if (effect === 'deny') denied = true;
+          else warned = true;
+          (defaults ??= []).push({ policy: p, effect });
+          if (pt) pt.effect = effect;
+          continue;
+        }
+        if (applies === false) {
+          if (pt) pt.applicable = false;
+          continue;
+        }
+      }
+
+      const order = p.index && !trace ? candidates(p.index, f.input) : undefined;
+      if (pt) pt.indexed = order !== undefined;
+      const n = order ? order.length : p.rules.length;
+      let pDeny = false;
+      let pWarn = false;
+      let pAllow = false;
+      let best: CompiledRule | undefined; // first-match / priority winner
+      const policyMatches: { rule: CompiledRule; effect: Effect; error?: EvaluationError }[] = [];
+      for (let k = 0; k < n; k++) {
+        const rule = p.rules[order ? order[k]! : k]!;
+        if (best && p.combining === 'priority' && rule.priority < best.priority) break;
+        let effect: Effect | undefined;
+        let failure: EvaluationError | undefined;
+        if (rule.when === undefined) effect = rule.effect;
+        else {
+          try {
+            const v = rule.when(f);
+            if (v === true) effect = rule.effect;
+            else if (v !== false) throw new EvaluationError('no_matching_overload', `the condition must be a bool, got ${typeof v === 'object' ? (v === null ? 'null' : 'a collection') : typeof v}`);
+            if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: v === true });
+          } catch (err) {
+            failure = toEvaluationError(err);
+            (errors ??= []).push({ policy: p.key, rule: rule.id, code: failure.code, message: failure.message, handling: p.onError });
+            if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: 'error', error: failure.message });
+            if (p.onError === 'skip') continue;
+            effect = p.onError === 'warn' ? 'warn' : 'deny';
+          }
+        }
+        if (effect === undefined) continue;
+        if (pt && rule.when === undefined) pt.rules.push({ rule: rule.id, when: undefined, result: true });
+        policyMatches.push(failure ? { rule, effect, error: failure } : { rule, effect });
+        if (effect === 'deny') pDeny = true;
+        else if (effect === 'warn') pWarn = true;
+        else pAllow = true;
+        if (p.combining === 'first-match') {
+          best = rule;
+          break;
+        }
+        if (p.combining === 'priority' && (!best || rank(effect) > rank(effectOf(best, policyMatches)))) best = rule;
+      }
+
+      let pEffect: Effect;
+      let winners = policyMatches;
+      if (p.combining === 'deny-overrides') {
+        pEffect = pDeny ? 'deny' : pWarn ? 'warn' : pAllow ? 'allow' : p.default;
+      } else if (best) {
+        pEffect = effectOf(best, policyMatches);
+        if (p.combining === 'priority') winners = policyMatches.filter((m) => m.rule.priority === best!.priority);
+      } else {
+        pEffect = p.default;
+      }
+      if (pt) {
+        pt.effect = pEffect;
+        for (const l of p.lets) {
+          const v = f.lets[l.cell];
+          if (v !== UNSET) pt.lets[l.name] = v;
+        }
+      }
+      if (pEffect === 'deny') denied = true;
+      else if (pEffect === 'warn') warned = true;
+      if (winners.length === 0 && p.default === 'deny') (defaults ??= []).push({ policy: p, effect: 'deny' });
+      for (const w of winners) {
+        // A rule that failed did not hold: its message says why it counts, and its
+        // obligations are not collected.
+        const message = w.error ? `rule \`${w.rule.id}\` failed (onError: ${p.onError}): ${w.error.message}` : w.rule.message ? w.rule.message(f) : undefined;
+        const m: MatchedRule = { policy: p.name, namespace: p.namespace, rule: w.rule.id, effect: w.effect, message };
+        (matched ??= []).push(m);
+        (deciding ??= []).push({ rule: w.rule, m, failed: w.error !== undefined });
+      }
+    }
+
+    const effect: Effect = denied ? 'deny' : warned ? 'warn' : matched === undefined && defaults === undefined ? this.fallback : 'allow';
+    let reasons: string[] = EMPTY as unknown as string[];
+    let obligations: Record<string, unknown>[] = EMPTY as unknown as Record<string, unknown>[];
+    if (deciding !== undefined || defaults !== undefined) {
+      reasons = [];
+      for (const d of deciding ?? []) {
+        if (d.m.effect !== effect) continue;
+        reasons.push(d.m.message ?? `${d.m.policy}/${d.m.rule}`);
+      }
+      for (const d of defaults ?? []) if (d.effect === effect) reasons.push(`${d.policy.name}: ${d.policy.target && errors?.some((e) => e.policy === d.policy.key && e.rule === undefined) ? 'target failed to evaluate' : 'no rule matched (default deny)'}`);
+      for (const d of deciding ?? []) {
+        if (d.rule.obligations.length === 0 || d.failed) continue;
+        if (effect === 'deny' ? d.m.effect === 'deny' : d.m.effect !== 'deny') {
+          if (obligations.length === 0) obligations = [];
+          obligations.push(...d.rule.obligations);
+        }
+      }
+    }
+    if (effect === 'deny' && reasons.length === 0 && errors) reasons = errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''}: ${e.message}`);
+    if (effect === 'deny' && reasons.length === 0 && matched === undefined) reasons = ['no policy allowed the request (engine default deny)'];
+    const decision: Decision = {
+      effect,
+      allowed: effect !== 'deny',
+      reasons,
+      matched: matched ?? (EMPTY as unknown as MatchedRule[]),
+      obligations,
+      errors: errors ?? (EMPTY as unknown as DecisionError[]),
+      revision: rev.id,
+    };
+    if (trace) trace.durationMs = now() - started;
+    return finish(decision, trace);
+  }
+
+  /** Stops background work and flushes pending records. Nothing to flush yet in the core. */
+  async close(): Promise<void> {
+    this.current.spare = undefined;
+  }
+}
+
+const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
+
+function finish(d: Decision, trace: Trace | undefined): Decision {
+  if (trace) d.trace = trace;
+  return d;
+}
+
+function rank(e: Effect): number {
+  return e === 'deny' ? 2 : e === 'warn' ? 1 : 0;
+}
+
+function effectOf(rule: CompiledRule, matches: { rule: CompiledRule; effect: Effect }[]): Effect {
+  return matches.find((m) => m.rule === rule)?.effect ?? rule.effect;
+}
+
+const perf = (globalThis as { performance?: { now(): number } }).performance;
+function now(): number {
+  return perf ? perf.now() : Date.now();
+}
+
+/** A stable id for a policy set: FNV-1a over the sources, plus a local counter. */
+function revisionId(sources: Map<string, Loaded>, counter: number): string {
+  let h = 0x811c9dc5;
+  for (const key of [...sources.keys()].sort()) {
+    const s = `${key}\u0000${sources.get(key)!.text}\u0000`;
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+  }
+  return `${h.toString(16).padStart(8, '0')}-${counter}`;
+}
+
+export { display };

@@ -1,0 +1,65 @@
+// The main entry: runtime-neutral (no node:*, no native addons, no eval), so it bundles for
+// Cloudflare Workers and Vercel Edge. It combines the engine core with the standard library.
+
+import { stdLibrary } from '../builtins/index.js';
+import { compileExpression as compileCore, type CompiledExpression, type ExpressionOptions } from './compile/expression.js';
+import { PolicyEngine as CoreEngine, type EngineOptions } from './engine/engine.js';
+import { Registry, type FunctionDecl } from './lang/registry.js';
+
+export { PolicyError, EvaluationError, formatIssue, type Issue, type IssueCode, type EvaluationErrorCode } from './lang/errors.js';
+export { Registry, type FunctionDecl, type OverloadDecl, type Purity, type FunctionExample, type TypeName } from './lang/registry.js';
+export { CelUint, CelTimestamp, CelDuration, CelType } from './lang/values.js';
+export { DEFAULT_LIMITS, type Limits } from './compile/limits.js';
+export type { CompiledExpression } from './compile/expression.js';
+export type {
+  Decision,
+  DecisionError,
+  Effect,
+  EvaluateOptions,
+  MatchedRule,
+  PolicySummary,
+  PolicyTrace,
+  RuleTrace,
+  Trace,
+} from './engine/engine.js';
+export type { JsonSchema } from './lang/checker.js';
+
+/** A registry holding the standard library; add your own functions to a copy. */
+export function defaultRegistry(): Registry {
+  return new Registry(stdLibrary);
+}
+
+const shared = defaultRegistry();
+
+export interface PolicyEngineOptions extends Omit<EngineOptions, 'registry'> {
+  /** Extra functions, declared like the builtins (typed, with purity). */
+  functions?: FunctionDecl[];
+  /** Replace the whole function library (e.g. `new Registry()` for the smallest engine). */
+  registry?: Registry;
+}
+
+function registryFor(options: { functions?: FunctionDecl[]; registry?: Registry }): Registry {
+  const base = options.registry ?? shared;
+  if (!options.functions?.length) return base;
+  const r = base.clone();
+  for (const f of options.functions) r.add(f);
+  return r;
+}
+
+export class PolicyEngine extends CoreEngine {
+  constructor(options: PolicyEngineOptions = {}) {
+    const { functions, registry, ...rest } = options;
+    super({ ...rest, registry: registryFor({ functions, registry }) });
+  }
+}
+
+export interface CompileExpressionOptions extends Omit<ExpressionOptions, 'registry'> {
+  functions?: FunctionDecl[];
+  registry?: Registry;
+}
+
+/** Compiles one expression; `.evaluate(bindings)` returns its value or throws EvaluationError. */
+export function compileExpression(source: string, options: CompileExpressionOptions = {}): CompiledExpression {
+  const { functions, registry, ...rest } = options;
+  return compileCore(source, { ...rest, registry: registryFor({ functions, registry }) });
+}

@@ -1,0 +1,65 @@
+// The expression AST. Operators are calls with CEL's internal names (`_+_`, `_&&_`, `@in`,
+// `_[_]`, ...) so that the checker and the registry treat them like any other function;
+// the compiler special-cases the ones that need it. `pos` is an offset in the expression text.
+
+export type Expr =
+  | { k: 'lit'; pos: number; value: unknown }
+  | { k: 'ident'; pos: number; name: string }
+  | { k: 'select'; pos: number; target: Expr; field: string; test: boolean }
+  | { k: 'call'; pos: number; fn: string; target: Expr | undefined; args: Expr[] }
+  | { k: 'list'; pos: number; elems: Expr[] }
+  | { k: 'map'; pos: number; entries: { key: Expr; value: Expr }[] }
+  | { k: 'macro'; pos: number; macro: MacroName; target: Expr; iterVar: string; body: Expr; transform: Expr | undefined };
+
+export type MacroName = 'all' | 'exists' | 'exists_one' | 'map' | 'filter';
+
+/** Operator names as they appear in `call.fn`. */
+export const OP = {
+  add: '_+_',
+  sub: '_-_',
+  mul: '_*_',
+  div: '_/_',
+  mod: '_%_',
+  neg: '-_',
+  not: '!_',
+  and: '_&&_',
+  or: '_||_',
+  cond: '_?_:_',
+  eq: '_==_',
+  ne: '_!=_',
+  lt: '_<_',
+  le: '_<=_',
+  gt: '_>_',
+  ge: '_>=_',
+  in: '@in',
+  index: '_[_]',
+} as const;
+
+/** Number of nodes, for the AST size limit. */
+export function countNodes(e: Expr): number {
+  switch (e.k) {
+    case 'lit':
+    case 'ident':
+      return 1;
+    case 'select':
+      return 1 + countNodes(e.target);
+    case 'call':
+      return 1 + (e.target ? countNodes(e.target) : 0) + e.args.reduce((s, a) => s + countNodes(a), 0);
+    case 'list':
+      return 1 + e.elems.reduce((s, a) => s + countNodes(a), 0);
+    case 'map':
+      return 1 + e.entries.reduce((s, x) => s + countNodes(x.key) + countNodes(x.value), 0);
+    case 'macro':
+      return 1 + countNodes(e.target) + countNodes(e.body) + (e.transform ? countNodes(e.transform) : 0);
+  }
+}
+
+/** `a.b.c` as ['a','b','c'] when the expression is a plain path of field selections. */
+export function pathOf(e: Expr): string[] | undefined {
+  if (e.k === 'ident') return [e.name];
+  if (e.k === 'select' && !e.test) {
+    const p = pathOf(e.target);
+    return p ? [...p, e.field] : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,171 @@
+// The reference interpreter: a plain tree walk, written to be obviously correct rather than
+// fast. Property tests assert that the compiler (src/compile) agrees with it, errors included.
+
+import { OP, type Expr } from './ast.js';
+import { EvaluationError, toEvaluationError } from './errors.js';
+import * as ops from './operators.js';
+import { dispatcher, type Registry } from './registry.js';
+import { kindOf, mapKeys } from './values.js';
+
+export interface InterpretEnv {
+  registry: Registry;
+  /** Value of a variable, or undefined when it is not bound. */
+  lookup(name: string): unknown;
+  /** Steps (macro iterations) allowed before limit_exceeded. */
+  maxSteps?: number;
+}
+
+export function interpret(e: Expr, env: InterpretEnv): unknown {
+  const state = { steps: 0, max: env.maxSteps ?? 1_000_000 };
+  return run(e, env, new Map(), state);
+}
+
+type Scope = Map<string, unknown>;
+
+function run(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max: number }): unknown {
+  try {
+    return step(e, env, scope, st);
+  } catch (err) {
+    throw toEvaluationError(err, e.pos);
+  }
+}
+
+function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max: number }): unknown {
+  const ev = (x: Expr, s: Scope = scope) => run(x, env, s, st);
+  switch (e.k) {
+    case 'lit':
+      return e.value;
+    case 'ident': {
+      if (scope.has(e.name)) return scope.get(e.name);
+      const v = env.lookup(e.name);
+      if (v === undefined) throw new EvaluationError('unknown_variable', `unknown variable \`${e.name}\``, e.pos);
+      return ops.fromHost(v);
+    }
+    case 'select': {
+      const t = ev(e.target);
+      return e.test ? ops.hasField(t, e.field) : ops.select(t, e.field);
+    }
+    case 'list':
+      return e.elems.map((x) => ev(x));
+    case 'map': {
+      const m = new Map<unknown, unknown>();
+      for (const { key, value } of e.entries) {
+        const k = ev(key);
+        const kk = kindOf(k);
+        if (kk !== 'string' && kk !== 'int' && kk !== 'uint' && kk !== 'bool') {
+          throw new EvaluationError('invalid_argument', `unsupported map key type ${kk}`, key.pos);
+        }
+        if ([...m.keys()].some((x) => ops.eq(x, k))) {
+          throw new EvaluationError('invalid_argument', `duplicate map key \`${String(k)}\``, key.pos);
+        }
+        m.set(k, ev(value));
+      }
+      return m;
+    }
+    case 'macro': {
+      const coll = ev(e.target);
+      let items: unknown[];
+      if (Array.isArray(coll)) items = coll;
+      else if (kindOf(coll) === 'map') items = mapKeys(coll as object);
+      else throw new EvaluationError('no_matching_overload', `\`${e.macro}\` needs a list or a map`, e.pos);
+      const inner = new Map(scope);
+      const body = (item: unknown) => {
+        if (++st.steps > st.max) throw new EvaluationError('limit_exceeded', `more than ${st.max} evaluation steps`, e.pos);
+        inner.set(e.iterVar, ops.fromHost(item));
+        return ev(e.body, inner);
+      };
+      switch (e.macro) {
+        case 'all':
+        case 'exists': {
+          const decisive = e.macro === 'exists';
+          let firstErr: unknown;
+          for (const it of items) {
+            try {
+              const v = ops.asBool(body(it), `the condition of \`${e.macro}\``);
+              if (v === decisive) return decisive;
+            } catch (err) {
+              if (err instanceof EvaluationError && err.code === 'limit_exceeded') throw err;
+              firstErr ??= err;
+            }
+          }
+          if (firstErr !== undefined) throw firstErr;
+          return !decisive;
+        }
+        case 'exists_one': {
+          let n = 0;
+          for (const it of items) if (ops.asBool(body(it), 'the condition of `exists_one`')) n++;
+          return n === 1;
+        }
+        case 'filter':
+          return items.filter((it) => ops.asBool(body(it), 'the condition of `filter`'));
+        case 'map':
+          return items.map((it) => body(it));
+      }
+      break;
+    }
+    case 'call':
+      return call(e, ev, env);
+  }
+}
+
+function call(e: Extract<Expr, { k: 'call' }>, ev: (x: Expr) => unknown, env: InterpretEnv): unknown {
+  const a = e.args;
+  switch (e.fn) {
+    case OP.and:
+    case OP.or: {
+      const decisive = e.fn === OP.or;
+      const what = `the operands of \`${decisive ? '||' : '&&'}\``;
+      let err: unknown;
+      for (const x of a) {
+        try {
+          if (ops.asBool(ev(x), what) === decisive) return decisive;
+        } catch (caught) {
+          err ??= caught;
+        }
+      }
+      if (err !== undefined) throw err;
+      return !decisive;
+    }
+    case OP.cond:
+      return ops.asBool(ev(a[0]!), 'the condition of `?:`') ? ev(a[1]!) : ev(a[2]!);
+    case OP.add:
+      return ops.add(ev(a[0]!), ev(a[1]!));
+    case OP.sub:
+      return ops.sub(ev(a[0]!), ev(a[1]!));
+    case OP.mul:
+      return ops.mul(ev(a[0]!), ev(a[1]!));
+    case OP.div:
+      return ops.div(ev(a[0]!), ev(a[1]!));
+    case OP.mod:
+      return ops.mod(ev(a[0]!), ev(a[1]!));
+    case OP.neg:
+      return ops.neg(ev(a[0]!));
+    case OP.not:
+      return ops.not(ev(a[0]!));
+    case OP.eq:
+      return ops.eq(ev(a[0]!), ev(a[1]!));
+    case OP.ne:
+      return !ops.eq(ev(a[0]!), ev(a[1]!));
+    case OP.lt:
+      return ops.lt(ev(a[0]!), ev(a[1]!));
+    case OP.le:
+      return ops.le(ev(a[0]!), ev(a[1]!));
+    case OP.gt:
+      return ops.gt(ev(a[0]!), ev(a[1]!));
+    case OP.ge:
+      return ops.ge(ev(a[0]!), ev(a[1]!));
+    case OP.in:
+      return ops.inOp(ev(a[0]!), ev(a[1]!));
+    case OP.index:
+      return ops.index(ev(a[0]!), ev(a[1]!));
+  }
+  const target = e.target !== undefined ? ev(e.target) : undefined;
+  return callFunction(env.registry, e, target, a.map((x) => ev(x)));
+}
+
+export function callFunction(registry: Registry, e: Extract<Expr, { k: 'call' }>, target: unknown, args: unknown[]): unknown {
+  const decl = registry.get(e.fn);
+  if (!decl) throw new EvaluationError('no_matching_overload', `unknown function \`${e.fn}\``, e.pos);
+  const impl = dispatcher(e.fn, decl.overloads, e.target !== undefined);
+  return e.target !== undefined ? impl(target, ...args) : impl(...args);
+}

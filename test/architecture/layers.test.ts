@@ -1,0 +1,79 @@
+// The layers of DESIGN.md section 5, enforced: imports point down the list only, and the
+// main entry reaches no Node built-in, native addon or code generation.
+import { build } from 'esbuild';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) return files(p);
+    return /\.(ts|js|mjs)$/.test(n) && !n.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const src = readFileSync(file, 'utf8');
+  return [...src.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+}
+
+/** Which folders each layer may import from (besides itself and npm packages it declares). */
+const ALLOWED: Record<string, string[]> = {
+  'src/lang': [],
+  'src/compile': ['src/lang'],
+  'src/engine': ['src/lang', 'src/compile'],
+  builtins: ['src/lang'],
+};
+
+function layerOf(file: string): string | undefined {
+  const rel = relative(root, file);
+  return Object.keys(ALLOWED).find((l) => rel === l || rel.startsWith(`${l}/`));
+}
+
+describe('layers', () => {
+  for (const layer of Object.keys(ALLOWED)) {
+    test(`${layer} imports only ${ALLOWED[layer]!.join(', ') || 'itself'}`, () => {
+      const bad: string[] = [];
+      for (const f of files(join(root, layer))) {
+        for (const spec of imports(f)) {
+          if (spec.startsWith('node:')) {
+            bad.push(`${relative(root, f)} imports ${spec}`);
+            continue;
+          }
+          if (!spec.startsWith('.')) continue;
+          const target = layerOf(resolve(dirname(f), spec));
+          if (target !== undefined && target !== layer && !ALLOWED[layer]!.includes(target)) {
+            bad.push(`${relative(root, f)} imports ${spec} (${target})`);
+          }
+        }
+      }
+      expect(bad).toEqual([]);
+    });
+  }
+});
+
+test('the main entry bundles for a neutral platform without node:*, eval or new Function', async () => {
+  const out = await build({
+    entryPoints: [join(root, 'src/index.ts')],
+    bundle: true,
+    write: false,
+    platform: 'neutral',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    conditions: ['worker', 'browser', 'import'],
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const inputs = Object.keys(out.metafile!.inputs);
+  expect(inputs.filter((i) => i.startsWith('node:') || /^(fs|path|crypto|os)$/.test(i))).toEqual([]);
+  const code = out.outputFiles[0]!.text;
+  expect(code).not.toMatch(/new Function\s*\(/);
+  // a call of the global eval, not a method that happens to be named `eval(...) {`
+  const evalCalls = code.split('\n').filter((l) => /(^|[^.\w$])eval\s*\(/.test(l) && !/^\s*eval\s*\([^)]*\)\s*\{/.test(l));
+  expect(evalCalls).toEqual([]);
+  expect(code).not.toMatch(/from\s*["']node:/);
+  expect(code).not.toMatch(/require\(["']/);
+});

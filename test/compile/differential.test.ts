@@ -1,0 +1,93 @@
+// The compiler against the reference interpreter: for generated expressions and inputs,
+// both give the same value, or both fail with the same error code.
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { check } from '../../src/lang/checker.js';
+import { compile, newFrame } from '../../src/compile/compile.js';
+import { interpret } from '../../src/lang/interpret.js';
+import { parse } from '../../src/lang/parser.js';
+import { Registry } from '../../src/lang/registry.js';
+import { EvaluationError } from '../../src/lang/errors.js';
+import { celEquals, kindOf } from '../../src/lang/values.js';
+import { stdLibrary } from '../../builtins/index.js';
+
+const registry = new Registry(stdLibrary);
+
+const VARS = ['i', 'd', 's', 'b', 'l', 'm', 'n', 'missing'];
+
+const leaf = fc.oneof(
+  fc.integer({ min: -5, max: 5 }).map(String),
+  fc.constantFrom('9223372036854775807', '-9223372036854775808', '0', '3u', '0u', '1.5', '-0.0', '2.0', '0.1'),
+  fc.constantFrom("'a'", "'b'", "''", "'ab'", 'true', 'false', 'null', '[]', '{}'),
+  fc.constantFrom(...VARS),
+  fc.constantFrom('m.k', 'm.x', 'n.k', "m['k']", 'l[0]', 'l[5]', 'has(m.k)', 'has(m.z)'),
+);
+
+const expr: fc.Arbitrary<string> = fc.letrec((tie) => ({
+  e: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    leaf.map((x) => `dyn(${x})`), // hides the type from the checker, so run-time errors are exercised
+    fc.tuple(tie('e'), fc.constantFrom('+', '-', '*', '/', '%', '==', '!=', '<', '<=', '>', '>=', '&&', '||', 'in'), tie('e')).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    fc.tuple(fc.constantFrom('!', '-'), tie('e')).map(([op, a]) => `${op}(${a})`),
+    fc.tuple(tie('e'), tie('e'), tie('e')).map(([c, a, b]) => `(${c} ? ${a} : ${b})`),
+    fc.tuple(tie('e'), tie('e')).map(([a, b]) => `[${a}, ${b}]`),
+    fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a}[${b}]`),
+    fc.tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e')).map(([mac, coll, body]) => `${coll}.${mac}(x, ${body.replace(/\bi\b/g, 'x')})`),
+    fc.tuple(fc.constantFrom('size', 'string', 'int', 'double', 'type'), tie('e')).map(([f, a]) => `${f}(${a})`),
+  ),
+})).e;
+
+const input = fc.record({
+  i: fc.bigInt({ min: -10n, max: 10n }),
+  d: fc.oneof(fc.double({ noNaN: false }), fc.integer({ min: -3, max: 3 })),
+  s: fc.string({ maxLength: 4 }),
+  b: fc.boolean(),
+  l: fc.array(fc.oneof(fc.integer({ min: -2, max: 2 }), fc.bigInt({ min: -2n, max: 2n }), fc.string({ maxLength: 2 })), { maxLength: 4 }),
+  m: fc.dictionary(fc.constantFrom('k', 'x', 'y'), fc.oneof(fc.integer(), fc.string({ maxLength: 2 }), fc.boolean())),
+  n: fc.constant(null),
+});
+
+type Outcome = { ok: true; value: unknown } | { ok: false; code: string };
+
+function run(f: () => unknown): Outcome {
+  try {
+    return { ok: true, value: f() };
+  } catch (e) {
+    if (!(e instanceof EvaluationError)) throw e;
+    return { ok: false, code: e.code };
+  }
+}
+
+function same(a: Outcome, b: Outcome): boolean {
+  if (a.ok !== b.ok) return false;
+  if (!a.ok || !b.ok) return (a as { code: string }).code === (b as { code: string }).code;
+  if (kindOf(a.value) !== kindOf(b.value)) return false;
+  if (typeof a.value === 'number' && Number.isNaN(a.value)) return Number.isNaN(b.value as number);
+  if (typeof a.value === 'number' && a.value === 0) return Object.is(a.value, b.value);
+  return celEquals(a.value, b.value) || JSON.stringify(a.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) === JSON.stringify(b.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+describe('compiled closures agree with the reference interpreter', () => {
+  test('on generated expressions and inputs, errors included', () => {
+    fc.assert(
+      fc.property(expr, input, (src, vars) => {
+        let ast;
+        try {
+          ast = parse(src);
+        } catch {
+          return; // generated text that is not an expression (e.g. `--9223372036854775808`)
+        }
+        const checked = check(ast, { registry });
+        if (checked.issues.length) return;
+        const ref = run(() => interpret(checked.expr, { registry, lookup: (n) => (vars as Record<string, unknown>)[n] }));
+        const ev = compile(checked.expr, { registry, varSlots: { n: 0 } });
+        const got = run(() => ev(newFrame(vars as Record<string, unknown>, 0, 64, 1_000_000, () => 0)));
+        if (!same(ref, got)) {
+          throw new Error(`${src}\n  reference: ${JSON.stringify(ref, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}\n  compiled:  ${JSON.stringify(got, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}`);
+        }
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 3000) },
+    );
+  });
+});
