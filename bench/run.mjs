@@ -13,7 +13,8 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { scalePolicy } from './policies/scale.mjs';
 
@@ -27,16 +28,17 @@ try {
       workload: { type: 'string', multiple: true },
       json: { type: 'string' },
       rounds: { type: 'string' },
+      engine: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   }).values;
 } catch (e) {
-  console.error(`${e.message}\nusage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N]`);
+  console.error(`${e.message}\nusage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N] [--engine dist/index.js]`);
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N]');
+  console.log('usage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N] [--engine dist/index.js]');
   process.exit(0);
 }
 const ALL_WORKLOADS = ['gate', 'scale', 'text'];
@@ -72,13 +74,14 @@ if (missing.length) {
   );
   process.exit(2);
 }
-const DIST = new URL('../dist/index.js', import.meta.url);
+// --engine <file> times another build of the engine (e.g. a patched copy) against the same yardstick.
+const DIST = args.engine ? pathToFileURL(resolve(args.engine)) : new URL('../dist/index.js', import.meta.url);
 if (!existsSync(fileURLToPath(DIST))) {
   console.error(`The engine is not built (${fileURLToPath(DIST)} is missing): run \`npm run build\` first, or use \`npm run bench\`.`);
   process.exit(2);
 }
 
-const { WORKLOADS, SCALE_SIZES, SCALE_DEFAULT, canonical, Unsupported } = await import(new URL('workloads.mjs', SHARED).href);
+const { WORKLOADS, SCALE_SIZES, SCALE_DEFAULT, canonical } = await import(new URL('workloads.mjs', SHARED).href);
 const handwritten = (await import(new URL('handwritten.mjs', SHARED).href)).default;
 const handwrittenIndexed = (await import(new URL('handwritten-indexed.mjs', SHARED).href)).default;
 const { PolicyEngine } = await import(DIST.href);
@@ -163,20 +166,16 @@ function race(contenders, inputs, timerNs) {
   const n = inputs.length;
   const state = contenders.map((c) => ({ ...c, loops: makeLoops(c.name), reps: 1, nsPer: [], lat: new Float64Array(CFG.latencySamples) }));
 
-  // Warm-up (JIT, caches), interleaved, then calibrate reps so one batch takes ~batchMs.
+  // Warm-up (JIT, caches): half the warm-up per contender, then the other half, measured, to
+  // calibrate reps so that one timed batch takes ~batchMs.
   for (const s of state) {
-    let done = 0;
     let spent = 0;
-    while (spent < CFG.warmupMs * 1e6 / 2) {
-      const [ns] = s.loops.batch(s.decide, inputs, 1, now);
-      spent += ns;
-      done += n;
-    }
+    while (spent < (CFG.warmupMs * 1e6) / 2) spent += s.loops.batch(s.decide, inputs, 1, now)[0];
   }
   for (const s of state) {
     let done = 0;
     let spent = 0;
-    while (spent < CFG.warmupMs * 1e6 / 2) {
+    while (spent < (CFG.warmupMs * 1e6) / 2) {
       const [ns] = s.loops.batch(s.decide, inputs, 1, now);
       spent += ns;
       done += n;
@@ -310,6 +309,7 @@ const results = {
   mode: QUICK ? 'quick' : 'full',
   config: CFG,
   date: new Date().toISOString(),
+  loadavgStart: os.loadavg(),
   workloads: {},
   goals: [],
 };
@@ -322,6 +322,14 @@ out(
     `latency from ${CFG.latencySamples} samples of ${CFG.latencyBatch} decisions (timer overhead ${TIMER_NS.toFixed(0)} ns subtracted)`,
 );
 out('ratio = engine time per decision / handwritten time per decision, median of per-round ratios (higher = slower)');
+reportLoad('at start');
+
+/** Other processes on the machine skew absolute figures (ratios less so): say so. */
+function reportLoad(when) {
+  const [l1] = os.loadavg();
+  const busy = l1 > Math.max(1, results.cpus) * 0.5;
+  out(`load average ${when}: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}${busy ? '  (busy machine: absolute figures are unreliable, prefer the ratios)' : ''}`);
+}
 
 function contenderRows(res, baseName = 'handwritten') {
   const base = res.find((r) => r.name === baseName);
@@ -473,7 +481,6 @@ try {
   if (selected.includes('scale')) await runScale();
   if (selected.includes('text')) await runText();
 } catch (err) {
-  if (err instanceof Unsupported) throw err;
   console.error(`\nThe benchmark failed:\n${formatError(err)}`);
   process.exit(1);
 }
@@ -486,7 +493,10 @@ out(
     ['l', 'r', 'l'],
   ),
 );
-out(`\n(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+results.loadavgEnd = os.loadavg();
+out('');
+reportLoad('at end');
+out(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 
 if (args.json) {
   writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);

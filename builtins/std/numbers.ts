@@ -147,9 +147,12 @@ export function formatDouble(d: number): string {
 
 // ------------------------------------------------------------------ text
 
+const HIGH_SURROGATE = /[\ud800-\udbff]/;
+
 /** Number of Unicode code points (a surrogate pair counts once). */
 export function codePointLength(s: string): number {
   let n = s.length;
+  if (!HIGH_SURROGATE.test(s)) return n; // a native scan; the common case
   for (let i = 0; i < s.length - 1; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff) {

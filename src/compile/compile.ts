@@ -250,6 +250,13 @@ class Compiler {
     const cond = (v: unknown): boolean => ops.asBool(v, `the condition of \`${name}\``);
     let ev: Evaluator;
     switch (e.macro) {
+      case 'bind':
+        // No iteration, so no step: the value is computed once, before the body.
+        ev = (f) => {
+          f.vars[slot] = tev(f);
+          return body(f);
+        };
+        break;
       case 'all':
       case 'exists': {
         const decisive = e.macro === 'exists';
@@ -408,6 +415,18 @@ class Compiler {
   private binary(args: Node[], op: (x: unknown, y: unknown) => unknown, pos: number, fast?: (x: number, y: number) => number): Node {
     const x = args[0]!.ev;
     const y = args[1]!.ev;
+    // An int constant with input (a double) computes as a number: `request.max_tokens + 100`
+    // stays on plain numbers. Same result as the mixed-double rule of the operators.
+    const kb = args[1]!.konst?.value;
+    if (fast && typeof kb === 'bigint') {
+      const n = Number(kb);
+      return this.fold(args, { ev: (f) => { const l = x(f); if (typeof l === 'number') return fast(l, n); try { return op(l, kb); } catch (err) { throw at(err, pos); } } });
+    }
+    const ka = args[0]!.konst?.value;
+    if (fast && typeof ka === 'bigint') {
+      const n = Number(ka);
+      return this.fold(args, { ev: (f) => { const r = y(f); if (typeof r === 'number') return fast(n, r); try { return op(ka, r); } catch (err) { throw at(err, pos); } } });
+    }
     const ev: Evaluator = fast
       ? (f) => { const l = x(f); const r = y(f); if (typeof l === 'number' && typeof r === 'number') return fast(l, r); try { return op(l, r); } catch (err) { throw at(err, pos); } }
       : (f) => { try { return op(x(f), y(f)); } catch (err) { throw at(err, pos); } };
@@ -415,18 +434,19 @@ class Compiler {
   }
 
   private compare(args: Node[], op: (x: unknown, y: unknown) => boolean, pos: number, fast: (x: number, y: number) => boolean): Node {
-    let x = args[0]!.ev;
-    let y = args[1]!.ev;
-    // An int constant compared with input (a double) compares as a number.
+    const x = args[0]!.ev;
+    const y = args[1]!.ev;
+    // An int constant compared with input (a double) compares as a number: CEL compares an
+    // int with a double as doubles (see compareNumbers), so this is exact for every constant.
     const kb = args[1]!.konst?.value;
-    if (typeof kb === 'bigint' && Number.isSafeInteger(Number(kb))) {
+    if (typeof kb === 'bigint') {
       const n = Number(kb);
-      return { ev: (f) => { const l = x(f); if (typeof l === 'number') return fast(l, n); try { return op(l, kb); } catch (err) { throw at(err, pos); } } };
+      return this.fold(args, { ev: (f) => { const l = x(f); if (typeof l === 'number') return fast(l, n); try { return op(l, kb); } catch (err) { throw at(err, pos); } } });
     }
     const ka = args[0]!.konst?.value;
-    if (typeof ka === 'bigint' && Number.isSafeInteger(Number(ka))) {
+    if (typeof ka === 'bigint') {
       const n = Number(ka);
-      return { ev: (f) => { const r = y(f); if (typeof r === 'number') return fast(n, r); try { return op(ka, r); } catch (err) { throw at(err, pos); } } };
+      return this.fold(args, { ev: (f) => { const r = y(f); if (typeof r === 'number') return fast(n, r); try { return op(ka, r); } catch (err) { throw at(err, pos); } } });
     }
     return this.fold(args, {
       ev: (f) => { const l = x(f); const r = y(f); if (typeof l === 'number' && typeof r === 'number') return fast(l, r); try { return op(l, r); } catch (err) { throw at(err, pos); } },

@@ -11,7 +11,11 @@ export type Expr =
   | { k: 'map'; pos: number; entries: { key: Expr; value: Expr }[] }
   | { k: 'macro'; pos: number; macro: MacroName; target: Expr; iterVar: string; body: Expr; transform: Expr | undefined };
 
-export type MacroName = 'all' | 'exists' | 'exists_one' | 'map' | 'filter';
+/**
+ * `bind` is `cel.bind(v, init, body)` (cel-spec bindings extension): `target` is `init`, evaluated
+ * once, and `body` sees it as `v`. The others iterate `target`, a list or a map's keys.
+ */
+export type MacroName = 'all' | 'exists' | 'exists_one' | 'map' | 'filter' | 'bind';
 
 /** Operator names as they appear in `call.fn`. */
 export const OP = {

@@ -162,6 +162,10 @@ class Checker {
       }
       case 'macro': {
         const target = this.expr(e.target, scope);
+        if (e.macro === 'bind') {
+          const body = this.expr(e.body, new Map(scope).set(e.iterVar, target.t));
+          return { e: { ...e, target: target.e, body: body.e }, t: body.t };
+        }
         if (!['list', 'map', 'dyn'].includes(target.t.kind)) {
           this.err('type_mismatch', `\`${e.macro}\` needs a list or a map, not ${target.t.kind}`, e.pos);
         }
@@ -291,9 +295,13 @@ class Checker {
 
     const decl = this.env.registry.get(e.fn);
     if (!decl) {
+      // `acme.f(x)` with no function `f` is most likely a namespaced function, unless `acme`
+      // is a variable this expression knows.
+      const ns = e.target ? dotted(e.target) : undefined;
+      const name = ns && !scope.has(ns.split('.')[0]!) && !this.env.variables?.has(ns.split('.')[0]!) ? `${ns}.${e.fn}` : e.fn;
       const names = this.env.registry.all().map((d) => d.name);
-      const near = closest(e.fn, names);
-      this.err('unknown_function', `unknown function \`${e.fn}\``, e.pos, near ? `did you mean \`${near}\`?` : undefined);
+      const near = closest(name, names);
+      this.err('unknown_function', `unknown function \`${name}\``, e.pos, near ? `did you mean \`${near}\`?` : undefined);
       return { e: out, t: DYN };
     }
     const style = decl.overloads.filter((o) => (o.receiver !== undefined) === (target !== undefined));

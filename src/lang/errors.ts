@@ -4,24 +4,26 @@
 // Message wording: lowercase, no final period, user input in backticks.
 
 /** The closed set of load-time issue codes; docs/errors.md explains each and how to fix it. */
-export type IssueCode =
-  | 'yaml_syntax'
-  | 'schema'
-  | 'duplicate_policy'
-  | 'duplicate_rule'
-  | 'duplicate_let'
-  | 'syntax'
-  | 'unknown_function'
-  | 'unknown_variable'
-  | 'unknown_field'
-  | 'wrong_arity'
-  | 'type_mismatch'
-  | 'invalid_literal'
-  | 'invalid_regex'
-  | 'let_cycle'
-  | 'limit_exceeded'
-  | 'invalid_template'
-  | 'invalid_option';
+export const ISSUE_CODES = [
+  'yaml_syntax',
+  'schema',
+  'duplicate_policy',
+  'duplicate_rule',
+  'duplicate_let',
+  'syntax',
+  'unknown_function',
+  'unknown_variable',
+  'unknown_field',
+  'wrong_arity',
+  'type_mismatch',
+  'invalid_literal',
+  'invalid_regex',
+  'let_cycle',
+  'limit_exceeded',
+  'invalid_template',
+  'invalid_option',
+] as const;
+export type IssueCode = (typeof ISSUE_CODES)[number];
 
 export interface Issue {
   code: IssueCode;
@@ -106,19 +108,21 @@ export class SourceText {
 }
 
 /** Runtime error codes (CEL's error conditions, plus the engine's limits). */
-export type EvaluationErrorCode =
-  | 'no_matching_overload'
-  | 'no_such_field'
-  | 'no_such_key'
-  | 'unknown_variable'
-  | 'index_out_of_bounds'
-  | 'division_by_zero'
-  | 'modulus_by_zero'
-  | 'overflow'
-  | 'invalid_argument'
-  | 'limit_exceeded'
-  | 'unsupported_value'
-  | 'internal';
+export const EVALUATION_ERROR_CODES = [
+  'no_matching_overload',
+  'no_such_field',
+  'no_such_key',
+  'unknown_variable',
+  'index_out_of_bounds',
+  'division_by_zero',
+  'modulus_by_zero',
+  'overflow',
+  'invalid_argument',
+  'limit_exceeded',
+  'unsupported_value',
+  'internal',
+] as const;
+export type EvaluationErrorCode = (typeof EVALUATION_ERROR_CODES)[number];
 
 export class EvaluationError extends Error {
   /** Offset of the failing sub-expression within the expression text, when known. */

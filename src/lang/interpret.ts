@@ -63,6 +63,7 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
       return m;
     }
     case 'macro': {
+      if (e.macro === 'bind') return ev(e.body, new Map(scope).set(e.iterVar, ev(e.target)));
       const coll = ev(e.target);
       let items: unknown[];
       if (Array.isArray(coll)) items = coll;

@@ -194,6 +194,11 @@ class Parser {
   }
 
   private receiverCall(target: Expr, name: Token, args: Expr[], pos: number): Expr {
+    if (name.text === 'bind' && args.length === 3 && target.k === 'ident' && target.name === 'cel') {
+      const v = args[0]!;
+      if (v.k !== 'ident') throw new ParseError('the first argument of `cel.bind` must be a variable name', v.pos);
+      return { k: 'macro', pos, macro: 'bind', target: args[1]!, iterVar: v.name, body: args[2]!, transform: undefined };
+    }
     const macro = name.text as MacroName;
     if (macro === 'all' || macro === 'exists' || macro === 'exists_one' || macro === 'filter' || macro === 'map') {
       const want = macro === 'map' ? [2, 3] : [2];

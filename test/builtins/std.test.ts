@@ -72,7 +72,7 @@ describe('size', () => {
     expect(ov('size', 'bytes_size')(new Uint8Array([1, 2, 3]))).toBe(3n);
     expect(ov('size', 'size_list')([])).toBe(0n);
     expect(ov('size', 'list_size')([1n, 'a', null])).toBe(3n);
-    expect(ov('size', 'size_map')(new Map([[1n, 'a'], ['b', 2n]]))).toBe(2n);
+    expect(ov('size', 'size_map')(new Map<unknown, unknown>([[1n, 'a'], ['b', 2n]]))).toBe(2n);
     expect(ov('size', 'map_size')({ a: 1, b: undefined, c: null })).toBe(2n);
     expect(ov('size', 'size_map')(Object.create(null))).toBe(0n);
   });

@@ -33,7 +33,7 @@ const expr: fc.Arbitrary<string> = fc.letrec((tie) => ({
     fc.tuple(tie('e'), tie('e'), tie('e')).map(([c, a, b]) => `(${c} ? ${a} : ${b})`),
     fc.tuple(tie('e'), tie('e')).map(([a, b]) => `[${a}, ${b}]`),
     fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a}[${b}]`),
-    fc.tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e')).map(([mac, coll, body]) => `${coll}.${mac}(x, ${body.replace(/\bi\b/g, 'x')})`),
+    fc.tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e')).map(([mac, coll, body]) => `${coll}.${mac}(x, ${(body as string).replace(/\bi\b/g, 'x')})`),
     fc.tuple(fc.constantFrom('size', 'string', 'int', 'double', 'type'), tie('e')).map(([f, a]) => `${f}(${a})`),
   ),
 })).e;

@@ -7,7 +7,7 @@
 
 import { afterAll, describe, expect, test } from 'vitest';
 import { Registry, type FunctionDecl } from '../../src/lang/registry.js';
-import { skipReason, unusedSkips } from './skip.js';
+import { skipOf, unusedSkips, type SkipCategory } from './skip.js';
 import { agree, judge, loadSuite, runCompiled, runInterpreted, runUnfolded, showResult, type Case } from './suite.js';
 import { Unrepresentable } from './values.js';
 
@@ -17,7 +17,7 @@ const COUNTED = [
   'macros', 'parse', 'plumbing', 'string', 'timestamps', 'namespace',
 ];
 /** Extension libraries: run and reported, not counted (and never failing the run). */
-const REPORTED = ['string_ext', 'math_ext'];
+const REPORTED = ['string_ext', 'math_ext', 'bindings_ext'];
 
 /** The standard library once builtins/ provides it; until then the bare language. */
 async function stdRegistry(): Promise<{ registry: Registry; std: boolean }> {
@@ -45,6 +45,7 @@ interface Tally {
   failures: string[];
 }
 const tallies = new Map<string, Tally>();
+const skippedBy = new Map<SkipCategory, number>();
 
 function tally(file: string): Tally {
   let t = tallies.get(file);
@@ -80,11 +81,12 @@ for (const file of [...COUNTED, ...REPORTED]) {
     for (const [section, list] of bySection(cases)) {
       describe(section, () => {
         for (const c of list) {
-          const reason = skipReason(c.id);
-          if (reason !== undefined) {
+          const skip = skipOf(c.id);
+          if (skip !== undefined) {
             t.skipped++;
+            if (counted) skippedBy.set(skip.category, (skippedBy.get(skip.category) ?? 0) + 1);
             if (wouldPass(c)) t.skippedPassing++;
-            test.skip(`${c.name} -- ${reason}`, () => {});
+            test.skip(`${c.name} -- ${skip.reason}`, () => {});
             continue;
           }
           test(c.name, (ctx) => {
@@ -109,7 +111,7 @@ for (const file of [...COUNTED, ...REPORTED]) {
 
     test('the reference interpreter agrees with the compiler', (ctx) => {
       for (const c of cases) {
-        if (skipReason(c.id) !== undefined) continue;
+        if (skipOf(c.id) !== undefined) continue;
         let a, b, u;
         try {
           a = runCompiled(c, registry);
@@ -161,6 +163,7 @@ afterAll(() => {
     ...table,
     `${passed} passed, ${failed} failed, ${skipped} skipped (counted files); pass rate ${rate(passed, failed)}`,
   ];
+  out.push(`skipped by reason: ${[...skippedBy].map(([k, n]) => `${k} ${n}`).join(', ')} (see test/conformance/skip.ts)`);
   if (stale > 0) out.push(`note: ${stale} skipped tests of the counted files would pass`);
   const failures = [...tallies.values()].flatMap((t) => t.failures);
   if (process.env.CONFORMANCE_VERBOSE && failures.length > 0) out.push('', 'failures:', ...failures);

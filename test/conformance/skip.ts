@@ -6,8 +6,11 @@
 // enums, containers), or it exercises a feature the language deliberately leaves out.
 // A test that fails for any other reason is a bug to fix, not a skip.
 
+export type SkipCategory = 'protobuf' | 'unchecked' | 'container';
+
 export interface Skip {
   pattern: string;
+  category: SkipCategory;
   reason: string;
 }
 
@@ -18,27 +21,28 @@ const UNCHECKED =
 const CONTAINER =
   'resolves a name inside a container (a protobuf package namespace): expressions have no container, names are resolved as written';
 
+const proto = (pattern: string, detail = ''): Skip => ({ pattern, category: 'protobuf', reason: PROTO + detail });
+const unchecked = (pattern: string, detail = ''): Skip => ({ pattern, category: 'unchecked', reason: UNCHECKED + detail });
+const container = (pattern: string): Skip => ({ pattern, category: 'container', reason: CONTAINER });
+
 export const SKIPS: Skip[] = [
-  // protobuf messages
-  { pattern: 'comparisons/eq_literal/eq_dyn_json_null', reason: PROTO },
-  { pattern: 'comparisons/eq_literal/not_eq_dyn_proto*_msg_null', reason: PROTO },
-  { pattern: 'comparisons/eq_wrapper/*', reason: PROTO },
-  { pattern: 'comparisons/ne_literal/ne_proto*', reason: PROTO },
-  { pattern: 'parse/nest/message_literal', reason: PROTO },
-  { pattern: 'parse/repeat/select', reason: PROTO },
-  { pattern: 'parse/repeat/message_literal', reason: PROTO },
-  { pattern: 'parse/struct_field_names/*', reason: PROTO },
-  { pattern: 'parse/whitespace/*', reason: `${PROTO} (whitespace between every token of a message literal)` },
-  { pattern: 'parse/comments/new_line_terminated', reason: `${PROTO} (comments between every token of a message literal)` },
+  proto('comparisons/eq_literal/eq_dyn_json_null'),
+  proto('comparisons/eq_literal/not_eq_dyn_proto*_msg_null'),
+  proto('comparisons/eq_wrapper/*'),
+  proto('comparisons/ne_literal/ne_proto*'),
+  proto('parse/nest/message_literal'),
+  proto('parse/repeat/select'),
+  proto('parse/repeat/message_literal'),
+  proto('parse/struct_field_names/*'),
+  proto('parse/whitespace/*', ' (whitespace between every token of a message literal)'),
+  proto('parse/comments/new_line_terminated', ' (a comment after every token of a message literal)'),
 
-  // unchecked evaluation
-  { pattern: 'basic/functions/unbound_is_runtime_error', reason: UNCHECKED },
-  { pattern: 'logic/AND/short_circuit_type_*', reason: UNCHECKED },
-  { pattern: 'logic/OR/short_circuit_type_*', reason: UNCHECKED },
-  { pattern: 'parse/receiver_function_names/*', reason: `${UNCHECKED} (\`a.as()\` calls an undeclared function)` },
+  unchecked('basic/functions/unbound_is_runtime_error'),
+  unchecked('logic/AND/short_circuit_type_*'),
+  unchecked('logic/OR/short_circuit_type_*'),
+  unchecked('parse/receiver_function_names/*', ' (`a.as()` calls an undeclared function)'),
 
-  // containers
-  { pattern: 'namespace/namespace/self_eval_container_lookup*', reason: CONTAINER },
+  container('namespace/namespace/self_eval_container_lookup*'),
 ];
 
 const compiled = SKIPS.map((s) => ({
@@ -47,12 +51,12 @@ const compiled = SKIPS.map((s) => ({
   used: 0,
 }));
 
-/** The reason a test is skipped, or undefined when it runs. */
-export function skipReason(id: string): string | undefined {
+/** The skip entry of a test, or undefined when it runs. */
+export function skipOf(id: string): Skip | undefined {
   for (const s of compiled) {
     if (s.re.test(id)) {
       s.used++;
-      return s.reason;
+      return s;
     }
   }
   return undefined;

@@ -255,3 +255,28 @@ describe('explain', () => {
     expect(e.evaluate({ request: { max_tokens: 5000, model: 'y' } }).trace).toBeUndefined();
   });
 });
+
+describe('custom functions', () => {
+  test('the docs/engine.md example works, and a pure call on constants folds at load', () => {
+    let calls = 0;
+    const engine = new PolicyEngine({
+      functions: [{
+        name: 'acme.isInternal',
+        category: 'acme',
+        description: 'Whether an email address belongs to the company',
+        purity: 'pure',
+        overloads: [{ id: 'acme_is_internal_string', params: ['string'], result: 'bool', impl: (s: string) => (calls++, s.endsWith('@acme.com')) }],
+      }],
+    });
+    engine.addPolicy(doc('p', `rules:
+  - { id: external, when: "!acme.isInternal(user.email)", effect: deny }
+  - { id: const, when: "acme.isInternal('x@acme.com') && false", effect: deny }`));
+    expect(calls).toBe(1); // the constant call, at load
+    expect(engine.evaluate({ user: { email: 'a@acme.com' } }).effect).toBe('allow');
+    expect(engine.evaluate({ user: { email: 'a@evil.com' } }).effect).toBe('deny');
+    expect(calls).toBe(3);
+    expect(() => engine.addPolicy(doc('q', `rules:\n  - { id: r, when: "acme.isInternal(1)", effect: deny }`))).toThrow(/no overload of `acme.isInternal` takes \(int\)/);
+    // the default engine does not have it
+    expect(() => new PolicyEngine().addPolicy(doc('p', `rules:\n  - { id: r, when: "acme.isInternal('x')", effect: deny }`))).toThrow(/unknown function `acme.isInternal`/);
+  });
+});

@@ -563,6 +563,7 @@ describe('schema issues', () => {
       ['`kind` must be `Policy`, got `Rule`', 2, 7],
       ['invalid policy name `Bad Name`', 4, 9],
       ['invalid `let` name `1x`', 7, 5],
+      ['`let` name `in` is a reserved word', 8, 5],
       ['an obligation must have exactly one key, found 2: `redact`, `route`', 13, 13],
     ]);
     expect(issues.every((i) => i.code === 'schema' && i.hint !== undefined)).toBe(true);
@@ -592,6 +593,15 @@ describe('schema issues', () => {
     expect(policies).toEqual([]);
     expect(issues).toEqual([expect.objectContaining({ code: 'schema', message: 'key `__proto__` is not allowed', line: 10, column: 18 })]);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('reports template and duplicate problems alongside schema problems', () => {
+    const text = doc('  rules:\n    - id: r\n      efect: deny\n      message: "{{ x"\n    - id: r\n      effect: deny\n');
+    expect(issuesOf(text).map((i) => [i.code, i.line])).toEqual([
+      ['schema', 8],
+      ['invalid_template', 9],
+      ['duplicate_rule', 10],
+    ]);
   });
 
   it('one issue per problem (no ajv duplicates)', () => {
@@ -698,8 +708,17 @@ describe('PolicyError formatting', () => {
   });
 });
 
+/** False under `node --disallow-code-generation-from-strings` (npm run test:nocodegen), where ajv cannot compile. */
+const canGenerateCode = (() => {
+  try {
+    return new Function('return true')() === true;
+  } catch {
+    return false;
+  }
+})();
+
 describe('generated validator', () => {
-  it('is up to date with schemas/policy.schema.json', async () => {
+  it.skipIf(!canGenerateCode)('is up to date with schemas/policy.schema.json', async () => {
     const url = new URL('../../scripts/gen-validator.mjs', import.meta.url).href;
     const mod = (await import(url)) as { generate: () => string; outputPath: string };
     expect(mod.generate()).toBe(readFileSync(mod.outputPath, 'utf8'));
@@ -774,5 +793,28 @@ describe('robustness', () => {
     const deep = 'a: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n';
     expect(() => parsePolicyText(deep)).not.toThrow();
     expect(parsePolicyText(deep).policies).toEqual([]);
+  });
+});
+
+describe('YAML syntax error positions', () => {
+  it('an unclosed quote points at the opening quote', () => {
+    const text = doc('  rules:\n    - id: r\n      effect: deny\n      when: "open && x\n');
+    expect(parsePolicyText(text).issues).toEqual([
+      expect.objectContaining({ code: 'yaml_syntax', message: 'missing closing quote `"`', line: 9, column: 13, hint: 'add the closing quote' }),
+    ]);
+  });
+
+  it('a quoted start followed by more text', () => {
+    const text = doc("  rules:\n    - id: r\n      effect: deny\n      when: 'a' in b\n");
+    expect(parsePolicyText(text).issues).toEqual([
+      expect.objectContaining({ code: 'yaml_syntax', message: 'unexpected text after a value', line: 9, column: 17, hint: expect.stringContaining('quoted as a whole') }),
+    ]);
+  });
+
+  it('a key without `:`', () => {
+    const text = doc('  rules:\n    - id: r\n      effect: deny\n      message "x"\n');
+    expect(parsePolicyText(text).issues).toEqual([
+      expect.objectContaining({ code: 'yaml_syntax', line: 9, column: 7, hint: 'add `:` after the key' }),
+    ]);
   });
 });

@@ -74,7 +74,15 @@ export function parsePolicyText(text: string, filename?: string): { policies: Ra
   const seenPolicies = new Map<string, number>();
   docs.forEach((doc, docIndex) => {
     const start = issues.length;
-    const policy = loadDocument(doc, docIndex, text, filename, issues, issue, lineOf);
+    let policy: RawPolicy | undefined;
+    try {
+      policy = loadDocument(doc, docIndex, text, filename, issues, issue, lineOf);
+    } catch (e) {
+      // Defensive: e.g. a stack overflow on absurdly nested data.
+      const at = (doc.contents as Node | null)?.range?.[0] ?? doc.range[0];
+      issues.push(issue('yaml_syntax', `cannot read the document: ${errorText(e)}`, { offset: at, length: 1 }));
+      return;
+    }
     if (policy === undefined || issues.length > start) return;
     const key = `${policy.namespace}/${policy.name}`;
     const first = seenPolicies.get(key);
@@ -129,7 +137,13 @@ function loadDocument(
     const lines = new Set<number>();
     const sorted = yamlProblems.slice().sort((a, b) => a.pos[0] - b.pos[0]);
     for (const err of sorted) {
-      const span = { offset: err.pos[0], length: Math.max(1, err.pos[1] - err.pos[0]) };
+      let span = { offset: err.pos[0], length: Math.max(1, err.pos[1] - err.pos[0]) };
+      const quote = /missing closing (["'])/i.exec(err.message)?.[1];
+      if (quote !== undefined) {
+        // Point at the opening quote rather than where the text ran out.
+        const open = text.lastIndexOf(quote, err.pos[0] - 1);
+        if (open >= 0) span = { offset: open, length: 1 };
+      }
       const made = yamlIssue(err.code, err.message, text, span, letMap, issue);
       // One issue per line: the parser often reports a follow-on error where it lost track.
       if (lines.has(made.line!)) continue;
@@ -156,17 +170,86 @@ function loadDocument(
     return undefined;
   }
 
-  // 3. Schema.
+  // 3. Schema, then the checks the schema cannot express (also run on an invalid document, so that
+  // all its problems are reported together).
+  const start = issues.length;
   if (!validate(data)) {
     const loc = locator(doc);
     for (const p of schemaProblems(validate.errors ?? [], data, loc)) {
       issues.push(issue('schema', p.message, p, p.hint));
     }
+  }
+  semanticChecks(doc, data, text, file, issues, issue, lineOf);
+  if (issues.length > start) {
+    const mine = issues.splice(start).sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+    issues.push(...mine);
     return undefined;
   }
 
   // 4. Build the raw policy.
-  return buildPolicy(doc, data as PolicyData, docIndex, text, file, issues, issue, lineOf);
+  return buildPolicy(doc, data as PolicyData, docIndex, text, file);
+}
+
+const asObject = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/** Reserved `let` names, duplicate rule ids, message templates. Defensive: data may be invalid. */
+function semanticChecks(
+  doc: YamlDoc,
+  data: unknown,
+  text: string,
+  file: string | undefined,
+  issues: Issue[],
+  issue: MakeIssue,
+  lineOf: (offset: number) => number,
+): void {
+  const spec = asObject(asObject(data)?.['spec']);
+  const lets = asObject(spec?.['let']);
+  if (lets) {
+    const letMap = nodeAt(doc, ['spec', 'let']);
+    for (const name of Object.keys(lets)) {
+      if (!RESERVED.has(name)) continue;
+      const keySpan = spanOf(pairIn(doc, letMap, name)?.key as Node) ?? { offset: 0, length: 1 };
+      issues.push(issue('schema', `\`let\` name ${code(name)} is a reserved word`, keySpan, 'choose another name'));
+    }
+  }
+  const rules = spec?.['rules'];
+  if (!Array.isArray(rules)) return;
+  const firstRule = new Map<string, number>();
+  rules.forEach((r: unknown, i) => {
+    const rule = asObject(r);
+    if (!rule) return;
+    const base: PathSeg[] = ['spec', 'rules', i];
+    const id = rule['id'];
+    if (typeof id === 'string') {
+      const idSpan = spanOf(nodeAt(doc, [...base, 'id'])) ?? { offset: 0, length: 1 };
+      const seen = firstRule.get(id);
+      if (seen !== undefined) {
+        issues.push(
+          issue('duplicate_rule', `duplicate rule id ${code(id)}`, idSpan,
+            `first defined at line ${lineOf(seen)}; rule ids must be unique within a policy`),
+        );
+      } else firstRule.set(id, idSpan.offset);
+    }
+    const message = rule['message'];
+    if (typeof message === 'string') {
+      const { problems } = parseTemplate(exprAt(doc, [...base, 'message'], message, text, file));
+      for (const p of problems) issues.push(issue('invalid_template', p.message, p, p.hint));
+    }
+  });
+}
+
+/** The ExprSource of the scalar at path, whose value is `value`. */
+function exprAt(doc: YamlDoc, path: PathSeg[], value: string | number | boolean, text: string, file: string | undefined): ExprSource {
+  const node = nodeAt(doc, path);
+  if (node && isScalar(node)) {
+    return typeof value === 'string' ? stringSource(text, node, value, file) : literalSource(text, node, value, file);
+  }
+  const s = String(value);
+  const at = spanOf(node)?.offset ?? 0;
+  const out: ExprSource = { text: s, offsets: Array.from({ length: s.length + 1 }, () => at) };
+  if (file !== undefined) out.file = file;
+  return out;
 }
 
 const YAML_HINTS: Record<string, string> = {
@@ -429,29 +512,9 @@ interface PolicyData {
   };
 }
 
-function buildPolicy(
-  doc: YamlDoc,
-  data: PolicyData,
-  docIndex: number,
-  text: string,
-  file: string | undefined,
-  issues: Issue[],
-  issue: MakeIssue,
-  lineOf: (offset: number) => number,
-): RawPolicy | undefined {
-  const before = issues.length;
-  const expr = (path: PathSeg[], value: string | number | boolean): ExprSource => {
-    const node = nodeAt(doc, path);
-    if (node && isScalar(node)) {
-      return typeof value === 'string' ? stringSource(text, node, value, file) : literalSource(text, node, value, file);
-    }
-    const s = String(value);
-    const at = spanOf(node)?.offset ?? 0;
-    const out: ExprSource = { text: s, offsets: Array.from({ length: s.length + 1 }, () => at) };
-    if (file !== undefined) out.file = file;
-    return out;
-  };
-  const contentsSpan = spanOf(doc.contents as Node);
+function buildPolicy(doc: YamlDoc, data: PolicyData, docIndex: number, text: string, file: string | undefined): RawPolicy {
+  const expr = (path: PathSeg[], value: string | number | boolean): ExprSource => exprAt(doc, path, value, text, file);
+  const contents = doc.contents as Node;
   const { metadata: md, spec } = data;
 
   const policy: RawPolicy = {
@@ -463,7 +526,7 @@ function buildPolicy(
     onError: spec.onError ?? 'deny',
     lets: [],
     rules: [],
-    offset: (doc.contents as Node).range?.[0] ?? contentsSpan?.offset ?? 0,
+    offset: contents.range?.[0] ?? 0,
     docIndex,
   };
   if (md.version !== undefined) policy.version = md.version;
@@ -474,46 +537,28 @@ function buildPolicy(
   if (spec.let !== undefined) {
     const letMap = nodeAt(doc, ['spec', 'let']);
     for (const name of Object.keys(spec.let)) {
-      const keySpan = spanOf(pairIn(doc, letMap, name)?.key as Node) ?? { offset: 0, length: 1 };
-      if (RESERVED.has(name)) {
-        issues.push(issue('schema', `\`let\` name ${code(name)} is a reserved word`, keySpan, 'choose another name'));
-        continue;
-      }
-      const l: RawLet = { name, expr: expr(['spec', 'let', name], spec.let[name]!), offset: keySpan.offset };
+      const keyNode = pairIn(doc, letMap, name)?.key as Node | undefined;
+      const l: RawLet = { name, expr: expr(['spec', 'let', name], spec.let[name]!), offset: spanOf(keyNode)?.offset ?? 0 };
       policy.lets.push(l);
     }
   }
 
-  const firstRule = new Map<string, number>();
   (spec.rules ?? []).forEach((r, i) => {
     const base: PathSeg[] = ['spec', 'rules', i];
-    const idSpan = spanOf(nodeAt(doc, [...base, 'id'])) ?? { offset: 0, length: 1 };
-    const seen = firstRule.get(r.id);
-    if (seen !== undefined) {
-      issues.push(
-        issue('duplicate_rule', `duplicate rule id ${code(r.id)}`, idSpan,
-          `first defined at line ${lineOf(seen)}; rule ids must be unique within a policy`),
-      );
-    } else firstRule.set(r.id, idSpan.offset);
     const rule: RawRule = {
       id: r.id,
       effect: r.effect,
       obligations: (r.obligations ?? []).map((o) => plainCopy(o) as Record<string, unknown>),
       priority: r.priority ?? 0,
-      offset: idSpan.offset,
+      offset: spanOf(nodeAt(doc, [...base, 'id']))?.offset ?? 0,
     };
     if (r.description !== undefined) rule.description = r.description;
     if (r.when !== undefined) rule.when = expr([...base, 'when'], r.when);
-    if (r.message !== undefined) {
-      const { template, problems } = parseTemplate(expr([...base, 'message'], r.message));
-      for (const p of problems) issues.push(issue('invalid_template', p.message, p, p.hint));
-      rule.message = template;
-    }
+    if (r.message !== undefined) rule.message = parseTemplate(expr([...base, 'message'], r.message)).template;
     if (r.labels !== undefined) rule.labels = copyLabels(r.labels);
     policy.rules.push(rule);
   });
-
-  return issues.length > before ? undefined : policy;
+  return policy;
 }
 
 function copyLabels(labels: Record<string, string> | undefined): Record<string, string> {
