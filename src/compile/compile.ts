@@ -8,7 +8,7 @@
 //  - `&&`/`||` short-circuit with CEL's error absorption, using exceptions only on error paths.
 // Purity (reads the clock? reads state?) is collected for the decision cache.
 
-import { OP, type Expr } from '../lang/ast.js';
+import { OP, pathOf, type Expr } from '../lang/ast.js';
 import type { CheckIssue } from '../lang/checker.js';
 import { EvaluationError, toEvaluationError } from '../lang/errors.js';
 import * as ops from '../lang/operators.js';
@@ -49,6 +49,8 @@ export interface CompileContext {
   registry: Registry;
   /** Let names visible to this expression, with their cell index. */
   lets?: ReadonlyMap<string, number>;
+  /** Lets whose value is a constant, known at load: used as literals (folded, indexed). */
+  letConsts?: ReadonlyMap<string, unknown>;
   /** Evaluators of the lets, by cell index; read at run time so they may be filled in later. */
   letEvals?: Evaluator[];
   /** Receives problems found while compiling (a constant regex that does not compile, ...). */
@@ -66,8 +68,12 @@ interface Node {
 }
 
 export function compile(e: Expr, ctx: CompileContext): Evaluator {
-  const c = new Compiler(ctx);
-  return c.node(e, new Map()).ev;
+  return compileNode(e, ctx).ev;
+}
+
+/** The evaluator, and the value when the whole expression is a constant. */
+export function compileNode(e: Expr, ctx: CompileContext): { ev: Evaluator; konst?: { value: unknown } } {
+  return new Compiler(ctx).node(e, new Map());
 }
 
 /** A fresh frame for one evaluation. */
@@ -93,6 +99,59 @@ const FOLD_FRAME: Frame = {
   },
   host: undefined,
 };
+
+/**
+ * `o.field`: the own property of a map or input object. A name that Object.prototype lacks
+ * is read directly from a plain object (no prototype lookup can then reach anything but the
+ * object's own data); everything else takes the general, checked path.
+ */
+function readField(o: unknown, field: string, pos: number): unknown {
+  if (typeof o === 'object' && o !== null) {
+    const p = Object.getPrototypeOf(o);
+    if (p === Object.prototype || p === null) {
+      const v = (o as Record<string, unknown>)[field];
+      if (typeof v !== 'object') {
+        if (v !== undefined) return v;
+      } else if (v === null || Object.getPrototypeOf(v) !== Date.prototype) {
+        return v;
+      }
+    } else if (o instanceof Map) {
+      const v = o.get(field);
+      if (v !== undefined && typeof v !== 'object') return v;
+    }
+  }
+  return readFieldChecked(o, field, pos);
+}
+
+function readFieldChecked(o: unknown, field: string, pos: number): unknown {
+  try {
+    return ops.select(o, field);
+  } catch (err) {
+    throw at(err, pos);
+  }
+}
+
+/** An input variable whose name Object.prototype lacks (checked at load). */
+function readVar(input: Record<string, unknown>, name: string, pos: number): unknown {
+  const v = input[name];
+  if (v === undefined) throw new EvaluationError('unknown_variable', `unknown variable \`${name}\``, pos);
+  return typeof v === 'object' && v !== null && v instanceof Date ? ops.fromHost(v) : v;
+}
+
+function rootPosition(e: Expr): number {
+  let x = e;
+  while (x.k === 'select') x = x.target;
+  return x.pos;
+}
+
+const PROTO_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** Positions of the selections of `a.b.c`, outermost last, for error offsets. */
+function selectPositions(e: Expr): number[] {
+  const out: number[] = [];
+  for (let x = e; x.k === 'select'; x = x.target) out.unshift(x.pos);
+  return out;
+}
 
 class Compiler {
   /** Whether an expression reads nothing but the given macro variables and calls only pure functions. */
@@ -141,22 +200,36 @@ class Compiler {
         const pos = e.pos;
         const tev = t.ev;
         if (e.test) return this.fold([t], { ev: (f) => { try { return ops.hasField(tev(f), field); } catch (err) { throw at(err, pos); } } });
-        // A name Object.prototype lacks can be read directly from a plain object: no
-        // prototype lookup can then reach anything but the object's own data.
-        const direct = !(field in Object.prototype);
-        const ev: Evaluator = direct
-          ? (f) => {
-              const o = tev(f);
-              if (typeof o === 'object' && o !== null) {
-                const p = Object.getPrototypeOf(o);
-                if (p === Object.prototype || p === null) {
-                  const v = (o as Record<string, unknown>)[field];
-                  if (v !== undefined && (typeof v !== 'object' || v === null || !(v instanceof Date))) return v;
-                }
-              }
-              try { return ops.select(o, field); } catch (err) { throw at(err, pos); }
-            }
-          : (f) => { try { return ops.select(tev(f), field); } catch (err) { throw at(err, pos); } };
+        // `a.b.c` on an input variable reads the whole path in one closure (fewer
+        // megamorphic calls); any other target reads one field.
+        const path = this.inputPath(e, scope);
+        const read = path?.some((x) => PROTO_NAMES.has(x)) || PROTO_NAMES.has(field) ? readFieldChecked : readField;
+        let ev: Evaluator;
+        if (path) {
+          const [root, ...fields] = path;
+          const rootPos = rootPosition(e);
+          const slot = scope.get(root!);
+          // An input variable is read by a plain function the closure can inline; a macro
+          // variable through its slot.
+          const rootEv: Evaluator = slot !== undefined ? (f) => f.vars[slot] : PROTO_NAMES.has(root!) ? this.ident(root!, rootPos, scope).ev : (f) => readVar(f.input, root!, rootPos);
+          const poss = selectPositions(e);
+          if (fields.length === 1) {
+            const f0 = fields[0]!;
+            ev = (f) => read(rootEv(f), f0, pos);
+          } else if (fields.length === 2) {
+            const [f0, f1] = fields as [string, string];
+            const p0 = poss[0]!;
+            ev = (f) => read(read(rootEv(f), f0, p0), f1, pos);
+          } else {
+            ev = (f) => {
+              let o = rootEv(f);
+              for (let i = 0; i < fields.length; i++) o = read(o, fields[i]!, poss[i]!);
+              return o;
+            };
+          }
+        } else {
+          ev = (f) => read(tev(f), field, pos);
+        }
         return this.fold([t], { ev });
       }
       case 'list': {
@@ -190,8 +263,18 @@ class Compiler {
     }
   }
 
+  /** `a.b.c` (plain selections) rooted at an input variable or a macro variable. */
+  private inputPath(e: Expr, scope: Map<string, number>): string[] | undefined {
+    const path = pathOf(e);
+    if (!path) return undefined;
+    const root = path[0]!;
+    if (!scope.has(root) && (this.ctx.lets?.has(root) || this.ctx.letConsts?.has(root) || root === 'now')) return undefined;
+    return path;
+  }
+
   private ident(name: string, pos: number, scope: Map<string, number>): Node {
     const slot = scope.get(name);
+    if (slot === undefined && this.ctx.letConsts?.has(name)) return konst(this.ctx.letConsts.get(name));
     if (slot !== undefined) return { ev: (f) => f.vars[slot] };
     const cell = this.ctx.lets?.get(name);
     if (cell !== undefined) {
@@ -341,7 +424,17 @@ class Compiler {
       }
       case OP.index: {
         const [x, y] = [a!.ev, b!.ev];
-        return this.fold(args, { ev: (f) => { try { return ops.index(x(f), y(f)); } catch (err) { throw at(err, pos); } } });
+        return this.fold(args, {
+          ev: (f) => {
+            const c = x(f);
+            const k = y(f);
+            if (c instanceof Map && typeof k === 'string') {
+              const v = c.get(k);
+              if (v !== undefined && (typeof v !== 'object' || v === null || !(v instanceof Date))) return v;
+            }
+            try { return ops.index(c, k); } catch (err) { throw at(err, pos); }
+          },
+        });
       }
     }
     return this.fn(e, scope, args);
@@ -408,8 +501,24 @@ class Compiler {
       const set = new Set(coll as string[]);
       return { ev: (f) => { const v = x(f); return typeof v === 'string' ? set.has(v) : ops.inOp(v, coll); } };
     }
+    if (coll instanceof Map && [...coll.keys()].every((k) => typeof k === 'string')) {
+      return { ev: (f) => { const v = x(f); return typeof v === 'string' ? coll.has(v) : ops.inOp(v, coll); } };
+    }
     const y = b.ev;
-    return { ev: (f) => { try { return ops.inOp(x(f), y(f)); } catch (err) { throw at(err, pos); } } };
+    return {
+      ev: (f) => {
+        const v = x(f);
+        const c = y(f);
+        if (typeof v === 'string' && Array.isArray(c)) {
+          if ((f.steps += c.length) > f.maxSteps) throw new EvaluationError('limit_exceeded', `more than ${f.maxSteps} evaluation steps`, pos);
+          for (let i = 0; i < c.length; i++) if (c[i] === v) return true;
+          // no identical string: only a non-string element could still be equal (never, in CEL)
+          return false;
+        }
+        if (Array.isArray(c) && (f.steps += c.length) > f.maxSteps) throw new EvaluationError('limit_exceeded', `more than ${f.maxSteps} evaluation steps`, pos);
+        try { return ops.inOp(v, c); } catch (err) { throw at(err, pos); }
+      },
+    };
   }
 
   private binary(args: Node[], op: (x: unknown, y: unknown) => unknown, pos: number, fast?: (x: number, y: number) => number): Node {
@@ -427,30 +536,59 @@ class Compiler {
       const n = Number(ka);
       return this.fold(args, { ev: (f) => { const r = y(f); if (typeof r === 'number') return fast(n, r); try { return op(ka, r); } catch (err) { throw at(err, pos); } } });
     }
-    const ev: Evaluator = fast
-      ? (f) => { const l = x(f); const r = y(f); if (typeof l === 'number' && typeof r === 'number') return fast(l, r); try { return op(l, r); } catch (err) { throw at(err, pos); } }
-      : (f) => { try { return op(x(f), y(f)); } catch (err) { throw at(err, pos); } };
+    const slow = (l: unknown, r: unknown): unknown => {
+      try {
+        return op(l, r);
+      } catch (err) {
+        throw at(err, pos);
+      }
+    };
+    let ev: Evaluator;
+    switch (op) {
+      case ops.add: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && typeof r === 'number' ? l + r : slow(l, r); }; break;
+      case ops.sub: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && typeof r === 'number' ? l - r : slow(l, r); }; break;
+      case ops.mul: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && typeof r === 'number' ? l * r : slow(l, r); }; break;
+      case ops.div: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && typeof r === 'number' ? l / r : slow(l, r); }; break;
+      default: ev = (f) => slow(x(f), y(f));
+    }
     return this.fold(args, { ev });
   }
 
   private compare(args: Node[], op: (x: unknown, y: unknown) => boolean, pos: number, fast: (x: number, y: number) => boolean): Node {
     const x = args[0]!.ev;
     const y = args[1]!.ev;
-    // An int constant compared with input (a double) compares as a number: CEL compares an
-    // int with a double as doubles (see compareNumbers), so this is exact for every constant.
+    const slow = (l: unknown, r: unknown): boolean => {
+      try {
+        return op(l, r);
+      } catch (err) {
+        throw at(err, pos);
+      }
+    };
+    // A number constant on the right (an int constant compares with a double as a double, as
+    // CEL does) takes one closure literal per operator, so no comparison is an indirect call.
     const kb = args[1]!.konst?.value;
-    if (typeof kb === 'bigint') {
+    if ((typeof kb === 'bigint' || typeof kb === 'number') && !args[0]!.konst) {
       const n = Number(kb);
-      return this.fold(args, { ev: (f) => { const l = x(f); if (typeof l === 'number') return fast(l, n); try { return op(l, kb); } catch (err) { throw at(err, pos); } } });
+      switch (op) {
+        case ops.lt: return { ev: (f) => { const l = x(f); return typeof l === 'number' ? l < n : slow(l, kb); } };
+        case ops.le: return { ev: (f) => { const l = x(f); return typeof l === 'number' ? l <= n : slow(l, kb); } };
+        case ops.gt: return { ev: (f) => { const l = x(f); return typeof l === 'number' ? l > n : slow(l, kb); } };
+        case ops.ge: return { ev: (f) => { const l = x(f); return typeof l === 'number' ? l >= n : slow(l, kb); } };
+      }
     }
     const ka = args[0]!.konst?.value;
-    if (typeof ka === 'bigint') {
+    if ((typeof ka === 'bigint' || typeof ka === 'number') && !args[1]!.konst) {
       const n = Number(ka);
-      return this.fold(args, { ev: (f) => { const r = y(f); if (typeof r === 'number') return fast(n, r); try { return op(ka, r); } catch (err) { throw at(err, pos); } } });
+      return { ev: (f) => { const r = y(f); return typeof r === 'number' ? fast(n, r) : slow(ka, r); } };
     }
-    return this.fold(args, {
-      ev: (f) => { const l = x(f); const r = y(f); if (typeof l === 'number' && typeof r === 'number') return fast(l, r); try { return op(l, r); } catch (err) { throw at(err, pos); } },
-    });
+    let ev: Evaluator;
+    switch (op) {
+      case ops.lt: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l < Number(r) : slow(l, r); }; break;
+      case ops.le: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l <= Number(r) : slow(l, r); }; break;
+      case ops.gt: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l > Number(r) : slow(l, r); }; break;
+      default: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l >= Number(r) : slow(l, r); };
+    }
+    return this.fold(args, { ev });
   }
 
   private fn(e: Extract<Expr, { k: 'call' }>, scope: Map<string, number>, args: Node[]): Node {

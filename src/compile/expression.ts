@@ -8,12 +8,14 @@ import { EvaluationError, PolicyError, SourceText, toEvaluationError, type Issue
 import { ParseError } from '../lang/parse-error.js';
 import { parse } from '../lang/parser.js';
 import type { Registry } from '../lang/registry.js';
-import { compile, newFrame, type CompileContext, type Evaluator, type Purity } from './compile.js';
+import { compileNode, newFrame, type CompileContext, type Evaluator, type Purity } from './compile.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export interface SourceResult {
   ast?: Expr;
   ev?: Evaluator;
+  /** Set when the expression is a constant. */
+  konst?: { value: unknown };
   type?: CType;
   issues: CheckIssue[];
 }
@@ -46,8 +48,11 @@ export function compileSource(text: string, opts: SourceOptions): SourceResult {
   const checked = check(ast, env);
   if (checked.issues.length > 0) return { issues: checked.issues };
   const issues: CheckIssue[] = [];
-  const ev = compile(checked.expr, { ...opts, issues });
-  return issues.length ? { issues } : { ast: checked.expr, ev, type: checked.type, issues };
+  const node = compileNode(checked.expr, { ...opts, issues });
+  if (issues.length) return { issues };
+  const out: SourceResult = { ast: checked.expr, ev: node.ev, type: checked.type, issues };
+  if (node.konst) out.konst = node.konst;
+  return out;
 }
 
 export interface ExpressionOptions {

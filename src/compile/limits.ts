@@ -8,13 +8,23 @@ export interface Limits {
   maxExpressionDepth: number;
   /** Nodes in one expression's syntax tree. */
   maxAstNodes: number;
-  /** Macro iterations (all, exists, map, filter, ...) per decision, across every rule. */
+  /**
+   * Work per decision, across every rule: macro iterations (all, exists, map, filter, ...)
+   * and list elements visited by `in`.
+   */
   maxSteps: number;
-  /** Nesting depth of the input object (objects and arrays). */
+  /**
+   * Walk the whole input before each decision and deny it when it breaks the three limits
+   * below. Off by default: the walk costs about as much as a small policy (see
+   * docs/engine.md), and without it the work of a decision is still bounded by maxSteps and
+   * by the depth guard of the recursive operations.
+   */
+  validateInput: boolean;
+  /** Nesting depth of the input object (objects and arrays), with validateInput. */
   maxInputDepth: number;
-  /** Objects, arrays and values in the input object. */
+  /** Objects, arrays and values in the input object, with validateInput. */
   maxInputNodes: number;
-  /** Length of any one string in the input, in UTF-16 units. */
+  /** Length of any one string in the input, in UTF-16 units, with validateInput. */
   maxStringLength: number;
 }
 
@@ -23,6 +33,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxExpressionDepth: 250,
   maxAstNodes: 25_000,
   maxSteps: 1_000_000,
+  validateInput: false,
   maxInputDepth: 64,
   maxInputNodes: 1_000_000,
   maxStringLength: 10_000_000,
@@ -30,9 +41,14 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 
 export function resolveLimits(given: Partial<Limits> | undefined): { limits: Limits; unknown: string[] } {
   const unknown = Object.keys(given ?? {}).filter((k) => !(k in DEFAULT_LIMITS));
-  const limits = { ...DEFAULT_LIMITS };
+  const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(given ?? {})) {
-    if (k in DEFAULT_LIMITS && typeof v === 'number' && v > 0) (limits as Record<string, number>)[k] = v;
+    if (!(k in DEFAULT_LIMITS)) continue;
+    if (typeof DEFAULT_LIMITS[k as keyof Limits] === 'boolean') {
+      if (typeof v === 'boolean') (limits as unknown as Record<string, boolean>)[k] = v;
+      else unknown.push(k);
+    } else if (typeof v === 'number' && v > 0) (limits as unknown as Record<string, number>)[k] = v;
+    else unknown.push(k);
   }
   return { limits, unknown };
 }

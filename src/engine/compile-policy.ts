@@ -73,10 +73,14 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
     });
   }
   const variables = new Map<string, CType>([...letCells.keys()].map((n) => [n, { kind: 'dyn' }]));
-  const one = (es: ExprSource): { ev: Evaluator; ast: Expr } | undefined => {
+  // A let that is a constant (a price table, an allow-list) is used as a literal by the
+  // expressions compiled after it, so they fold and index against it.
+  const letConsts = new Map<string, unknown>();
+  const one = (es: ExprSource): { ev: Evaluator; ast: Expr; konst?: { value: unknown } } | undefined => {
     const r = compileSource(es.text, {
       registry: env.registry,
       lets: letCells,
+      letConsts,
       letEvals: env.letEvals,
       purity,
       varSlots: env.varSlots,
@@ -88,7 +92,7 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
       report(es, r.issues);
       return undefined;
     }
-    return { ev: r.ev, ast: r.ast };
+    return r.konst ? { ev: r.ev, ast: r.ast, konst: r.konst } : { ev: r.ev, ast: r.ast };
   };
 
   const letAsts = new Map<string, Expr>();
@@ -97,6 +101,7 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
     if (c) {
       env.letEvals[letCells.get(l.name)!] = c.ev;
       letAsts.set(l.name, c.ast);
+      if (c.konst) letConsts.set(l.name, c.konst.value);
     }
   }
   // A let that reads itself, directly or through others, would never finish.

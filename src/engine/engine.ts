@@ -122,7 +122,7 @@ export class PolicyEngine {
   constructor(options: EngineOptions) {
     const unknownOptions = Object.keys(options).filter((k) => !ENGINE_OPTION_KEYS.has(k));
     const { limits, unknown } = resolveLimits(options.limits);
-    const bad = [...unknownOptions.map((k) => `unknown engine option \`${k}\``), ...unknown.map((k) => `unknown limit \`${k}\``)];
+    const bad = [...unknownOptions.map((k) => `unknown engine option \`${k}\``), ...unknown.map((k) => `unknown limit \`${k}\` (or a value of the wrong type)`)];
     if (bad.length) throw new PolicyError(bad.map((message) => ({ code: 'invalid_option', message })));
     this.registry = options.registry;
     this.clock = options.clock ?? Date.now;
@@ -220,7 +220,7 @@ export class PolicyEngine {
     const explain = options?.explain === true;
     const started = explain ? now() : 0;
     const data = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
-    const inputProblem = checkInput(input, this.limits);
+    const inputProblem = this.limits.validateInput ? checkInput(input, this.limits) : undefined;
     if (inputProblem) {
       return finish({
         effect: 'deny',
@@ -302,7 +302,7 @@ export class PolicyEngine {
       let pWarn = false;
       let pAllow = false;
       let best: CompiledRule | undefined; // first-match / priority winner
-      const policyMatches: { rule: CompiledRule; effect: Effect; error?: EvaluationError }[] = [];
+      let policyMatches: PolicyMatch[] = NO_MATCHES;
       for (let k = 0; k < n; k++) {
         const rule = p.rules[order ? order[k]! : k]!;
         if (best && p.combining === 'priority' && rule.priority < best.priority) break;
@@ -325,6 +325,7 @@ export class PolicyEngine {
         }
         if (effect === undefined) continue;
         if (pt && rule.when === undefined) pt.rules.push({ rule: rule.id, when: undefined, result: true });
+        if (policyMatches === NO_MATCHES) policyMatches = [];
         policyMatches.push(failure ? { rule, effect, error: failure } : { rule, effect });
         if (effect === 'deny') pDeny = true;
         else if (effect === 'warn') pWarn = true;
@@ -404,6 +405,13 @@ export class PolicyEngine {
     this.current.spare = undefined;
   }
 }
+
+interface PolicyMatch {
+  rule: CompiledRule;
+  effect: Effect;
+  error?: EvaluationError;
+}
+const NO_MATCHES: PolicyMatch[] = [];
 
 const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
 

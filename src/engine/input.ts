@@ -1,41 +1,62 @@
 // Input bounds, checked before a decision: depth (which also stops cycles), node count and
-// string length. The walk is iterative, so a deep or cyclic input cannot overflow the stack.
+// string length. Recursion is bounded by maxInputDepth, so it cannot overflow the stack.
 
 import type { Limits } from '../compile/limits.js';
 
 /** A plain-words problem with the input, or undefined when it is within the limits. */
 export function checkInput(input: unknown, limits: Limits): string | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
-  const stack: unknown[] = [input];
-  const depths: number[] = [1];
-  let nodes = 0;
-  while (stack.length > 0) {
-    const v = stack.pop();
-    const depth = depths.pop()!;
-    if (++nodes > limits.maxInputNodes) return `input has more than ${limits.maxInputNodes} values (limits.maxInputNodes)`;
-    if (typeof v === 'string') {
-      if (v.length > limits.maxStringLength) return `input holds a string longer than ${limits.maxStringLength} characters (limits.maxStringLength)`;
-      continue;
+  const budget = { nodes: limits.maxInputNodes };
+  const r = walk(input, 1, limits, budget);
+  if (r === OK) return undefined;
+  if (r === TOO_DEEP) return `input nests deeper than ${limits.maxInputDepth} levels (limits.maxInputDepth); a cyclic input does this too`;
+  if (r === TOO_MANY) return `input has more than ${limits.maxInputNodes} values (limits.maxInputNodes)`;
+  return `input holds a string longer than ${limits.maxStringLength} characters (limits.maxStringLength)`;
+}
+
+const OK = 0;
+const TOO_DEEP = 1;
+const TOO_MANY = 2;
+const TOO_LONG = 3;
+
+function walk(v: object, depth: number, limits: Limits, budget: { nodes: number }): number {
+  if (depth > limits.maxInputDepth) return TOO_DEEP;
+  if (Array.isArray(v)) {
+    if ((budget.nodes -= v.length) < 0) return TOO_MANY;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === 'object') {
+        if (x !== null) {
+          const r = walk(x, depth + 1, limits, budget);
+          if (r !== OK) return r;
+        }
+      } else if (typeof x === 'string' && x.length > limits.maxStringLength) return TOO_LONG;
     }
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > limits.maxInputDepth) return `input nests deeper than ${limits.maxInputDepth} levels (limits.maxInputDepth); a cyclic input does this too`;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        stack.push(v[i]);
-        depths.push(depth + 1);
-      }
-    } else if (v instanceof Map) {
-      for (const [k, x] of v) {
-        stack.push(k, x);
-        depths.push(depth + 1, depth + 1);
-      }
-    } else {
-      if (v instanceof Date || ArrayBuffer.isView(v)) continue;
-      for (const k of Object.keys(v)) {
-        stack.push((v as Record<string, unknown>)[k]);
-        depths.push(depth + 1);
-      }
-    }
+    return OK;
   }
-  return undefined;
+  if (v instanceof Map) {
+    for (const [k, x] of v) {
+      for (const y of [k, x]) {
+        if (--budget.nodes < 0) return TOO_MANY;
+        if (typeof y === 'object' && y !== null) {
+          const r = walk(y, depth + 1, limits, budget);
+          if (r !== OK) return r;
+        } else if (typeof y === 'string' && y.length > limits.maxStringLength) return TOO_LONG;
+      }
+    }
+    return OK;
+  }
+  if (v instanceof Date || ArrayBuffer.isView(v)) return OK;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    if (--budget.nodes < 0) return TOO_MANY;
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === 'object') {
+      if (x !== null) {
+        const r = walk(x, depth + 1, limits, budget);
+        if (r !== OK) return r;
+      }
+    } else if (typeof x === 'string' && x.length > limits.maxStringLength) return TOO_LONG;
+  }
+  return OK;
 }

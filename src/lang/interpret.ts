@@ -105,11 +105,11 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
       break;
     }
     case 'call':
-      return call(e, ev, env);
+      return call(e, ev, env, st);
   }
 }
 
-function call(e: Extract<Expr, { k: 'call' }>, ev: (x: Expr) => unknown, env: InterpretEnv): unknown {
+function call(e: Extract<Expr, { k: 'call' }>, ev: (x: Expr) => unknown, env: InterpretEnv, st: { steps: number; max: number }): unknown {
   const a = e.args;
   switch (e.fn) {
     case OP.and:
@@ -155,8 +155,13 @@ function call(e: Extract<Expr, { k: 'call' }>, ev: (x: Expr) => unknown, env: In
       return ops.gt(ev(a[0]!), ev(a[1]!));
     case OP.ge:
       return ops.ge(ev(a[0]!), ev(a[1]!));
-    case OP.in:
-      return ops.inOp(ev(a[0]!), ev(a[1]!));
+    case OP.in: {
+      const v = ev(a[0]!);
+      const c = ev(a[1]!);
+      // scanning a list is work the step limit counts, as macro iterations are
+      if (Array.isArray(c) && (st.steps += c.length) > st.max) throw new EvaluationError('limit_exceeded', `more than ${st.max} evaluation steps`, e.pos);
+      return ops.inOp(v, c);
+    }
     case OP.index:
       return ops.index(ev(a[0]!), ev(a[1]!));
   }

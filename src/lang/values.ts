@@ -193,7 +193,10 @@ function numericKey(k: unknown): bigint | undefined {
 // ------------------------------------------------------------------ equality and order
 
 /** CEL equality (heterogeneous: numbers compare by value across int, uint and double). */
-export function celEquals(a: unknown, b: unknown): boolean {
+/** Nesting depth at which comparing two values gives up (a cyclic input is infinitely deep). */
+export const MAX_VALUE_DEPTH = 100;
+
+export function celEquals(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return typeof a !== 'number' || !Number.isNaN(a);
   const ta = typeof a;
   const tb = typeof b;
@@ -202,9 +205,10 @@ export function celEquals(a: unknown, b: unknown): boolean {
     return false;
   }
   if (ta !== 'object' || tb !== 'object' || a === null || b === null) return false;
+  if (depth > MAX_VALUE_DEPTH) throw new EvaluationError('limit_exceeded', `values nest deeper than ${MAX_VALUE_DEPTH} levels`);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!celEquals(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!celEquals(a[i], b[i], depth + 1)) return false;
     return true;
   }
   if (a instanceof CelTimestamp) return b instanceof CelTimestamp && a.ns === b.ns;
@@ -221,7 +225,7 @@ export function celEquals(a: unknown, b: unknown): boolean {
     if (mapSize(x) !== mapSize(y)) return false;
     for (const [k, v] of mapEntries(x)) {
       const w = mapGet(y, k);
-      if (w === undefined || !celEquals(v, w)) return false;
+      if (w === undefined || !celEquals(v, w, depth + 1)) return false;
     }
     return true;
   }

@@ -17,10 +17,21 @@ describe('evaluate never throws', () => {
     expect(d.errors[0]!.code).toBe('unknown_variable');
   });
 
-  test('a cyclic input is refused by the depth limit', () => {
+  test('a cyclic input still gets a decision; comparing cycles hits the depth guard', () => {
     const user: Record<string, unknown> = { tier: 'pro' };
     user.self = user;
-    const d = e.evaluate({ user });
+    expect(e.evaluate({ user }).effect).toBe('allow');
+    const other: Record<string, unknown> = { tier: 'pro' };
+    other.self = other;
+    const d = engine('user == other').evaluate({ user, other });
+    expect(d.effect).toBe('deny');
+    expect(d.errors[0]!.code).toBe('limit_exceeded');
+  });
+
+  test('with validateInput a cyclic input is refused before any rule runs', () => {
+    const user: Record<string, unknown> = { tier: 'pro' };
+    user.self = user;
+    const d = engine("user.tier == 'free'", { limits: { validateInput: true } }).evaluate({ user });
     expect(d.effect).toBe('deny');
     expect(d.errors[0]!.code).toBe('limit_exceeded');
   });
@@ -94,8 +105,14 @@ describe('bounded work', () => {
     expect(e.evaluate({ l: [1, 2, 3] }).errors).toEqual([]);
   });
 
-  test('input size, depth and string length are limited', () => {
-    const e = engine('true', { limits: { maxInputNodes: 100, maxInputDepth: 5, maxStringLength: 10 } });
+  test('scanning a list with `in` counts against the step limit', () => {
+    const e = engine("'x' in l", { limits: { maxSteps: 1000 } });
+    expect(e.evaluate({ l: Array.from({ length: 2000 }, () => 'y') }).errors[0]!.code).toBe('limit_exceeded');
+    expect(e.evaluate({ l: Array.from({ length: 500 }, () => 'y') }).errors).toEqual([]);
+  });
+
+  test('with validateInput, input size, depth and string length are limited', () => {
+    const e = engine('true', { limits: { validateInput: true, maxInputNodes: 100, maxInputDepth: 5, maxStringLength: 10 } });
     expect(e.evaluate({ a: Array.from({ length: 200 }, () => 1) }).errors[0]!.code).toBe('limit_exceeded');
     expect(e.evaluate({ a: { b: { c: { d: { e: { f: 1 } } } } } }).errors[0]!.code).toBe('limit_exceeded');
     expect(e.evaluate({ s: 'x'.repeat(11) }).errors[0]!.code).toBe('limit_exceeded');
