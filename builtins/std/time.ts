@@ -1,6 +1,6 @@
-// Timestamps and durations: parsing, formatting, range-checked arithmetic, calendar fields
-// and time zones. Pure functions, shared by the standard library declarations and the
-// operator layer (`timestamp + duration`, `timestamp - timestamp`, ...).
+// Timestamps and durations: parsing, formatting, calendar fields and time zones, for the
+// standard library declarations. Arithmetic (`timestamp + duration`, ...) and the
+// range-checked constructors are the operators' (src/lang/operators.ts).
 //
 // Ranges (cel-spec, "Overflow"):
 //   timestamp  0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z
@@ -8,19 +8,10 @@
 // Results outside them raise EvaluationError('overflow').
 
 import { EvaluationError } from '../../src/lang/errors.js';
-import {
-  CelDuration,
-  CelTimestamp,
-  INT64_MAX,
-  INT64_MIN,
-  MAX_TIMESTAMP_NS,
-  MIN_TIMESTAMP_NS,
-  NS_PER_SECOND,
-} from '../../src/lang/values.js';
+import { CelDuration, CelTimestamp, INT64_MAX, NS_PER_SECOND } from '../../src/lang/values.js';
 
 /** Smallest and largest duration CEL allows: the int64 range of nanoseconds. */
-export const DURATION_MIN_NS = INT64_MIN;
-export const DURATION_MAX_NS = INT64_MAX;
+export { MIN_DURATION_NS as DURATION_MIN_NS, MAX_DURATION_NS as DURATION_MAX_NS } from '../../src/lang/values.js';
 
 const MIN_TIMESTAMP_SECONDS = -62135596800;
 const MAX_TIMESTAMP_SECONDS = 253402300799;
@@ -33,17 +24,8 @@ function invalid(message: string): EvaluationError {
   return new EvaluationError('invalid_argument', message);
 }
 
-/** A timestamp, or EvaluationError('overflow') outside 0001-01-01 .. 9999-12-31. */
-export function timestampFromNanos(ns: bigint): CelTimestamp {
-  if (ns < MIN_TIMESTAMP_NS || ns > MAX_TIMESTAMP_NS) throw overflow('timestamp');
-  return new CelTimestamp(ns);
-}
-
-/** A duration, or EvaluationError('overflow') outside the int64 nanosecond range. */
-export function durationFromNanos(ns: bigint): CelDuration {
-  if (ns < DURATION_MIN_NS || ns > DURATION_MAX_NS) throw overflow('duration');
-  return new CelDuration(ns);
-}
+/** Range-checked constructors: one home, the operators'. */
+export { timestampOf as timestampFromNanos, durationOf as durationFromNanos } from '../../src/lang/operators.js';
 
 /** `timestamp(int)`: seconds since the Unix epoch. */
 export function timestampFromSeconds(seconds: bigint): CelTimestamp {
@@ -51,31 +33,7 @@ export function timestampFromSeconds(seconds: bigint): CelTimestamp {
   return new CelTimestamp(seconds * NS_PER_SECOND);
 }
 
-// ------------------------------------------------------------------ arithmetic
-
-export function addDuration(ts: CelTimestamp, d: CelDuration): CelTimestamp {
-  return timestampFromNanos(ts.ns + d.ns);
-}
-
-export function subDuration(ts: CelTimestamp, d: CelDuration): CelTimestamp {
-  return timestampFromNanos(ts.ns - d.ns);
-}
-
-export function subTimestamps(a: CelTimestamp, b: CelTimestamp): CelDuration {
-  return durationFromNanos(a.ns - b.ns);
-}
-
-export function addDurations(a: CelDuration, b: CelDuration): CelDuration {
-  return durationFromNanos(a.ns + b.ns);
-}
-
-export function subDurations(a: CelDuration, b: CelDuration): CelDuration {
-  return durationFromNanos(a.ns - b.ns);
-}
-
-export function negDuration(d: CelDuration): CelDuration {
-  return durationFromNanos(-d.ns);
-}
+// Arithmetic on timestamps and durations is the operators' (src/lang/operators.ts).
 
 // ------------------------------------------------------------------ civil calendar
 
