@@ -2,7 +2,12 @@
 // (src/lang/registry.ts); this entry gathers them.
 
 import type { FunctionDecl } from '../src/lang/registry.js';
+import { encodingLibrary } from './encoding/index.js';
+import { listsLibrary } from './lists/index.js';
+import { mathLibrary } from './math/index.js';
 import { stdLibrary } from './std/index.js';
+import { stringsLibrary } from './strings/index.js';
+import { timeLibrary } from './time/index.js';
 
 export { stdLibrary } from './std/index.js';
 export * as stdTime from './std/time.js';
@@ -22,5 +27,14 @@ export {
   type RegexMatch,
 } from './regex/index.js';
 
-/** Every builtin declaration (more libraries are appended here as they land). */
-export const builtinLibrary: FunctionDecl[] = [...stdLibrary];
+export { encodingLibrary, listsLibrary, mathLibrary, stringsLibrary, timeLibrary };
+
+/** Every builtin declaration: CEL's standard library and the extension libraries. */
+export const builtinLibrary: FunctionDecl[] = [
+  ...stdLibrary,
+  ...stringsLibrary,
+  ...mathLibrary,
+  ...listsLibrary,
+  ...timeLibrary,
+  ...encodingLibrary,
+];

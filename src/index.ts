@@ -1,7 +1,7 @@
 // The main entry: runtime-neutral (no node:*, no native addons, no eval), so it bundles for
 // Cloudflare Workers and Vercel Edge. It combines the engine core with the standard library.
 
-import { stdLibrary } from '../builtins/index.js';
+import { builtinLibrary } from '../builtins/index.js';
 import { compileExpression as compileCore, type CompiledExpression, type ExpressionOptions } from './compile/expression.js';
 import { PolicyEngine as CoreEngine, type EngineOptions } from './engine/engine.js';
 import { Registry, type FunctionDecl } from './lang/registry.js';
@@ -24,9 +24,9 @@ export type {
 } from './engine/engine.js';
 export type { JsonSchema } from './lang/checker.js';
 
-/** A registry holding the standard library; add your own functions to a copy. */
+/** A registry holding every builtin; add your own functions to a copy. */
 export function defaultRegistry(): Registry {
-  return new Registry(stdLibrary);
+  return new Registry(builtinLibrary);
 }
 
 const shared = defaultRegistry();

@@ -6,7 +6,7 @@
 // with it, errors included. The table printed at the end is the one docs/conformance.md quotes.
 
 import { afterAll, describe, expect, test } from 'vitest';
-import { stdLibrary } from '../../builtins/index.js';
+import { builtinLibrary } from '../../builtins/index.js';
 import { Registry } from '../../src/lang/registry.js';
 import { skipOf, unusedSkips, type SkipCategory } from './skip.js';
 import { agree, judge, loadSuite, runCompiled, runInterpreted, runUnfolded, showResult, type Case } from './suite.js';
@@ -20,7 +20,7 @@ const COUNTED = [
 /** Extension libraries: run and reported, not counted (and never failing the run). */
 const REPORTED = ['string_ext', 'math_ext', 'bindings_ext'];
 
-const registry = new Registry(stdLibrary);
+const registry = new Registry(builtinLibrary);
 const suite = loadSuite();
 
 interface Tally {

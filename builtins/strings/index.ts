@@ -1,0 +1,5 @@
+// The `strings` library: declarations for the registry (being written).
+
+import type { FunctionDecl } from '../../src/lang/registry.js';
+
+export const stringsLibrary: FunctionDecl[] = [];
