@@ -27,9 +27,11 @@ test.runIf(built)('the package resolves and decides through its exports map, ESM
       out.push(e.evaluate({ request: { max_tokens: 5000 } }).effect);
     }
     try { new cjs.PolicyEngine().addPolicy('kind: nope'); } catch (err) { out.push(err instanceof esm.PolicyError); }
+    const node = await import('llm-policy-engine/node');
+    out.push(typeof node.regexBackend().name, typeof node.PolicyEngine);
     console.log(JSON.stringify(out));
   `;
   // resolve the package by its own name, as a user would (self-reference through "exports")
   const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
-  expect(JSON.parse(stdout)).toEqual(['deny', 'deny', true]);
+  expect(JSON.parse(stdout)).toEqual(['deny', 'deny', true, 'string', 'function']);
 });

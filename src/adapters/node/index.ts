@@ -1,0 +1,16 @@
+// `llm-policy-engine/node`: everything the main entry has, plus what only Node can do.
+// Importing it installs the native RE2 addon as the regex engine when it is available
+// (see regexBackend()); policies loaded afterwards compile their patterns with it.
+
+import { setRegexEngine } from '../../../builtins/regex/index.js';
+import { loadNativeRe2 } from './re2.js';
+
+export * from '../../index.js';
+
+const native = loadNativeRe2();
+if (native.engine) setRegexEngine(native.engine);
+
+/** Which regex engine policies use: the native `re2` addon, or re2js with the reason the addon did not load. */
+export function regexBackend(): { name: 're2' | 're2js'; reason?: string } {
+  return native.engine ? { name: 're2' } : { name: 're2js', reason: native.reason ?? 'not loaded' };
+}
