@@ -11,6 +11,7 @@ import { resolveLimits, type Limits } from '../compile/limits.js';
 import { compilePolicy, display, type CompiledPolicy, type CompiledRule, type Effect } from './compile-policy.js';
 import { checkInput } from './input.js';
 import { parsePolicyText } from './load/parse.js';
+import type { RawPolicy } from './load/types.js';
 import { candidates } from './rule-index.js';
 
 export type { Effect } from './compile-policy.js';
@@ -90,9 +91,11 @@ export interface PolicySummary {
   file: string | undefined;
 }
 
+/** One policy as loaded: its document (parsed once) and the text it came from. */
 interface Loaded {
   text: string;
   filename: string | undefined;
+  raw: RawPolicy;
 }
 
 /** One immutable, complete set of compiled policies. */
@@ -145,7 +148,7 @@ export class PolicyEngine {
     const { policies, issues } = parsePolicyText(text, options.filename);
     if (issues.length) throw new PolicyError(issues, new Map([[options.filename, text]]));
     const next = new Map(this.sources);
-    for (const p of policies) next.set(`${p.namespace}/${p.name}`, { text, filename: options.filename });
+    for (const p of policies) next.set(`${p.namespace}/${p.name}`, { text, filename: options.filename, raw: p });
     this.swap(next);
     return policies.map((p) => this.summary(`${p.namespace}/${p.name}`)!);
   }
@@ -165,7 +168,7 @@ export class PolicyEngine {
           const where = p.file !== undefined ? { file: p.file } : {};
           issues.push({ code: 'duplicate_policy', message: `policy \`${p.name}\` (namespace \`${p.namespace}\`) is defined twice`, ...where, offset: p.offset, hint: 'rename one of them or give it another namespace' });
         }
-        next.set(key, { text: f.text, filename: f.filename });
+        next.set(key, { text: f.text, filename: f.filename, raw: p });
       }
     }
     if (issues.length) throw new PolicyError(issues, texts);
@@ -198,15 +201,9 @@ export class PolicyEngine {
     const issues: Issue[] = [];
     const texts = new Map<string | undefined, string>();
     const policies: CompiledPolicy[] = [];
-    const parsed = new Map<string, ReturnType<typeof parsePolicyText>>();
-    for (const [key, src] of sources) {
-      const cacheKey = `${src.filename}\u0000${src.text}`;
-      let r = parsed.get(cacheKey);
-      if (!r) parsed.set(cacheKey, (r = parsePolicyText(src.text, src.filename)));
+    for (const src of sources.values()) {
       texts.set(src.filename, src.text);
-      const raw = r.policies.find((p) => `${p.namespace}/${p.name}` === key);
-      if (!raw) continue;
-      const c = compilePolicy(raw, src.text, env, issues);
+      const c = compilePolicy(src.raw, src.text, env, issues);
       if (c) policies.push(c);
     }
     if (issues.length) throw new PolicyError(issues, texts);
