@@ -33,6 +33,11 @@ export interface CompiledRegex {
   exec(s: string): RegexMatch | null;
   /** Every non-overlapping match, left to right, at most `limit` of them. */
   matchAll(s: string, limit?: number): RegexMatch[];
+  /**
+   * Number of capturing groups, when the engine can tell without matching (the regex
+   * functions check `regex.extract` patterns and replacement strings against it at load).
+   */
+  readonly groupCount?: number;
 }
 
 export interface RegexEngine {
@@ -61,6 +66,10 @@ class Re2jsRegex implements CompiledRegex {
     readonly source: string,
     private readonly re: RE2JS,
   ) {}
+
+  get groupCount(): number {
+    return this.re.groupCount();
+  }
 
   test(s: string): boolean {
     return this.re.test(s);

@@ -8,7 +8,7 @@
 //  - `&&`/`||` short-circuit with CEL's error absorption, using exceptions only on error paths.
 // Purity (reads the clock? reads state?) is collected for the decision cache.
 
-import { OP, pathOf, type Expr } from '../lang/ast.js';
+import { OP, SORT_BY_FUNCTION, pathOf, type Expr } from '../lang/ast.js';
 import type { CheckIssue } from '../lang/checker.js';
 import { EvaluationError, toEvaluationError } from '../lang/errors.js';
 import * as ops from '../lang/operators.js';
@@ -322,6 +322,7 @@ class Compiler {
     const items = (f: Frame): unknown[] => {
       const coll = tev(f);
       if (Array.isArray(coll)) return coll;
+      if (name === 'sortBy') throw new EvaluationError('no_matching_overload', '`sortBy` needs a list', pos);
       if (kindOf(coll) === 'map') return mapKeys(coll as object);
       throw new EvaluationError('no_matching_overload', `\`${name}\` needs a list or a map`, pos);
     };
@@ -383,6 +384,19 @@ class Compiler {
           return out;
         };
         break;
+      case 'sortBy': {
+        // the keys, one step each, then the registry's `list.sortBy(keys)` orders the list
+        const decl = this.ctx.registry.get(SORT_BY_FUNCTION);
+        const sortBy = decl ? dispatcher(SORT_BY_FUNCTION, decl.overloads, true) : undefined;
+        ev = (f) => {
+          const list = items(f);
+          const keys: unknown[] = new Array(list.length);
+          for (let i = 0; i < list.length; i++) keys[i] = run(f, list[i]);
+          if (!sortBy) throw new EvaluationError('no_matching_overload', `unknown function \`${SORT_BY_FUNCTION}\``, pos);
+          try { return sortBy(list, keys); } catch (err) { throw at(err, pos); }
+        };
+        break;
+      }
     }
     return this.fold([target], { ev }, this.closed(e.body, new Set([e.iterVar])));
   }

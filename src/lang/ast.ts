@@ -14,8 +14,14 @@ export type Expr =
 /**
  * `bind` is `cel.bind(v, init, body)` (cel-spec bindings extension): `target` is `init`, evaluated
  * once, and `body` sees it as `v`. The others iterate `target`, a list or a map's keys.
+ * `sortBy` (cel-go's lists extension) iterates a list only: `body` is each element's key, and
+ * the registry function `sortBy` (its keys form, `list.sortBy(keys)`) orders the elements by
+ * their keys, so the ordering rules live with the other list functions.
  */
-export type MacroName = 'all' | 'exists' | 'exists_one' | 'map' | 'filter' | 'bind';
+export type MacroName = 'all' | 'exists' | 'exists_one' | 'map' | 'filter' | 'bind' | 'sortBy';
+
+/** The registry function the `sortBy` macro hands the list and its keys to. */
+export const SORT_BY_FUNCTION = 'sortBy';
 
 /** Operator names as they appear in `call.fn`. */
 export const OP = {

@@ -2,7 +2,7 @@
 // every function exists with a matching arity, and infers the types it can know. Input is
 // dynamic unless the host gives an input JSON Schema; with one, misspelt fields are errors.
 
-import { OP, type Expr } from './ast.js';
+import { OP, SORT_BY_FUNCTION, type Expr } from './ast.js';
 import type { IssueCode } from './errors.js';
 import { kindMatches, type Registry, type TypeName } from './registry.js';
 import { CelType } from './values.js';
@@ -166,17 +166,26 @@ class Checker {
           const body = this.expr(e.body, new Map(scope).set(e.iterVar, target.t));
           return { e: { ...e, target: target.e, body: body.e }, t: body.t };
         }
-        if (!['list', 'map', 'dyn'].includes(target.t.kind)) {
+        if (e.macro === 'sortBy') {
+          if (!['list', 'dyn'].includes(target.t.kind)) this.err('type_mismatch', `\`sortBy\` needs a list, not ${target.t.kind}`, e.pos);
+          if (!this.env.registry.get(SORT_BY_FUNCTION)?.overloads.some((o) => o.receiver !== undefined && o.params.length === 1)) {
+            this.err('unknown_function', `unknown function \`${SORT_BY_FUNCTION}\``, e.pos, 'the `sortBy` macro needs the lists library');
+          }
+        } else if (!['list', 'map', 'dyn'].includes(target.t.kind)) {
           this.err('type_mismatch', `\`${e.macro}\` needs a list or a map, not ${target.t.kind}`, e.pos);
         }
         const inner = new Map(scope);
         const items = target.t.schema?.items as JsonSchema | undefined;
         inner.set(e.iterVar, target.t.kind === 'list' ? schemaType(items) : DYN);
         const body = this.expr(e.body, inner);
-        if (e.macro !== 'map' && !['bool', 'dyn'].includes(body.t.kind)) {
+        if (e.macro === 'sortBy') {
+          if (body.t.kind !== 'dyn' && !ORDERED.includes(body.t.kind)) {
+            this.err('type_mismatch', `the key of \`sortBy\` must be a value that can be ordered, not ${body.t.kind}`, e.body.pos);
+          }
+        } else if (e.macro !== 'map' && !['bool', 'dyn'].includes(body.t.kind)) {
           this.err('type_mismatch', `the condition of \`${e.macro}\` must be a bool, not ${body.t.kind}`, e.body.pos);
         }
-        const t: CType = e.macro === 'map' || e.macro === 'filter' ? { kind: 'list' } : { kind: 'bool' };
+        const t: CType = e.macro === 'map' || e.macro === 'filter' || e.macro === 'sortBy' ? { kind: 'list' } : { kind: 'bool' };
         return { e: { ...e, target: target.e, body: body.e }, t };
       }
       case 'call':

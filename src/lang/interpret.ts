@@ -1,7 +1,7 @@
 // The reference interpreter: a plain tree walk, written to be obviously correct rather than
 // fast. Property tests assert that the compiler (src/compile) agrees with it, errors included.
 
-import { OP, type Expr } from './ast.js';
+import { OP, SORT_BY_FUNCTION, type Expr } from './ast.js';
 import { EvaluationError, toEvaluationError } from './errors.js';
 import * as ops from './operators.js';
 import { dispatcher, type Registry } from './registry.js';
@@ -66,6 +66,7 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
       if (e.macro === 'bind') return ev(e.body, new Map(scope).set(e.iterVar, ev(e.target)));
       const coll = ev(e.target);
       let items: unknown[];
+      if (e.macro === 'sortBy' && !Array.isArray(coll)) throw new EvaluationError('no_matching_overload', '`sortBy` needs a list', e.pos);
       if (Array.isArray(coll)) items = coll;
       else if (kindOf(coll) === 'map') items = mapKeys(coll as object);
       else throw new EvaluationError('no_matching_overload', `\`${e.macro}\` needs a list or a map`, e.pos);
@@ -101,6 +102,11 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
           return items.filter((it) => ops.asBool(body(it), 'the condition of `filter`'));
         case 'map':
           return items.map((it) => body(it));
+        case 'sortBy': {
+          const keys = items.map((it) => body(it));
+          const sortBy: Extract<Expr, { k: 'call' }> = { k: 'call', pos: e.pos, fn: SORT_BY_FUNCTION, target: e.target, args: [] };
+          return callFunction(env.registry, sortBy, items, [keys]);
+        }
       }
       break;
     }

@@ -3,7 +3,7 @@
 import { OP, type Expr, type MacroName } from './ast.js';
 import { ParseError } from './parse-error.js';
 import { tokenize, type Token } from './lexer.js';
-import { INT64_MAX } from './values.js';
+import { CelUint, INT64_MAX } from './values.js';
 
 const RESERVED = new Set([
   'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop',
@@ -199,8 +199,19 @@ class Parser {
       if (v.k !== 'ident') throw new ParseError('the first argument of `cel.bind` must be a variable name', v.pos);
       return { k: 'macro', pos, macro: 'bind', target: args[1]!, iterVar: v.name, body: args[2]!, transform: undefined };
     }
+    if ((name.text === 'greatest' || name.text === 'least') && args.length >= 3 && target.k === 'ident' && target.name === 'math') {
+      // cel-go's variadic macro: math.greatest(a, b, c) == math.greatest([a, b, c])
+      for (const a of args) {
+        const numeric = a.k === 'lit' && (typeof a.value === 'bigint' || typeof a.value === 'number' || a.value instanceof CelUint);
+        if (a.k === 'list' || a.k === 'map' || (a.k === 'lit' && !numeric)) {
+          throw new ParseError(`the arguments of \`math.${name.text}\` must be numbers`, a.pos);
+        }
+      }
+      return { k: 'call', pos: name.pos, fn: name.text, target, args: [{ k: 'list', pos: args[0]!.pos, elems: args }] };
+    }
     const macro = name.text as MacroName;
-    if (macro === 'all' || macro === 'exists' || macro === 'exists_one' || macro === 'filter' || macro === 'map') {
+    // `sortBy(x, key)` is cel-go's lists macro; `sortBy(keys)`, one argument, is a plain call
+    if (macro === 'all' || macro === 'exists' || macro === 'exists_one' || macro === 'filter' || macro === 'map' || macro === 'sortBy') {
       const want = macro === 'map' ? [2, 3] : [2];
       if (want.includes(args.length)) {
         const v = args[0]!;

@@ -1,0 +1,343 @@
+// The printer: AST -> CEL source. It writes the fewest parentheses that keep the tree (so
+// `parse(print(e))` is `e` again, positions aside), one space around binary operators, and,
+// in `printPretty`, breaks lines inside `&&`/`||` chains, `?:`, `+`/`-` chains and brackets
+// when a line would be wider than the page. It also prints runtime values as CEL literals
+// (`printValue`), for explain output and test diffs.
+
+import { OP, type Expr } from './ast.js';
+import { CelDuration, CelTimestamp, CelType, CelUint } from './values.js';
+
+/** Binding strength, loosest first (cel-spec langdef grammar). */
+const PREC = { cond: 1, or: 2, and: 3, rel: 4, add: 5, mul: 6, unary: 7, member: 8, primary: 9 } as const;
+
+const BINARY: Record<string, { op: string; prec: number }> = {
+  [OP.or]: { op: '||', prec: PREC.or },
+  [OP.and]: { op: '&&', prec: PREC.and },
+  [OP.eq]: { op: '==', prec: PREC.rel },
+  [OP.ne]: { op: '!=', prec: PREC.rel },
+  [OP.lt]: { op: '<', prec: PREC.rel },
+  [OP.le]: { op: '<=', prec: PREC.rel },
+  [OP.gt]: { op: '>', prec: PREC.rel },
+  [OP.ge]: { op: '>=', prec: PREC.rel },
+  [OP.in]: { op: 'in', prec: PREC.rel },
+  [OP.add]: { op: '+', prec: PREC.add },
+  [OP.sub]: { op: '-', prec: PREC.add },
+  [OP.mul]: { op: '*', prec: PREC.mul },
+  [OP.div]: { op: '/', prec: PREC.mul },
+  [OP.mod]: { op: '%', prec: PREC.mul },
+};
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const QUOTABLE = /^[A-Za-z0-9_.\-/ ]+$/;
+
+export interface PrettyOptions {
+  /** Page width; lines longer than this are broken where the syntax allows. Default 80. */
+  width?: number;
+  /** Spaces per nesting level of broken lines. Default 2. */
+  indent?: number;
+}
+
+/** The expression on one line. */
+export function print(e: Expr): string {
+  return render(doc(e, 2), Infinity);
+}
+
+/** The expression, broken over several lines where one would be wider than `width`. */
+export function printPretty(e: Expr, options: PrettyOptions = {}): string {
+  return render(doc(e, options.indent ?? 2), options.width ?? 80);
+}
+
+// ------------------------------------------------------------------ precedence
+
+function isNegativeNumber(v: unknown): boolean {
+  return (typeof v === 'bigint' && v < 0n) || (typeof v === 'number' && (v < 0 || Object.is(v, -0)));
+}
+
+function precOf(e: Expr): number {
+  switch (e.k) {
+    case 'lit':
+      return isNegativeNumber(e.value) ? PREC.unary : PREC.primary;
+    case 'ident':
+    case 'list':
+    case 'map':
+      return PREC.primary;
+    case 'select':
+      return e.test ? PREC.primary : PREC.member;
+    case 'macro':
+      return PREC.member;
+    case 'call': {
+      if (e.fn === OP.cond) return PREC.cond;
+      const b = BINARY[e.fn];
+      if (b && e.args.length === 2 && e.target === undefined) return b.prec;
+      if ((e.fn === OP.not || e.fn === OP.neg) && e.args.length === 1 && e.target === undefined) return PREC.unary;
+      if (e.fn === OP.index && e.args.length === 2 && e.target === undefined) return PREC.member;
+      return e.target !== undefined ? PREC.member : PREC.primary;
+    }
+  }
+}
+
+// ------------------------------------------------------------------ documents (Wadler-style)
+
+type Doc = string | Doc[] | { t: 'line'; flat: string } | { t: 'nest'; n: number; d: Doc } | { t: 'group'; d: Doc };
+
+const line: Doc = { t: 'line', flat: ' ' };
+const softline: Doc = { t: 'line', flat: '' };
+const nest = (n: number, d: Doc): Doc => ({ t: 'nest', n, d });
+const group = (d: Doc): Doc => ({ t: 'group', d });
+
+function join(items: Doc[], sep: Doc): Doc[] {
+  const out: Doc[] = [];
+  items.forEach((d, i) => {
+    if (i > 0) out.push(sep);
+    out.push(d);
+  });
+  return out;
+}
+
+function bracket(open: string, items: Doc[], close: string, ind: number): Doc {
+  if (items.length === 0) return open + close;
+  return group([open, nest(ind, [softline, join(items, [',', line])]), softline, close]);
+}
+
+function doc(e: Expr, ind: number): Doc {
+  const sub = (x: Expr, min: number): Doc => {
+    const d = doc(x, ind);
+    return precOf(x) < min ? group(['(', nest(ind, [softline, d]), softline, ')']) : d;
+  };
+  switch (e.k) {
+    case 'lit':
+      return printLiteral(e.value);
+    case 'ident':
+      return e.name;
+    case 'list':
+      return bracket('[', e.elems.map((x) => doc(x, ind)), ']', ind);
+    case 'map':
+      return bracket('{', e.entries.map((x) => [doc(x.key, ind), ': ', doc(x.value, ind)]), '}', ind);
+    case 'select': {
+      const target = sub(e.target, PREC.member);
+      const sel = [target, '.', fieldName(e.field)];
+      return e.test ? ['has(', sel, ')'] : sel;
+    }
+    case 'macro': {
+      if (e.macro === 'bind') {
+        return ['cel.bind', bracket('(', [e.iterVar, doc(e.target, ind), doc(e.body, ind)], ')', ind)];
+      }
+      // `l.map(x, p, f)` is parsed as a filter then a map with one position: print it as written.
+      const t = e.target;
+      if (e.macro === 'map' && t.k === 'macro' && t.macro === 'filter' && t.pos === e.pos && t.iterVar === e.iterVar) {
+        return [sub(t.target, PREC.member), '.map', bracket('(', [e.iterVar, doc(t.body, ind), doc(e.body, ind)], ')', ind)];
+      }
+      return [sub(t, PREC.member), `.${e.macro}`, bracket('(', [e.iterVar, doc(e.body, ind)], ')', ind)];
+    }
+    case 'call':
+      return callDoc(e, ind, sub);
+  }
+}
+
+function callDoc(e: Extract<Expr, { k: 'call' }>, ind: number, sub: (x: Expr, min: number) => Doc): Doc {
+  const a = e.args;
+  if (e.target === undefined) {
+    if (e.fn === OP.cond && a.length === 3) {
+      return group([sub(a[0]!, PREC.or), nest(ind, [line, '? ', sub(a[1]!, PREC.or), line, ': ', sub(a[2]!, PREC.cond)])]);
+    }
+    const b = BINARY[e.fn];
+    if (b && a.length === 2) {
+      if (b.op === '&&' || b.op === '||') {
+        // a && b && c: one group, broken after every operator or none
+        const operands: Expr[] = [];
+        const collect = (x: Expr) => {
+          if (x.k === 'call' && x.fn === e.fn && x.target === undefined && x.args.length === 2) {
+            collect(x.args[0]!);
+            operands.push(x.args[1]!);
+          } else operands.push(x);
+        };
+        collect(a[0]!);
+        operands.push(a[1]!);
+        const docs = operands.map((x, i) => sub(x, i === 0 ? b.prec : b.prec + 1));
+        return group(join(docs, [` ${b.op}`, line]));
+      }
+      if (b.prec === PREC.add) return group([sub(a[0]!, b.prec), ` ${b.op}`, nest(ind, [line, sub(a[1]!, b.prec + 1)])]);
+      return [sub(a[0]!, b.prec), ` ${b.op} `, sub(a[1]!, b.prec + 1)];
+    }
+    if ((e.fn === OP.not || e.fn === OP.neg) && a.length === 1) {
+      const x = a[0]!;
+      const op = e.fn === OP.not ? '!' : '-';
+      // `-(5)` is a negation of the literal 5; `-5` would be the literal -5.
+      if (op === '-' && x.k === 'lit' && (typeof x.value === 'bigint' || typeof x.value === 'number') && !isNegativeNumber(x.value)) {
+        return ['-(', printLiteral(x.value), ')'];
+      }
+      return [op, sub(x, PREC.unary)];
+    }
+    if (e.fn === OP.index && a.length === 2) {
+      return [sub(a[0]!, PREC.member), '[', doc(a[1]!, ind), ']'];
+    }
+    return [e.fn, bracket('(', a.map((x) => doc(x, ind)), ')', ind)];
+  }
+  return [sub(e.target, PREC.member), '.', e.fn, bracket('(', a.map((x) => doc(x, ind)), ')', ind)];
+}
+
+function fieldName(f: string): string {
+  if (IDENT.test(f) && f !== 'in') return f;
+  return QUOTABLE.test(f) ? `\`${f}\`` : f;
+}
+
+type Cmd = [indent: number, flat: boolean, d: Doc];
+
+function render(d: Doc, width: number): string {
+  let out = '';
+  let col = 0;
+  const cmds: Cmd[] = [[0, false, d]];
+  while (cmds.length > 0) {
+    const [ind, flat, x] = cmds.pop()!;
+    if (typeof x === 'string') {
+      out += x;
+      col += x.length;
+    } else if (Array.isArray(x)) {
+      for (let i = x.length - 1; i >= 0; i--) cmds.push([ind, flat, x[i]!]);
+    } else if (x.t === 'line') {
+      if (flat) {
+        out += x.flat;
+        col += x.flat.length;
+      } else {
+        out += '\n' + ' '.repeat(ind);
+        col = ind;
+      }
+    } else if (x.t === 'nest') {
+      cmds.push([ind + x.n, flat, x.d]);
+    } else {
+      cmds.push([ind, flat || fits(width - col, [ind, true, x.d], cmds), x.d]);
+    }
+  }
+  return out;
+}
+
+/** Whether `next`, flat, and what follows it up to the next line break fit in `room`. */
+function fits(room: number, next: Cmd, rest: Cmd[]): boolean {
+  if (room === Infinity) return true;
+  const stack: Cmd[] = [next];
+  let r = rest.length;
+  while (room >= 0) {
+    let cmd = stack.pop();
+    if (cmd === undefined) {
+      if (r === 0) return true;
+      cmd = rest[--r]!;
+    }
+    const [ind, flat, x] = cmd;
+    if (typeof x === 'string') room -= x.length;
+    else if (Array.isArray(x)) for (let i = x.length - 1; i >= 0; i--) stack.push([ind, flat, x[i]!]);
+    else if (x.t === 'line') {
+      if (!flat) return true;
+      room -= x.flat.length;
+    } else if (x.t === 'nest') stack.push([ind + x.n, flat, x.d]);
+    else stack.push([ind, flat, x.d]);
+  }
+  return false;
+}
+
+// ------------------------------------------------------------------ literals and values
+
+/** A literal's source text: ints, uints, doubles, strings, bytes, bools, null (and type names). */
+export function printLiteral(v: unknown): string {
+  switch (typeof v) {
+    case 'bigint':
+      return String(v);
+    case 'number':
+      return printDouble(v);
+    case 'string':
+      return printString(v);
+    case 'boolean':
+      return String(v);
+  }
+  if (v === null) return 'null';
+  if (v instanceof CelUint) return `${v.value}u`;
+  if (v instanceof Uint8Array) return printBytes(v);
+  if (v instanceof CelType) return v.name;
+  return printValue(v);
+}
+
+function printDouble(n: number): string {
+  if (Number.isNaN(n)) return "double('NaN')";
+  if (n === Infinity) return '1e999';
+  if (n === -Infinity) return '-1e999';
+  if (Object.is(n, -0)) return '-0.0';
+  const s = String(n);
+  // 1.5e-7 reads better as 0.00000015 (the same digits, so the same double)
+  const m = /^(-?)(\d)(?:\.(\d+))?e-(\d+)$/.exec(s);
+  if (m && Number(m[4]) <= 20) return `${m[1]}0.${'0'.repeat(Number(m[4]) - 1)}${m[2]}${m[3] ?? ''}`;
+  return /[.eE]/.test(s) ? s : `${s}.0`;
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+function printString(s: string): string {
+  // a regex such as '\\d+' reads better raw: r'\d+'
+  if (s.includes('\\') && !s.includes("'") && /^[\u0020-\u007e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\uffff]*$/u.test(s.replace(/[\u{10000}-\u{10ffff}]/gu, 'x'))) return `r'${s}'`;
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = q;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === q) out += `\\${q}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${hex2(c)}`;
+    else if ((c >= 0x80 && c < 0xa0) || c === 0x2028 || c === 0x2029 || c === 0xfeff) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return out + q;
+}
+
+function printBytes(b: Uint8Array): string {
+  let out = "b'";
+  for (const c of b) {
+    if (c === 0x5c) out += '\\\\';
+    else if (c === 0x27) out += "\\'";
+    else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
+    else out += `\\x${hex2(c)}`;
+  }
+  return out + "'";
+}
+
+/**
+ * A runtime value in CEL literal syntax: `'text'`, `5`, `5.0`, `5u`, `[1, 2]`, `{'k': v}`,
+ * `timestamp('...')`, `duration('...')`. Longer than `max` characters, it is cut with `...`.
+ */
+export function printValue(v: unknown, max = Infinity): string {
+  const s = valueText(v, 0);
+  return s.length > max ? `${s.slice(0, Math.max(0, max - 3))}...` : s;
+}
+
+function valueText(v: unknown, depth: number): string {
+  if (depth > 20) return '...';
+  if (v === undefined) return '<undefined>';
+  if (typeof v !== 'object' || v === null || v instanceof CelUint || v instanceof Uint8Array || v instanceof CelType) {
+    if (typeof v === 'function' || typeof v === 'symbol') return `<${typeof v}>`;
+    return printLiteral(v);
+  }
+  if (v instanceof CelTimestamp) return `timestamp('${timestampText(v)}')`;
+  if (v instanceof CelDuration) return `duration('${durationText(v.ns)}')`;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '<invalid Date>' : `timestamp('${v.toISOString()}')`;
+  if (Array.isArray(v)) return `[${v.map((x) => valueText(x, depth + 1)).join(', ')}]`;
+  const entries: [unknown, unknown][] = v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]);
+  return `{${entries.map(([k, x]) => `${valueText(k, depth + 1)}: ${valueText(x, depth + 1)}`).join(', ')}}`;
+}
+
+function timestampText(t: CelTimestamp): string {
+  const B = 1_000_000_000n;
+  let secs = t.ns / B;
+  if (t.ns < 0n && secs * B !== t.ns) secs -= 1n;
+  const frac = t.ns - secs * B;
+  const iso = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
+  return frac === 0n ? `${iso}Z` : `${iso}.${String(frac).padStart(9, '0').replace(/0+$/, '')}Z`;
+}
+
+function durationText(ns: bigint): string {
+  const neg = ns < 0n;
+  const a = neg ? -ns : ns;
+  const s = a / 1_000_000_000n;
+  const f = a % 1_000_000_000n;
+  return `${neg ? '-' : ''}${s}${f === 0n ? '' : `.${String(f).padStart(9, '0').replace(/0+$/, '')}`}s`;
+}
