@@ -1,28 +1,16 @@
 // The main entry: runtime-neutral (no node:*, no native addons, no eval), so it bundles for
-// Cloudflare Workers and Vercel Edge. It combines the engine core with the standard library.
+// Cloudflare Workers and Vercel Edge. It combines the engine core (./core.ts) with the
+// function library (builtins/).
 
 import { builtinLibrary } from '../builtins/index.js';
 import { compileExpression as compileCore, type CompiledExpression, type ExpressionOptions } from './compile/expression.js';
 import { PolicyEngine as CoreEngine, type EngineOptions } from './engine/engine.js';
 import { Registry, type FunctionDecl } from './lang/registry.js';
 
-export { PolicyError, EvaluationError, formatIssue, type Issue, type IssueCode, type EvaluationErrorCode } from './lang/errors.js';
-export { Registry, type FunctionDecl, type OverloadDecl, type Purity, type FunctionExample, type TypeName } from './lang/registry.js';
-export { CelUint, CelTimestamp, CelDuration, CelType } from './lang/values.js';
-export { DEFAULT_LIMITS, type Limits } from './compile/limits.js';
-export type { CompiledExpression } from './compile/expression.js';
-export type {
-  Decision,
-  DecisionError,
-  Effect,
-  EvaluateOptions,
-  MatchedRule,
-  PolicySummary,
-  PolicyTrace,
-  RuleTrace,
-  Trace,
-} from './engine/engine.js';
-export type { JsonSchema } from './lang/checker.js';
+// Everything of the core entry; PolicyEngine and compileExpression below replace the core's
+// with versions that default to the full function library.
+export * from './core.js';
+export { builtinLibrary };
 
 /** A registry holding every builtin; add your own functions to a copy. */
 export function defaultRegistry(): Registry {
