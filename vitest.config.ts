@@ -4,5 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/integration/**', 'node_modules/**'],
+    // property tests run thousands of cases; a loaded CI machine must not turn them into timeouts
+    testTimeout: 60_000,
   },
 });

@@ -8,5 +8,6 @@ export default defineConfig({
     include: ['test/lang/**/*.test.ts', 'test/compile/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/builtins/**/*.test.ts', 'test/conformance/**/*.test.ts'],
     pool: 'forks',
     execArgv: ['--disallow-code-generation-from-strings'],
+    testTimeout: 60_000,
   },
 });

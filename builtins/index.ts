@@ -5,6 +5,7 @@ import type { FunctionDecl } from '../src/lang/registry.js';
 import { encodingLibrary } from './encoding/index.js';
 import { listsLibrary } from './lists/index.js';
 import { mathLibrary } from './math/index.js';
+import { stateLibrary } from './state/index.js';
 import { stdLibrary } from './std/index.js';
 import { stringsLibrary } from './strings/index.js';
 import { timeLibrary } from './time/index.js';
@@ -27,7 +28,7 @@ export {
   type RegexMatch,
 } from './regex/index.js';
 
-export { encodingLibrary, listsLibrary, mathLibrary, stringsLibrary, timeLibrary };
+export { encodingLibrary, listsLibrary, mathLibrary, stateLibrary, stringsLibrary, timeLibrary };
 
 /** Every builtin declaration: CEL's standard library and the extension libraries. */
 export const builtinLibrary: FunctionDecl[] = [
@@ -37,4 +38,5 @@ export const builtinLibrary: FunctionDecl[] = [
   ...listsLibrary,
   ...timeLibrary,
   ...encodingLibrary,
+  ...stateLibrary,
 ];

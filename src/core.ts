@@ -15,3 +15,6 @@ export { DEFAULT_LIMITS, type Limits } from './compile/limits.js';
 export type { CompiledExpression } from './compile/expression.js';
 export type { Decision, DecisionError, Effect, EvaluateOptions, MatchedRule, PolicySummary, PolicyTrace, RuleTrace, Trace } from './engine/engine.js';
 export type { JsonSchema } from './lang/checker.js';
+export type { EngineStats, LoadFromOptions } from './engine/engine.js';
+export type { StateStore, StateRead, Usage, Metric } from './engine/state.js';
+export type { PolicySource, PolicyFile } from './engine/source.js';

@@ -6,11 +6,14 @@ import { builtinLibrary } from '../builtins/index.js';
 import { compileExpression as compileCore, type CompiledExpression, type ExpressionOptions } from './compile/expression.js';
 import { PolicyEngine as CoreEngine, type EngineOptions } from './engine/engine.js';
 import { Registry, type FunctionDecl } from './lang/registry.js';
+import { MemoryStateStore } from './adapters/state/memory.js';
 
 // Everything of the core entry; PolicyEngine and compileExpression below replace the core's
 // with versions that default to the full function library.
 export * from './core.js';
 export { builtinLibrary };
+export { MemoryStateStore, type MemoryStateStoreOptions } from './adapters/state/memory.js';
+export { MemoryPolicySource } from './adapters/sources/memory.js';
 
 /** A registry holding every builtin; add your own functions to a copy. */
 export function defaultRegistry(): Registry {
@@ -34,10 +37,11 @@ function registryFor(options: { functions?: FunctionDecl[]; registry?: Registry 
   return r;
 }
 
+/** The engine with the full function library and, unless given another, an in-memory state store. */
 export class PolicyEngine extends CoreEngine {
   constructor(options: PolicyEngineOptions = {}) {
     const { functions, registry, ...rest } = options;
-    super({ ...rest, registry: registryFor({ functions, registry }) });
+    super({ state: new MemoryStateStore(), ...rest, registry: registryFor({ functions, registry }) });
   }
 }
 
@@ -49,5 +53,5 @@ export interface CompileExpressionOptions extends Omit<ExpressionOptions, 'regis
 /** Compiles one expression; `.evaluate(bindings)` returns its value or throws EvaluationError. */
 export function compileExpression(source: string, options: CompileExpressionOptions = {}): CompiledExpression {
   const { functions, registry, ...rest } = options;
-  return compileCore(source, { ...rest, registry: registryFor({ functions, registry }) });
+  return compileCore(source, { state: new MemoryStateStore(), ...rest, registry: registryFor({ functions, registry }) });
 }

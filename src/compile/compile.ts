@@ -617,7 +617,7 @@ class Compiler {
     if (decl.purity === 'state') this.purity.state = true;
     const style = decl.overloads.filter((o) => (o.receiver !== undefined) === (receiver !== undefined) && o.params.length === args.length);
     // Constant arguments let an overload prepare itself (compile a regex once, at load).
-    let impl = dispatcher(e.fn, style, receiver !== undefined);
+    let impl = dispatcher(e.fn, style, receiver !== undefined, decl.purity === 'state' ? 1 : 0);
     const candidates = style.filter((o) => fitsConstants(o, all));
     if (candidates.length === 1 && candidates[0]!.specialize) {
       try {

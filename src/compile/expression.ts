@@ -61,6 +61,8 @@ export interface ExpressionOptions {
   inputSchema?: JsonSchema;
   /** Milliseconds since the epoch, for `now`. Default: Date.now. */
   clock?: () => number;
+  /** Read by rate and budget functions (a StateStore; see src/engine/state.ts). */
+  state?: unknown;
   limits?: Partial<Limits>;
 }
 
@@ -84,13 +86,14 @@ export function compileExpression(source: string, options: ExpressionOptions): C
   }
   const ev = r.ev;
   const clock = options.clock ?? Date.now;
+  const host = { state: options.state, clock, reads: undefined };
   return {
     source,
     purity,
     evaluate(bindings = {}) {
       const input = bindings !== null && typeof bindings === 'object' ? bindings : {};
       try {
-        return ev(newFrame(input, 0, varSlots.n, limits.maxSteps, clock));
+        return ev(newFrame(input, 0, varSlots.n, limits.maxSteps, clock, host));
       } catch (e) {
         if (e instanceof EvaluationError) throw e;
         throw toEvaluationError(e);

@@ -39,6 +39,8 @@ export interface CompiledPolicy {
   index: RuleIndex | undefined;
   purity: Purity;
   file: string | undefined;
+  /** Every checked expression of the policy (target, lets, conditions, messages): what it reads. */
+  asts: Expr[];
 }
 
 export interface PolicyCompileEnv {
@@ -76,6 +78,7 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
   // A let that is a constant (a price table, an allow-list) is used as a literal by the
   // expressions compiled after it, so they fold and index against it.
   const letConsts = new Map<string, unknown>();
+  const asts: Expr[] = [];
   const one = (es: ExprSource): { ev: Evaluator; ast: Expr; konst?: { value: unknown } } | undefined => {
     const r = compileSource(es.text, {
       registry: env.registry,
@@ -92,6 +95,7 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
       report(es, r.issues);
       return undefined;
     }
+    asts.push(r.ast);
     return r.konst ? { ev: r.ev, ast: r.ast, konst: r.konst } : { ev: r.ev, ast: r.ast };
   };
 
@@ -155,6 +159,7 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
     index,
     purity,
     file: raw.file,
+    asts,
   };
 }
 

@@ -13,6 +13,9 @@ import { checkInput } from './input.js';
 import { parsePolicyText } from './load/parse.js';
 import type { RawPolicy } from './load/types.js';
 import { candidates } from './rule-index.js';
+import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
+import type { PolicySource } from './source.js';
+import type { StateHost, StateRead, StateStore, Usage } from './state.js';
 
 export type { Effect } from './compile-policy.js';
 
@@ -77,6 +80,26 @@ export interface EngineOptions {
   inputSchema?: JsonSchema;
   /** Effect when no policy applies. Default `allow`. */
   default?: 'allow' | 'deny';
+  /** Where rate and budget functions read and `record()` writes. */
+  state?: StateStore;
+  /**
+   * Decision cache (LRU of `max` decisions). Used only for a revision whose policies the
+   * compiler proves pure (no clock, no state); keyed by revision and the input paths read.
+   */
+  cache?: { max: number };
+}
+
+export interface EngineStats {
+  revision: string;
+  decisions: number;
+  cache: CacheStats;
+}
+
+export interface LoadFromOptions {
+  /** Keep following the source and swap in each good revision. */
+  watch?: boolean;
+  /** Called after every reload: the new revision, or the error that kept the last good one. */
+  onReload?: (result: { revision: string; error?: PolicyError | Error }) => void;
 }
 
 export interface EvaluateOptions {
@@ -106,6 +129,8 @@ interface Revision {
   vars: number;
   /** A frame kept for reuse; taken while a decision runs. */
   spare: Frame | undefined;
+  /** Input paths the policies read, when every policy is pure (so decisions may be cached). */
+  cachePaths: string[][] | undefined;
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -121,6 +146,12 @@ export class PolicyEngine {
   private sources = new Map<string, Loaded>();
   private current: Revision;
   private revisionCounter = 0;
+  private readonly host: StateHost;
+  private readonly cache: DecisionCache | undefined;
+  private decisions = 0;
+  private readonly stopWatching: (() => void)[] = [];
+  /** Why the last reload from a source failed (the engine kept the set it had); undefined after a good one. */
+  lastReloadError: PolicyError | Error | undefined;
 
   constructor(options: EngineOptions) {
     const unknownOptions = Object.keys(options).filter((k) => !ENGINE_OPTION_KEYS.has(k));
@@ -132,7 +163,9 @@ export class PolicyEngine {
     this.limits = limits;
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
-    this.current = { id: 'empty', policies: [], letEvals: [], vars: 0, spare: undefined };
+    this.current = { id: 'empty', policies: [], letEvals: [], vars: 0, spare: undefined, cachePaths: [] };
+    this.host = { state: options.state, clock: this.clock, reads: undefined };
+    if (options.cache) this.cache = new DecisionCache(options.cache.max);
   }
 
   /** Id of the policy set decisions are made with. */
@@ -208,13 +241,23 @@ export class PolicyEngine {
     }
     if (issues.length) throw new PolicyError(issues, texts);
     this.sources = sources;
-    this.current = { id: revisionId(sources, ++this.revisionCounter), policies, letEvals, vars: varSlots.n, spare: undefined };
+    const pure = policies.every((p) => !p.purity.clock && !p.purity.state);
+    const cachePaths = pure ? inputPaths(policies.flatMap((p) => p.asts), new Set(policies.flatMap((p) => p.lets.map((l) => l.name)))) : undefined;
+    this.current = { id: revisionId(sources, ++this.revisionCounter), policies, letEvals, vars: varSlots.n, spare: undefined, cachePaths };
   }
 
   /** Decides synchronously. Never throws: odd input and evaluation errors become part of the decision. */
   evaluate(input: unknown, options?: EvaluateOptions): Decision {
     const rev = this.current;
     const explain = options?.explain === true;
+    this.decisions++;
+    if (this.cache !== undefined && rev.cachePaths !== undefined && !explain) {
+      return this.cache.get(rev.id, rev.cachePaths, input, () => this.evaluateUncached(rev, input, false));
+    }
+    return this.evaluateUncached(rev, input, explain);
+  }
+
+  private evaluateUncached(rev: Revision, input: unknown, explain: boolean): Decision {
     const started = explain ? now() : 0;
     const data = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
     const inputProblem = this.limits.validateInput ? checkInput(input, this.limits) : undefined;
@@ -246,7 +289,7 @@ export class PolicyEngine {
         maxSteps: this.limits.maxSteps,
         now: undefined,
         clock: this.clock,
-        host: undefined,
+        host: this.host,
       };
     }
     try {
@@ -397,9 +440,81 @@ export class PolicyEngine {
     return finish(decision, trace);
   }
 
-  /** Stops background work and flushes pending records. Nothing to flush yet in the core. */
+  /**
+   * Records what a call used (requests, tokens, USD) against keys, at `usage.at` or now.
+   * Rate and budget functions read it back. Asynchronous for stores that write remotely.
+   */
+  async record(usage: Usage): Promise<void> {
+    const state = this.host.state;
+    if (!state) throw new Error('no state store: pass `state` to the engine to record usage');
+    await state.record({ ...usage, at: usage.at ?? this.clock() });
+  }
+
+  /**
+   * Strict reads: finds which state keys this input makes the policies read (by deciding
+   * once while noting them), has the store fetch exactly those, then decides. Repeats when
+   * the fresh values lead the policies to read other keys (at most three rounds).
+   */
+  async evaluateAsync(input: unknown, options?: EvaluateOptions): Promise<Decision> {
+    const state = this.host.state;
+    if (!state?.prefetch) return this.evaluate(input, options);
+    const seen = new Set<string>();
+    for (let round = 0; round < 3; round++) {
+      const reads = this.readsOf(input);
+      const fresh = reads.filter((r) => !seen.has(`${r.metric}\u0000${r.key}\u0000${r.since}`));
+      if (fresh.length === 0) break;
+      for (const r of fresh) seen.add(`${r.metric}\u0000${r.key}\u0000${r.since}`);
+      await state.prefetch(fresh, this.clock());
+    }
+    return this.evaluate(input, options);
+  }
+
+  /** The state reads one decision makes for this input. */
+  private readsOf(input: unknown): StateRead[] {
+    const reads: StateRead[] = [];
+    this.host.reads = reads;
+    try {
+      this.evaluateUncached(this.current, input, false);
+    } finally {
+      this.host.reads = undefined;
+    }
+    return reads;
+  }
+
+  /**
+   * Loads the policy set from a source, and with `watch` keeps following it: each change is
+   * loaded as a whole and swapped in atomically; a change that does not compile keeps the
+   * last good set (see `lastReloadError` and `onReload`). The first load throws on error.
+   */
+  async loadFrom(source: PolicySource, options: LoadFromOptions = {}): Promise<void> {
+    this.setPolicies(await source.load());
+    this.lastReloadError = undefined;
+    if (!options.watch || !source.watch) return;
+    let running = Promise.resolve();
+    const reload = () => {
+      running = running.then(async () => {
+        try {
+          this.setPolicies(await source.load());
+          this.lastReloadError = undefined;
+          options.onReload?.({ revision: this.revision });
+        } catch (e) {
+          this.lastReloadError = e as Error;
+          options.onReload?.({ revision: this.revision, error: e as Error });
+        }
+      });
+    };
+    this.stopWatching.push(source.watch(reload));
+  }
+
+  stats(): EngineStats {
+    return { revision: this.current.id, decisions: this.decisions, cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0 } };
+  }
+
+  /** Stops watching sources and closes the state store. */
   async close(): Promise<void> {
+    for (const stop of this.stopWatching.splice(0)) stop();
     this.current.spare = undefined;
+    await this.host.state?.close?.();
   }
 }
 

@@ -13,6 +13,8 @@ export interface InterpretEnv {
   lookup(name: string): unknown;
   /** Steps (macro iterations) allowed before limit_exceeded. */
   maxSteps?: number;
+  /** Passed as the first argument of 'state' functions (the engine's state and clock). */
+  host?: unknown;
 }
 
 export function interpret(e: Expr, env: InterpretEnv): unknown {
@@ -172,12 +174,13 @@ function call(e: Extract<Expr, { k: 'call' }>, ev: (x: Expr) => unknown, env: In
       return ops.index(ev(a[0]!), ev(a[1]!));
   }
   const target = e.target !== undefined ? ev(e.target) : undefined;
-  return callFunction(env.registry, e, target, a.map((x) => ev(x)));
+  return callFunction(env.registry, e, target, a.map((x) => ev(x)), env.host);
 }
 
-export function callFunction(registry: Registry, e: Extract<Expr, { k: 'call' }>, target: unknown, args: unknown[]): unknown {
+export function callFunction(registry: Registry, e: Extract<Expr, { k: 'call' }>, target: unknown, args: unknown[], host?: unknown): unknown {
   const decl = registry.get(e.fn);
   if (!decl) throw new EvaluationError('no_matching_overload', `unknown function \`${e.fn}\``, e.pos);
-  const impl = dispatcher(e.fn, decl.overloads, e.target !== undefined);
-  return e.target !== undefined ? impl(target, ...args) : impl(...args);
+  const all = e.target !== undefined ? [target, ...args] : args;
+  if (decl.purity === 'state') return dispatcher(e.fn, decl.overloads, e.target !== undefined, 1)(host, ...all);
+  return dispatcher(e.fn, decl.overloads, e.target !== undefined)(...all);
 }

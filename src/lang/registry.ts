@@ -113,20 +113,21 @@ export type Impl = (...args: unknown[]) => unknown;
  * Picks the overload for the runtime kinds of the arguments. Built once per call site;
  * a single overload whose parameters are all `dyn` skips the kind test.
  */
-export function dispatcher(name: string, overloads: OverloadDecl[], receiverStyle: boolean): Impl {
+export function dispatcher(name: string, overloads: OverloadDecl[], receiverStyle: boolean, leading = 0): Impl {
   const candidates = overloads.filter((o) => (o.receiver !== undefined) === receiverStyle);
   const sig = (o: OverloadDecl) => (o.receiver !== undefined ? [o.receiver, ...o.params] : o.params);
   if (candidates.length === 1 && sig(candidates[0]!).every((t) => kindMatches(t, 'unknown'))) {
     return candidates[0]!.impl as Impl;
   }
   const table = candidates.map((o) => ({ types: sig(o), impl: o.impl as Impl }));
+  // `leading` arguments (the engine host of a 'state' function) are passed through unchecked.
   return (...args: unknown[]) => {
     outer: for (const c of table) {
-      if (c.types.length !== args.length) continue;
-      for (let i = 0; i < args.length; i++) if (!kindMatches(c.types[i]!, kindOf(args[i]))) continue outer;
+      if (c.types.length !== args.length - leading) continue;
+      for (let i = leading; i < args.length; i++) if (!kindMatches(c.types[i - leading]!, kindOf(args[i]))) continue outer;
       return c.impl(...args);
     }
-    throw noOverload(name, args);
+    throw noOverload(name, args.slice(leading));
   };
 }
 

@@ -1,0 +1,154 @@
+// MemoryStateStore: the default state store. Runtime-neutral, synchronous, bounded.
+//
+// Each key keeps three series of the same usage at different resolutions, each with prefix
+// sums so a window sum is two binary searches, whatever the traffic:
+//   exact events   for the last hour (plus a minute of slack)
+//   minute buckets for the last 48 hours
+//   hour buckets   for the last 400 days
+// A window is summed from the finest series that still covers each part of it. Windows of
+// up to an hour are exact; calendar periods (`day`, `week`, `month`, `year`) start on an hour
+// boundary and are exact too; a sliding window longer than an hour (`24h`, `7d`) may miss the
+// events of the one minute (or, beyond 48 hours, the one hour) at its far edge.
+//
+// Memory: at most `maxKeys` keys (least recently used are evicted first) and, per key, at
+// most 3,660 exact events, 2,940 minute buckets and 9,624 hour buckets.
+
+import { LRUCache } from 'lru-cache';
+import type { Metric, StateStore, Usage } from '../../engine/state.js';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const EXACT_SPAN = HOUR + MINUTE;
+const MINUTE_SPAN = 48 * HOUR + HOUR;
+const HOUR_SPAN = 400 * 24 * HOUR;
+
+/** Usage at bucket starts, with running totals; `head` skips pruned entries. */
+class Series {
+  private t: number[] = [];
+  private cum: { requests: number[]; tokens: number[]; costUsd: number[] } = { requests: [0], tokens: [0], costUsd: [0] };
+  private head = 0;
+  constructor(private readonly size: number) {}
+
+  add(at: number, requests: number, tokens: number, costUsd: number): void {
+    const start = this.size > 0 ? at - (((at % this.size) + this.size) % this.size) : at;
+    const n = this.t.length;
+    if (n > this.head && this.t[n - 1] === start) {
+      this.bump(n - 1, requests, tokens, costUsd);
+      return;
+    }
+    if (n === this.head || this.t[n - 1]! < start) {
+      this.t.push(start);
+      for (const m of ['requests', 'tokens', 'costUsd'] as const) this.cum[m].push(this.cum[m][n]!);
+      this.bump(n, requests, tokens, costUsd);
+      return;
+    }
+    // Late usage (an `at` in the past): insert in order and shift the totals after it.
+    const i = this.lowerBound(start);
+    if (this.t[i] !== start) {
+      this.t.splice(i, 0, start);
+      for (const m of ['requests', 'tokens', 'costUsd'] as const) this.cum[m].splice(i + 1, 0, this.cum[m][i]!);
+    }
+    this.bump(i, requests, tokens, costUsd);
+  }
+
+  /** Adds to entry `i` and every running total after it. */
+  private bump(i: number, requests: number, tokens: number, costUsd: number): void {
+    const { cum } = this;
+    for (let j = i + 1; j < cum.requests.length; j++) {
+      cum.requests[j]! += requests;
+      cum.tokens[j]! += tokens;
+      cum.costUsd[j]! += costUsd;
+    }
+  }
+
+  /** First index at or after `head` whose start is >= t. */
+  private lowerBound(t: number): number {
+    let lo = this.head;
+    let hi = this.t.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.t[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Usage of the entries starting in [from, to). */
+  sum(metric: Metric, from: number, to: number): number {
+    if (to <= from) return 0;
+    const c = this.cum[metric];
+    return c[this.lowerBound(to)]! - c[this.lowerBound(from)]!;
+  }
+
+  /** Drops entries starting before `t`; compacts the arrays once half of them are dead. */
+  prune(t: number): void {
+    this.head = this.lowerBound(t);
+    if (this.head > 64 && this.head * 2 > this.t.length) {
+      this.t = this.t.slice(this.head);
+      for (const m of ['requests', 'tokens', 'costUsd'] as const) this.cum[m] = this.cum[m].slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  get empty(): boolean {
+    return this.head >= this.t.length;
+  }
+}
+
+class KeyState {
+  readonly exact = new Series(0);
+  readonly minutes = new Series(MINUTE);
+  readonly hours = new Series(HOUR);
+}
+
+export interface MemoryStateStoreOptions {
+  /** Keys kept at most; the least recently used go first. Default 100,000. */
+  maxKeys?: number;
+}
+
+export class MemoryStateStore implements StateStore {
+  private readonly keys: LRUCache<string, KeyState>;
+
+  constructor(options: MemoryStateStoreOptions = {}) {
+    this.keys = new LRUCache({ max: options.maxKeys ?? 100_000 });
+  }
+
+  sum(key: string, metric: Metric, since: number, now: number): number {
+    const k = this.keys.get(key);
+    if (!k) return 0;
+    const until = now + 1; // inclusive of `now`
+    const exactFrom = now - (now % MINUTE) - HOUR; // minute-aligned
+    const minuteFrom = now - (now % HOUR) - 48 * HOUR; // hour-aligned
+    return (
+      k.exact.sum(metric, Math.max(since, exactFrom), until) +
+      k.minutes.sum(metric, Math.max(since, minuteFrom), Math.min(exactFrom, until)) +
+      k.hours.sum(metric, since, Math.min(minuteFrom, until))
+    );
+  }
+
+  record(usage: Usage & { at: number }): void {
+    const requests = usage.requests ?? 1;
+    const tokens = usage.tokens ?? 0;
+    const cost = usage.costUsd ?? 0;
+    const at = usage.at;
+    for (const key of new Set(usage.keys)) {
+      let k = this.keys.get(key);
+      if (!k) this.keys.set(key, (k = new KeyState()));
+      k.exact.add(at, requests, tokens, cost);
+      k.minutes.add(at, requests, tokens, cost);
+      k.hours.add(at, requests, tokens, cost);
+      k.exact.prune(at - EXACT_SPAN);
+      k.minutes.prune(at - MINUTE_SPAN);
+      k.hours.prune(at - HOUR_SPAN);
+    }
+  }
+
+  /** Number of keys held, for stats and tests. */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  async close(): Promise<void> {
+    this.keys.clear();
+  }
+}
