@@ -1,17 +1,29 @@
 // Rule indexing: rules guarded by `path == 'const'` or `path in ['a', 'b']` in their top-level
-// conjunction are found by a hash lookup on the value at `path`, so 10,000 such rules cost
-// about what 10 cost. The index only narrows the candidates: every candidate's whole
-// condition is still evaluated, so the result is the same as trying every rule in order.
+// conjunction are found by hash lookups on the values at those paths, so 10,000 such rules
+// cost about what 10 cost. The index is a tree: rules are bucketed by the value at the path
+// that guards the most of them, and a large bucket is split again on another path its rules
+// share (`team == 't' && model == 'm'` becomes team -> model -> rules). It only narrows the
+// candidates: each candidate's whole condition is still evaluated, so the result is the
+// same as trying every rule in order.
 
 import { OP, pathOf, type Expr } from '../lang/ast.js';
 
 export interface RuleIndex {
   path: string[];
-  /** Rule positions by the constant they require, ascending. */
-  byValue: Map<string, number[]>;
-  /** Rules the index cannot narrow, ascending; evaluated for every input. */
+  /** Rules by the constant they require at `path`. */
+  byValue: Map<string, Bucket>;
+  /** Rules the index cannot narrow, ascending: tried for every input that reaches this node. */
   rest: number[];
+  /** Every rule under this node, ascending: tried when the path's value is missing or not a string. */
+  all: number[];
 }
+
+interface Bucket {
+  rules: number[];
+  sub: RuleIndex | undefined;
+}
+
+type Guard = [path: string, values: string[]];
 
 /** Conjuncts of `a && b && c`. */
 function conjuncts(e: Expr): Expr[] {
@@ -20,7 +32,7 @@ function conjuncts(e: Expr): Expr[] {
 }
 
 /** `path == 'x'`, `'x' == path` or `path in ['x', 'y']` as [path, values]. */
-function guard(e: Expr, isInputPath: (p: string[]) => boolean): [string, string[]] | undefined {
+function guard(e: Expr, isInputPath: (p: string[]) => boolean): Guard | undefined {
   if (e.k !== 'call' || e.target) return undefined;
   const [a, b] = e.args;
   if (e.fn === OP.eq) {
@@ -38,29 +50,54 @@ function guard(e: Expr, isInputPath: (p: string[]) => boolean): [string, string[
 }
 
 /**
- * Builds an index over the path that narrows the most rules, or none when fewer than
- * `minRules` rules could use one (a lookup costs more than trying a handful of rules).
+ * Builds an index over the rules' guards, or none when fewer than `minRules` rules could use
+ * one (a lookup costs more than trying a handful of rules).
  */
 export function buildIndex(whens: (Expr | undefined)[], isInputPath: (p: string[]) => boolean, minRules = 8): RuleIndex | undefined {
   const guards = whens.map((w) => (w ? conjuncts(w).map((c) => guard(c, isInputPath)).filter((g) => g !== undefined) : []));
-  const counts = new Map<string, number>();
-  for (const gs of guards) for (const p of new Set(gs.map((g) => g[0]))) counts.set(p, (counts.get(p) ?? 0) + 1);
-  let best: string | undefined;
-  let bestN = 0;
-  for (const [p, n] of counts) if (n > bestN) [best, bestN] = [p, n];
-  if (best === undefined || bestN < minRules) return undefined;
-  const byValue = new Map<string, number[]>();
-  const rest: number[] = [];
-  guards.forEach((gs, i) => {
-    const g = gs.find((x) => x[0] === best);
-    if (!g) return rest.push(i);
-    for (const v of new Set(g[1])) {
-      const list = byValue.get(v);
-      if (list) list.push(i);
-      else byValue.set(v, [i]);
+  return node(
+    whens.map((_, i) => i),
+    guards,
+    new Set(),
+    minRules,
+  );
+}
+
+function node(rules: number[], guards: Guard[][], used: Set<string>, minRules: number): RuleIndex | undefined {
+  // The path that guards the most rules; ties go to the one with more distinct values.
+  const counts = new Map<string, { n: number; values: Set<string> }>();
+  for (const i of rules) {
+    for (const [p, vals] of guards[i]!) {
+      if (used.has(p)) continue;
+      const c = counts.get(p) ?? { n: 0, values: new Set<string>() };
+      c.n++;
+      for (const v of vals) c.values.add(v);
+      counts.set(p, c);
     }
-  });
-  return { path: best.split('.'), byValue, rest };
+  }
+  let best: string | undefined;
+  let bestC: { n: number; values: Set<string> } | undefined;
+  for (const [p, c] of counts) {
+    if (!bestC || c.n > bestC.n || (c.n === bestC.n && c.values.size > bestC.values.size)) [best, bestC] = [p, c];
+  }
+  if (best === undefined || bestC!.n < minRules || bestC!.values.size < 2) return undefined;
+  const byValue = new Map<string, Bucket>();
+  const rest: number[] = [];
+  for (const i of rules) {
+    const g = guards[i]!.find((x) => x[0] === best);
+    if (!g) {
+      rest.push(i);
+      continue;
+    }
+    for (const v of new Set(g[1])) {
+      const b = byValue.get(v);
+      if (b) b.rules.push(i);
+      else byValue.set(v, { rules: [i], sub: undefined });
+    }
+  }
+  const deeper = new Set(used).add(best);
+  for (const b of byValue.values()) if (b.rules.length >= minRules) b.sub = node(b.rules, guards, deeper, minRules);
+  return { path: best.split('.'), byValue, rest, all: rules };
 }
 
 const EMPTY: number[] = [];
@@ -70,23 +107,30 @@ const EMPTY: number[] = [];
  * (the path is missing or not a string, so the guard's own error or mismatch must show).
  */
 export function candidates(index: RuleIndex, input: Record<string, unknown>): number[] | undefined {
+  return lookup(index, input, undefined);
+}
+
+function lookup(index: RuleIndex, input: Record<string, unknown>, fallback: number[] | undefined): number[] | undefined {
   let v: unknown = input;
   for (const key of index.path) {
-    if (typeof v !== 'object' || v === null) return undefined;
-    if (!Object.prototype.hasOwnProperty.call(v, key)) return undefined;
+    if (typeof v !== 'object' || v === null || !Object.prototype.hasOwnProperty.call(v, key)) return fallback ?? index.all;
     v = (v as Record<string, unknown>)[key];
   }
-  if (typeof v !== 'string') return undefined;
-  const hit = index.byValue.get(v) ?? EMPTY;
-  const rest = index.rest;
-  if (rest.length === 0) return hit;
-  if (hit.length === 0) return rest;
+  if (typeof v !== 'string') return fallback ?? index.all;
+  const bucket = index.byValue.get(v);
+  const hit = bucket === undefined ? EMPTY : bucket.sub === undefined ? bucket.rules : lookup(bucket.sub, input, bucket.rules)!;
+  return merge(hit, index.rest);
+}
+
+function merge(a: number[], b: number[]): number[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
   const out: number[] = [];
   let i = 0;
   let j = 0;
-  while (i < hit.length || j < rest.length) {
-    if (j >= rest.length || (i < hit.length && hit[i]! < rest[j]!)) out.push(hit[i++]!);
-    else out.push(rest[j++]!);
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+    else out.push(b[j++]!);
   }
   return out;
 }
