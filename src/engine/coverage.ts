@@ -23,6 +23,7 @@ import { Registry } from '../lang/registry.js';
 import { CelTimestamp } from '../lang/values.js';
 import type { Decision } from './engine.js';
 import { parsePolicyText } from './load/parse.js';
+import type { StateHost, StateStore } from './state.js';
 import type { ExprSource } from './load/types.js';
 
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: EvaluationError };
@@ -32,6 +33,8 @@ export interface TraceEnv {
   /** Value of a variable, or undefined when it is not bound. May throw an EvaluationError. */
   lookup(name: string): unknown;
   maxSteps?: number;
+  /** Passed to 'state' functions: the engine's state store and clock (see StateHost). */
+  host?: unknown;
 }
 
 /** Receives the outcome of every non-literal node each time it is evaluated. */
@@ -82,6 +85,7 @@ function traceCall(rec: NodeRecord, ...vals: unknown[]): unknown {
       registry: ctx.registry,
       lookup: (name) => (bound.has(name) ? bound.get(name) : ctx.env.lookup(name)),
       ...(ctx.env.maxSteps !== undefined ? { maxSteps: ctx.env.maxSteps } : {}),
+      ...(ctx.env.host !== undefined ? { host: ctx.env.host } : {}),
     });
   } catch (err) {
     const error = toEvaluationError(err, rec.orig.pos);
@@ -131,7 +135,12 @@ export function traceExpression(ast: Expr, env: TraceEnv, observe: Observer): Ou
   };
   const root = wrap(ast, []);
   try {
-    const value = interpret(root, { registry: ctx.registry, lookup: env.lookup, ...(env.maxSteps !== undefined ? { maxSteps: env.maxSteps } : {}) });
+    const value = interpret(root, {
+      registry: ctx.registry,
+      lookup: env.lookup,
+      ...(env.maxSteps !== undefined ? { maxSteps: env.maxSteps } : {}),
+      ...(env.host !== undefined ? { host: env.host } : {}),
+    });
     if (ast.k === 'lit') observe(ast, { ok: true, value });
     return { ok: true, value };
   } catch (err) {
@@ -230,6 +239,7 @@ export class PolicyTracer {
   private readonly letValues = new Map<string, Outcome>();
   private readonly input: Record<string, unknown>;
   private nowValue: CelTimestamp | undefined;
+  private readonly host: StateHost;
 
   constructor(
     readonly policy: PreparedPolicy,
@@ -238,8 +248,11 @@ export class PolicyTracer {
     private readonly clock: () => number,
     /** Called for nodes of `let` expressions, with the let's name. */
     private readonly observeLet: (name: string, node: Expr, outcome: Outcome) => void = () => {},
+    /** The state store the engine decides with, for `rate.*` and `budget.*`. */
+    state?: StateStore,
   ) {
     this.input = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
+    this.host = { state, clock, reads: undefined };
   }
 
   /** The let values computed so far. */
@@ -248,7 +261,7 @@ export class PolicyTracer {
   }
 
   evaluate(expr: PreparedExpr, observe: Observer = () => {}): Outcome {
-    return traceExpression(expr.ast, { registry: this.registry, lookup: (n) => this.lookup(n) }, observe);
+    return traceExpression(expr.ast, { registry: this.registry, lookup: (n) => this.lookup(n), host: this.host }, observe);
   }
 
   private lookup(name: string): unknown {
@@ -350,7 +363,8 @@ export class CoverageCollector {
       if (this.states.has(id)) continue;
       const st: PolicyState = { policy: p, target: p.target ? zero() : undefined, rules: new Map(), order: [] };
       for (const r of p.rules) {
-        st.rules.set(r.id, { rule: r.id, line: r.line, column: r.column, conditional: r.when !== undefined, evaluated: 0, fired: 0, ...zero() });
+        // a rule whose condition is a constant (`when: true`) can only be evaluated, not both ways
+        st.rules.set(r.id, { rule: r.id, line: r.line, column: r.column, conditional: r.when !== undefined && r.when.ast.k !== 'lit', evaluated: 0, fired: 0, ...zero() });
       }
       for (const { where, e, b } of branchesOf(p)) {
         const at = p.position(e.source, startPos(b.node));
@@ -364,9 +378,10 @@ export class CoverageCollector {
 
   /**
    * Records one decision. `policies` are the prepared policies the engine was loaded with,
-   * `decision` was made with `{ explain: true }` for `input` at `nowMs`.
+   * `decision` was made with `{ explain: true }` for `input` at `nowMs`, with `state` as the
+   * engine's state store.
    */
-  record(policies: PreparedPolicy[], decision: Decision, input: unknown, nowMs: number): void {
+  record(policies: PreparedPolicy[], decision: Decision, input: unknown, nowMs: number, state?: StateStore): void {
     this.add(policies);
     const trace = decision.trace;
     if (!trace) throw new Error('coverage needs decisions made with { explain: true }');
@@ -385,7 +400,7 @@ export class CoverageCollector {
         else if (outcome.value === false) bc.false++;
         else bc.error++; // not a bool: the operator fails
       };
-      const tracer = new PolicyTracer(p, input, this.registry, () => nowMs, (_name, node, outcome) => observe(node, outcome));
+      const tracer = new PolicyTracer(p, input, this.registry, () => nowMs, (_name, node, outcome) => observe(node, outcome), state);
       if (p.target && st.target) {
         if (pt.applicable === 'error') st.target.error++;
         else st.target[pt.applicable ? 'true' : 'false']++;

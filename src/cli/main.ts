@@ -1,0 +1,91 @@
+// The `llm-policy` command's dispatcher (src/cli/index.ts runs it). Exit codes: 0 ok, 1 policy failures
+// (a failing test case, coverage below the threshold, a file `fmt --check` would change),
+// 2 usage or load errors.
+/// <reference types="node" />
+
+import { readFileSync } from 'node:fs';
+import { benchCommand } from './bench.js';
+import { parse, processIo, reportError, usage, type Command, type Io } from './command.js';
+import { evalCommand } from './eval.js';
+import { fmtCommand } from './fmt.js';
+import { CliError, EXIT } from './io.js';
+import { testCommand } from './test.js';
+import { validateCommand } from './validate.js';
+
+/** The package's version, read from the package.json next to dist/. */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'llm-policy-engine' && pkg.version) return pkg.version;
+  } catch {
+    // not running from the package
+  }
+  return 'unknown';
+}
+
+export const COMMANDS: Command[] = [validateCommand, testCommand, evalCommand, fmtCommand, benchCommand];
+
+const HELP = `llm-policy: check, test, explain, format and benchmark llm-policy-engine policies
+
+Usage: llm-policy <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Run \`llm-policy <command> --help\` for a command's options.
+
+Options:
+  -h, --help     show this help
+  -v, --version  print the version
+
+Exit status: 0 ok, 1 policy failures (a failing test case, coverage below the threshold, a
+file \`fmt --check\` would change), 2 usage or load errors (a missing file, a YAML error, an
+unknown function).
+
+Examples:
+  llm-policy validate examples/policies
+  llm-policy test examples/tests --coverage
+  llm-policy eval -p examples/policies -i request.json --explain
+  llm-policy fmt --check examples/policies
+  llm-policy bench -p examples/policies -i requests.jsonl`;
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help') {
+    io.out(HELP);
+    return first === undefined ? EXIT.error : EXIT.ok;
+  }
+  if (first === '-v' || first === '--version') {
+    io.out(version());
+    return EXIT.ok;
+  }
+  if (first === 'help') {
+    const cmd = COMMANDS.find((c) => c.name === rest[0]);
+    io.out(cmd ? cmd.help : HELP);
+    return cmd || rest[0] === undefined ? EXIT.ok : EXIT.error;
+  }
+  const cmd = COMMANDS.find((c) => c.name === first);
+  try {
+    if (!cmd) {
+      const near = COMMANDS.map((c) => c.name).find((n) => n.startsWith(first.slice(0, 2)));
+      const e = usage(first.startsWith('-') ? `unknown option \`${first}\`` : `unknown command \`${first}\``);
+      if (near && !first.startsWith('-')) e.issues[0]!.hint = `did you mean \`${near}\`? run \`llm-policy --help\` for the commands`;
+      else e.issues[0]!.hint = `commands: ${COMMANDS.map((c) => `\`${c.name}\``).join(', ')}`;
+      throw e;
+    }
+    const { values, positionals } = parse(cmd, rest);
+    if (values.help === true) {
+      io.out(cmd.help);
+      return EXIT.ok;
+    }
+    return await cmd.run(io, values, positionals);
+  } catch (e) {
+    if (e instanceof CliError) {
+      reportError(io, e);
+      return EXIT.error;
+    }
+    io.err(`llm-policy: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT.error;
+  }
+}
+

@@ -1,0 +1,108 @@
+// `llm-policy validate`, end to end through the built binary.
+import { describe, expect, test } from 'vitest';
+import { ensureBuilt, POLICY, run, tempDir, UNKNOWN_FUNCTION, YAML_ERROR } from './run.js';
+
+const built = ensureBuilt();
+
+describe.skipIf(!built)('llm-policy validate', () => {
+  test('the example policies are valid', () => {
+    const r = run(['validate', 'examples/policies']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✓ examples/policies/cost-control.yaml: cost-control (4 rules)');
+    expect(r.stdout).toContain('✓ examples/policies/model-access.yaml: model-access (3 rules), request-hygiene (3 rules)');
+    expect(r.stdout).toMatch(/^2 files, 3 policies, 10 rules: ok$/m);
+    expect(r.stderr).toBe('');
+  });
+
+  test('a missing file: exit 2, the message names the file', () => {
+    const r = run(['validate', 'examples/policies/nosuch.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot read `examples/policies/nosuch.yaml`: no such file or directory');
+    expect(r.stdout).toBe('');
+  });
+
+  test('a YAML error: exit 2, file:line:column, the source line and a caret', () => {
+    const dir = tempDir({ 'broken.yaml': YAML_ERROR });
+    const r = run(['validate', 'broken.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('broken.yaml:7:17: error[yaml_syntax]:');
+    expect(r.stderr).toContain(" 7 |       when: 'a' in b\n   |                 ^");
+    expect(r.stderr).toContain('hint:');
+  });
+
+  test('an unknown function: exit 2, with its position; every problem of every file is reported', () => {
+    const dir = tempDir({ 'bad.yaml': UNKNOWN_FUNCTION, 'broken.yaml': YAML_ERROR, 'good.yaml': POLICY });
+    const r = run(['validate', 'bad.yaml', 'broken.yaml', 'good.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bad.yaml:7:37: error[unknown_function]: unknown function `nosuch`');
+    expect(r.stderr).toContain(' 7 |       when: request.model == \'x\' && nosuch(request)\n   |                                     ^');
+    expect(r.stderr).toContain('broken.yaml:7:17: error[yaml_syntax]');
+    expect(r.stderr).toMatch(/2 errors in the policies\n$/);
+  });
+
+  test('a policy name used in two files is an error of the set', () => {
+    const dir = tempDir({ 'a.yaml': POLICY, 'b.yaml': POLICY });
+    const r = run(['validate', '.'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('duplicate_policy');
+  });
+
+  test('a directory without policy files is an error', () => {
+    const dir = tempDir({ 'notes.yaml': 'a: 1\n' });
+    const r = run(['validate', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no policy files in');
+  });
+
+  test('--format json: ok, files and policies; or ok false and the issues', () => {
+    const ok = run(['validate', 'examples/policies', '--format', 'json']);
+    expect(ok.code).toBe(0);
+    const j = JSON.parse(ok.stdout);
+    expect(j.ok).toBe(true);
+    expect(j.issues).toEqual([]);
+    expect(j.files).toEqual([
+      { file: 'examples/policies/cost-control.yaml', policies: [{ name: 'cost-control', namespace: 'default', version: '1.0.0', rules: 4 }] },
+      {
+        file: 'examples/policies/model-access.yaml',
+        policies: [
+          { name: 'model-access', namespace: 'default', rules: 3 },
+          { name: 'request-hygiene', namespace: 'default', rules: 3 },
+        ],
+      },
+    ]);
+    const dir = tempDir({ 'bad.yaml': UNKNOWN_FUNCTION });
+    const bad = run(['validate', 'bad.yaml', '--format', 'json'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toEqual({
+      ok: false,
+      issues: [{ code: 'unknown_function', message: 'unknown function `nosuch`', file: 'bad.yaml', line: 7, column: 37 }],
+    });
+    const missing = run(['validate', 'nosuch.yaml', '--format', 'json'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toEqual({ ok: false, issues: [{ code: 'file', message: 'cannot read `nosuch.yaml`: no such file or directory', file: 'nosuch.yaml' }] });
+  });
+
+  test('--input-schema makes misspelt fields load errors', () => {
+    const dir = tempDir({
+      'p.yaml': POLICY.replace("user.tier == 'free'", "user.teir == 'free'"),
+      'schema.json': JSON.stringify({ type: 'object', properties: { user: { type: 'object', properties: { tier: { type: 'string' } } }, request: { type: 'object', additionalProperties: true } } }),
+    });
+    const r = run(['validate', 'p.yaml', '--input-schema', 'schema.json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown field `teir`');
+    expect(r.stderr).toContain('did you mean `tier`?');
+  });
+
+  test('--functions adds custom functions', () => {
+    const dir = tempDir({
+      'p.yaml': POLICY.replace("request.model != 'small'", "!acme.isSmall(request.model)"),
+      'fns.mjs': `export const functions = [{ name: 'acme.isSmall', category: 'acme', description: 'small model', purity: 'pure',
+        overloads: [{ id: 'acme_is_small', params: ['string'], result: 'bool', impl: (s) => s === 'small' }] }];`,
+    });
+    expect(run(['validate', 'p.yaml'], { cwd: dir }).stderr).toContain('unknown function `acme.isSmall`');
+    const r = run(['validate', 'p.yaml', '--functions', 'fns.mjs'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const e = run(['eval', '-p', 'p.yaml', '--functions', 'fns.mjs', '-i', '-'], { cwd: dir, input: '{"user":{"tier":"free"},"request":{"model":"big"}}' });
+    expect(e.stdout).toMatch(/^effect: deny$/m);
+  });
+});
