@@ -18,3 +18,4 @@ export type { JsonSchema } from './lang/checker.js';
 export type { EngineStats, LoadFromOptions } from './engine/engine.js';
 export type { StateStore, StateRead, Usage, Metric } from './engine/state.js';
 export type { PolicySource, PolicyFile } from './engine/source.js';
+export type { AuditSink, AuditOptions, AuditRecord, DecisionAuditRecord, UsageAuditRecord, AuditMatchedRule, AuditDecisionError, AuditRedaction, AuditStats } from './engine/audit.js';

@@ -16,6 +16,7 @@ import { candidates } from './rule-index.js';
 import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
 import type { PolicySource } from './source.js';
 import type { StateHost, StateRead, StateStore, Usage } from './state.js';
+import { AUDIT_DISABLED, Auditor, type AuditOptions, type AuditSink, type AuditStats } from './audit.js';
 
 export type { Effect } from './compile-policy.js';
 
@@ -87,12 +88,15 @@ export interface EngineOptions {
    * compiler proves pure (no clock, no state); keyed by revision and the input paths read.
    */
   cache?: { max: number };
+  /** Audit records, one per decision and per `record()`: a sink, or options with one (docs/audit.md). */
+  audit?: AuditSink | AuditOptions;
 }
 
 export interface EngineStats {
   revision: string;
   decisions: number;
   cache: CacheStats;
+  audit: AuditStats;
 }
 
 export interface LoadFromOptions {
@@ -149,6 +153,7 @@ export class PolicyEngine {
   private readonly host: StateHost;
   private readonly cache: DecisionCache | undefined;
   private decisions = 0;
+  private readonly auditor: Auditor | undefined;
   private readonly stopWatching: (() => void)[] = [];
   /** Why the last reload from a source failed (the engine kept the set it had); undefined after a good one. */
   lastReloadError: PolicyError | Error | undefined;
@@ -166,6 +171,7 @@ export class PolicyEngine {
     this.current = { id: 'empty', policies: [], letEvals: [], vars: 0, spare: undefined, cachePaths: [] };
     this.host = { state: options.state, clock: this.clock, reads: undefined };
     if (options.cache) this.cache = new DecisionCache(options.cache.max);
+    if (options.audit) this.auditor = new Auditor(options.audit, this.clock);
   }
 
   /** Id of the policy set decisions are made with. */
@@ -251,10 +257,27 @@ export class PolicyEngine {
     const rev = this.current;
     const explain = options?.explain === true;
     this.decisions++;
+    if (this.auditor !== undefined) return this.evaluateAudited(rev, input, explain, this.auditor);
     if (this.cache !== undefined && rev.cachePaths !== undefined && !explain) {
       return this.cache.get(rev.id, rev.cachePaths, input, () => this.evaluateUncached(rev, input, false));
     }
     return this.evaluateUncached(rev, input, explain);
+  }
+
+  /** `evaluate` with an audit record queued at the end (the hot path only stores references). */
+  private evaluateAudited(rev: Revision, input: unknown, explain: boolean, auditor: Auditor): Decision {
+    const started = now();
+    let d: Decision;
+    let cached = false;
+    if (this.cache !== undefined && rev.cachePaths !== undefined && !explain) {
+      cached = true;
+      d = this.cache.get(rev.id, rev.cachePaths, input, () => {
+        cached = false;
+        return this.evaluateUncached(rev, input, false);
+      });
+    } else d = this.evaluateUncached(rev, input, explain);
+    auditor.decision(rev.policies, input, d, started, cached);
+    return d;
   }
 
   private evaluateUncached(rev: Revision, input: unknown, explain: boolean): Decision {
@@ -447,7 +470,9 @@ export class PolicyEngine {
   async record(usage: Usage): Promise<void> {
     const state = this.host.state;
     if (!state) throw new Error('no state store: pass `state` to the engine to record usage');
-    await state.record({ ...usage, at: usage.at ?? this.clock() });
+    const recorded = { ...usage, at: usage.at ?? this.clock() };
+    await state.record(recorded);
+    this.auditor?.usage(recorded, this.current.id, this.current.policies);
   }
 
   /**
@@ -507,14 +532,23 @@ export class PolicyEngine {
   }
 
   stats(): EngineStats {
-    return { revision: this.current.id, decisions: this.decisions, cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0 } };
+    return { revision: this.current.id, decisions: this.decisions, cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0 }, audit: this.auditor?.stats() ?? { ...AUDIT_DISABLED } };
   }
 
-  /** Stops watching sources and closes the state store. */
+  /** Writes the audit records queued so far (e.g. before a serverless invocation ends). */
+  async flushAudit(): Promise<void> {
+    await this.auditor?.flush();
+  }
+
+  /** Stops watching sources, closes the state store, and writes every queued audit record and closes the sink. */
   async close(): Promise<void> {
     for (const stop of this.stopWatching.splice(0)) stop();
     this.current.spare = undefined;
-    await this.host.state?.close?.();
+    try {
+      await this.host.state?.close?.();
+    } finally {
+      await this.auditor?.close();
+    }
   }
 }
 

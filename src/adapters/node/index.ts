@@ -4,8 +4,13 @@
 
 import { setRegexEngine } from '../../../builtins/regex/index.js';
 import { loadNativeRe2 } from './re2.js';
+import { installNodeAuditHash } from './audit.js';
 
 export * from '../../index.js';
+export { FileAuditSink, verifyAuditLog, flushAuditOnExit, GENESIS_HASH, type FileAuditSinkOptions, type AuditVerifyResult, type AuditVerifyOptions, type FlushOnExitOptions } from './audit.js';
+
+// the audit input digest hashes with node:crypto (the same values as the pure-JS hash)
+installNodeAuditHash();
 
 const native = loadNativeRe2();
 if (native.engine) setRegexEngine(native.engine);
@@ -14,3 +19,4 @@ if (native.engine) setRegexEngine(native.engine);
 export function regexBackend(): { name: 're2' | 're2js'; reason?: string } {
   return native.engine ? { name: 're2' } : { name: 're2js', reason: native.reason ?? 'not loaded' };
 }
+export { DirectorySource, type DirectorySourceOptions } from './sources.js';

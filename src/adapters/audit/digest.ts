@@ -1,0 +1,30 @@
+// The pure-JS SHA-256 of the function library as the audit digest's hash: synchronous, so a
+// batch of records is built without awaiting WebCrypto. Installed when the main entry's audit
+// sinks load (and by each sink's constructor, in case a bundler dropped the module's top level);
+// the Node entry installs node:crypto over it.
+
+import { sha256 } from '../../../builtins/encoding/hash.js';
+import { setAuditHash } from '../../engine/audit.js';
+
+const utf8 = new TextEncoder();
+
+function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
+  return s;
+}
+
+/** Hex SHA-256 of the UTF-8 bytes of a text. */
+export function sha256Hex(text: string): string {
+  return hex(sha256(utf8.encode(text)));
+}
+
+let installed = false;
+/** Installs sha256Hex as the audit hash unless a stronger one (node:crypto) is in place. */
+export function installJsAuditHash(): void {
+  if (installed) return;
+  installed = true;
+  setAuditHash(sha256Hex, 1);
+}
+
+installJsAuditHash();
