@@ -4,7 +4,10 @@
 import type { FunctionDecl } from '../src/lang/registry.js';
 import { encodingLibrary } from './encoding/index.js';
 import { listsLibrary } from './lists/index.js';
+import { llmLibrary } from './llm/index.js';
 import { mathLibrary } from './math/index.js';
+import { piiLibrary } from './llm/pii/index.js';
+import { injectionLibrary } from './llm/injection/index.js';
 import { stateLibrary } from './state/index.js';
 import { stdLibrary } from './std/index.js';
 import { stringsLibrary } from './strings/index.js';
@@ -39,4 +42,7 @@ export const builtinLibrary: FunctionDecl[] = [
   ...timeLibrary,
   ...encodingLibrary,
   ...stateLibrary,
+  ...llmLibrary,
+  ...piiLibrary,
+  ...injectionLibrary,
 ];

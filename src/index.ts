@@ -14,6 +14,30 @@ export * from './core.js';
 export { builtinLibrary };
 export { MemoryStateStore, type MemoryStateStoreOptions } from './adapters/state/memory.js';
 export { MemoryPolicySource } from './adapters/sources/memory.js';
+export {
+  createLlmLibrary,
+  withLlmLibrary,
+  llmLibrary,
+  setTokenizer,
+  getTokenizer,
+  resetTokenizer,
+  estimateTokens,
+  estimateTokenizer,
+  clearTokenCache,
+  defaultCatalog,
+  Catalog,
+  type Tokenizer,
+  type LlmLibraryOptions,
+  type ModelCatalog,
+  type ModelEntry,
+  type ModelPrices,
+  type ModelTier,
+} from '../builtins/llm/index.js';
+export * from './integrations/input/index.js';
+export { redactText, detectPii, PII_TYPES } from '../builtins/llm/pii/index.js';
+export { HttpBundleSource, type HttpBundleSourceOptions } from './adapters/sources/http.js';
+export * from './adapters/audit/index.js';
+export { PolicyDeniedError, guard, policyContext, type PolicyDeniedErrorOptions, type PolicyPhase, type GuardFunctionOptions, type GuardInput, type PolicyOptions, type PolicyCallContext, type PolicyInput, type CallInfo, type GuardContext, type GuardEngine, type StreamOptions } from './integrations/guard/index.js';
 
 /** A registry holding every builtin; add your own functions to a copy. */
 export function defaultRegistry(): Registry {

@@ -1,0 +1,250 @@
+// A phrase matcher over word tokens: each rule is a short pattern of word slots, matched at
+// every token that can start it. Patterns are written in a tiny notation (see PhraseRule);
+// matching one start is bounded by a step budget, so a scan is linear in the number of tokens
+// (times the few rules indexed under each word). No regular expressions.
+
+/** Boundary tokens: sentence ends ('.'), questions ('?') and a colon before white space (':'). */
+export const BOUNDARY = new Set(['.', '?', ':']);
+
+export interface Slot {
+  /** Alternatives, each a sequence of words. '%num' matches a token of digits. '%url' a URL/e-mail-ish token. */
+  alts: string[][];
+  min: number;
+  max: number;
+  /** A gap: 0..gap arbitrary word tokens (never a boundary). */
+  gap: number;
+  /** A negative look-ahead: the next token must not be one of these (consumes nothing). */
+  neg?: Set<string>;
+  /** `alts` by first word; alternatives starting with a token class apart. */
+  byFirst: Map<string, string[][]>;
+  classed: string[][];
+}
+
+export interface CompiledPattern {
+  slots: Slot[];
+  /** Words that can start the pattern. */
+  first: string[];
+  /**
+   * Tokens that can follow a one-word start (null: any). A cheap test that rejects most starts
+   * before matching: many patterns begin with common words.
+   */
+  second: Set<string> | null;
+  /**
+   * When `second` is null: the words of the first required slot after the start, which must
+   * occur within `window` tokens after the start (null: no such filter).
+   */
+  anchor: Set<string> | null;
+  window: number;
+}
+
+export type ClassTable = Record<string, string>;
+
+/**
+ * Pattern notation, slots separated by spaces:
+ *   `a|b|c`      one of the words; `a+b` is a two-word alternative ("a b")
+ *   `@name`      the alternatives of class `name` (may be mixed: `@prev|current`)
+ *   `x?`         optional; `x*` zero to three times
+ *   `~N`         up to N arbitrary words (across a colon, not across a sentence end)
+ *   `!a|b`       the next token is not one of these (end of text is fine)
+ *   `:`          a colon boundary token
+ */
+export function compilePattern(src: string, classes: ClassTable): CompiledPattern {
+  const slots: Slot[] = [];
+  for (const piece of src.split(' ').filter((x) => x !== '')) {
+    if (piece.startsWith('~')) {
+      slots.push(slot([], 0, 0, Number(piece.slice(1))));
+      continue;
+    }
+    if (piece.startsWith('!')) {
+      slots.push({ ...slot([], 0, 0, 0), neg: new Set(expand(piece.slice(1), classes).map((a) => a.join(' '))) });
+      continue;
+    }
+    let body = piece;
+    let min = 1;
+    let max = 1;
+    if (body.endsWith('?')) {
+      body = body.slice(0, -1);
+      min = 0;
+    } else if (body.endsWith('*')) {
+      body = body.slice(0, -1);
+      min = 0;
+      max = 3;
+    }
+    slots.push(slot(expand(body, classes), min, max, 0));
+  }
+  const head = slots[0];
+  if (!head || head.min < 1 || head.gap > 0 || head.neg) throw new Error(`pattern must start with a required word slot: ${src}`);
+  const first = [...new Set(head.alts.map((a) => a[0]!))];
+  if (first.some((w) => w.startsWith('%'))) throw new Error(`pattern cannot start with a token class: ${src}`);
+  const second = secondSet(slots);
+  const { anchor, window } = second === null ? anchorOf(slots) : { anchor: null, window: 0 };
+  return { slots, first, second, anchor, window };
+}
+
+function anchorOf(slots: Slot[]): { anchor: Set<string> | null; window: number } {
+  const headLen = Math.max(...slots[0]!.alts.map((a) => a.length));
+  let skip = headLen - 1;
+  for (let k = 1; k < slots.length; k++) {
+    const s = slots[k]!;
+    if (s.neg) continue;
+    if (s.gap > 0) {
+      skip += s.gap;
+      continue;
+    }
+    if (s.classed.length > 0) return { anchor: null, window: 0 };
+    const longest = Math.max(...s.alts.map((a) => a.length));
+    if (s.min >= 1) return { anchor: new Set(s.byFirst.keys()), window: skip + 1 };
+    skip += s.max * longest;
+  }
+  return { anchor: null, window: 0 };
+}
+
+/** Whether a token of `p.anchor` occurs within the window after `start` (true when there is no anchor). */
+export function anchorPresent(p: CompiledPattern, toks: readonly string[], start: number): boolean {
+  const a = p.anchor;
+  if (a === null) return true;
+  const end = Math.min(toks.length, start + 1 + p.window);
+  for (let j = start + 1; j < end; j++) if (a.has(toks[j]!)) return true;
+  return false;
+}
+
+function secondSet(slots: Slot[]): Set<string> | null {
+  const head = slots[0]!;
+  if (head.max > 1) return null;
+  const set = new Set<string>();
+  // Multi-word starts ("you are") bring their own second word.
+  for (const a of head.alts) if (a.length > 1) set.add(a[1]!);
+  if (!head.alts.some((a) => a.length === 1)) return set;
+  for (let k = 1; k < slots.length; k++) {
+    const s = slots[k]!;
+    if (s.gap > 0 || s.classed.length > 0) return null;
+    if (s.neg) continue;
+    for (const w of s.byFirst.keys()) set.add(w);
+    if (s.min >= 1) return set;
+  }
+  return null; // everything after the first word is optional
+}
+
+function slot(alts: string[][], min: number, max: number, gap: number): Slot {
+  const byFirst = new Map<string, string[][]>();
+  const classed: string[][] = [];
+  for (const a of alts) {
+    if (a[0]!.startsWith('%')) classed.push(a);
+    else {
+      const list = byFirst.get(a[0]!);
+      if (list) list.push(a);
+      else byFirst.set(a[0]!, [a]);
+    }
+  }
+  // Longer alternatives first: "system prompt" before "system".
+  for (const list of byFirst.values()) list.sort((x, y) => y.length - x.length);
+  return { alts, min, max, gap, byFirst, classed };
+}
+
+function expand(body: string, classes: ClassTable, depth = 0): string[][] {
+  if (depth > 4) throw new Error(`class nesting too deep in ${body}`);
+  const out: string[][] = [];
+  for (const alt of body.split('|')) {
+    if (alt.startsWith('@')) {
+      const cls = classes[alt.slice(1)];
+      if (cls === undefined) throw new Error(`unknown class ${alt}`);
+      out.push(...expand(cls, classes, depth + 1));
+    } else if (alt !== '') {
+      out.push(alt.split('+'));
+    }
+  }
+  return out;
+}
+
+/** Every literal word a set of patterns mentions (the vocabulary leetspeak decoding aims at). */
+export function vocabularyOf(patterns: CompiledPattern[]): Set<string> {
+  const v = new Set<string>();
+  for (const p of patterns) for (const s of p.slots) for (const a of s.alts) for (const w of a) if (!w.startsWith('%')) v.add(w);
+  return v;
+}
+
+const STEP_BUDGET = 400;
+
+function isNum(t: string): boolean {
+  if (t.length === 0) return false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const URL_WORDS = new Set(['http', 'https', 'www', 'ftp', 'url', 'link', 'webhook', 'endpoint', 'server', 'pastebin', 'ngrok', 'requestbin', 'domain']);
+
+function wordMatches(w: string, t: string | undefined): boolean {
+  if (t === undefined) return false;
+  if (w.charCodeAt(0) === 37 /* % */) {
+    if (BOUNDARY.has(t)) return false;
+    if (w === '%num') return isNum(t);
+    if (w === '%url') return URL_WORDS.has(t) || t.indexOf('@') > 0;
+    return false;
+  }
+  return w === t;
+}
+
+// Matching state, module-level so that a match allocates nothing (matching is synchronous).
+let steps = 0;
+let P: CompiledPattern;
+let T: readonly string[];
+let N = 0;
+
+/** Matches `p` at token `start`; the end token index (exclusive), or -1. */
+export function matchAt(p: CompiledPattern, toks: readonly string[], start: number): number {
+  steps = STEP_BUDGET;
+  P = p;
+  T = toks;
+  N = toks.length;
+  return slotFrom(0, start);
+}
+
+function slotFrom(k: number, pos: number): number {
+  if (--steps < 0) return -1;
+  if (k === P.slots.length) return pos;
+  const s = P.slots[k]!;
+  if (s.neg) {
+    if (pos < N && s.neg.has(T[pos]!)) return -1;
+    // Multi-word negatives ("with usb"): compare the joined next two tokens as well.
+    if (pos + 1 < N && s.neg.has(`${T[pos]} ${T[pos + 1]}`)) return -1;
+    return slotFrom(k + 1, pos);
+  }
+  if (s.gap > 0) {
+    for (let g = 0; g <= s.gap; g++) {
+      const r = slotFrom(k + 1, pos + g);
+      if (r >= 0) return r;
+      // A gap may cross a colon ("run this: rm -rf"), not a sentence end.
+      if (pos + g >= N) break;
+      const t = T[pos + g]!;
+      if (t === '.' || t === '?') break;
+    }
+    return -1;
+  }
+  return rep(s, k, 0, pos);
+}
+
+function rep(s: Slot, k: number, count: number, at: number): number {
+  if (--steps < 0) return -1;
+  if (count < s.max && at < N) {
+    const same = s.byFirst.get(T[at]!);
+    if (same !== undefined) {
+      for (let a = 0; a < same.length; a++) {
+        const r = tryAlt(s, k, count, at, same[a]!);
+        if (r >= 0) return r;
+      }
+    }
+    for (let a = 0; a < s.classed.length; a++) {
+      const r = tryAlt(s, k, count, at, s.classed[a]!);
+      if (r >= 0) return r;
+    }
+  }
+  return count >= s.min ? slotFrom(k + 1, at) : -1;
+}
+
+function tryAlt(s: Slot, k: number, count: number, at: number, alt: string[]): number {
+  for (let j = 0; j < alt.length; j++) if (!wordMatches(alt[j]!, T[at + j])) return -1;
+  return rep(s, k, count + 1, at + alt.length);
+}
