@@ -3,7 +3,9 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   // One build for every entry, so that ESM entries share chunks: state such as the regex
   // engine chosen by `llm-policy-engine/node` is then the same object the main entry uses.
-  entry: { index: 'src/index.ts', node: 'src/adapters/node/index.ts' },
+  // `testing` is the llm-policy-engine/testing entry; `cli` is the `llm-policy` bin (Node only,
+  // starts with a shebang; dist/cli.js).
+  entry: { index: 'src/index.ts', core: 'src/core.ts', node: 'src/adapters/node/index.ts', testing: 'src/testing/index.ts', cli: 'src/cli/index.ts', redis: 'src/adapters/redis/index.ts', postgres: 'src/adapters/postgres/index.ts', otel: 'src/adapters/otel/index.ts', tiktoken: 'src/adapters/tokenizers/index.ts', openai: 'src/integrations/openai/index.ts', anthropic: 'src/integrations/anthropic/index.ts', 'ai-sdk': 'src/integrations/ai-sdk/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

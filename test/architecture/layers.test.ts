@@ -27,10 +27,13 @@ const ALLOWED: Record<string, string[]> = {
   'src/engine': ['src/lang', 'src/compile'],
   builtins: ['src/lang'],
   'src/adapters': ['src/lang', 'src/compile', 'src/engine', 'builtins'],
+  'src/integrations': ['src/lang', 'src/compile', 'src/engine', 'builtins', 'src/adapters'],
+  'src/testing': ['src/lang', 'src/compile', 'src/engine', 'builtins', 'src/adapters'],
+  'src/cli': ['src/lang', 'src/compile', 'src/engine', 'builtins', 'src/adapters', 'src/integrations', 'src/testing'],
 };
 
 /** Node-only entries: the only places a `node:*` import may appear. */
-const NODE_ONLY = ['src/adapters/node', 'src/cli'];
+const NODE_ONLY = ['src/adapters/node', 'src/adapters/redis', 'src/adapters/postgres', 'src/cli'];
 
 function layerOf(file: string): string | undefined {
   const rel = relative(root, file);

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // The native `re2` addon (Google RE2 through N-API) as a RegexEngine. It is an optional
 // dependency: it compiles with node-gyp at install time, and where it is missing or cannot
 // load (no compiler, an edge runtime) the engine keeps the pure-JS re2js. Both are RE2, so

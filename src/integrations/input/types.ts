@@ -107,6 +107,3 @@ export interface NormalizedResponse {
   finish_reason: FinishReason;
   usage: ResponseUsage;
 }
-
-/** The name the middleware uses (src/integrations/guard); the main entry exports ResponseUsage. */
-export type Usage = ResponseUsage;
