@@ -5,71 +5,14 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { builtinLibrary } from '../../builtins/index.js';
 import { MAX_PAIRWISE, MAX_RANGE, ValueSet, hashKey } from '../../builtins/lists/index.js';
+import { error, loadError, value } from './agree.js';
 import { compileExpression } from '../../src/index.js';
-import { check } from '../../src/lang/checker.js';
-import { EvaluationError, PolicyError, type EvaluationErrorCode } from '../../src/lang/errors.js';
-import { interpret } from '../../src/lang/interpret.js';
 import { parse } from '../../src/lang/parser.js';
 import { print } from '../../src/lang/print.js';
 import { Registry } from '../../src/lang/registry.js';
-import { CelDuration, CelTimestamp, CelUint, celEquals, kindOf } from '../../src/lang/values.js';
+import { CelDuration, CelTimestamp, CelUint, celEquals } from '../../src/lang/values.js';
 
-const registry = new Registry(builtinLibrary);
-
-type Outcome = { value: unknown } | { error: EvaluationErrorCode };
-
-function attempt(f: () => unknown): Outcome {
-  try {
-    return { value: f() };
-  } catch (e) {
-    if (e instanceof EvaluationError) return { error: e.code };
-    throw e;
-  }
-}
-
-/** The value of `src` with `input` bound, compiled and interpreted: both must agree. */
-function run(src: string, input: Record<string, unknown> = {}): Outcome {
-  const compiled = attempt(() => compileExpression(src).evaluate(input));
-  const checked = check(parse(src), { registry });
-  expect(checked.issues).toEqual([]);
-  const interpreted = attempt(() => interpret(checked.expr, { registry, lookup: (n) => input[n] }));
-  const agree =
-    'error' in compiled || 'error' in interpreted
-      ? 'error' in compiled && 'error' in interpreted && compiled.error === interpreted.error
-      : identical(compiled.value, interpreted.value);
-  expect(agree, `${src}: compiler and interpreter differ`).toBe(true);
-  return compiled;
-}
-
-/** Same kind and value, NaN included (which celEquals never finds equal). */
-function identical(a: unknown, b: unknown): boolean {
-  if (kindOf(a) !== kindOf(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => identical(x, (b as unknown[])[i]));
-  if (typeof a === 'number' && Number.isNaN(a)) return Number.isNaN(b);
-  return celEquals(a, b);
-}
-
-const value = (src: string, input?: Record<string, unknown>) => {
-  const o = run(src, input);
-  if ('error' in o) throw new Error(`${src} failed with ${o.error}`);
-  return o.value;
-};
-const error = (src: string, input?: Record<string, unknown>) => {
-  const o = run(src, input);
-  return 'error' in o ? o.error : `value ${String(o.value)}`;
-};
-
-function loadError(src: string): string {
-  try {
-    compileExpression(src);
-  } catch (e) {
-    if (e instanceof PolicyError) return e.issues[0]!.code;
-    throw e;
-  }
-  return 'none';
-}
 
 describe('lists.range, slice, flatten, reverse, first, last', () => {
   test('range', () => {

@@ -4,69 +4,10 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { builtinLibrary } from '../../builtins/index.js';
 import { compensatedSum, percentile } from '../../builtins/math/index.js';
-import { compileExpression } from '../../src/index.js';
-import { check } from '../../src/lang/checker.js';
-import { EvaluationError, PolicyError, type EvaluationErrorCode } from '../../src/lang/errors.js';
-import { interpret } from '../../src/lang/interpret.js';
-import { parse } from '../../src/lang/parser.js';
-import { Registry } from '../../src/lang/registry.js';
-import { CelUint, celEquals, kindOf } from '../../src/lang/values.js';
+import { error, loadError, value } from './agree.js';
+import { CelUint, kindOf } from '../../src/lang/values.js';
 
-const registry = new Registry(builtinLibrary);
-
-type Outcome = { value: unknown } | { error: EvaluationErrorCode };
-
-function attempt(f: () => unknown): Outcome {
-  try {
-    return { value: f() };
-  } catch (e) {
-    if (e instanceof EvaluationError) return { error: e.code };
-    throw e;
-  }
-}
-
-/** The value of `src` with `input` bound, compiled and interpreted: both must agree. */
-function run(src: string, input: Record<string, unknown> = {}): Outcome {
-  const compiled = attempt(() => compileExpression(src).evaluate(input));
-  const checked = check(parse(src), { registry });
-  expect(checked.issues).toEqual([]);
-  const interpreted = attempt(() => interpret(checked.expr, { registry, lookup: (n) => input[n] }));
-  expect(same(compiled, interpreted), `${src}: compiler ${show(compiled)} vs interpreter ${show(interpreted)}`).toBe(true);
-  return compiled;
-}
-
-function same(a: Outcome, b: Outcome): boolean {
-  if ('error' in a || 'error' in b) return 'error' in a && 'error' in b && a.error === b.error;
-  if (kindOf(a.value) !== kindOf(b.value)) return false;
-  if (typeof a.value === 'number' && Number.isNaN(a.value)) return Number.isNaN(b.value as number);
-  return celEquals(a.value, b.value);
-}
-
-function show(o: Outcome): string {
-  return 'error' in o ? `error ${o.error}` : String(o.value);
-}
-
-const value = (src: string, input?: Record<string, unknown>) => {
-  const o = run(src, input);
-  if ('error' in o) throw new Error(`${src} failed with ${o.error}`);
-  return o.value;
-};
-const error = (src: string, input?: Record<string, unknown>) => {
-  const o = run(src, input);
-  return 'error' in o ? o.error : `value ${String(o.value)}`;
-};
-
-function loadError(src: string): string {
-  try {
-    compileExpression(src);
-  } catch (e) {
-    if (e instanceof PolicyError) return e.issues[0]!.code;
-    throw e;
-  }
-  return 'none';
-}
 
 describe('math.greatest and math.least', () => {
   test('any number of arguments, through the variadic macro', () => {

@@ -472,7 +472,7 @@ export class RedisStateStore implements StateStore {
     }
     let reply: unknown;
     try {
-      reply = await this.eval(JSON.stringify(arg));
+      reply = await this.runScript(JSON.stringify(arg));
     } catch (e) {
       this.failure(e);
       return false;
@@ -528,7 +528,7 @@ export class RedisStateStore implements StateStore {
     }
   }
 
-  private async eval(arg: string): Promise<unknown> {
+  private async runScript(arg: string): Promise<unknown> {
     if (this.connecting) {
       await this.timeout(this.connecting);
       this.connecting = undefined;
