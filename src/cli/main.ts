@@ -4,6 +4,7 @@
 /// <reference types="node" />
 
 import { readFileSync } from 'node:fs';
+import { auditCommand } from './audit.js';
 import { benchCommand } from './bench.js';
 import { parse, processIo, reportError, usage, type Command, type Io } from './command.js';
 import { evalCommand } from './eval.js';
@@ -23,7 +24,7 @@ function version(): string {
   return 'unknown';
 }
 
-export const COMMANDS: Command[] = [validateCommand, testCommand, evalCommand, fmtCommand, benchCommand];
+export const COMMANDS: Command[] = [validateCommand, testCommand, evalCommand, fmtCommand, benchCommand, auditCommand];
 
 const HELP = `llm-policy: check, test, explain, format and benchmark llm-policy-engine policies
 
@@ -47,7 +48,8 @@ Examples:
   llm-policy test examples/tests --coverage
   llm-policy eval -p examples/policies -i request.json --explain
   llm-policy fmt --check examples/policies
-  llm-policy bench -p examples/policies -i requests.jsonl`;
+  llm-policy bench -p examples/policies -i requests.jsonl
+  llm-policy audit verify audit.log.1 audit.log`;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [first, ...rest] = argv;
