@@ -12,7 +12,7 @@ import { compilePolicy, display, type CompiledPolicy, type CompiledRule, type Ef
 import { checkInput } from './input.js';
 import { parsePolicyText } from './load/parse.js';
 import type { RawPolicy } from './load/types.js';
-import { candidates } from './rule-index.js';
+import { candidates, decidedRules } from './rule-index.js';
 import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
 import type { PolicySource } from './source.js';
 import type { StateHost, StateRead, StateStore, Usage } from './state.js';
@@ -359,6 +359,8 @@ export class PolicyEngine {
       }
 
       const order = p.index && !trace ? candidates(p.index, f.input) : undefined;
+      // rules whose whole condition the index lookups already proved true
+      const decided = order !== undefined ? decidedRules() : undefined;
       if (pt) pt.indexed = order !== undefined;
       const n = order ? order.length : p.rules.length;
       let pDeny = false;
@@ -367,11 +369,12 @@ export class PolicyEngine {
       let best: CompiledRule | undefined; // first-match / priority winner
       let policyMatches: PolicyMatch[] = NO_MATCHES;
       for (let k = 0; k < n; k++) {
-        const rule = p.rules[order ? order[k]! : k]!;
+        const at = order ? order[k]! : k;
+        const rule = p.rules[at]!;
         if (best && p.combining === 'priority' && rule.priority < best.priority) break;
         let effect: Effect | undefined;
         let failure: EvaluationError | undefined;
-        if (rule.when === undefined) effect = rule.effect;
+        if (rule.when === undefined || (decided !== undefined && decided.has(at))) effect = rule.effect;
         else {
           try {
             const v = rule.when(f);

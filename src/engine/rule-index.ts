@@ -21,6 +21,11 @@ export interface RuleIndex {
 interface Bucket {
   rules: number[];
   sub: RuleIndex | undefined;
+  /**
+   * Rules of this bucket whose whole condition is guards on the paths looked up to reach it:
+   * reaching the bucket proves the condition true, so the engine need not evaluate it.
+   */
+  decided: Set<number>;
 }
 
 type Guard = [path: string, values: string[]];
@@ -54,16 +59,20 @@ function guard(e: Expr, isInputPath: (p: string[]) => boolean): Guard | undefine
  * one (a lookup costs more than trying a handful of rules).
  */
 export function buildIndex(whens: (Expr | undefined)[], isInputPath: (p: string[]) => boolean, minRules = 8): RuleIndex | undefined {
-  const guards = whens.map((w) => (w ? conjuncts(w).map((c) => guard(c, isInputPath)).filter((g) => g !== undefined) : []));
+  const parts = whens.map((w) => (w ? conjuncts(w) : []));
+  const guards = parts.map((cs) => cs.map((c) => guard(c, isInputPath)).filter((g) => g !== undefined));
+  // A rule whose conjuncts are all guards, each on a different path, is decided by the lookups.
+  const pure = parts.map((cs, i) => cs.length > 0 && guards[i]!.length === cs.length && new Set(guards[i]!.map((g) => g[0])).size === cs.length);
   return node(
     whens.map((_, i) => i),
     guards,
+    pure,
     new Set(),
     minRules,
   );
 }
 
-function node(rules: number[], guards: Guard[][], used: Set<string>, minRules: number): RuleIndex | undefined {
+function node(rules: number[], guards: Guard[][], pure: boolean[], used: Set<string>, minRules: number): RuleIndex | undefined {
   // The path that guards the most rules; ties go to the one with more distinct values.
   const counts = new Map<string, { n: number; values: Set<string> }>();
   for (const i of rules) {
@@ -92,11 +101,14 @@ function node(rules: number[], guards: Guard[][], used: Set<string>, minRules: n
     for (const v of new Set(g[1])) {
       const b = byValue.get(v);
       if (b) b.rules.push(i);
-      else byValue.set(v, { rules: [i], sub: undefined });
+      else byValue.set(v, { rules: [i], sub: undefined, decided: new Set() });
     }
   }
   const deeper = new Set(used).add(best);
-  for (const b of byValue.values()) if (b.rules.length >= minRules) b.sub = node(b.rules, guards, deeper, minRules);
+  for (const b of byValue.values()) {
+    for (const i of b.rules) if (pure[i] && guards[i]!.every((g) => deeper.has(g[0]))) b.decided.add(i);
+    if (b.rules.length >= minRules) b.sub = node(b.rules, guards, pure, deeper, minRules);
+  }
   return { path: best.split('.'), byValue, rest, all: rules };
 }
 
@@ -107,7 +119,18 @@ const EMPTY: number[] = [];
  * (the path is missing or not a string, so the guard's own error or mismatch must show).
  */
 export function candidates(index: RuleIndex, input: Record<string, unknown>): number[] | undefined {
+  decidedByLookup = undefined;
   return lookup(index, input, undefined);
+}
+
+let decidedByLookup: Set<number> | undefined;
+
+/**
+ * Rules among the last `candidates()` whose condition the lookups proved true. Read it right
+ * after `candidates()`, before anything else can look up (evaluation is synchronous).
+ */
+export function decidedRules(): Set<number> | undefined {
+  return decidedByLookup;
 }
 
 function lookup(index: RuleIndex, input: Record<string, unknown>, fallback: number[] | undefined): number[] | undefined {
@@ -118,7 +141,14 @@ function lookup(index: RuleIndex, input: Record<string, unknown>, fallback: numb
   }
   if (typeof v !== 'string') return fallback ?? index.all;
   const bucket = index.byValue.get(v);
-  const hit = bucket === undefined ? EMPTY : bucket.sub === undefined ? bucket.rules : lookup(bucket.sub, input, bucket.rules)!;
+  if (bucket === undefined) return index.rest;
+  if (bucket.sub === undefined) {
+    if (bucket.decided.size > 0) decidedByLookup = bucket.decided;
+    return merge(bucket.rules, index.rest);
+  }
+  const hit = lookup(bucket.sub, input, bucket.rules)!;
+  // the deepest bucket reached decides; a sub-index that could not look up leaves only this one
+  if (decidedByLookup === undefined && bucket.decided.size > 0) decidedByLookup = bucket.decided;
   return merge(hit, index.rest);
 }
 

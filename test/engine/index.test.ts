@@ -10,6 +10,9 @@ const rule = fc.oneof(
   fc.integer({ min: 0, max: 5 }).map((t) => `'t${t}' == user.team && x > 2.0`),
   fc.integer({ min: 0, max: 5 }).map((k) => `x > ${k}.0`),
   fc.constant('user.team.startsWith("t1")'),
+  // two guards on one path: the index may not take the bucket as proof
+  fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 })).map(([a, b]) => `user.team == 't${a}' && user.team == 't${b}'`),
+  fc.integer({ min: 0, max: 5 }).map((t) => `user.team == 't${t}'`),
 );
 
 const policy = fc.record({
@@ -41,7 +44,7 @@ test('indexed decisions equal unindexed ones', () => {
         void trace;
       }
     }),
-    { numRuns: 300 },
+    { numRuns: Number(process.env.FC_RUNS ?? 300) },
   );
 });
 
