@@ -135,7 +135,7 @@ function canonical(v: unknown, depth: number): string | undefined {
   if (depth > 64) return undefined;
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return `s${v.length}:${v}`; // length-prefixed: unambiguous without escaping
     case 'number':
       return Number.isNaN(v) ? 'd:NaN' : Object.is(v, -0) ? 'd:-0' : `d:${v}`;
     case 'bigint':
