@@ -28,16 +28,25 @@ export class DecisionCache {
     this.lru = new LRUCache({ max });
   }
 
-  get<D extends object>(revision: string, paths: string[][], input: unknown, decide: () => D): D {
-    const key = digest(revision, paths, input);
-    if (key === undefined) return decide(); // an input the digest cannot render (a cycle): decide afresh
+  /**
+   * The key of this input for this revision, or undefined for an input the digest cannot
+   * render (a cycle, a function): such an input is decided afresh and not cached.
+   */
+  key(revision: string, paths: string[][], input: unknown): string | undefined {
+    return digest(revision, paths, input);
+  }
+
+  /** The cached decision for a key, counting the hit or the miss. */
+  get<D extends object>(key: string): D | undefined {
     const hit = this.lru.get(key);
-    if (hit !== undefined) {
-      this.hits++;
-      return hit as unknown as D;
-    }
-    this.misses++;
-    const d = deepFreeze(decide());
+    if (hit !== undefined) this.hits++;
+    else this.misses++;
+    return hit as unknown as D | undefined;
+  }
+
+  /** Keeps a fresh decision, frozen, since every later hit shares it. */
+  set<D extends object>(key: string, d: D): D {
+    deepFreeze(d);
     this.lru.set(key, d as unknown as Frozen);
     return d;
   }

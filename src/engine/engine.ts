@@ -257,26 +257,17 @@ export class PolicyEngine {
     const rev = this.current;
     const explain = options?.explain === true;
     this.decisions++;
-    if (this.auditor !== undefined) return this.evaluateAudited(rev, input, explain, this.auditor);
-    if (this.cache !== undefined && rev.cachePaths !== undefined && !explain) {
-      return this.cache.get(rev.id, rev.cachePaths, input, () => this.evaluateUncached(rev, input, false));
+    const auditor = this.auditor;
+    const started = auditor !== undefined ? now() : 0;
+    const key = this.cache !== undefined && rev.cachePaths !== undefined && !explain ? this.cache.key(rev.id, rev.cachePaths, input) : undefined;
+    let d = key !== undefined ? this.cache!.get<Decision>(key) : undefined;
+    const cached = d !== undefined;
+    if (d === undefined) {
+      d = this.evaluateUncached(rev, input, explain);
+      if (key !== undefined) this.cache!.set(key, d);
     }
-    return this.evaluateUncached(rev, input, explain);
-  }
-
-  /** `evaluate` with an audit record queued at the end (the hot path only stores references). */
-  private evaluateAudited(rev: Revision, input: unknown, explain: boolean, auditor: Auditor): Decision {
-    const started = now();
-    let d: Decision;
-    let cached = false;
-    if (this.cache !== undefined && rev.cachePaths !== undefined && !explain) {
-      cached = true;
-      d = this.cache.get(rev.id, rev.cachePaths, input, () => {
-        cached = false;
-        return this.evaluateUncached(rev, input, false);
-      });
-    } else d = this.evaluateUncached(rev, input, explain);
-    auditor.decision(rev.policies, input, d, started, cached);
+    // the hot path only stores references; the record is built in the background
+    if (auditor !== undefined) auditor.decision(rev.policies, input, d, started, cached);
     return d;
   }
 
