@@ -1,15 +1,13 @@
 // `llm-policy-engine/core` is the engine without the function library: a bundle of it holds
 // no builtin, and an engine built from it knows only the functions it is given.
-import { build } from 'esbuild';
-import { join, resolve } from 'node:path';
+import { bundleNeutral } from './edge-bundle.js';
 import { expect, test } from 'vitest';
 import { PolicyEngine, PolicyError, Registry } from '../../src/core.js';
 
-const root = resolve(__dirname, '../..');
 
 async function size(entry: string): Promise<{ bytes: number; inputs: string[] }> {
-  const out = await build({ entryPoints: [join(root, entry)], bundle: true, write: false, minify: true, platform: 'neutral', format: 'esm', mainFields: ['module', 'main'], conditions: ['worker', 'browser', 'import'], metafile: true, logLevel: 'silent' });
-  return { bytes: out.outputFiles[0]!.contents.length, inputs: Object.keys(out.metafile!.inputs) };
+  const b = await bundleNeutral(entry, true);
+  return { bytes: b.code.length, inputs: b.inputs };
 }
 
 test('the core bundle leaves the function library out', async () => {
