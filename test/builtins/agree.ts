@@ -1,5 +1,6 @@
-// Runs an expression through the compiler and through the reference interpreter, which must
-// agree (value and kind, NaN included, or the same error code); for the library tests.
+// Helpers for the library tests. `run` sends an expression through the compiler and through the
+// reference interpreter, which must
+// agree (value and kind, NaN included, or the same error code); `fails` expects an error code.
 import { expect } from 'vitest';
 import { builtinLibrary } from '../../builtins/index.js';
 import { compileExpression } from '../../src/index.js';
@@ -69,4 +70,18 @@ export function loadError(src: string): string {
     throw e;
   }
   return 'none';
+}
+
+/** `f` throws an EvaluationError with `code` (and a message matching `message`, worded without a final period). */
+export function fails(f: () => unknown, code: EvaluationErrorCode, message?: RegExp): void {
+  let thrown: unknown;
+  try {
+    f();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown, 'expected an EvaluationError').toBeInstanceOf(EvaluationError);
+  expect((thrown as EvaluationError).code).toBe(code);
+  if (message) expect((thrown as EvaluationError).message).toMatch(message);
+  expect((thrown as EvaluationError).message).not.toMatch(/\.$/);
 }

@@ -23,9 +23,10 @@ import { cidrContains, formatIp, parseCidr, parseIp, tryParseIp } from '../../bu
 import { stdLibrary } from '../../builtins/std/index.js';
 import { parseDuration, parseTimestamp } from '../../builtins/std/time.js';
 import { compileExpression } from '../../src/compile/expression.js';
-import { EvaluationError, PolicyError, type EvaluationErrorCode } from '../../src/lang/errors.js';
+import { EvaluationError, PolicyError } from '../../src/lang/errors.js';
 import { Registry } from '../../src/lang/registry.js';
 import { CelType, CelUint } from '../../src/lang/values.js';
+import { fails } from './agree.js';
 
 // The standard library and this one only, so that this file does not depend on the others.
 const registry = new Registry([...stdLibrary, ...encodingLibrary]);
@@ -34,18 +35,6 @@ function run(expr: string, bindings: Record<string, unknown> = {}): unknown {
   return compileExpression(expr, { registry }).evaluate(bindings);
 }
 
-function fails(f: () => unknown, code: EvaluationErrorCode, message?: RegExp): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected an EvaluationError').toBeInstanceOf(EvaluationError);
-  expect((thrown as EvaluationError).code).toBe(code);
-  if (message) expect((thrown as EvaluationError).message).toMatch(message);
-  expect((thrown as EvaluationError).message).not.toMatch(/\.$/);
-}
 
 function loadFails(expr: string, message: RegExp): void {
   let thrown: unknown;

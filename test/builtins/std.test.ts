@@ -4,7 +4,6 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { stdLibrary } from '../../builtins/std/index.js';
 import { formatDouble, parseDouble } from '../../builtins/std/numbers.js';
-import { EvaluationError, type EvaluationErrorCode } from '../../src/lang/errors.js';
 import {
   CelDuration,
   CelTimestamp,
@@ -16,6 +15,7 @@ import {
   MIN_TIMESTAMP_NS,
   UINT64_MAX,
 } from '../../src/lang/values.js';
+import { fails } from './agree.js';
 
 type Fn = (...args: any[]) => any;
 
@@ -35,17 +35,6 @@ function specialized(name: string, id: string, constArgs: unknown[]): Fn {
   return s as Fn;
 }
 
-function fails(f: () => unknown, code: EvaluationErrorCode, message?: RegExp): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected an EvaluationError').toBeInstanceOf(EvaluationError);
-  expect((thrown as EvaluationError).code).toBe(code);
-  if (message) expect((thrown as EvaluationError).message).toMatch(message);
-}
 
 const S = 1_000_000_000n;
 const ts = (iso: string) => ov('timestamp', 'string_to_timestamp')(iso) as CelTimestamp;

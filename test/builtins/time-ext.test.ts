@@ -29,9 +29,10 @@ import { compilePattern } from '../../builtins/time/format.js';
 import { parseTimestamp, resolveTimeZone, formatTimestamp } from '../../builtins/std/time.js';
 import { stdLibrary } from '../../builtins/std/index.js';
 import { compileExpression } from '../../src/compile/expression.js';
-import { EvaluationError, PolicyError, type EvaluationErrorCode } from '../../src/lang/errors.js';
+import { EvaluationError, PolicyError } from '../../src/lang/errors.js';
 import { Registry } from '../../src/lang/registry.js';
 import { CelTimestamp } from '../../src/lang/values.js';
+import { fails } from './agree.js';
 
 const CLOCK = Date.UTC(2026, 0, 5, 10, 0, 0); // a Monday
 // The standard library and this one only, so that this file does not depend on the others.
@@ -41,17 +42,6 @@ function run(expr: string, bindings: Record<string, unknown> = {}): unknown {
   return compileExpression(expr, { registry, clock: () => CLOCK }).evaluate(bindings);
 }
 
-function fails(f: () => unknown, code: EvaluationErrorCode, message?: RegExp): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected an EvaluationError').toBeInstanceOf(EvaluationError);
-  expect((thrown as EvaluationError).code).toBe(code);
-  if (message) expect((thrown as EvaluationError).message).toMatch(message);
-}
 
 /** A load error (the constant argument is checked when the expression compiles). */
 function loadFails(expr: string, message: RegExp): void {
