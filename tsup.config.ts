@@ -5,7 +5,20 @@ export default defineConfig({
   // engine chosen by `llm-policy-engine/node` is then the same object the main entry uses.
   // `testing` is the llm-policy-engine/testing entry; `cli` is the `llm-policy` bin (Node only,
   // starts with a shebang; dist/cli.js).
-  entry: { index: 'src/index.ts', core: 'src/core.ts', node: 'src/adapters/node/index.ts', testing: 'src/testing/index.ts', cli: 'src/cli/index.ts', redis: 'src/adapters/redis/index.ts', postgres: 'src/adapters/postgres/index.ts', otel: 'src/adapters/otel/index.ts', tiktoken: 'src/adapters/tokenizers/index.ts', openai: 'src/integrations/openai/index.ts', anthropic: 'src/integrations/anthropic/index.ts', 'ai-sdk': 'src/integrations/ai-sdk/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    core: 'src/core.ts',
+    node: 'src/adapters/node/index.ts',
+    testing: 'src/testing/index.ts',
+    cli: 'src/cli/index.ts',
+    redis: 'src/adapters/redis/index.ts',
+    postgres: 'src/adapters/postgres/index.ts',
+    otel: 'src/adapters/otel/index.ts',
+    tiktoken: 'src/adapters/tokenizers/index.ts',
+    openai: 'src/integrations/openai/index.ts',
+    anthropic: 'src/integrations/anthropic/index.ts',
+    'ai-sdk': 'src/integrations/ai-sdk/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

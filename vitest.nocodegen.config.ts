@@ -5,7 +5,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/lang/**/*.test.ts', 'test/compile/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/builtins/**/*.test.ts', 'test/conformance/**/*.test.ts'],
+    include: [
+      'test/lang/**/*.test.ts',
+      'test/compile/**/*.test.ts',
+      'test/engine/**/*.test.ts',
+      'test/builtins/**/*.test.ts',
+      'test/conformance/**/*.test.ts',
+    ],
     pool: 'forks',
     execArgv: ['--disallow-code-generation-from-strings'],
     testTimeout: 60_000,

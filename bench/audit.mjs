@@ -22,7 +22,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' }, json: { type: 'string' }, dist: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    json: { type: 'string' },
+    dist: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
   strict: true,
 });
 if (args.help) {
@@ -55,7 +61,7 @@ if (existsSync(fileURLToPath(shared))) {
   const tiers = ['free', 'pro', 'enterprise'];
   inputs = Array.from({ length: 1024 }, (_, i) => ({
     user: { id: `u${i}`, tier: tiers[i % 3], roles: i % 50 === 0 ? ['suspended'] : ['member'] },
-    request: { model: models[i % 6], input_tokens: 100 + (i * 37) % 4000, max_tokens: 256 * (1 + (i % 20)), temperature: (i % 25) / 10 },
+    request: { model: models[i % 6], input_tokens: 100 + ((i * 37) % 4000), max_tokens: 256 * (1 + (i % 20)), temperature: (i % 25) / 10 },
     budget: { spent_usd: (i % 100) / 10, limit_usd: 10 },
   }));
   source = 'local inputs shaped like W1 gate';
@@ -71,9 +77,25 @@ const contenders = [
   { name: 'audit, every decision', make: () => ({ audit: { sink: nullSink() } }), goal: true },
   { name: 'audit, allow sampled 1%', make: () => ({ audit: { sink: nullSink(), sample: { allow: 0.01 } } }) },
   { name: 'audit, snapshot: true', make: () => ({ audit: { sink: nullSink(), snapshot: true } }) },
-  { name: 'audit, includeInput + redact', make: () => ({ audit: { sink: nullSink(), includeInput: { redactPaths: ['user.id'], redact: (s) => s.replace(/\d/g, '#') } } }) },
-  { name: 'audit -> MemoryAuditSink', make: () => { const sink = new MemoryAuditSink({ max: 1 }); return { audit: { sink } }; } },
-  { name: 'audit -> file, chain', make: () => ({ audit: { sink: (fileSink = new FileAuditSink({ path: join(dir, 'chain.log'), chain: true, rotate: { maxBytes: 64 * 1024 * 1024 } })) } }) },
+  {
+    name: 'audit, includeInput + redact',
+    make: () => ({ audit: { sink: nullSink(), includeInput: { redactPaths: ['user.id'], redact: (s) => s.replace(/\d/g, '#') } } }),
+  },
+  {
+    name: 'audit -> MemoryAuditSink',
+    make: () => {
+      const sink = new MemoryAuditSink({ max: 1 });
+      return { audit: { sink } };
+    },
+  },
+  {
+    name: 'audit -> file, chain',
+    make: () => ({
+      audit: {
+        sink: (fileSink = new FileAuditSink({ path: join(dir, 'chain.log'), chain: true, rotate: { maxBytes: 64 * 1024 * 1024 } })),
+      },
+    }),
+  },
 ];
 for (const c of contenders) {
   c.engine = new PolicyEngine(c.make());
@@ -115,7 +137,9 @@ async function measure(c, record) {
   }
 }
 
-console.log(`bench/audit.mjs: ${inputs.length} ${source}; ${ROUNDS} rounds x ${REPS} chunks x ${CHUNK} decisions per contender, interleaved`);
+console.log(
+  `bench/audit.mjs: ${inputs.length} ${source}; ${ROUNDS} rounds x ${REPS} chunks x ${CHUNK} decisions per contender, interleaved`,
+);
 console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`);
 // warm-up: every path JIT-compiled before timing
 for (let w = 0; w < 3; w++) for (const c of contenders) await measure(c, false);
@@ -141,17 +165,31 @@ const lpad = (s, n) => String(s).padStart(n);
 console.log('');
 console.log(`${pad('contender', 32)}${lpad('evaluate ns', 13)}${lpad('audit adds ns', 15)}${lpad('flusher µs/record', 19)}`);
 for (const r of rows) {
-  console.log(`${pad(r.name, 32)}${lpad(r.hotNs.toFixed(0), 13)}${lpad(r.name === base.name ? '-' : r.overheadNs.toFixed(0), 15)}${lpad(r.bgUs === undefined ? '-' : r.bgUs.toFixed(2), 19)}`);
+  console.log(
+    `${pad(r.name, 32)}${lpad(r.hotNs.toFixed(0), 13)}${lpad(r.name === base.name ? '-' : r.overheadNs.toFixed(0), 15)}${lpad(r.bgUs === undefined ? '-' : r.bgUs.toFixed(2), 19)}`,
+  );
 }
 const goal = rows.find((r) => contenders.find((c) => c.name === r.name).goal);
 const pass = goal.overheadNs < 500;
 console.log('');
-console.log(`goal: the audit adds under 500 ns per decision on the hot path: ${goal.overheadNs.toFixed(0)} ns -> ${pass ? 'PASS' : 'FAIL'}`);
+console.log(
+  `goal: the audit adds under 500 ns per decision on the hot path: ${goal.overheadNs.toFixed(0)} ns -> ${pass ? 'PASS' : 'FAIL'}`,
+);
 
 for (const c of contenders) await c.engine.close();
 const file = contenders.at(-1);
 const v = await verifyAuditLog([...fileSink.rotated, fileSink.path]);
-console.log(`file sink: ${file.engine.stats().audit.written} records written, chain ${v.ok ? 'verifies' : 'BROKEN'} (${v.records} lines in ${fileSink.rotated.length + 1} files)`);
-if (args.json) writeFileSync(args.json, JSON.stringify({ node: process.version, rounds: ROUNDS, chunk: CHUNK, reps: REPS, rows, goal: { overheadNs: goal.overheadNs, pass } }, null, 2) + '\n');
+console.log(
+  `file sink: ${file.engine.stats().audit.written} records written, chain ${v.ok ? 'verifies' : 'BROKEN'} (${v.records} lines in ${fileSink.rotated.length + 1} files)`,
+);
+if (args.json)
+  writeFileSync(
+    args.json,
+    JSON.stringify(
+      { node: process.version, rounds: ROUNDS, chunk: CHUNK, reps: REPS, rows, goal: { overheadNs: goal.overheadNs, pass } },
+      null,
+      2,
+    ) + '\n',
+  );
 rmSync(dir, { recursive: true, force: true });
 if (sink < 0) console.log(sink);

@@ -35,11 +35,15 @@ try {
     strict: true,
   }).values;
 } catch (e) {
-  console.error(`${e.message}\nusage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N] [--engine dist/index.js]`);
+  console.error(
+    `${e.message}\nusage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N] [--engine dist/index.js]`,
+  );
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N] [--engine dist/index.js]');
+  console.log(
+    'usage: node bench/run.mjs [--quick] [--workload gate|scale|text]... [--json out.json] [--rounds N] [--engine dist/index.js]',
+  );
   process.exit(0);
 }
 const ALL_WORKLOADS = ['gate', 'scale', 'text'];
@@ -273,13 +277,16 @@ function checkAgreement(label, inputs, reference, engine, others) {
 }
 
 function fail(label, i, input, want, got, decision) {
-  const prompt = typeof input.prompt === 'string' ? { ...input, prompt: `${input.prompt.slice(0, 300)}... (${input.prompt.length} chars)` } : input;
+  const prompt =
+    typeof input.prompt === 'string' ? { ...input, prompt: `${input.prompt.slice(0, 300)}... (${input.prompt.length} chars)` } : input;
   console.error(`\nDISAGREEMENT in ${label}, input #${i}:`);
   console.error(`  input:     ${JSON.stringify(prompt)}`);
   console.error(`  reference: ${want}`);
   console.error(`  got        ${got}`);
   if (decision) {
-    console.error(`  engine decision: ${JSON.stringify({ effect: decision.effect, matched: decision.matched, errors: decision.errors }, null, 2).replace(/\n/g, '\n  ')}`);
+    console.error(
+      `  engine decision: ${JSON.stringify({ effect: decision.effect, matched: decision.matched, errors: decision.errors }, null, 2).replace(/\n/g, '\n  ')}`,
+    );
   }
   if (typeof input.prompt === 'string') console.error(`  full prompt: ${JSON.stringify(input.prompt)}`);
   process.exit(1);
@@ -358,14 +365,25 @@ results.machineStart = await reportLoad('at start');
  * and, under `npm run bench`, still counts the build that just ran.)
  */
 async function reportLoad(when) {
-  const idleOf = () => os.cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, total: a.total + Object.values(c.times).reduce((x, y) => x + y, 0) }), { idle: 0, total: 0 });
+  const idleOf = () =>
+    os
+      .cpus()
+      .reduce((a, c) => ({ idle: a.idle + c.times.idle, total: a.total + Object.values(c.times).reduce((x, y) => x + y, 0) }), {
+        idle: 0,
+        total: 0,
+      });
   const a = idleOf();
   await new Promise((r) => setTimeout(r, 500));
   const b = idleOf();
   const busyPct = b.total > a.total ? 100 * (1 - (b.idle - a.idle) / (b.total - a.total)) : 0;
   const busy = busyPct > 25;
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-  out(`machine ${when}: other processes used ${busyPct.toFixed(0)}% of the ${results.cpus} CPUs (load average ${load})${busy ? ': busy, absolute figures are unreliable, prefer the ratios' : ''}`);
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+  out(
+    `machine ${when}: other processes used ${busyPct.toFixed(0)}% of the ${results.cpus} CPUs (load average ${load})${busy ? ': busy, absolute figures are unreliable, prefer the ratios' : ''}`,
+  );
   return { busyPct, loadavg: os.loadavg() };
 }
 
@@ -416,9 +434,13 @@ async function runGate() {
   out(table(HEAD, contenderRows(res), ALIGN));
   const ratio = pairedRatio(res[0], res[2]);
   const cacheStats = cached.stats().cache;
-  out(`  decision cache: ${cacheStats.hits} hits, ${cacheStats.misses} misses; the hit path is ${fmtX(pairedRatio(res[1], res[0]))} the uncached cost`);
+  out(
+    `  decision cache: ${cacheStats.hits} hits, ${cacheStats.misses} misses; the hit path is ${fmtX(pairedRatio(res[1], res[0]))} the uncached cost`,
+  );
   const ex = explainCost(engine, inputs);
-  out(`  explain: evaluate(input, { explain: true }) ${fmtRate(ex.explainRate)} vs ${fmtRate(ex.plainRate)} without (${fmtX(ex.ratio)} the cost)`);
+  out(
+    `  explain: evaluate(input, { explain: true }) ${fmtRate(ex.explainRate)} vs ${fmtRate(ex.plainRate)} without (${fmtX(ex.ratio)} the cost)`,
+  );
   results.workloads.gate = { inputs: inputs.length, agreement: checked, contenders: res.map(strip), ratio, explain: ex };
   results.goals.push({ goal: 'W1 gate within 3x of the handwritten baseline', value: `${fmtX(ratio)}`, pass: ratio <= 3 });
 }
@@ -449,9 +471,25 @@ async function runScale() {
       TIMER_NS,
     );
     const [e, b, ix] = res;
-    per[n] = { inputs: inputs.length, agreement: checked, contenders: res.map(strip), ratio: pairedRatio(e, b), ratioIndexed: pairedRatio(e, ix) };
-    for (const r of res) rows.push([n.toLocaleString('en-US'), r.name, fmtRate(r.rate), fmtNs(r.p50), fmtNs(r.p99), r === b ? '1.00x' : fmtX(pairedRatio(r, b))]);
-    out(`  N=${n.toLocaleString('en-US')}: agreement ${checked}/${inputs.length}, engine ${fmtRate(e.rate)}, ${fmtX(per[n].ratio)} vs handwritten`);
+    per[n] = {
+      inputs: inputs.length,
+      agreement: checked,
+      contenders: res.map(strip),
+      ratio: pairedRatio(e, b),
+      ratioIndexed: pairedRatio(e, ix),
+    };
+    for (const r of res)
+      rows.push([
+        n.toLocaleString('en-US'),
+        r.name,
+        fmtRate(r.rate),
+        fmtNs(r.p50),
+        fmtNs(r.p99),
+        r === b ? '1.00x' : fmtX(pairedRatio(r, b)),
+      ]);
+    out(
+      `  N=${n.toLocaleString('en-US')}: agreement ${checked}/${inputs.length}, engine ${fmtRate(e.rate)}, ${fmtX(per[n].ratio)} vs handwritten`,
+    );
   }
   out(table(['rules', 'contender', 'decisions/s', 'p50', 'p99', 'vs handwritten'], rows, ['r', 'l', 'r', 'r', 'r', 'r']));
 
@@ -463,7 +501,9 @@ async function runScale() {
     return z.nsPerDecision / a.nsPerDecision;
   };
   const g = { engine: growth('engine'), handwritten: growth('handwritten'), 'handwritten-indexed': growth('handwritten-indexed') };
-  out(`  growth ${lo} -> ${hi.toLocaleString('en-US')} rules (time per decision): engine ${fmtX(g.engine)}, handwritten ${fmtX(g.handwritten)}, handwritten-indexed ${fmtX(g['handwritten-indexed'])}`);
+  out(
+    `  growth ${lo} -> ${hi.toLocaleString('en-US')} rules (time per decision): engine ${fmtX(g.engine)}, handwritten ${fmtX(g.handwritten)}, handwritten-indexed ${fmtX(g['handwritten-indexed'])}`,
+  );
 
   // Load time of the 1,000-rule policy: addPolicy on a fresh engine. (No forced gc() between runs:
   // a full collection also drops compiled code and shrinks the heap, which makes the next load
@@ -496,11 +536,21 @@ async function runScale() {
   // Explain cost at 1,000 rules (explain tries every rule: the trace lists them).
   const e1k = loadEngine(text, 'scale-1000.yaml');
   const ex = explainCost(e1k, w.generate(w.inputCount, undefined, { rules: SCALE_DEFAULT }));
-  out(`  explain (N=1,000): evaluate(input, { explain: true }) ${fmtRate(ex.explainRate)} vs ${fmtRate(ex.plainRate)} without (${fmtX(ex.ratio)} the cost)`);
+  out(
+    `  explain (N=1,000): evaluate(input, { explain: true }) ${fmtRate(ex.explainRate)} vs ${fmtRate(ex.plainRate)} without (${fmtX(ex.ratio)} the cost)`,
+  );
 
   results.workloads.scale = { sizes: per, growth: g, load, explain1000: ex };
-  results.goals.push({ goal: `W2 engine grows less than 2x from ${lo} to ${hi.toLocaleString('en-US')} rules`, value: fmtX(g.engine), pass: g.engine < 2 });
-  results.goals.push({ goal: `cold load of the ${SCALE_DEFAULT.toLocaleString('en-US')}-rule policy under 50 ms`, value: `${load.medianMs.toFixed(1)} ms`, pass: load.medianMs < 50 });
+  results.goals.push({
+    goal: `W2 engine grows less than 2x from ${lo} to ${hi.toLocaleString('en-US')} rules`,
+    value: fmtX(g.engine),
+    pass: g.engine < 2,
+  });
+  results.goals.push({
+    goal: `cold load of the ${SCALE_DEFAULT.toLocaleString('en-US')}-rule policy under 50 ms`,
+    value: `${load.medianMs.toFixed(1)} ms`,
+    pass: load.medianMs < 50,
+  });
 }
 
 async function runText() {
@@ -565,14 +615,18 @@ async function runText() {
       const mine = canonical({ outcome: d.effect, rules: d.matched.filter((m) => m.effect === d.effect).map((m) => m.rule) });
       if (mine === canonical(w.reference(x))) same++;
     }
-    out(`  pii.*/injection.* (bench/policies/text-llm.yaml): same decision as the reference on ${same}/${inputs.length} inputs (different semantics by design)`);
+    out(
+      `  pii.*/injection.* (bench/policies/text-llm.yaml): same decision as the reference on ${same}/${inputs.length} inputs (different semantics by design)`,
+    );
     // pii.* and injection.* memoize per text, and the timed loop repeats the same 256 prompts,
     // so it measures memo hits; a prompt never seen before costs one full scan:
     let n = 0;
     const t0 = process.hrtime.bigint();
     for (let r = 0; r < (QUICK ? 2 : 8); r++) for (const x of inputs) if (llmEngine.evaluate({ prompt: `${x.prompt} ${r}` }).allowed) n++;
     const firstUs = Number(process.hrtime.bigint() - t0) / ((QUICK ? 2 : 8) * inputs.length) / 1000;
-    out(`  pii.*/injection.* on prompts never seen before (no memo): ${firstUs.toFixed(1)} µs per decision; the table's row below is memo hits`);
+    out(
+      `  pii.*/injection.* on prompts never seen before (no memo): ${firstUs.toFixed(1)} µs per decision; the table's row below is memo hits`,
+    );
     contenders.push({ name: 'engine (pii.*, injection.*)', decide: (x) => llmEngine.evaluate(x) });
   }
   // Regex work is what a decision cache saves: the text policy is pure, so repeated prompts hit.
@@ -586,9 +640,25 @@ async function runText() {
   const hw = res[res.length - 1];
   const ratio = pairedRatio(res[0], hw);
   const ratioNode = nodeEngine ? pairedRatio(res[1], hw) : undefined;
-  results.workloads.text = { inputs: inputs.length, agreement: checked, contenders: res.map(strip), ratio, ratioNode, nodeBackend: backend };
-  results.goals.push({ goal: 'W3 text within 1.5x of the handwritten baseline (main entry, re2js)', value: fmtX(ratio), pass: ratio <= 1.5 });
-  if (ratioNode !== undefined) results.goals.push({ goal: 'W3 text within 1.5x, llm-policy-engine/node (native re2)', value: fmtX(ratioNode), pass: ratioNode <= 1.5 });
+  results.workloads.text = {
+    inputs: inputs.length,
+    agreement: checked,
+    contenders: res.map(strip),
+    ratio,
+    ratioNode,
+    nodeBackend: backend,
+  };
+  results.goals.push({
+    goal: 'W3 text within 1.5x of the handwritten baseline (main entry, re2js)',
+    value: fmtX(ratio),
+    pass: ratio <= 1.5,
+  });
+  if (ratioNode !== undefined)
+    results.goals.push({
+      goal: 'W3 text within 1.5x, llm-policy-engine/node (native re2)',
+      value: fmtX(ratioNode),
+      pass: ratioNode <= 1.5,
+    });
 }
 
 function strip(r) {

@@ -6,7 +6,9 @@ import { PolicyEngine, PolicyError } from '../dist/index.js';
 const dir = new URL('./policies/', import.meta.url);
 const engine = new PolicyEngine();
 try {
-  for (const name of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => /\.(ya?ml|json)$/.test(n))
+    .sort()) {
     engine.addPolicy(readFileSync(new URL(name, dir), 'utf8'), { filename: `examples/policies/${name}` });
   }
 } catch (e) {
@@ -17,7 +19,12 @@ try {
   throw e;
 }
 
-console.log(`loaded ${engine.policies().map((p) => `${p.name} (${p.rules} rules)`).join(', ')}; revision ${engine.revision}\n`);
+console.log(
+  `loaded ${engine
+    .policies()
+    .map((p) => `${p.name} (${p.rules} rules)`)
+    .join(', ')}; revision ${engine.revision}\n`,
+);
 const cases = JSON.parse(readFileSync(new URL('./requests.json', import.meta.url), 'utf8'));
 for (const c of cases) {
   const d = engine.evaluate(c.input);

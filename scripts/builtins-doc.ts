@@ -11,12 +11,15 @@ export function show(v: unknown): string {
   if (v instanceof CelType) return v.name;
   if (v instanceof CelTimestamp) return `timestamp(${v.ns}ns)`;
   if (v instanceof CelDuration) return `duration(${v.ns}ns)`;
-  if (v instanceof Uint8Array) return `b'${[...v].map((b) => (b >= 32 && b < 127 && b !== 39 && b !== 92 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('')}'`;
+  if (v instanceof Uint8Array)
+    return `b'${[...v].map((b) => (b >= 32 && b < 127 && b !== 39 && b !== 92 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('')}'`;
   if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
   if (v instanceof Map) return `{${[...v].map(([k, x]) => `${show(k)}: ${show(x)}`).join(', ')}}`;
   if (v && typeof v === 'object') {
     if ('error' in v && Object.keys(v).length === 1) return `error: ${(v as { error: string }).error}`;
-    return `{${Object.entries(v).map(([k, x]) => `${show(k)}: ${show(x)}`).join(', ')}}`;
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${show(k)}: ${show(x)}`)
+      .join(', ')}}`;
   }
   return String(v);
 }
@@ -56,7 +59,10 @@ export function renderBuiltinsDoc(decls: FunctionDecl[]): string {
       out.push('```');
       if (d.examples?.length) {
         out.push('', '| example | value |', '|---|---|');
-        for (const ex of d.examples) out.push(`| \`${ex.expr.replace(/\|/g, '\\|')}\`${ex.bindings ? ` with \`${JSON.stringify(ex.bindings).replace(/\|/g, '\\|')}\`` : ''} | \`${show(ex.result).replace(/\|/g, '\\|')}\` |`);
+        for (const ex of d.examples)
+          out.push(
+            `| \`${ex.expr.replace(/\|/g, '\\|')}\`${ex.bindings ? ` with \`${JSON.stringify(ex.bindings).replace(/\|/g, '\\|')}\`` : ''} | \`${show(ex.result).replace(/\|/g, '\\|')}\` |`,
+          );
       }
     }
   }
@@ -64,5 +70,8 @@ export function renderBuiltinsDoc(decls: FunctionDecl[]): string {
 }
 
 function anchor(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9_ -]/g, '').replace(/ /g, '-');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9_ -]/g, '')
+    .replace(/ /g, '-');
 }

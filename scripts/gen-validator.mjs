@@ -32,9 +32,7 @@ export function generate(schema = JSON.parse(readFileSync(schemaPath, 'utf8'))) 
   const validate = ajv.compile(schema);
   const code = (standaloneCode.default ?? standaloneCode)(ajv, validate);
   if (/\brequire\(|\bimport\s|new Function|\beval\(/.test(code)) {
-    throw new Error(
-      'generated validator imports a runtime helper or generates code; avoid the schema keyword that needs it',
-    );
+    throw new Error('generated validator imports a runtime helper or generates code; avoid the schema keyword that needs it');
   }
   return HEADER + code.trimEnd() + '\n';
 }

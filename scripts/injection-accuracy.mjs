@@ -50,12 +50,23 @@ try {
     const benign = list.filter((r) => r.label === 'benign');
     const tp = attacks.filter((r) => r.score >= threshold).length;
     const fp = benign.filter((r) => r.score >= threshold).length;
-    return `${label.padEnd(28)} recall ${pct(tp, attacks.length)} (${String(tp).padStart(3)}/${String(attacks.length).padStart(3)})` +
-      (benign.length ? `   FPR ${pct(fp, benign.length)} (${String(fp).padStart(3)}/${String(benign.length).padStart(3)})` : '');
+    return (
+      `${label.padEnd(28)} recall ${pct(tp, attacks.length)} (${String(tp).padStart(3)}/${String(attacks.length).padStart(3)})` +
+      (benign.length ? `   FPR ${pct(fp, benign.length)} (${String(fp).padStart(3)}/${String(benign.length).padStart(3)})` : '')
+    );
   };
 
-  console.log(`injection.found at threshold ${threshold}: ${rows.filter((r) => r.label === 'attack').length} attacks, ${rows.filter((r) => r.label === 'benign').length} benign prompts\n`);
-  const labels = { train: 'train (tuned on)', heldout: 'held-out', fresh1: 'fresh1 (tuned on later)', fresh2: 'fresh2 (seen)', fresh3: 'fresh3 (never tuned)', all: 'all' };
+  console.log(
+    `injection.found at threshold ${threshold}: ${rows.filter((r) => r.label === 'attack').length} attacks, ${rows.filter((r) => r.label === 'benign').length} benign prompts\n`,
+  );
+  const labels = {
+    train: 'train (tuned on)',
+    heldout: 'held-out',
+    fresh1: 'fresh1 (tuned on later)',
+    fresh2: 'fresh2 (seen)',
+    fresh3: 'fresh3 (never tuned)',
+    all: 'all',
+  };
   for (const split of Object.keys(labels)) {
     const sub = split === 'all' ? rows : rows.filter((r) => r.split === split);
     console.log(line(labels[split], sub));
@@ -63,12 +74,19 @@ try {
   console.log('\nby attack family (all):');
   for (const fam of [...new Set(rows.filter((r) => r.family).map((r) => r.family))]) {
     const sub = rows.filter((r) => r.family === fam);
-    const of = (split) => pct(sub.filter((r) => r.split === split && r.score >= threshold).length, sub.filter((r) => r.split === split).length);
+    const of = (split) =>
+      pct(sub.filter((r) => r.split === split && r.score >= threshold).length, sub.filter((r) => r.split === split).length);
     console.log('  ' + line(fam, sub).trimEnd() + `   train ${of('train')}  held-out ${of('heldout')}  fresh3 ${of('fresh3')}`);
   }
   console.log('\nby obfuscation trick (all):');
   for (const ob of [...new Set(rows.filter((r) => r.obfuscation).map((r) => r.obfuscation))]) {
-    console.log('  ' + line(ob, rows.filter((r) => r.obfuscation === ob)));
+    console.log(
+      '  ' +
+        line(
+          ob,
+          rows.filter((r) => r.obfuscation === ob),
+        ),
+    );
   }
   console.log('\nbenign by topic (all):');
   for (const topic of [...new Set(rows.filter((r) => r.topic).map((r) => r.topic))]) {
@@ -91,7 +109,17 @@ try {
     const benignRows = rows.filter((r) => r.label === 'benign');
     const attackRows = rows.filter((r) => r.label === 'attack');
     console.log('\ntime per 2 KB prompt (CPU, best of 9 rounds of 4 x 64 prompts):');
-    for (const [name, texts] of [['benign prompts', join(benignRows, 1)], ['attack prompts', join(attackRows, 2)], ['plain prose', join(benignRows.filter((r) => r.topic === 'plain'), 3)]]) {
+    for (const [name, texts] of [
+      ['benign prompts', join(benignRows, 1)],
+      ['attack prompts', join(attackRows, 2)],
+      [
+        'plain prose',
+        join(
+          benignRows.filter((r) => r.topic === 'plain'),
+          3,
+        ),
+      ],
+    ]) {
       for (const t of texts) analyze(t);
       let best = Infinity;
       for (let r = 0; r < 9; r++) {
@@ -112,7 +140,10 @@ try {
     console.log(`\nmisclassified (${errors === '--errors=all' ? 'all' : 'tuning prompts only'}):`);
     for (const r of which) {
       const wrong = r.label === 'attack' ? r.score < threshold : r.score >= threshold;
-      if (wrong) console.log(`  ${r.label === 'attack' ? 'MISS' : 'FP  '} ${r.score.toFixed(3)} ${r.id} [${r.split}] ${JSON.stringify(r.text).slice(0, 150)}`);
+      if (wrong)
+        console.log(
+          `  ${r.label === 'attack' ? 'MISS' : 'FP  '} ${r.score.toFixed(3)} ${r.id} [${r.split}] ${JSON.stringify(r.text).slice(0, 150)}`,
+        );
     }
   }
 } finally {

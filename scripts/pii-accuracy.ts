@@ -35,7 +35,17 @@ export interface EntityAccuracy {
 }
 
 /** Entities with a checksum or a fixed format: precision and recall must reach GOAL. */
-export const GOAL_ENTITIES: readonly string[] = ['email', 'us_ssn', 'credit_card', 'iban', 'ip_address', 'aws_access_key', 'api_key', 'jwt', 'private_key'];
+export const GOAL_ENTITIES: readonly string[] = [
+  'email',
+  'us_ssn',
+  'credit_card',
+  'iban',
+  'ip_address',
+  'aws_access_key',
+  'api_key',
+  'jwt',
+  'private_key',
+];
 export const GOAL = 0.95;
 
 export function loadCorpus(): Labelled[] {
@@ -124,7 +134,9 @@ export function renderReport(r: Report): string {
     );
   }
   const all = r.rows.reduce((a, x) => ({ tp: a.tp + x.tp, fp: a.fp + x.fp, fn: a.fn + x.fn }), { tp: 0, fp: 0, fn: 0 });
-  lines.push(`| **all** | ${all.tp + all.fn} | ${all.tp} | ${all.fp} | ${all.fn} | ${f(all.tp / (all.tp + all.fp))} | ${f(all.tp / (all.tp + all.fn))} | | | |`);
+  lines.push(
+    `| **all** | ${all.tp + all.fn} | ${all.tp} | ${all.fp} | ${all.fn} | ${f(all.tp / (all.tp + all.fp))} | ${f(all.tp / (all.tp + all.fn))} | | | |`,
+  );
   return lines.join('\n');
 }
 

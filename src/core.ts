@@ -13,9 +13,29 @@ export { Registry, type FunctionDecl, type OverloadDecl, type Purity, type Funct
 export { CelUint, CelTimestamp, CelDuration, CelType } from './lang/values.js';
 export { DEFAULT_LIMITS, type Limits } from './compile/limits.js';
 export type { CompiledExpression } from './compile/expression.js';
-export type { Decision, DecisionError, Effect, EvaluateOptions, MatchedRule, PolicySummary, PolicyTrace, RuleTrace, Trace } from './engine/engine.js';
+export type {
+  Decision,
+  DecisionError,
+  Effect,
+  EvaluateOptions,
+  MatchedRule,
+  PolicySummary,
+  PolicyTrace,
+  RuleTrace,
+  Trace,
+} from './engine/engine.js';
 export type { JsonSchema } from './lang/checker.js';
 export type { EngineStats, LoadFromOptions } from './engine/engine.js';
 export type { StateStore, StateRead, Usage, Metric } from './engine/state.js';
 export type { PolicySource, PolicyFile } from './engine/source.js';
-export type { AuditSink, AuditOptions, AuditRecord, DecisionAuditRecord, UsageAuditRecord, AuditMatchedRule, AuditDecisionError, AuditRedaction, AuditStats } from './engine/audit.js';
+export type {
+  AuditSink,
+  AuditOptions,
+  AuditRecord,
+  DecisionAuditRecord,
+  UsageAuditRecord,
+  AuditMatchedRule,
+  AuditDecisionError,
+  AuditRedaction,
+  AuditStats,
+} from './engine/audit.js';

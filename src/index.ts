@@ -37,7 +37,22 @@ export * from './integrations/input/index.js';
 export { redactText, detectPii, PII_TYPES } from '../builtins/llm/pii/index.js';
 export { HttpBundleSource, type HttpBundleSourceOptions } from './adapters/sources/http.js';
 export * from './adapters/audit/index.js';
-export { PolicyDeniedError, guard, policyContext, type PolicyDeniedErrorOptions, type PolicyPhase, type GuardFunctionOptions, type GuardInput, type PolicyOptions, type PolicyCallContext, type PolicyInput, type CallInfo, type GuardContext, type GuardEngine, type StreamOptions } from './integrations/guard/index.js';
+export {
+  PolicyDeniedError,
+  guard,
+  policyContext,
+  type PolicyDeniedErrorOptions,
+  type PolicyPhase,
+  type GuardFunctionOptions,
+  type GuardInput,
+  type PolicyOptions,
+  type PolicyCallContext,
+  type PolicyInput,
+  type CallInfo,
+  type GuardContext,
+  type GuardEngine,
+  type StreamOptions,
+} from './integrations/guard/index.js';
 
 /** A registry holding every builtin; add your own functions to a copy. */
 export function defaultRegistry(): Registry {

@@ -20,7 +20,6 @@ export { base64Decode, base64Encode, base64UrlDecode, base64UrlEncode, hexDecode
 export { fnv1a32, sha256 } from './hash.js';
 export { jsonParse, jsonStringify, JSON_MAX_DEPTH, JSON_MAX_LENGTH } from './json.js';
 
-
 /** A bytes overload and a string overload (hashed or encoded as UTF-8) of one function. */
 function bytesOrString(idPrefix: string, result: string, impl: (b: Uint8Array) => unknown): OverloadDecl[] {
   return [
@@ -68,7 +67,7 @@ export const base64EncodeUrlFn: FunctionDecl = {
   overloads: bytesOrString('base64_encode_url', 'string', base64UrlEncode),
   examples: [
     { expr: "base64.encodeUrl(b'\\xfb\\xff')", result: '-_8' },
-    { expr: "base64.encodeUrl('{\"alg\":\"none\"}')", result: 'eyJhbGciOiJub25lIn0' },
+    { expr: 'base64.encodeUrl(\'{"alg":"none"}\')', result: 'eyJhbGciOiJub25lIn0' },
   ],
 };
 
@@ -120,7 +119,7 @@ export const jsonParseFn: FunctionDecl = {
   examples: [
     { expr: 'json.parse(\'{"tier": "pro", "limits": [10, 20]}\').limits[1]', result: 20 },
     { expr: 'json.parse(\'{"a": 1}\')', result: { a: 1 } },
-    { expr: "json.parse('[true, null, \"x\"]')", result: [true, null, 'x'] },
+    { expr: 'json.parse(\'[true, null, "x"]\')', result: [true, null, 'x'] },
     { expr: 'json.parse(\'{"a": 1, "a": 2}\')', result: { error: 'invalid_argument' } },
     { expr: "json.parse('[1,]')", result: { error: 'invalid_argument' } },
   ],

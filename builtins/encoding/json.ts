@@ -109,14 +109,30 @@ class Parser {
       out += s.slice(run, i);
       const e = s.charCodeAt(i + 1);
       switch (e) {
-        case 34: out += '"'; break;
-        case 92: out += '\\'; break;
-        case 47: out += '/'; break;
-        case 98: out += '\b'; break;
-        case 102: out += '\f'; break;
-        case 110: out += '\n'; break;
-        case 114: out += '\r'; break;
-        case 116: out += '\t'; break;
+        case 34:
+          out += '"';
+          break;
+        case 92:
+          out += '\\';
+          break;
+        case 47:
+          out += '/';
+          break;
+        case 98:
+          out += '\b';
+          break;
+        case 102:
+          out += '\f';
+          break;
+        case 110:
+          out += '\n';
+          break;
+        case 114:
+          out += '\r';
+          break;
+        case 116:
+          out += '\t';
+          break;
         case 117: {
           const hex = s.slice(i + 2, i + 6);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw syntax(i, 'invalid \\u escape');
@@ -170,7 +186,8 @@ class Parser {
     }
     for (;;) {
       this.ws();
-      if (this.s.charCodeAt(this.i) !== 34) throw syntax(this.i, this.i >= this.s.length ? 'unexpected end of input' : 'expected a string key');
+      if (this.s.charCodeAt(this.i) !== 34)
+        throw syntax(this.i, this.i >= this.s.length ? 'unexpected end of input' : 'expected a string key');
       const at = this.i;
       const key = this.string();
       if (Object.prototype.hasOwnProperty.call(out, key)) {

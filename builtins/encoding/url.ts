@@ -6,7 +6,9 @@
 import { EvaluationError } from '../../src/lang/errors.js';
 
 // The compiler's ES lib does not declare URL (see tsconfig.json); this is the part we use.
-declare const URL: new (input: string) => {
+declare const URL: new (
+  input: string,
+) => {
   readonly protocol: string;
   readonly hostname: string;
   readonly port: string;
@@ -49,7 +51,8 @@ export function parseUrl(s: string): ParsedUrl {
   return {
     scheme: u.protocol.slice(0, -1),
     host,
-    port: u.port !== '' ? BigInt(u.port) : (Object.prototype.hasOwnProperty.call(DEFAULT_PORTS, u.protocol) ? DEFAULT_PORTS[u.protocol]! : 0n),
+    port:
+      u.port !== '' ? BigInt(u.port) : Object.prototype.hasOwnProperty.call(DEFAULT_PORTS, u.protocol) ? DEFAULT_PORTS[u.protocol]! : 0n,
     path: u.pathname,
     query: u.search.slice(1),
     fragment: u.hash.slice(1),

@@ -159,7 +159,13 @@ export const sortBy_: FunctionDecl = {
       expr: 'request.models.sortBy(m, m.price).map(m, m.name)',
       result: ['small', 'medium', 'large'],
       bindings: {
-        request: { models: [{ name: 'large', price: 15 }, { name: 'small', price: 0.5 }, { name: 'medium', price: 3 }] },
+        request: {
+          models: [
+            { name: 'large', price: 15 },
+            { name: 'small', price: 0.5 },
+            { name: 'medium', price: 3 },
+          ],
+        },
       },
     },
     { expr: "['b', 'a', 'c'].sortBy(s, 0)", result: ['b', 'a', 'c'] },
@@ -199,7 +205,11 @@ export const first_: FunctionDecl = {
   ],
   examples: [
     { expr: 'lists.first([1, 2, 3])', result: 1n },
-    { expr: 'lists.first(request.messages).role', result: 'system', bindings: { request: { messages: [{ role: 'system' }, { role: 'user' }] } } },
+    {
+      expr: 'lists.first(request.messages).role',
+      result: 'system',
+      bindings: { request: { messages: [{ role: 'system' }, { role: 'user' }] } },
+    },
     { expr: 'lists.first([])', result: { error: 'index_out_of_bounds' } },
   ],
 };
@@ -222,7 +232,11 @@ export const last_: FunctionDecl = {
   ],
   examples: [
     { expr: 'lists.last([1, 2, 3])', result: 3n },
-    { expr: 'lists.last(request.messages).role', result: 'user', bindings: { request: { messages: [{ role: 'system' }, { role: 'user' }] } } },
+    {
+      expr: 'lists.last(request.messages).role',
+      result: 'user',
+      bindings: { request: { messages: [{ role: 'system' }, { role: 'user' }] } },
+    },
     { expr: 'lists.last([])', result: { error: 'index_out_of_bounds' } },
   ],
 };
@@ -254,9 +268,12 @@ function setsIntersects(a: unknown[], b: unknown[]): boolean {
 export const setsContains_: FunctionDecl = {
   name: 'sets.contains',
   category: 'sets',
-  description: 'Whether the first list contains every element of the second (CEL equality: 1, 1u and 1.0 are equal); true when the second is empty',
+  description:
+    'Whether the first list contains every element of the second (CEL equality: 1, 1u and 1.0 are equal); true when the second is empty',
   purity: 'pure',
-  overloads: [{ id: 'sets_contains_list_list', params: [LIST, LIST], result: 'bool', impl: (a: unknown[], b: unknown[]) => setsContains(a, b) }],
+  overloads: [
+    { id: 'sets_contains_list_list', params: [LIST, LIST], result: 'bool', impl: (a: unknown[], b: unknown[]) => setsContains(a, b) },
+  ],
   examples: [
     { expr: 'sets.contains([], [])', result: true },
     { expr: 'sets.contains([], [1])', result: false },

@@ -68,7 +68,8 @@ export function picoPerToken(usdPerMillion: number, where = 'price'): bigint {
   const [intPart, fracPart = ''] = mantissa.split('.') as [string, string | undefined];
   const scale = fracPart.length - (expText === undefined ? 0 : Number(expText));
   const digits = BigInt(intPart + fracPart);
-  if (scale > 6) throw new TypeError(`${where}: ${text} has more than 6 decimal places (the catalog's precision is 10^-6 USD per million tokens)`);
+  if (scale > 6)
+    throw new TypeError(`${where}: ${text} has more than 6 decimal places (the catalog's precision is 10^-6 USD per million tokens)`);
   return digits * 10n ** BigInt(6 - scale);
 }
 
@@ -122,7 +123,19 @@ export interface TokenCounts {
 
 const STATUSES = new Set(['active', 'preview', 'legacy', 'deprecated', 'retired']);
 const TOKENIZERS = new Set(['o200k_base', 'cl100k_base', 'estimate']);
-const ENTRY_KEYS = new Set(['id', 'provider', 'aliases', 'context_window', 'max_output', 'max_input', 'pricing', 'tiers', 'tokenizer', 'status', 'note']);
+const ENTRY_KEYS = new Set([
+  'id',
+  'provider',
+  'aliases',
+  'context_window',
+  'max_output',
+  'max_input',
+  'pricing',
+  'tiers',
+  'tokenizer',
+  'status',
+  'note',
+]);
 const PRICE_KEYS = new Set(['input', 'output', 'cached_input', 'reasoning']);
 const TIER_KEYS = new Set([...PRICE_KEYS, 'above_input_tokens']);
 
@@ -308,8 +321,10 @@ export function pricesFor(m: ResolvedModel, inputTokens: bigint): PicoPrices {
  * `output`, as OpenAI reports usage and as the normalized response.usage is (docs/input.md).
  */
 export function costPico(m: ResolvedModel, t: TokenCounts): bigint {
-  if (t.cachedInput > t.input) throw new EvaluationError('invalid_argument', `cached input tokens (${t.cachedInput}) exceed input tokens (${t.input})`);
-  if (t.reasoning > t.output) throw new EvaluationError('invalid_argument', `reasoning tokens (${t.reasoning}) exceed output tokens (${t.output})`);
+  if (t.cachedInput > t.input)
+    throw new EvaluationError('invalid_argument', `cached input tokens (${t.cachedInput}) exceed input tokens (${t.input})`);
+  if (t.reasoning > t.output)
+    throw new EvaluationError('invalid_argument', `reasoning tokens (${t.reasoning}) exceed output tokens (${t.output})`);
   const p = pricesFor(m, t.input);
   return (t.input - t.cachedInput) * p.input + t.cachedInput * p.cached + (t.output - t.reasoning) * p.output + t.reasoning * p.reasoning;
 }

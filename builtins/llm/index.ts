@@ -16,7 +16,16 @@
 import { EvaluationError } from '../../src/lang/errors.js';
 import { Registry, type FunctionDecl, type OverloadDecl } from '../../src/lang/registry.js';
 import { CelUint, kindOf, mapGet, mapKeys } from '../../src/lang/values.js';
-import { Catalog, costPico, defaultCatalog, nanoToUsd, picoToNano, type ModelCatalog, type ModelEntry, type TokenCounts } from './catalog.js';
+import {
+  Catalog,
+  costPico,
+  defaultCatalog,
+  nanoToUsd,
+  picoToNano,
+  type ModelCatalog,
+  type ModelEntry,
+  type TokenCounts,
+} from './catalog.js';
 import { getTokenizer, openaiEncodingFor, tokenizerGeneration, type Tokenizer } from './tokenizer.js';
 import { isRequestLike, RequestCounter, requestSignature, sameSignature } from './tokens.js';
 
@@ -91,7 +100,12 @@ const OPTION_KEYS: Record<string, 'cachedInput' | 'reasoning'> = {
 };
 
 function countsWithOptions(input: unknown, output: unknown, options?: object): TokenCounts {
-  const t: TokenCounts = { input: tokenArg(input, 'inputTokens'), output: tokenArg(output, 'outputTokens'), cachedInput: 0n, reasoning: 0n };
+  const t: TokenCounts = {
+    input: tokenArg(input, 'inputTokens'),
+    output: tokenArg(output, 'outputTokens'),
+    cachedInput: 0n,
+    reasoning: 0n,
+  };
   if (options !== undefined) {
     for (const k of mapKeys(options)) {
       const field = typeof k === 'string' ? OPTION_KEYS[k] : undefined;
@@ -198,7 +212,12 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
     const r = catalog.require(model);
     const input = tokensOf(request, model);
     const mt = mapGet(request, 'max_tokens');
-    const output = mt === undefined || mt === null ? (defaultMax === 'max_output' ? BigInt(r.entry.max_output) : BigInt(defaultMax)) : tokenArg(mt, 'max_tokens');
+    const output =
+      mt === undefined || mt === null
+        ? defaultMax === 'max_output'
+          ? BigInt(r.entry.max_output)
+          : BigInt(defaultMax)
+        : tokenArg(mt, 'max_tokens');
     return costNano(model, { input, output, cachedInput: 0n, reasoning: 0n });
   }
 
@@ -244,7 +263,12 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
       { id: 'llm_tokens_string', params: ['string'], result: 'int', impl: (s: string) => tokensOf(s, undefined) },
       { id: 'llm_tokens_string_string', params: ['string', 'string'], result: 'int', impl: (s: string, m: string) => tokensOf(s, m) },
       { id: 'llm_tokens_map', params: ['map(string, dyn)'], result: 'int', impl: (r: object) => tokensOf(r, undefined) },
-      { id: 'llm_tokens_map_string', params: ['map(string, dyn)', 'string'], result: 'int', impl: (r: object, m: string) => tokensOf(r, m) },
+      {
+        id: 'llm_tokens_map_string',
+        params: ['map(string, dyn)', 'string'],
+        result: 'int',
+        impl: (r: object, m: string) => tokensOf(r, m),
+      },
       { id: 'llm_tokens_list', params: ['list(dyn)'], result: 'int', impl: (l: unknown[]) => tokensOf(l, undefined) },
       { id: 'llm_tokens_list_string', params: ['list(dyn)', 'string'], result: 'int', impl: (l: unknown[], m: string) => tokensOf(l, m) },
     ],
@@ -252,7 +276,11 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
       { expr: "llm.tokens('Hello world')", result: 2n },
       { expr: "llm.tokens({'model': 'gpt-4o', 'messages': [{'role': 'user', 'content': 'Hello world'}]})", result: 9n },
       { expr: "llm.tokens([{'role': 'user', 'content': 'Hello world'}], 'gpt-4o-mini')", result: 9n },
-      { expr: 'llm.tokens(request) > 100', bindings: { request: { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Summarize this.' }] } }, result: false },
+      {
+        expr: 'llm.tokens(request) > 100',
+        bindings: { request: { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Summarize this.' }] } },
+        result: false,
+      },
       { expr: "llm.tokens({'temperature': 0.2})", result: { error: 'invalid_argument' } },
     ],
   };
@@ -268,7 +296,10 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
       { expr: "llm.cost('gpt-4o', 1000, 500)", result: 0.0075 },
       { expr: "llm.cost('gpt-4o-mini', 1000000, 0, {'cachedInputTokens': 400000})", result: 0.12 },
       { expr: "llm.cost('o3', 2000, 8000, {'reasoningTokens': 6000})", result: 0.068 },
-      { expr: "llm.cost('claude-haiku-4-5', {'input_tokens': 1200, 'output_tokens': 300, 'cached_input_tokens': 1000, 'reasoning_tokens': 0})", result: 0.0018 },
+      {
+        expr: "llm.cost('claude-haiku-4-5', {'input_tokens': 1200, 'output_tokens': 300, 'cached_input_tokens': 1000, 'reasoning_tokens': 0})",
+        result: 0.0018,
+      },
       { expr: "llm.cost('no-such-model', 10, 10)", result: { error: 'invalid_argument' } },
     ],
   };
@@ -294,11 +325,22 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
     purity: 'pure',
     overloads: [
       { id: 'llm_estimate_cost_map', params: ['map(string, dyn)'], result: 'double', impl: (r: object) => nanoToUsd(estimate(r)) },
-      { id: 'llm_estimate_cost_map_string', params: ['map(string, dyn)', 'string'], result: 'double', impl: (r: object, m: string) => nanoToUsd(estimate(r, m)) },
+      {
+        id: 'llm_estimate_cost_map_string',
+        params: ['map(string, dyn)', 'string'],
+        result: 'double',
+        impl: (r: object, m: string) => nanoToUsd(estimate(r, m)),
+      },
     ],
     examples: [
-      { expr: "llm.estimateCost({'model': 'gpt-4o-mini', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 100})", result: 0.00006135 },
-      { expr: "llm.estimateCost({'model': 'gpt-4o-mini', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 100}, 'gpt-4o')", result: 0.0010225 },
+      {
+        expr: "llm.estimateCost({'model': 'gpt-4o-mini', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 100})",
+        result: 0.00006135,
+      },
+      {
+        expr: "llm.estimateCost({'model': 'gpt-4o-mini', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 100}, 'gpt-4o')",
+        result: 0.0010225,
+      },
       { expr: "llm.estimateCost({'messages': []})", result: { error: 'invalid_argument' } },
     ],
   };
@@ -309,7 +351,9 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
     description:
       'Facts about a model from the catalog, by id or alias (a provider prefix such as openai/ is ignored): id, provider, aliases, context_window, max_output, max_input, input_price, output_price, cached_input_price, reasoning_price (USD per million tokens), tiers, status; an unknown model is an error',
     purity: 'pure',
-    overloads: [{ id: 'llm_model_string', params: ['string'], result: 'map(string, dyn)', impl: (id: string) => catalog.require(id).facts }],
+    overloads: [
+      { id: 'llm_model_string', params: ['string'], result: 'map(string, dyn)', impl: (id: string) => catalog.require(id).facts },
+    ],
     examples: [
       { expr: "llm.model('gpt-4o-2024-08-06').id", result: 'gpt-4o' },
       { expr: "llm.model('claude-haiku-4-5').context_window", result: 200000n },
@@ -324,7 +368,9 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
     category: CATEGORY,
     description: 'Whether the model catalog has a model, by id or alias',
     purity: 'pure',
-    overloads: [{ id: 'llm_known_model_string', params: ['string'], result: 'bool', impl: (id: string) => catalog.lookup(id) !== undefined }],
+    overloads: [
+      { id: 'llm_known_model_string', params: ['string'], result: 'bool', impl: (id: string) => catalog.lookup(id) !== undefined },
+    ],
     examples: [
       { expr: "llm.knownModel('openai/gpt-4.1')", result: true },
       { expr: "llm.knownModel('claude-sonnet-4-5-20250929')", result: true },
@@ -336,17 +382,34 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
     name: 'llm.fitsContext',
     category: CATEGORY,
     description:
-      "Whether a request fits its model (or the one given): input tokens within max_input, max_tokens within max_output, and both together within the context window",
+      'Whether a request fits its model (or the one given): input tokens within max_input, max_tokens within max_output, and both together within the context window',
     purity: 'pure',
     overloads: [
       { id: 'llm_fits_context_map', params: ['map(string, dyn)'], result: 'bool', impl: (r: object) => fits(r) },
-      { id: 'llm_fits_context_map_string', params: ['map(string, dyn)', 'string'], result: 'bool', impl: (r: object, m: string) => fits(r, m) },
+      {
+        id: 'llm_fits_context_map_string',
+        params: ['map(string, dyn)', 'string'],
+        result: 'bool',
+        impl: (r: object, m: string) => fits(r, m),
+      },
     ],
     examples: [
-      { expr: "llm.fitsContext({'model': 'gpt-4o', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 4096})", result: true },
-      { expr: "llm.fitsContext({'model': 'gpt-4', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 8190})", result: false },
-      { expr: "llm.fitsContext({'model': 'gpt-4.1', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 40000})", result: false },
-      { expr: "llm.fitsContext({'model': 'gpt-4', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 8000}, 'gpt-4.1')", result: true },
+      {
+        expr: "llm.fitsContext({'model': 'gpt-4o', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 4096})",
+        result: true,
+      },
+      {
+        expr: "llm.fitsContext({'model': 'gpt-4', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 8190})",
+        result: false,
+      },
+      {
+        expr: "llm.fitsContext({'model': 'gpt-4.1', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 40000})",
+        result: false,
+      },
+      {
+        expr: "llm.fitsContext({'model': 'gpt-4', 'messages': [{'role': 'user', 'content': 'Hello world'}], 'max_tokens': 8000}, 'gpt-4.1')",
+        result: true,
+      },
     ],
   };
 

@@ -193,7 +193,12 @@ export function estimateTokens(text: string): number {
         const next = j < n ? classOf(text.charCodeAt(j)) : Cls.Space;
         // Newlines right after punctuation are part of its token (';\n', '{\n').
         while (j < n && classOf(text.charCodeAt(j)) === Cls.Newline) j++;
-        total += len === 1 && next >= Cls.Latin && next !== Cls.Digit && next !== Cls.Punct && next !== Cls.Astral ? PUNCT_BEFORE_WORD : len < PUNCT_TOKENS.length ? PUNCT_TOKENS[len]! : len / PUNCT_CHARS;
+        total +=
+          len === 1 && next >= Cls.Latin && next !== Cls.Digit && next !== Cls.Punct && next !== Cls.Astral
+            ? PUNCT_BEFORE_WORD
+            : len < PUNCT_TOKENS.length
+              ? PUNCT_TOKENS[len]!
+              : len / PUNCT_CHARS;
         break;
       }
       case Cls.Space: {
@@ -325,7 +330,8 @@ export function countText(text: string, model: string, tokenizer: Tokenizer = ge
     clearTokenCache();
     cacheGeneration = s.generation;
   }
-  const family = tokenizer === s.tokenizer ? (tokenizer.family?.(model) ?? `model:${model}`) : `${tokenizer.name}:${tokenizer.family?.(model) ?? model}`;
+  const family =
+    tokenizer === s.tokenizer ? (tokenizer.family?.(model) ?? `model:${model}`) : `${tokenizer.name}:${tokenizer.family?.(model) ?? model}`;
   let counts = cache.get(text);
   if (counts !== undefined) {
     const hit = counts.get(family);

@@ -231,5 +231,10 @@ export function sameSignature(a: unknown[], b: unknown[]): boolean {
 
 /** Whether a map looks like a request (has messages, system, prompt or tools). */
 export function isRequestLike(m: object): boolean {
-  return mapGet(m, 'messages') !== undefined || mapGet(m, 'system') !== undefined || mapGet(m, 'prompt') !== undefined || mapGet(m, 'tools') !== undefined;
+  return (
+    mapGet(m, 'messages') !== undefined ||
+    mapGet(m, 'system') !== undefined ||
+    mapGet(m, 'prompt') !== undefined ||
+    mapGet(m, 'tools') !== undefined
+  );
 }

@@ -64,7 +64,8 @@ export function sum(list: readonly unknown[]): unknown {
   if (list.length === 0) return 0n;
   const k = kinds('math.sum', list);
   if (k.double) return compensatedSum(list);
-  if (k.int && k.uint) throw new EvaluationError('no_matching_overload', '`math.sum` cannot add ints and uints: convert them with int() or uint() first');
+  if (k.int && k.uint)
+    throw new EvaluationError('no_matching_overload', '`math.sum` cannot add ints and uints: convert them with int() or uint() first');
   let total = 0n;
   if (k.uint) {
     for (const x of list) total += (x as CelUint).value;

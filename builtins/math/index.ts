@@ -26,7 +26,12 @@ function extremeOverloads(prefix: 'greatest' | 'least'): OverloadDecl[] {
   const out: OverloadDecl[] = NUMS.map((t) => ({ id: `math_${prefix}_${t}`, params: [t], result: t, impl: (x: unknown) => x }));
   for (const a of NUMS) {
     for (const b of NUMS) {
-      out.push({ id: `math_${prefix}_${a}_${b}`, params: [a, b], result: a === b ? a : 'dyn', impl: (x: unknown, y: unknown) => pick(fn, x, y, greatest) });
+      out.push({
+        id: `math_${prefix}_${a}_${b}`,
+        params: [a, b],
+        result: a === b ? a : 'dyn',
+        impl: (x: unknown, y: unknown) => pick(fn, x, y, greatest),
+      });
     }
   }
   out.push({ id: `math_${prefix}_list`, params: ['list(dyn)'], result: 'dyn', impl: (l: unknown[]) => extreme(fn, l, greatest) });
@@ -70,7 +75,13 @@ export const least: FunctionDecl = {
 
 // ------------------------------------------------------------------ rounding
 
-function doubleFn(name: string, id: string, impl: (x: number) => number, description: string, examples: FunctionDecl['examples']): FunctionDecl {
+function doubleFn(
+  name: string,
+  id: string,
+  impl: (x: number) => number,
+  description: string,
+  examples: FunctionDecl['examples'],
+): FunctionDecl {
   return { name, category: 'math', description, purity: 'pure', overloads: [{ id, params: ['double'], result: 'double', impl }], examples };
 }
 
@@ -79,50 +90,92 @@ function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
-export const ceil = doubleFn('math.ceil', 'math_ceil_double', Math.ceil, 'The least integral double greater than or equal to the argument', [
-  { expr: 'math.ceil(1.2)', result: 2.0 },
-  { expr: 'math.ceil(-1.2)', result: -1.0 },
-  { expr: 'math.ceil(dyn(1))', result: { error: 'no_matching_overload' } },
-]);
+export const ceil = doubleFn(
+  'math.ceil',
+  'math_ceil_double',
+  Math.ceil,
+  'The least integral double greater than or equal to the argument',
+  [
+    { expr: 'math.ceil(1.2)', result: 2.0 },
+    { expr: 'math.ceil(-1.2)', result: -1.0 },
+    { expr: 'math.ceil(dyn(1))', result: { error: 'no_matching_overload' } },
+  ],
+);
 
-export const floor = doubleFn('math.floor', 'math_floor_double', Math.floor, 'The greatest integral double less than or equal to the argument', [
-  { expr: 'math.floor(1.2)', result: 1.0 },
-  { expr: 'math.floor(-1.2)', result: -2.0 },
-]);
+export const floor = doubleFn(
+  'math.floor',
+  'math_floor_double',
+  Math.floor,
+  'The greatest integral double less than or equal to the argument',
+  [
+    { expr: 'math.floor(1.2)', result: 1.0 },
+    { expr: 'math.floor(-1.2)', result: -2.0 },
+  ],
+);
 
-export const round = doubleFn('math.round', 'math_round_double', roundHalfAway, 'The nearest integral double, with ties rounding away from zero (1.5 to 2.0, -1.5 to -2.0)', [
-  { expr: 'math.round(1.2)', result: 1.0 },
-  { expr: 'math.round(1.5)', result: 2.0 },
-  { expr: 'math.round(-1.5)', result: -2.0 },
-  { expr: 'math.round(2.5)', result: 3.0 },
-]);
+export const round = doubleFn(
+  'math.round',
+  'math_round_double',
+  roundHalfAway,
+  'The nearest integral double, with ties rounding away from zero (1.5 to 2.0, -1.5 to -2.0)',
+  [
+    { expr: 'math.round(1.2)', result: 1.0 },
+    { expr: 'math.round(1.5)', result: 2.0 },
+    { expr: 'math.round(-1.5)', result: -2.0 },
+    { expr: 'math.round(2.5)', result: 3.0 },
+  ],
+);
 
-export const trunc = doubleFn('math.trunc', 'math_trunc_double', Math.trunc, 'The argument without its fractional part (rounds toward zero)', [
-  { expr: 'math.trunc(-1.3)', result: -1.0 },
-  { expr: 'math.trunc(1.3)', result: 1.0 },
-]);
+export const trunc = doubleFn(
+  'math.trunc',
+  'math_trunc_double',
+  Math.trunc,
+  'The argument without its fractional part (rounds toward zero)',
+  [
+    { expr: 'math.trunc(-1.3)', result: -1.0 },
+    { expr: 'math.trunc(1.3)', result: 1.0 },
+  ],
+);
 
 // ------------------------------------------------------------------ floating point tests
 
-function testFn(name: string, id: string, impl: (x: number) => boolean, description: string, examples: FunctionDecl['examples']): FunctionDecl {
+function testFn(
+  name: string,
+  id: string,
+  impl: (x: number) => boolean,
+  description: string,
+  examples: FunctionDecl['examples'],
+): FunctionDecl {
   return { name, category: 'math', description, purity: 'pure', overloads: [{ id, params: ['double'], result: 'bool', impl }], examples };
 }
 
-export const isInf = testFn('math.isInf', 'math_isinf_double', (x) => x === Infinity || x === -Infinity, 'Whether the double is positive or negative infinity', [
-  { expr: 'math.isInf(1.0 / 0.0)', result: true },
-  { expr: 'math.isInf(1.2)', result: false },
-]);
+export const isInf = testFn(
+  'math.isInf',
+  'math_isinf_double',
+  (x) => x === Infinity || x === -Infinity,
+  'Whether the double is positive or negative infinity',
+  [
+    { expr: 'math.isInf(1.0 / 0.0)', result: true },
+    { expr: 'math.isInf(1.2)', result: false },
+  ],
+);
 
 export const isNaN = testFn('math.isNaN', 'math_isnan_double', (x) => Number.isNaN(x), 'Whether the double is NaN (not a number)', [
   { expr: 'math.isNaN(0.0 / 0.0)', result: true },
   { expr: 'math.isNaN(1.2)', result: false },
 ]);
 
-export const isFinite = testFn('math.isFinite', 'math_isfinite_double', (x) => Number.isFinite(x), 'Whether the double is neither infinite nor NaN', [
-  { expr: 'math.isFinite(1.2)', result: true },
-  { expr: 'math.isFinite(0.0 / 0.0)', result: false },
-  { expr: 'math.isFinite(-1.0 / 0.0)', result: false },
-]);
+export const isFinite = testFn(
+  'math.isFinite',
+  'math_isfinite_double',
+  (x) => Number.isFinite(x),
+  'Whether the double is neither infinite nor NaN',
+  [
+    { expr: 'math.isFinite(1.2)', result: true },
+    { expr: 'math.isFinite(0.0 / 0.0)', result: false },
+    { expr: 'math.isFinite(-1.0 / 0.0)', result: false },
+  ],
+);
 
 // ------------------------------------------------------------------ sign, abs, sqrt
 
@@ -150,7 +203,12 @@ export const sign: FunctionDecl = {
   description: 'The sign of a number as -1, 0 or 1 of the same type; NaN gives NaN, and -0.0 gives 0.0',
   purity: 'pure',
   overloads: [
-    { id: 'math_sign_double', params: ['double'], result: 'double', impl: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : Number.isNaN(x) ? x : 0) },
+    {
+      id: 'math_sign_double',
+      params: ['double'],
+      result: 'double',
+      impl: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : Number.isNaN(x) ? x : 0),
+    },
     { id: 'math_sign_int', params: ['int'], result: 'int', impl: (x: bigint) => (x > 0n ? 1n : x < 0n ? -1n : 0n) },
     { id: 'math_sign_uint', params: ['uint'], result: 'uint', impl: (x: CelUint) => new CelUint(x.value === 0n ? 0n : 1n) },
   ],
@@ -183,7 +241,13 @@ export const sqrt: FunctionDecl = {
 
 // ------------------------------------------------------------------ bits
 
-function bitPair(name: string, op: string, int: (a: bigint, b: bigint) => bigint, description: string, examples: FunctionDecl['examples']): FunctionDecl {
+function bitPair(
+  name: string,
+  op: string,
+  int: (a: bigint, b: bigint) => bigint,
+  description: string,
+  examples: FunctionDecl['examples'],
+): FunctionDecl {
   return {
     name,
     category: 'math',
@@ -191,33 +255,50 @@ function bitPair(name: string, op: string, int: (a: bigint, b: bigint) => bigint
     purity: 'pure',
     overloads: [
       { id: `math_${op}_int_int`, params: ['int', 'int'], result: 'int', impl: int },
-      { id: `math_${op}_uint_uint`, params: ['uint', 'uint'], result: 'uint', impl: (a: CelUint, b: CelUint) => new CelUint(int(a.value, b.value)) },
+      {
+        id: `math_${op}_uint_uint`,
+        params: ['uint', 'uint'],
+        result: 'uint',
+        impl: (a: CelUint, b: CelUint) => new CelUint(int(a.value, b.value)),
+      },
     ],
     examples,
   };
 }
 
 // On two int64 (or two uint64) values, &, | and ^ of JS bigints stay in range.
-export const bitAnd = bitPair('math.bitAnd', 'bitand', (a, b) => a & b, 'Bitwise AND of two ints or two uints (two\'s complement for ints)', [
-  { expr: 'math.bitAnd(3, 5)', result: 1n },
-  { expr: 'math.bitAnd(3u, 2u)', result: new CelUint(2n) },
-  { expr: 'math.bitAnd(-3, -5)', result: -7n },
-]);
+export const bitAnd = bitPair(
+  'math.bitAnd',
+  'bitand',
+  (a, b) => a & b,
+  "Bitwise AND of two ints or two uints (two's complement for ints)",
+  [
+    { expr: 'math.bitAnd(3, 5)', result: 1n },
+    { expr: 'math.bitAnd(3u, 2u)', result: new CelUint(2n) },
+    { expr: 'math.bitAnd(-3, -5)', result: -7n },
+  ],
+);
 
-export const bitOr = bitPair('math.bitOr', 'bitor', (a, b) => a | b, 'Bitwise OR of two ints or two uints (two\'s complement for ints)', [
+export const bitOr = bitPair('math.bitOr', 'bitor', (a, b) => a | b, "Bitwise OR of two ints or two uints (two's complement for ints)", [
   { expr: 'math.bitOr(1u, 2u)', result: new CelUint(3n) },
   { expr: 'math.bitOr(-2, -4)', result: -2n },
 ]);
 
-export const bitXor = bitPair('math.bitXor', 'bitxor', (a, b) => a ^ b, 'Bitwise exclusive OR of two ints or two uints (two\'s complement for ints)', [
-  { expr: 'math.bitXor(3u, 5u)', result: new CelUint(6n) },
-  { expr: 'math.bitXor(1, 3)', result: 2n },
-]);
+export const bitXor = bitPair(
+  'math.bitXor',
+  'bitxor',
+  (a, b) => a ^ b,
+  "Bitwise exclusive OR of two ints or two uints (two's complement for ints)",
+  [
+    { expr: 'math.bitXor(3u, 5u)', result: new CelUint(6n) },
+    { expr: 'math.bitXor(1, 3)', result: 2n },
+  ],
+);
 
 export const bitNot: FunctionDecl = {
   name: 'math.bitNot',
   category: 'math',
-  description: 'Bitwise NOT (ones\' complement) of an int or a uint',
+  description: "Bitwise NOT (ones' complement) of an int or a uint",
   purity: 'pure',
   overloads: [
     { id: 'math_bitnot_int_int', params: ['int'], result: 'int', impl: (a: bigint) => ~a },
@@ -256,7 +337,8 @@ const right = shiftRight('math.bitShiftRight');
 export const bitShiftLeft: FunctionDecl = {
   name: 'math.bitShiftLeft',
   category: 'math',
-  description: 'Shifts the bits of an int or uint left by the given count, dropping bits beyond 64; a shift of 64 or more gives 0, a negative one is an error',
+  description:
+    'Shifts the bits of an int or uint left by the given count, dropping bits beyond 64; a shift of 64 or more gives 0, a negative one is an error',
   purity: 'pure',
   overloads: [
     { id: 'math_bitshiftleft_int_int', params: ['int', 'int'], result: 'int', impl: left.int },
@@ -273,7 +355,8 @@ export const bitShiftLeft: FunctionDecl = {
 export const bitShiftRight: FunctionDecl = {
   name: 'math.bitShiftRight',
   category: 'math',
-  description: 'Shifts the bits of an int or uint right by the given count, filling with 0 (also for negative ints); a shift of 64 or more gives 0, a negative one is an error',
+  description:
+    'Shifts the bits of an int or uint right by the given count, filling with 0 (also for negative ints); a shift of 64 or more gives 0, a negative one is an error',
   purity: 'pure',
   overloads: [
     { id: 'math_bitshiftright_int_int', params: ['int', 'int'], result: 'int', impl: right.int },
@@ -300,7 +383,18 @@ export const mathSum: FunctionDecl = {
   examples: [
     { expr: 'math.sum([1, 2, 3])', result: 6n },
     { expr: 'math.sum([0.1, 0.2, 0.3])', result: 0.6 },
-    { expr: 'math.sum(request.items.map(i, i.price * i.qty))', result: 7.5, bindings: { request: { items: [{ price: 2.5, qty: 1 }, { price: 1.25, qty: 4 }] } } },
+    {
+      expr: 'math.sum(request.items.map(i, i.price * i.qty))',
+      result: 7.5,
+      bindings: {
+        request: {
+          items: [
+            { price: 2.5, qty: 1 },
+            { price: 1.25, qty: 4 },
+          ],
+        },
+      },
+    },
     { expr: 'math.sum([])', result: 0n },
     { expr: 'math.sum([9223372036854775807, 1])', result: { error: 'overflow' } },
     { expr: "math.sum([1, 'a'])", result: { error: 'no_matching_overload' } },

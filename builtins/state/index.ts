@@ -39,14 +39,18 @@ export function windowStart(period: string, now: number): number {
     case 'year':
       return Date.UTC(d.getUTCFullYear(), 0, 1);
   }
-  throw new EvaluationError('invalid_argument', `invalid period \`${period.slice(0, 40)}\`: use a duration such as \`30s\`, \`1m\`, \`24h\`, \`7d\`, or \`day\`, \`week\`, \`month\`, \`year\``);
+  throw new EvaluationError(
+    'invalid_argument',
+    `invalid period \`${period.slice(0, 40)}\`: use a duration such as \`30s\`, \`1m\`, \`24h\`, \`7d\`, or \`day\`, \`week\`, \`month\`, \`year\``,
+  );
 }
 
 function read(host: Host, key: string, metric: Metric, period: string): number {
   const now = host.clock();
   const since = windowStart(period, now);
   host.reads?.push({ key, metric, since });
-  if (!host.state) throw new EvaluationError('invalid_argument', 'no state store: pass `state` to the engine to use rate and budget functions');
+  if (!host.state)
+    throw new EvaluationError('invalid_argument', 'no state store: pass `state` to the engine to use rate and budget functions');
   return host.state.sum(key, metric, since, now);
 }
 
@@ -64,7 +68,15 @@ export const stateLibrary: FunctionDecl[] = [
     category: 'state',
     description: 'Requests recorded for a key in a sliding window (`1m`, `1h`) or calendar period (`day`, `month`)',
     purity: 'state',
-    overloads: [{ id: 'rate_count_string_string', params: ['string', 'string'], result: 'int', impl: (h: Host, key: string, period: string) => BigInt(Math.round(read(h, key, 'requests', period))), specialize: checkPeriod }],
+    overloads: [
+      {
+        id: 'rate_count_string_string',
+        params: ['string', 'string'],
+        result: 'int',
+        impl: (h: Host, key: string, period: string) => BigInt(Math.round(read(h, key, 'requests', period))),
+        specialize: checkPeriod,
+      },
+    ],
     examples: [example("rate.count('user:nobody', '1m')", 0n), example("rate.count('user:nobody', 'day') < 100", true)],
   },
   {
@@ -72,16 +84,18 @@ export const stateLibrary: FunctionDecl[] = [
     category: 'state',
     description: 'Requests still allowed for a key under a limit in a window: `limit - rate.count(key, period)`, never below 0',
     purity: 'state',
-    overloads: [{
-      id: 'rate_remaining_string_int_string',
-      params: ['string', 'int', 'string'],
-      result: 'int',
-      impl: (h: Host, key: string, limit: bigint, period: string) => {
-        const left = limit - BigInt(Math.round(read(h, key, 'requests', period)));
-        return left > 0n ? left : 0n;
+    overloads: [
+      {
+        id: 'rate_remaining_string_int_string',
+        params: ['string', 'int', 'string'],
+        result: 'int',
+        impl: (h: Host, key: string, limit: bigint, period: string) => {
+          const left = limit - BigInt(Math.round(read(h, key, 'requests', period)));
+          return left > 0n ? left : 0n;
+        },
+        specialize: (a) => checkPeriod([a[0], a[2]]),
       },
-      specialize: (a) => checkPeriod([a[0], a[2]]),
-    }],
+    ],
     examples: [example("rate.remaining('user:nobody', 60, '1m')", 60n), example("rate.remaining('user:nobody', 0, '1h')", 0n)],
   },
   {
@@ -89,7 +103,15 @@ export const stateLibrary: FunctionDecl[] = [
     category: 'state',
     description: 'USD recorded for a key in a window or calendar period (`day`, `month`, `24h`)',
     purity: 'state',
-    overloads: [{ id: 'budget_spent_string_string', params: ['string', 'string'], result: 'double', impl: (h: Host, key: string, period: string) => read(h, key, 'costUsd', period), specialize: checkPeriod }],
+    overloads: [
+      {
+        id: 'budget_spent_string_string',
+        params: ['string', 'string'],
+        result: 'double',
+        impl: (h: Host, key: string, period: string) => read(h, key, 'costUsd', period),
+        specialize: checkPeriod,
+      },
+    ],
     examples: [example("budget.spent('team:none', 'month')", 0), example("budget.spent('team:none', '24h') < 10.0", true)],
   },
   {
@@ -97,7 +119,15 @@ export const stateLibrary: FunctionDecl[] = [
     category: 'state',
     description: 'Tokens recorded for a key in a window or calendar period',
     purity: 'state',
-    overloads: [{ id: 'budget_tokens_string_string', params: ['string', 'string'], result: 'int', impl: (h: Host, key: string, period: string) => BigInt(Math.round(read(h, key, 'tokens', period))), specialize: checkPeriod }],
+    overloads: [
+      {
+        id: 'budget_tokens_string_string',
+        params: ['string', 'string'],
+        result: 'int',
+        impl: (h: Host, key: string, period: string) => BigInt(Math.round(read(h, key, 'tokens', period))),
+        specialize: checkPeriod,
+      },
+    ],
     examples: [example("budget.tokens('user:nobody', 'day')", 0n), example("budget.tokens('user:nobody', '1h') + 10 > 5", true)],
   },
   {
@@ -105,19 +135,22 @@ export const stateLibrary: FunctionDecl[] = [
     category: 'state',
     description: 'USD still available for a key under a limit in a period: `limit - budget.spent(key, period)`, never below 0',
     purity: 'state',
-    overloads: [{
-      id: 'budget_remaining_string_double_string',
-      params: ['string', 'double', 'string'],
-      result: 'double',
-      impl: (h: Host, key: string, limit: number, period: string) => Math.max(0, limit - read(h, key, 'costUsd', period)),
-      specialize: (a) => checkPeriod([a[0], a[2]]),
-    }],
+    overloads: [
+      {
+        id: 'budget_remaining_string_double_string',
+        params: ['string', 'double', 'string'],
+        result: 'double',
+        impl: (h: Host, key: string, limit: number, period: string) => Math.max(0, limit - read(h, key, 'costUsd', period)),
+        specialize: (a) => checkPeriod([a[0], a[2]]),
+      },
+    ],
     examples: [example("budget.remaining('team:none', 50.0, 'month')", 50), example("budget.remaining('team:none', 0.0, 'day')", 0)],
   },
   {
     name: 'state.stale',
     category: 'state',
-    description: 'Whether state reads may be stale beyond the store bound (a remote store that cannot reach its server): lets a policy choose fail-open or fail-closed',
+    description:
+      'Whether state reads may be stale beyond the store bound (a remote store that cannot reach its server): lets a policy choose fail-open or fail-closed',
     purity: 'state',
     overloads: [{ id: 'state_stale', params: [], result: 'bool', impl: (h: Host) => h.state?.stale?.() ?? false }],
     examples: [example('state.stale()', false), example("state.stale() || rate.count('k', '1m') < 10", true)],

@@ -78,12 +78,7 @@ export const getDayOfYear: FunctionDecl = {
   category: 'time',
   description: 'The day of the year of a timestamp, 0-based (January 1 is 0), in UTC or the given time zone',
   purity: 'pure',
-  overloads: timestampOverloads(
-    'getDayOfYear',
-    'timestamp_to_day_of_year',
-    'timestamp_to_day_of_year_with_tz',
-    (f) => f.dayOfYear,
-  ),
+  overloads: timestampOverloads('getDayOfYear', 'timestamp_to_day_of_year', 'timestamp_to_day_of_year_with_tz', (f) => f.dayOfYear),
   examples: [
     { expr: `${T}.getDayOfYear()`, result: 43n },
     { expr: "timestamp('2024-12-31T12:00:00Z').getDayOfYear()", result: 365n },
@@ -96,12 +91,7 @@ export const getDayOfMonth: FunctionDecl = {
   category: 'time',
   description: 'The day of the month of a timestamp, 0-based (the first is 0), in UTC or the given time zone',
   purity: 'pure',
-  overloads: timestampOverloads(
-    'getDayOfMonth',
-    'timestamp_to_day_of_month',
-    'timestamp_to_day_of_month_with_tz',
-    (f) => f.day - 1,
-  ),
+  overloads: timestampOverloads('getDayOfMonth', 'timestamp_to_day_of_month', 'timestamp_to_day_of_month_with_tz', (f) => f.day - 1),
   examples: [
     { expr: `${T}.getDayOfMonth()`, result: 12n },
     { expr: `${T}.getDayOfMonth('+11:00')`, result: 13n },
@@ -114,12 +104,7 @@ export const getDate: FunctionDecl = {
   category: 'time',
   description: 'The day of the month of a timestamp, 1-based (the first is 1), in UTC or the given time zone',
   purity: 'pure',
-  overloads: timestampOverloads(
-    'getDate',
-    'timestamp_to_day_of_month_1_based',
-    'timestamp_to_day_of_month_1_based_with_tz',
-    (f) => f.day,
-  ),
+  overloads: timestampOverloads('getDate', 'timestamp_to_day_of_month_1_based', 'timestamp_to_day_of_month_1_based_with_tz', (f) => f.day),
   examples: [
     { expr: `${T}.getDate()`, result: 13n },
     { expr: `${T}.getDate('Australia/Sydney')`, result: 14n },
@@ -131,12 +116,7 @@ export const getDayOfWeek: FunctionDecl = {
   category: 'time',
   description: 'The day of the week of a timestamp, 0 for Sunday to 6 for Saturday, in UTC or the given time zone',
   purity: 'pure',
-  overloads: timestampOverloads(
-    'getDayOfWeek',
-    'timestamp_to_day_of_week',
-    'timestamp_to_day_of_week_with_tz',
-    (f) => f.dayOfWeek,
-  ),
+  overloads: timestampOverloads('getDayOfWeek', 'timestamp_to_day_of_week', 'timestamp_to_day_of_week_with_tz', (f) => f.dayOfWeek),
   examples: [
     { expr: `${T}.getDayOfWeek()`, result: 5n },
     { expr: "timestamp('2009-02-15T12:00:00Z').getDayOfWeek()", result: 0n },
@@ -147,8 +127,7 @@ export const getDayOfWeek: FunctionDecl = {
 export const getHours: FunctionDecl = {
   name: 'getHours',
   category: 'time',
-  description:
-    'The hour of a timestamp (0-23, in UTC or the given time zone), or the whole hours of a duration (truncated)',
+  description: 'The hour of a timestamp (0-23, in UTC or the given time zone), or the whole hours of a duration (truncated)',
   purity: 'pure',
   overloads: [
     ...timestampOverloads('getHours', 'timestamp_to_hours', 'timestamp_to_hours_with_tz', (f) => f.hours),
@@ -165,8 +144,7 @@ export const getHours: FunctionDecl = {
 export const getMinutes: FunctionDecl = {
   name: 'getMinutes',
   category: 'time',
-  description:
-    'The minute of a timestamp (0-59, in UTC or the given time zone), or the whole minutes of a duration (truncated)',
+  description: 'The minute of a timestamp (0-59, in UTC or the given time zone), or the whole minutes of a duration (truncated)',
   purity: 'pure',
   overloads: [
     ...timestampOverloads('getMinutes', 'timestamp_to_minutes', 'timestamp_to_minutes_with_tz', (f) => f.minutes),
@@ -188,8 +166,7 @@ export const getMinutes: FunctionDecl = {
 export const getSeconds: FunctionDecl = {
   name: 'getSeconds',
   category: 'time',
-  description:
-    'The second of a timestamp (0-59, in UTC or the given time zone), or the whole seconds of a duration (truncated)',
+  description: 'The second of a timestamp (0-59, in UTC or the given time zone), or the whole seconds of a duration (truncated)',
   purity: 'pure',
   overloads: [
     // `timestamp_to_seconds_tz` is cel-go's id (sic, without "with").
@@ -213,16 +190,10 @@ export const getSeconds: FunctionDecl = {
 export const getMilliseconds: FunctionDecl = {
   name: 'getMilliseconds',
   category: 'time',
-  description:
-    'The milliseconds within the second of a timestamp (0-999), or of a duration (its seconds are left out, the sign kept)',
+  description: 'The milliseconds within the second of a timestamp (0-999), or of a duration (its seconds are left out, the sign kept)',
   purity: 'pure',
   overloads: [
-    ...timestampOverloads(
-      'getMilliseconds',
-      'timestamp_to_milliseconds',
-      'timestamp_to_milliseconds_with_tz',
-      (f) => f.milliseconds,
-    ),
+    ...timestampOverloads('getMilliseconds', 'timestamp_to_milliseconds', 'timestamp_to_milliseconds_with_tz', (f) => f.milliseconds),
     {
       id: 'duration_to_milliseconds',
       receiver: 'duration',

@@ -2,16 +2,7 @@
 
 import type { FunctionDecl } from '../../src/lang/registry.js';
 import { EvaluationError } from '../../src/lang/errors.js';
-import {
-  CelDuration,
-  CelTimestamp,
-  CelType,
-  CelUint,
-  INT64_MAX,
-  NS_PER_SECOND,
-  kindOf,
-  typeNameOf,
-} from '../../src/lang/values.js';
+import { CelDuration, CelTimestamp, CelType, CelUint, INT64_MAX, NS_PER_SECOND, kindOf, typeNameOf } from '../../src/lang/values.js';
 import {
   decodeUtf8,
   doubleToInt,
@@ -229,8 +220,7 @@ export const type: FunctionDecl = {
 export const timestamp: FunctionDecl = {
   name: 'timestamp',
   category: 'conversions',
-  description:
-    'A timestamp from an RFC 3339 string (nanosecond precision, with Z or an offset) or from Unix seconds; years 0001 to 9999',
+  description: 'A timestamp from an RFC 3339 string (nanosecond precision, with Z or an offset) or from Unix seconds; years 0001 to 9999',
   purity: 'pure',
   overloads: [
     { id: 'timestamp_to_timestamp', params: ['timestamp'], result: 'timestamp', impl: identity },
@@ -266,15 +256,4 @@ export const duration: FunctionDecl = {
   ],
 };
 
-export const conversionFunctions: FunctionDecl[] = [
-  int,
-  uint,
-  double,
-  string,
-  bytes,
-  bool,
-  dyn,
-  type,
-  timestamp,
-  duration,
-];
+export const conversionFunctions: FunctionDecl[] = [int, uint, double, string, bytes, bool, dyn, type, timestamp, duration];

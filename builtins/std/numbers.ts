@@ -169,10 +169,7 @@ export function codePointLength(s: string): number {
 // WHATWG encoding classes exist in every target runtime (Node, browsers, Workers, Vercel
 // Edge); the compiler's ES lib does not declare them, so they are declared here.
 declare const TextEncoder: new () => { encode(input: string): Uint8Array };
-declare const TextDecoder: new (
-  label: string,
-  options: { fatal: boolean; ignoreBOM: boolean },
-) => { decode(input: Uint8Array): string };
+declare const TextDecoder: new (label: string, options: { fatal: boolean; ignoreBOM: boolean }) => { decode(input: Uint8Array): string };
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

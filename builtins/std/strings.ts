@@ -13,8 +13,7 @@ const sizeMap = (m: object): bigint => BigInt(mapSize(m));
 export const size: FunctionDecl = {
   name: 'size',
   category: 'core',
-  description:
-    'Number of elements of a list, entries of a map, bytes of a bytes value, or Unicode code points of a string',
+  description: 'Number of elements of a list, entries of a map, bytes of a bytes value, or Unicode code points of a string',
   purity: 'pure',
   overloads: [
     { id: 'size_string', params: ['string'], result: 'int', impl: sizeString },
@@ -116,8 +115,7 @@ const specializeMatches = (constArgs: unknown[]) => {
 export const matches: FunctionDecl = {
   name: 'matches',
   category: 'strings',
-  description:
-    'Whether an RE2 regular expression matches anywhere in the string (use ^ and $ to match the whole string)',
+  description: 'Whether an RE2 regular expression matches anywhere in the string (use ^ and $ to match the whole string)',
   purity: 'pure',
   overloads: [
     {

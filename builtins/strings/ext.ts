@@ -364,8 +364,7 @@ export const substringDecl: FunctionDecl = {
 export const trimDecl: FunctionDecl = {
   name: 'trim',
   category: 'strings',
-  description:
-    'Removes leading and trailing Unicode white space (Go unicode.IsSpace: not the zero-width characters U+200B, U+FEFF)',
+  description: 'Removes leading and trailing Unicode white space (Go unicode.IsSpace: not the zero-width characters U+200B, U+FEFF)',
   purity: 'pure',
   overloads: [{ id: 'string_trim', receiver: 'string', params: [], result: 'string', impl: trimSpace }],
   examples: [

@@ -285,7 +285,9 @@ export function fixed(x: number, p: number): string {
   if (x === 0) digits = '0'.repeat(p + 1);
   else {
     const { n, k } = exactDecimal(Math.abs(x));
-    digits = roundHalfEven(n, k - p).toString().padStart(p + 1, '0');
+    digits = roundHalfEven(n, k - p)
+      .toString()
+      .padStart(p + 1, '0');
   }
   const out = p === 0 ? digits : digits.slice(0, digits.length - p) + '.' + digits.slice(digits.length - p);
   return neg ? '-' + out : out;

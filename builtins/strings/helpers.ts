@@ -65,15 +65,11 @@ export const containsAny = listFunction(
   ],
 );
 
-export const containsAll = listFunction(
-  'containsAll',
-  'Whether the string contains every one of the substrings (true for an empty list)',
-  [
-    { expr: "strings.containsAll('alpha beta gamma', ['gamma', 'alpha'])", result: true },
-    { expr: "strings.containsAll('alpha beta', ['alpha', 'delta'])", result: false },
-    { expr: "strings.containsAll('', [])", result: true },
-  ],
-);
+export const containsAll = listFunction('containsAll', 'Whether the string contains every one of the substrings (true for an empty list)', [
+  { expr: "strings.containsAll('alpha beta gamma', ['gamma', 'alpha'])", result: true },
+  { expr: "strings.containsAll('alpha beta', ['alpha', 'delta'])", result: false },
+  { expr: "strings.containsAll('', [])", result: true },
+]);
 
 export const startsWithAny = listFunction(
   'startsWithAny',
@@ -97,8 +93,7 @@ export const endsWithAny = listFunction(
 export const normalizeWhitespaceDecl: FunctionDecl = {
   name: 'strings.normalizeWhitespace',
   category: 'strings',
-  description:
-    'Collapses every run of Unicode white space (as trim sees it) to one space and removes it at both ends',
+  description: 'Collapses every run of Unicode white space (as trim sees it) to one space and removes it at both ends',
   purity: 'pure',
   overloads: [{ id: 'strings_normalize_whitespace_string', params: ['string'], result: 'string', impl: normalizeWhitespace }],
   examples: [

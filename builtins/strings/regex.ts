@@ -88,7 +88,9 @@ export function parseTemplate(rep: string, groups: number | undefined): Template
     }
     const g = d.charCodeAt(0) - 48;
     if (groups !== undefined && g > groups) {
-      throw invalid(`replacement string \`${rep}\` references group ${g} but the pattern has only ${groups} group${groups === 1 ? '' : 's'}`);
+      throw invalid(
+        `replacement string \`${rep}\` references group ${g} but the pattern has only ${groups} group${groups === 1 ? '' : 's'}`,
+      );
     }
     if (text) out.push(text);
     text = '';
@@ -212,19 +214,12 @@ export const findDecl: FunctionDecl = {
 export const findAllDecl: FunctionDecl = {
   name: 'regex.findAll',
   category: 'regex',
-  description:
-    'Every non-overlapping match of an RE2 pattern, left to right; an optional limit caps the count (negative means no limit)',
+  description: 'Every non-overlapping match of an RE2 pattern, left to right; an optional limit caps the count (negative means no limit)',
   purity: 'pure',
   overloads: [
-    patternOverload('regex.findAll', 'regex_find_all_string_string', ['string', 'string'], 'list(string)', (re, s) =>
-      findAll(re, s),
-    ),
-    patternOverload(
-      'regex.findAll',
-      'regex_find_all_string_string_int',
-      ['string', 'string', 'int'],
-      'list(string)',
-      (re, s, n: bigint) => findAll(re, s, limitOf(n)),
+    patternOverload('regex.findAll', 'regex_find_all_string_string', ['string', 'string'], 'list(string)', (re, s) => findAll(re, s)),
+    patternOverload('regex.findAll', 'regex_find_all_string_string_int', ['string', 'string', 'int'], 'list(string)', (re, s, n: bigint) =>
+      findAll(re, s, limitOf(n)),
     ),
   ],
   examples: [
@@ -308,13 +303,8 @@ export const extractAllDecl: FunctionDecl = {
     "Every match's capture group (or whole match if the pattern has no group), left to right; groups that took no part are skipped; two or more groups is an error",
   purity: 'pure',
   overloads: [
-    patternOverload(
-      'regex.extractAll',
-      'regex_extract_all_string_string',
-      ['string', 'string'],
-      'list(string)',
-      extractAll,
-      (re) => checkExtractGroups('regex.extractAll', re, re.groupCount),
+    patternOverload('regex.extractAll', 'regex_extract_all_string_string', ['string', 'string'], 'list(string)', extractAll, (re) =>
+      checkExtractGroups('regex.extractAll', re, re.groupCount),
     ),
   ],
   examples: [

@@ -111,15 +111,7 @@ export function isSpace(c: number): boolean {
   if (c < 0x85) return false;
   if (c === 0x85 || c === 0xa0) return true;
   if (c < 0x1680) return false;
-  return (
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
+  return c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
 /** The same set as `isSpace`, as a regex class body. */

@@ -294,8 +294,7 @@ export function periodBounds(ts: CelTimestamp, unit: Unit, zone: TimeZone): [big
 
 // ------------------------------------------------------------------ ISO 8601
 
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /**
  * ISO 8601 / RFC 3339 dates and date-times, extended format: `2026-01-05`,

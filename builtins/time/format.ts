@@ -144,9 +144,7 @@ export function compilePattern(pattern: string): CompiledPattern {
     const run = pattern.slice(i, j);
     const fmt = token(pattern[i]!, j - i);
     if (fmt === undefined) {
-      throw invalid(
-        `invalid format pattern \`${pattern}\`: unsupported token \`${run}\` at ${i} (quote literal letters: 'at')`,
-      );
+      throw invalid(`invalid format pattern \`${pattern}\`: unsupported token \`${run}\` at ${i} (quote literal letters: 'at')`);
     }
     if (lit !== '') parts.push(lit);
     lit = '';

@@ -189,8 +189,13 @@ export const isWeekendFn: FunctionDecl = {
   category: 'time',
   description: 'Whether a timestamp falls on a Saturday or a Sunday, in UTC or the given time zone',
   purity: 'pure',
-  overloads: variants('time.isWeekend', 'time_is_weekend', ['timestamp'], 'bool', [undefined], ([t], z) =>
-    isoWeekday(localTime(ts(t), z).days) >= 5,
+  overloads: variants(
+    'time.isWeekend',
+    'time_is_weekend',
+    ['timestamp'],
+    'bool',
+    [undefined],
+    ([t], z) => isoWeekday(localTime(ts(t), z).days) >= 5,
   ),
   examples: [
     { expr: 'time.isWeekend(now)', result: false },
@@ -320,7 +325,10 @@ export const endOfFn: FunctionDecl = {
   examples: [
     { expr: "string(time.endOf(now, 'day'))", result: '2026-01-05T23:59:59.999999999Z' },
     { expr: "string(time.endOf(now, 'week'))", result: '2026-01-11T23:59:59.999999999Z' },
-    { expr: "string(time.endOf(timestamp('2026-03-10T12:00:00Z'), 'month', 'America/New_York'))", result: '2026-04-01T03:59:59.999999999Z' },
+    {
+      expr: "string(time.endOf(timestamp('2026-03-10T12:00:00Z'), 'month', 'America/New_York'))",
+      result: '2026-04-01T03:59:59.999999999Z',
+    },
   ],
 };
 
@@ -366,8 +374,13 @@ export const dayOfWeekNameFn: FunctionDecl = {
   category: 'time',
   description: "The English name of a timestamp's day of the week ('Monday' to 'Sunday'), in UTC or the given time zone",
   purity: 'pure',
-  overloads: variants('time.dayOfWeekName', 'time_day_of_week_name', ['timestamp'], 'string', [undefined], ([t], z) =>
-    WEEKDAY_NAMES[isoWeekday(localTime(ts(t), z).days)]!,
+  overloads: variants(
+    'time.dayOfWeekName',
+    'time_day_of_week_name',
+    ['timestamp'],
+    'string',
+    [undefined],
+    ([t], z) => WEEKDAY_NAMES[isoWeekday(localTime(ts(t), z).days)]!,
   ),
   examples: [
     { expr: 'time.dayOfWeekName(now)', result: 'Monday' },

@@ -16,7 +16,11 @@ const middleware = policyMiddleware(engine, {
 const model = (id) => wrapLanguageModel({ model: provider.chat(id), middleware });
 
 // 1. generateText: redacted prompt; a free-tier user (per call, providerOptions.policy) is routed.
-const r = await generateText({ model: model('gpt-4o'), prompt: 'Email eve@example.com the summary', providerOptions: { policy: { user: { id: 'erin', tier: 'free' } } } });
+const r = await generateText({
+  model: model('gpt-4o'),
+  prompt: 'Email eve@example.com the summary',
+  providerOptions: { policy: { user: { id: 'erin', tier: 'free' } } },
+});
 show('1. answer', r.text);
 show('   the provider received', [server.requests.at(-1).body.model, server.requests.at(-1).body.messages[0].content]);
 
@@ -32,7 +36,9 @@ try {
 }
 
 // 3. Denied before the request.
-await generateText({ model: model('gpt-4-32k'), prompt: 'Hi', maxRetries: 0 }).catch((e) => show('3. denied', PolicyDeniedError.of(e)?.message ?? String(e)));
+await generateText({ model: model('gpt-4-32k'), prompt: 'Hi', maxRetries: 0 }).catch((e) =>
+  show('3. denied', PolicyDeniedError.of(e)?.message ?? String(e)),
+);
 
 await engine.close();
 await server.close();

@@ -40,23 +40,38 @@ app.post('/v1/chat', async (c) => {
       }
       await sse.writeSSE({ data: '[DONE]' });
     } catch (e) {
-      await sse.writeSSE({ event: 'error', data: JSON.stringify({ error: e instanceof PolicyDeniedError ? 'policy_denied' : 'upstream_error', message: e.message }) });
+      await sse.writeSSE({
+        event: 'error',
+        data: JSON.stringify({ error: e instanceof PolicyDeniedError ? 'policy_denied' : 'upstream_error', message: e.message }),
+      });
     }
   });
 });
 
 app.onError((err, c) => {
-  if (err instanceof PolicyDeniedError) return c.json({ error: 'policy_denied', phase: err.phase, reasons: err.reasons, callId: err.callId }, err.phase === 'request' ? 403 : 502);
+  if (err instanceof PolicyDeniedError)
+    return c.json(
+      { error: 'policy_denied', phase: err.phase, reasons: err.reasons, callId: err.callId },
+      err.phase === 'request' ? 403 : 502,
+    );
   return c.json({ error: err.message }, 500);
 });
 
 async function call(label, body, headers = { 'x-user-id': 'alice' }) {
-  const r = await app.request('/v1/chat', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const r = await app.request('/v1/chat', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   console.log(`${label.padEnd(28)} ${r.status} ${(await r.text()).trim().replace(/\n\n/g, ' | ')}`);
 }
 
 await call('allowed (email redacted)', { messages: [{ role: 'user', content: 'Write to bob@example.com' }] });
-await call('free tier (routed)', { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-user-id': 'bob', 'x-user-tier': 'free' });
+await call(
+  'free tier (routed)',
+  { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] },
+  { 'x-user-id': 'bob', 'x-user-tier': 'free' },
+);
 await call('retired model', { model: 'gpt-4-32k', messages: [{ role: 'user', content: 'Hi' }] });
 llm.reply({ text: LEAKY, chunkSize: 8 });
 await call('stream with a leaked key', { stream: true, messages: [{ role: 'user', content: 'How do I set my key?' }] });

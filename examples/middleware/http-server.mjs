@@ -60,7 +60,9 @@ async function chat(req, res, next) {
       res.end('data: [DONE]\n\n');
     } catch (e) {
       // headers are out: report in the stream
-      res.end(`event: error\ndata: ${JSON.stringify({ error: e instanceof PolicyDeniedError ? 'policy_denied' : 'upstream_error', message: e.message })}\n\n`);
+      res.end(
+        `event: error\ndata: ${JSON.stringify({ error: e instanceof PolicyDeniedError ? 'policy_denied' : 'upstream_error', message: e.message })}\n\n`,
+      );
     }
   } catch (e) {
     next(e);
@@ -102,19 +104,34 @@ function chain(...fns) {
 
 // ------------------------------------------------------------------ run it
 
-const app = chain(jsonBody, authenticate, (req, res, next) => (req.method === 'POST' && req.url === '/v1/chat' ? chat(req, res, next) : next(Object.assign(new Error('not found'), { status: 404 }))), policyErrors, lastResort);
+const app = chain(
+  jsonBody,
+  authenticate,
+  (req, res, next) =>
+    req.method === 'POST' && req.url === '/v1/chat' ? chat(req, res, next) : next(Object.assign(new Error('not found'), { status: 404 })),
+  policyErrors,
+  lastResort,
+);
 const server = createServer(app);
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}`;
 
 async function call(label, body, headers = { 'x-user-id': 'alice' }) {
-  const r = await fetch(`${base}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const r = await fetch(`${base}/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   console.log(`${label.padEnd(28)} ${r.status} ${(await r.text()).trim().replace(/\n\n/g, ' | ')}`);
 }
 
 await call('allowed (email redacted)', { messages: [{ role: 'user', content: 'Write to bob@example.com' }] });
 console.log(`${''.padEnd(28)} provider saw: ${llm.requests.at(-1).body.messages[0].content}`);
-await call('free tier (routed)', { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-user-id': 'bob', 'x-user-tier': 'free' });
+await call(
+  'free tier (routed)',
+  { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] },
+  { 'x-user-id': 'bob', 'x-user-tier': 'free' },
+);
 await call('retired model', { model: 'gpt-4-32k', messages: [{ role: 'user', content: 'Hi' }] });
 llm.reply({ text: LEAKY, chunkSize: 8 });
 await call('stream with a leaked key', { stream: true, messages: [{ role: 'user', content: 'How do I set my key?' }] });

@@ -13,12 +13,18 @@ const openai = withPolicy(new OpenAI({ baseURL: server.openaiBaseURL, apiKey: 's
 });
 
 // 1. Allowed, with the email redacted before it leaves the process.
-const r1 = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Draft a reply to bob@example.com' }] });
+const r1 = await openai.chat.completions.create({
+  model: 'gpt-4o',
+  messages: [{ role: 'user', content: 'Draft a reply to bob@example.com' }],
+});
 show('1. answer', r1.choices[0].message.content);
 show('   the provider received', server.requests.at(-1).body.messages[0].content);
 
 // 2. A free-tier user (per call) is routed to the small model, and max_tokens is capped.
-await openai.chat.completions.create({ model: 'gpt-4o', max_tokens: 4000, messages: [{ role: 'user', content: 'Hi' }] }, policyContext({ user: { id: 'bob', tier: 'free' } }));
+await openai.chat.completions.create(
+  { model: 'gpt-4o', max_tokens: 4000, messages: [{ role: 'user', content: 'Hi' }] },
+  policyContext({ user: { id: 'bob', tier: 'free' } }),
+);
 show('2. model / max_tokens', [server.requests.at(-1).body.model, server.requests.at(-1).body.max_tokens]);
 
 // 3. Denied before any request is made.
@@ -33,7 +39,11 @@ try {
 server.reply({ text: LEAKY, chunkSize: 6 });
 let streamed = '';
 try {
-  const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'How do I set my key?' }], stream: true });
+  const stream = await openai.chat.completions.create({
+    model: 'gpt-4o',
+    messages: [{ role: 'user', content: 'How do I set my key?' }],
+    stream: true,
+  });
   for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
 } catch (e) {
   if (!(e instanceof PolicyDeniedError)) throw e;

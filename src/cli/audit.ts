@@ -26,7 +26,13 @@ export const auditCommand: Command = {
   options: { 'prev-hash': { type: 'string' } },
   async run(io, values, positionals) {
     const [sub, ...files] = positionals;
-    if (sub !== 'verify') throw usage(sub === undefined ? 'missing subcommand: use `audit verify <files...>`' : `unknown subcommand \`${sub}\`: use \`audit verify <files...>\``, auditCommand);
+    if (sub !== 'verify')
+      throw usage(
+        sub === undefined
+          ? 'missing subcommand: use `audit verify <files...>`'
+          : `unknown subcommand \`${sub}\`: use \`audit verify <files...>\``,
+        auditCommand,
+      );
     if (files.length === 0) throw usage('`audit verify` needs at least one log file', auditCommand);
     const missing = files.find((f) => !existsSync(f));
     if (missing !== undefined) throw usage(`cannot read \`${missing}\`: no such file`, auditCommand);

@@ -34,7 +34,10 @@ export function parseInputs(text: string, file: string): unknown[] {
     } catch (e) {
       const m = /position (\d+)/.exec((e as Error).message);
       const col = m ? Number(m[1]) + (line.length - line.trimStart().length) : 0;
-      const message = `invalid JSON: ${(e as Error).message.split('\n')[0]!.replace(/^Unexpected/, 'unexpected').replace(/ in JSON at position \d+.*$/, '')}`;
+      const message = `invalid JSON: ${(e as Error).message
+        .split('\n')[0]!
+        .replace(/^Unexpected/, 'unexpected')
+        .replace(/ in JSON at position \d+.*$/, '')}`;
       issues.push({ code: 'input', message, file, offset: start + col, length: 1, ...src.position(start + col) });
       if (issues.length >= 5) break;
     }
@@ -97,7 +100,8 @@ Example:
       if (policyPaths.length === 0) throw usage('no policies given: use `-p <file or directory>`', benchCommand);
       if (values.input === undefined) throw usage('no inputs given: use `-i <inputs.jsonl>`', benchCommand);
       const seconds = values.duration === undefined ? 1 : Number(values.duration);
-      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw usage(`\`--duration\` must be a number of seconds between 0 and 600, got \`${String(values.duration)}\``, benchCommand);
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600)
+        throw usage(`\`--duration\` must be a number of seconds between 0 and 600, got \`${String(values.duration)}\``, benchCommand);
       let clock: (() => number) | undefined;
       if (values.now !== undefined) {
         let ms: number;
@@ -108,7 +112,10 @@ Example:
         }
         clock = () => ms;
       }
-      const setup = await loadSetup({ functions: values.functions as string | undefined, inputSchema: values['input-schema'] as string | undefined });
+      const setup = await loadSetup({
+        functions: values.functions as string | undefined,
+        inputSchema: values['input-schema'] as string | undefined,
+      });
       const files = readPolicyFiles(expandPaths(policyPaths, 'policy'));
       let store: MemoryStateStore | undefined;
       if (values.state !== undefined) {
@@ -160,16 +167,26 @@ Example:
         inputs: n,
         decisions: count,
         decisionsPerSecond: Math.round(rate),
-        latencyUs: { p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted[m - 1] ?? 0), samples: m },
+        latencyUs: {
+          p50: round(percentile(sorted, 50)),
+          p90: round(percentile(sorted, 90)),
+          p99: round(percentile(sorted, 99)),
+          max: round(sorted[m - 1] ?? 0),
+          samples: m,
+        },
         effects,
       };
       if (sink < 0) io.err(''); // keep the work observable
       if (json) io.out(JSON.stringify(result, null, 2));
       else {
         const c = io.c;
-        io.out(`${result.policies} polic${result.policies === 1 ? 'y' : 'ies'} (${result.rules} rules), ${n} input${n === 1 ? '' : 's'} (effects per pass: allow ${effects.allow}, deny ${effects.deny}, warn ${effects.warn})`);
+        io.out(
+          `${result.policies} polic${result.policies === 1 ? 'y' : 'ies'} (${result.rules} rules), ${n} input${n === 1 ? '' : 's'} (effects per pass: allow ${effects.allow}, deny ${effects.deny}, warn ${effects.warn})`,
+        );
         io.out(`${c.bold('decisions/s:')} ${fmtRate(rate)}`);
-        io.out(`${c.bold('latency:')}     p50 ${fmtTime(result.latencyUs.p50)}, p90 ${fmtTime(result.latencyUs.p90)}, p99 ${fmtTime(result.latencyUs.p99)}, max ${fmtTime(result.latencyUs.max)} (${m.toLocaleString('en-US')} samples; the timer adds about ${fmtTime(timerCost())} to each)`);
+        io.out(
+          `${c.bold('latency:')}     p50 ${fmtTime(result.latencyUs.p50)}, p90 ${fmtTime(result.latencyUs.p90)}, p99 ${fmtTime(result.latencyUs.p99)}, max ${fmtTime(result.latencyUs.max)} (${m.toLocaleString('en-US')} samples; the timer adds about ${fmtTime(timerCost())} to each)`,
+        );
       }
       return EXIT.ok;
     } catch (e) {

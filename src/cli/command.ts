@@ -93,10 +93,15 @@ function argsMessage(e: Error & { code?: string }): string {
   const m = e.message;
   let x: RegExpExecArray | null;
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && (x = /Unknown option '([^']+)'/.exec(m))) return `unknown option \`${x[1]}\``;
-  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && (x = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(m))) return `option \`${x[1]}\` needs a value`;
-  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && (x = /Option '(?:-\w, )?(--[\w-]+)[^']*' does not take an argument/.exec(m))) return `option \`${x[1]}\` takes no value`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && (x = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(m)))
+    return `option \`${x[1]}\` needs a value`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && (x = /Option '(?:-\w, )?(--[\w-]+)[^']*' does not take an argument/.exec(m)))
+    return `option \`${x[1]}\` takes no value`;
   if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument: ${m}`;
-  return m.split('\n')[0]!.replace(/\.$/, '').replace(/^[A-Z](?![A-Z])/, (c) => c.toLowerCase());
+  return m
+    .split('\n')[0]!
+    .replace(/\.$/, '')
+    .replace(/^[A-Z](?![A-Z])/, (c) => c.toLowerCase());
 }
 
 /** Prints a CliError: every issue with its position, source line and caret, to stderr. */

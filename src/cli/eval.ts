@@ -61,12 +61,18 @@ Examples:
           throw usage((e as Error).message, evalCommand);
         }
       }
-      const setup = await loadSetup({ functions: values.functions as string | undefined, inputSchema: values['input-schema'] as string | undefined });
+      const setup = await loadSetup({
+        functions: values.functions as string | undefined,
+        inputSchema: values['input-schema'] as string | undefined,
+      });
       const files = readPolicyFiles(expandPaths(policyPaths, 'policy'));
       // one reading of the clock, shared by the engine and the explain tracer
       const fixedNow = nowMs ?? Date.now();
       const stateFile = values.state as string | undefined;
-      const store = stateFile !== undefined ? storeWith(usagesFrom(parseData(readText(stateFile), display(stateFile)), display(stateFile)), fixedNow) : new MemoryStateStore();
+      const store =
+        stateFile !== undefined
+          ? storeWith(usagesFrom(parseData(readText(stateFile), display(stateFile)), display(stateFile)), fixedNow)
+          : new MemoryStateStore();
       const engine = buildEngine(files, setup, () => fixedNow, store);
       const inputArg = values.input as string;
       const input = inputArg === '-' ? parseData(readStdin(), '<stdin>') : parseData(readText(inputArg), display(inputArg));
@@ -77,7 +83,9 @@ Examples:
         if (json) {
           const out: Record<string, unknown> = { ...d };
           if (details) out.explain = details;
-          io.out(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Map ? Object.fromEntries(v) : v), 2));
+          io.out(
+            JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Map ? Object.fromEntries(v) : v), 2),
+          );
         } else {
           const c = io.c;
           const lines: string[] = [];
@@ -85,11 +93,15 @@ Examples:
           lines.push(`${c.bold('reasons:')}${d.reasons.length ? '' : ' (none)'}`);
           for (const r of d.reasons) lines.push(`  - ${r}`);
           lines.push(`${c.bold('matched:')}${d.matched.length ? '' : ' (none)'}`);
-          for (const m of d.matched) lines.push(`  - ${m.namespace === 'default' ? '' : `${m.namespace}/`}${m.policy}/${m.rule} (${effectText(m.effect, c)})${m.message ? `: ${m.message}` : ''}`);
+          for (const m of d.matched)
+            lines.push(
+              `  - ${m.namespace === 'default' ? '' : `${m.namespace}/`}${m.policy}/${m.rule} (${effectText(m.effect, c)})${m.message ? `: ${m.message}` : ''}`,
+            );
           lines.push(`${c.bold('obligations:')}${d.obligations.length ? '' : ' (none)'}`);
           for (const o of d.obligations) lines.push(`  - ${show(o)}`);
           lines.push(`${c.bold('errors:')}${d.errors.length ? '' : ' (none)'}`);
-          for (const e of d.errors) lines.push(`  - ${e.policy}${e.rule ? `/${e.rule}` : ''} [${e.code}] ${e.message} (counted as ${e.handling})`);
+          for (const e of d.errors)
+            lines.push(`  - ${e.policy}${e.rule ? `/${e.rule}` : ''} [${e.code}] ${e.message} (counted as ${e.handling})`);
           lines.push(`${c.bold('revision:')} ${d.revision}`);
           if (details) lines.push('', formatExplain(details, d.trace?.durationMs, c));
           io.out(lines.join('\n'));

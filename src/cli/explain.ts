@@ -33,7 +33,9 @@ export interface ExplainPolicy {
 }
 
 const isLiteralTree = (e: Expr): boolean =>
-  e.k === 'lit' || (e.k === 'list' && e.elems.every(isLiteralTree)) || (e.k === 'map' && e.entries.every((x) => isLiteralTree(x.key) && isLiteralTree(x.value)));
+  e.k === 'lit' ||
+  (e.k === 'list' && e.elems.every(isLiteralTree)) ||
+  (e.k === 'map' && e.entries.every((x) => isLiteralTree(x.key) && isLiteralTree(x.value)));
 
 /** The sub-expressions worth showing under a node. */
 function shown(e: Expr): Expr[] {
@@ -74,7 +76,14 @@ export function explainExpression(tracer: PolicyTracer, e: PreparedExpr): Explai
   return build(e.ast, seen, 0);
 }
 
-export function explainDecision(decision: Decision, policies: PreparedPolicy[], input: unknown, registry: Registry, nowMs: number, state?: StateStore): ExplainPolicy[] {
+export function explainDecision(
+  decision: Decision,
+  policies: PreparedPolicy[],
+  input: unknown,
+  registry: Registry,
+  nowMs: number,
+  state?: StateStore,
+): ExplainPolicy[] {
   const out: ExplainPolicy[] = [];
   for (const pt of decision.trace?.policies ?? []) {
     const p = policies.find((x) => x.key === pt.policy);

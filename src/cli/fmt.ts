@@ -69,7 +69,11 @@ export function formatPolicyText(text: string, file: string, options: FormatOpti
   const width = options.width ?? 80;
   const issues = syntaxIssues(text, file);
   if (issues.length) {
-    throw new CliError(`${issues.length} error${issues.length === 1 ? '' : 's'} in \`${file}\`: fix ${issues.length === 1 ? 'it' : 'them'} before formatting`, issues, new Map([[file, text]]));
+    throw new CliError(
+      `${issues.length} error${issues.length === 1 ? '' : 's'} in \`${file}\`: fix ${issues.length === 1 ? 'it' : 'them'} before formatting`,
+      issues,
+      new Map([[file, text]]),
+    );
   }
   const crlf = text.includes('\r\n');
   const trimmed = text.trimStart();
@@ -96,7 +100,10 @@ function sortMap(map: YAMLMap, order: string[]): void {
   const items = map.items as Pair[];
   const sorted = items
     .map((p, i) => ({ p, i }))
-    .sort((a, b) => rank(order, isScalar(a.p.key) ? a.p.key.value : a.p.key) - rank(order, isScalar(b.p.key) ? b.p.key.value : b.p.key) || a.i - b.i)
+    .sort(
+      (a, b) =>
+        rank(order, isScalar(a.p.key) ? a.p.key.value : a.p.key) - rank(order, isScalar(b.p.key) ? b.p.key.value : b.p.key) || a.i - b.i,
+    )
     .map((x) => x.p);
   map.items = sorted;
 }
@@ -108,7 +115,13 @@ function get(map: Node | null | undefined, key: string): Node | undefined {
 }
 
 function formatYaml(text: string, width: number): string {
-  const docs = parseAllDocuments(text, { version: '1.2', schema: 'core', strict: true, uniqueKeys: true, logLevel: 'silent' }) as Document.Parsed[];
+  const docs = parseAllDocuments(text, {
+    version: '1.2',
+    schema: 'core',
+    strict: true,
+    uniqueKeys: true,
+    logLevel: 'silent',
+  }) as Document.Parsed[];
   const parts: string[] = [];
   for (const doc of docs) {
     const root = doc.contents as Node | null;
@@ -119,7 +132,8 @@ function formatYaml(text: string, width: number): string {
       if (header !== undefined && isScalar(firstKey)) firstKey.commentBefore = undefined;
       sortMap(root, ORDER.document!);
       const newFirst = root.items[0]?.key as Node | undefined;
-      if (header !== undefined && newFirst && isScalar(newFirst)) newFirst.commentBefore = newFirst.commentBefore ? `${header}\n${newFirst.commentBefore}` : header;
+      if (header !== undefined && newFirst && isScalar(newFirst))
+        newFirst.commentBefore = newFirst.commentBefore ? `${header}\n${newFirst.commentBefore}` : header;
       const md = get(root, 'metadata');
       if (md && isMap(md)) sortMap(md, ORDER.metadata!);
       const spec = get(root, 'spec');
@@ -167,7 +181,9 @@ function formatJson(text: string, width: number): string {
   const data = JSON.parse(text) as Record<string, unknown>;
   const ordered = (o: unknown, order: string[]): unknown => {
     if (typeof o !== 'object' || o === null || Array.isArray(o)) return o;
-    const keys = Object.keys(o).map((k, i) => ({ k, i })).sort((a, b) => rank(order, a.k) - rank(order, b.k) || a.i - b.i);
+    const keys = Object.keys(o)
+      .map((k, i) => ({ k, i }))
+      .sort((a, b) => rank(order, a.k) - rank(order, b.k) || a.i - b.i);
     const out: Record<string, unknown> = {};
     for (const { k } of keys) out[k] = (o as Record<string, unknown>)[k];
     return out;
@@ -202,7 +218,8 @@ export function lineDiff(a: string, b: string, name: string): string {
   const n = x.length;
   const m = y.length;
   const L: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) L[i]![j] = x[i] === y[j] ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--) L[i]![j] = x[i] === y[j] ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!);
   const ops: { t: ' ' | '-' | '+'; s: string; i: number; j: number }[] = [];
   let i = 0;
   let j = 0;
@@ -285,7 +302,8 @@ Examples:
       let width = 80;
       if (values.width !== undefined) {
         width = Number(values.width);
-        if (!Number.isInteger(width) || width < 20) throw usage(`\`--width\` must be an integer of at least 20, got \`${String(values.width)}\``, fmtCommand);
+        if (!Number.isInteger(width) || width < 20)
+          throw usage(`\`--width\` must be an integer of at least 20, got \`${String(values.width)}\``, fmtCommand);
       }
       const files = expandPaths(positionals, 'policy');
       const results: { file: string; changed: boolean; error?: CliError }[] = [];
@@ -306,7 +324,17 @@ Examples:
       const errors = results.filter((r) => r.error);
       const changed = results.filter((r) => r.changed);
       if (json) {
-        io.out(JSON.stringify({ ok: errors.length === 0 && !(check && changed.length), check, files: results.map((r) => ({ file: r.file, changed: r.changed, ...(r.error ? { issues: errorJson(r.error).issues } : {}) })) }, null, 2));
+        io.out(
+          JSON.stringify(
+            {
+              ok: errors.length === 0 && !(check && changed.length),
+              check,
+              files: results.map((r) => ({ file: r.file, changed: r.changed, ...(r.error ? { issues: errorJson(r.error).issues } : {}) })),
+            },
+            null,
+            2,
+          ),
+        );
       } else {
         for (const r of errors) reportError(io, r.error!);
         for (const r of changed) io.out(check ? `${io.c.yellow('would reformat')} ${r.file}` : `formatted ${r.file}`);

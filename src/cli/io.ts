@@ -55,9 +55,18 @@ export interface Colors {
 export function colorsFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Colors {
   let on = stream.isTTY === true && env.TERM !== 'dumb';
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') on = false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') on = env.NO_COLOR === undefined || env.NO_COLOR === '';
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0')
+    on = env.NO_COLOR === undefined || env.NO_COLOR === '';
   const wrap = (a: number, b: number) => (s: string) => (on ? `\u001b[${a}m${s}\u001b[${b}m` : s);
-  return { enabled: on, red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
+  return {
+    enabled: on,
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+    dim: wrap(2, 22),
+    bold: wrap(1, 22),
+  };
 }
 
 /** Colours the `error[code]` / `hint:` parts of formatted issues. */
@@ -98,7 +107,9 @@ export function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read \`${display(path)}\`: ${reason(e)}`, [{ code: 'file', message: `cannot read \`${display(path)}\`: ${reason(e)}`, file: display(path) }]);
+    throw new CliError(`cannot read \`${display(path)}\`: ${reason(e)}`, [
+      { code: 'file', message: `cannot read \`${display(path)}\`: ${reason(e)}`, file: display(path) },
+    ]);
   }
 }
 
@@ -119,7 +130,9 @@ function walk(dir: string, out: string[]): void {
   try {
     names = readdirSync(dir).sort();
   } catch (e) {
-    throw new CliError(`cannot read \`${display(dir)}\`: ${reason(e)}`, [{ code: 'file', message: `cannot read \`${display(dir)}\`: ${reason(e)}`, file: display(dir) }]);
+    throw new CliError(`cannot read \`${display(dir)}\`: ${reason(e)}`, [
+      { code: 'file', message: `cannot read \`${display(dir)}\`: ${reason(e)}`, file: display(dir) },
+    ]);
   }
   for (const n of names) {
     if (n.startsWith('.') || n === 'node_modules') continue;
@@ -161,9 +174,19 @@ export function expandPaths(paths: string[], kind: 'policy' | 'test', base = pro
       });
       if (matching.length === 0) {
         const msg = `no ${kind === 'policy' ? 'policy' : 'test'} files in \`${display(abs)}\``;
-        throw new CliError(msg, [{ code: 'file', message: msg, file: display(abs), hint: kind === 'policy' ? 'policy files are .yaml, .yml or .json files with `kind: Policy`' : 'test files are .yaml, .yml or .json files with `kind: PolicyTest`' }]);
+        throw new CliError(msg, [
+          {
+            code: 'file',
+            message: msg,
+            file: display(abs),
+            hint:
+              kind === 'policy'
+                ? 'policy files are .yaml, .yml or .json files with `kind: Policy`'
+                : 'test files are .yaml, .yml or .json files with `kind: PolicyTest`',
+          },
+        ]);
       }
-      for (const f of matching) if (!seen.has(f)) (seen.add(f), out.push(f));
+      for (const f of matching) if (!seen.has(f)) seen.add(f), out.push(f);
     } else if (!seen.has(abs)) {
       seen.add(abs);
       out.push(abs);
@@ -186,11 +209,23 @@ export function parseData(text: string, file: string): unknown {
       if (/\.json$/i.test(file) || at) {
         const offset = at ? Math.min(Number(at[1]), text.length) : 0;
         const message = `invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '').replace(/^[A-Z](?![A-Z])/, (c) => c.toLowerCase())}`;
-        throw new CliError(`cannot parse \`${file}\``, [{ code: 'input', message, file, ...new SourceText(text).position(offset), offset, length: 1 }], new Map([[file, text]]));
+        throw new CliError(
+          `cannot parse \`${file}\``,
+          [{ code: 'input', message, file, ...new SourceText(text).position(offset), offset, length: 1 }],
+          new Map([[file, text]]),
+        );
       }
     }
   }
-  const doc = parseDocument(text, { version: '1.2', schema: 'core', prettyErrors: false, uniqueKeys: true, strict: true, logLevel: 'silent', merge: true });
+  const doc = parseDocument(text, {
+    version: '1.2',
+    schema: 'core',
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+    logLevel: 'silent',
+    merge: true,
+  });
   const errors = [...doc.errors, ...doc.warnings];
   if (errors.length > 0) {
     const src = new SourceText(text);

@@ -3,7 +3,15 @@
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defaultRegistry, PolicyEngine, PolicyError, type FunctionDecl, type JsonSchema, type Registry, type StateStore } from '../index.js';
+import {
+  defaultRegistry,
+  PolicyEngine,
+  PolicyError,
+  type FunctionDecl,
+  type JsonSchema,
+  type Registry,
+  type StateStore,
+} from '../index.js';
 import { CliError, display, parseData, readText } from './io.js';
 
 export interface Setup {

@@ -90,4 +90,3 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return EXIT.error;
   }
 }
-

@@ -44,9 +44,13 @@ export function junit(suites: SuiteResult[]): string {
   const count = (cs: CaseResult[], st: CaseResult['status']) => cs.filter((c) => c.status === st).length;
   const total = suites.reduce((s, x) => s + x.durationMs, 0);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="llm-policy" tests="${all.length}" failures="${count(all, 'failed')}" errors="${count(all, 'error')}" skipped="${count(all, 'skipped')}" time="${secs(total)}">`);
+  out.push(
+    `<testsuites name="llm-policy" tests="${all.length}" failures="${count(all, 'failed')}" errors="${count(all, 'error')}" skipped="${count(all, 'skipped')}" time="${secs(total)}">`,
+  );
   for (const s of suites) {
-    out.push(`  <testsuite name="${xml(s.name)}" file="${xml(s.file)}" tests="${s.cases.length}" failures="${count(s.cases, 'failed')}" errors="${count(s.cases, 'error')}" skipped="${count(s.cases, 'skipped')}" time="${secs(s.durationMs)}">`);
+    out.push(
+      `  <testsuite name="${xml(s.name)}" file="${xml(s.file)}" tests="${s.cases.length}" failures="${count(s.cases, 'failed')}" errors="${count(s.cases, 'error')}" skipped="${count(s.cases, 'skipped')}" time="${secs(s.durationMs)}">`,
+    );
     for (const c of s.cases) {
       const open = `    <testcase name="${xml(c.name)}" classname="${xml(s.name)}" file="${xml(s.file)}" line="${c.line}" time="${secs(c.durationMs)}"`;
       if (c.status === 'passed') {
@@ -96,18 +100,34 @@ export function formatCoverage(r: CoverageReport, c: Colors, verbose: boolean): 
     if (p.target) {
       const m = missing(p.target.true, p.target.false, 'never true', 'never false');
       if (m) gaps.push(`target (line ${p.target.line})  ${m}`);
-      else if (verbose) lines.push(c.dim(`      target: true ${p.target.true}, false ${p.target.false}${p.target.error ? `, error ${p.target.error}` : ''}`));
+      else if (verbose)
+        lines.push(
+          c.dim(`      target: true ${p.target.true}, false ${p.target.false}${p.target.error ? `, error ${p.target.error}` : ''}`),
+        );
     }
     for (const rule of p.rules) {
-      const m = rule.conditional ? missing(rule.true, rule.false, 'never true (never fired)', 'never false') : rule.evaluated ? undefined : 'never evaluated';
+      const m = rule.conditional
+        ? missing(rule.true, rule.false, 'never true (never fired)', 'never false')
+        : rule.evaluated
+          ? undefined
+          : 'never evaluated';
       if (m) gaps.push(`rule ${rule.rule} (line ${rule.line})  ${m}`);
-      else if (verbose) lines.push(c.dim(`      rule ${rule.rule}: true ${rule.true}, false ${rule.false}${rule.error ? `, error ${rule.error}` : ''}, fired ${rule.fired}`));
+      else if (verbose)
+        lines.push(
+          c.dim(
+            `      rule ${rule.rule}: true ${rule.true}, false ${rule.false}${rule.error ? `, error ${rule.error}` : ''}, fired ${rule.fired}`,
+          ),
+        );
     }
     for (const b of p.branches) {
-      const m = b.kind === '?:' ? missing(b.true, b.false, 'first branch never taken', 'second branch never taken') : missing(b.true, b.false, 'never true', 'never false');
+      const m =
+        b.kind === '?:'
+          ? missing(b.true, b.false, 'first branch never taken', 'second branch never taken')
+          : missing(b.true, b.false, 'never true', 'never false');
       const where = `${b.in}, line ${b.line}:${b.column}`;
       if (m) gaps.push(`${b.kind === '?:' ? '?: on' : b.kind} ${b.expr} (${where})  ${m}`);
-      else if (verbose) lines.push(c.dim(`      ${b.kind} ${b.expr} (${where}): true ${b.true}, false ${b.false}${b.error ? `, error ${b.error}` : ''}`));
+      else if (verbose)
+        lines.push(c.dim(`      ${b.kind} ${b.expr} (${where}): true ${b.true}, false ${b.false}${b.error ? `, error ${b.error}` : ''}`));
     }
     for (const g of gaps) lines.push(`      ${c.red('✗')} ${g}`);
   }

@@ -38,13 +38,20 @@ export function checkUsages(v: unknown, p: Path, problem: UsageProblem): void {
       problem(at, 'a usage record must be a mapping such as `{ keys: [user:u1], requests: 5 }`');
       return;
     }
-    for (const k of Object.keys(u)) if (!USAGE_KEYS.includes(k)) problem([...at, k], `unknown field \`${k}\` in a usage record`, `allowed: ${USAGE_KEYS.map((x) => `\`${x}\``).join(', ')}`, true);
+    for (const k of Object.keys(u))
+      if (!USAGE_KEYS.includes(k))
+        problem([...at, k], `unknown field \`${k}\` in a usage record`, `allowed: ${USAGE_KEYS.map((x) => `\`${x}\``).join(', ')}`, true);
     if (!Array.isArray(u.keys) || u.keys.length === 0 || u.keys.some((k) => typeof k !== 'string' || k === '')) {
-      problem(u.keys === undefined ? at : [...at, 'keys'], '`keys` must be a non-empty list of state keys', 'e.g. `keys: [user:u1, team:t9]`');
+      problem(
+        u.keys === undefined ? at : [...at, 'keys'],
+        '`keys` must be a non-empty list of state keys',
+        'e.g. `keys: [user:u1, team:t9]`',
+      );
     }
     for (const m of ['requests', 'tokens', 'costUsd']) {
       const x = u[m];
-      if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0)) problem([...at, m], `\`${m}\` must be a number of at least 0`);
+      if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0))
+        problem([...at, m], `\`${m}\` must be a number of at least 0`);
     }
     if (u.at !== undefined && u.ago !== undefined) problem([...at, 'ago'], 'give `at` or `ago`, not both', undefined, true);
     if (u.at !== undefined) {
@@ -63,7 +70,10 @@ export function checkUsages(v: unknown, p: Path, problem: UsageProblem): void {
 
 /** The record as the store takes it, `at` resolved against `now`. */
 export function toUsage(u: UsageSpec, now: number): Usage & { at: number } {
-  const out: Usage & { at: number } = { keys: u.keys, at: u.at !== undefined ? parseTime(u.at) : u.ago !== undefined ? now - durationMs(u.ago) : now };
+  const out: Usage & { at: number } = {
+    keys: u.keys,
+    at: u.at !== undefined ? parseTime(u.at) : u.ago !== undefined ? now - durationMs(u.ago) : now,
+  };
   if (u.requests !== undefined) out.requests = u.requests;
   if (u.tokens !== undefined) out.tokens = u.tokens;
   if (u.costUsd !== undefined) out.costUsd = u.costUsd;
@@ -82,7 +92,12 @@ export function usagesFrom(data: unknown, file: string): UsageSpec[] {
   const list = isObject(data) && 'state' in data ? data.state : data;
   const issues: CliIssue[] = [];
   checkUsages(list, [], (p, message, hint) => {
-    const where = p.length ? ` (at ${p.map((x) => (typeof x === 'number' ? `[${x}]` : `.${x}`)).join('').replace(/^\./, '')})` : '';
+    const where = p.length
+      ? ` (at ${p
+          .map((x) => (typeof x === 'number' ? `[${x}]` : `.${x}`))
+          .join('')
+          .replace(/^\./, '')})`
+      : '';
     issues.push({ code: 'input', message: `${message}${where}`, file, ...(hint ? { hint } : {}) });
   });
   if (issues.length) throw new CliError(`bad usage records in \`${file}\``, issues);

@@ -92,7 +92,15 @@ export function parseTestFile(text: string, path: string): { suites: Suite[]; is
   };
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { version: '1.2', schema: 'core', prettyErrors: false, strict: true, uniqueKeys: true, logLevel: 'silent', merge: true }) as Document.Parsed[];
+    docs = parseAllDocuments(text, {
+      version: '1.2',
+      schema: 'core',
+      prettyErrors: false,
+      strict: true,
+      uniqueKeys: true,
+      logLevel: 'silent',
+      merge: true,
+    }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   } catch (e) {
     return { suites, issues: [at(0, 1, 'yaml_syntax', `cannot parse the file: ${e instanceof Error ? e.message : String(e)}`)] };
@@ -121,7 +129,15 @@ export function parseTestFile(text: string, path: string): { suites: Suite[]; is
     const problem = (p: Path, message: string, hint?: string, onKey = false) => {
       const node = (onKey ? keyAt(doc, p) : undefined) ?? nodeAt(doc, p) ?? nearest(doc, p);
       const r = node?.range ?? [doc.range[0], doc.range[0] + 1];
-      issues.push(at(r[0], onKey || isMap(node) || isSeq(node) ? Math.min(r[1] - r[0], firstLineLength(text, r[0])) : r[1] - r[0], 'test_file', message, hint));
+      issues.push(
+        at(
+          r[0],
+          onKey || isMap(node) || isSeq(node) ? Math.min(r[1] - r[0], firstLineLength(text, r[0])) : r[1] - r[0],
+          'test_file',
+          message,
+          hint,
+        ),
+      );
     };
     check(data, problem);
     if (issues.length > before) {
@@ -188,7 +204,12 @@ function unknownKeys(o: Record<string, unknown>, allowed: string[], p: Path, whe
   for (const k of Object.keys(o)) {
     if (allowed.includes(k)) continue;
     const near = SYNONYMS[k] && allowed.includes(SYNONYMS[k]!) ? SYNONYMS[k] : closest(k, allowed);
-    problem([...p, k], `unknown field \`${k}\`${where}`, near ? `did you mean \`${near}\`?` : `allowed: ${allowed.map((a) => `\`${a}\``).join(', ')}`, true);
+    problem(
+      [...p, k],
+      `unknown field \`${k}\`${where}`,
+      near ? `did you mean \`${near}\`?` : `allowed: ${allowed.map((a) => `\`${a}\``).join(', ')}`,
+      true,
+    );
   }
 }
 
@@ -213,7 +234,11 @@ function typeName(v: unknown): string {
 
 function checkTime(v: unknown, p: Path, problem: Problem): void {
   if (typeof v !== 'string' || !TIME_PATTERN.test(v) || Number.isNaN(Date.parse(v.replace(' ', 'T')))) {
-    problem(p, `\`now\` must be an RFC 3339 time, got \`${typeof v === 'string' ? v : JSON.stringify(v)}\``, 'e.g. `now: 2025-01-31T09:30:00Z`');
+    problem(
+      p,
+      `\`now\` must be an RFC 3339 time, got \`${typeof v === 'string' ? v : JSON.stringify(v)}\``,
+      'e.g. `now: 2025-01-31T09:30:00Z`',
+    );
   }
 }
 
@@ -224,10 +249,17 @@ function check(data: unknown, problem: Problem): void {
   }
   unknownKeys(data, TOP_KEYS, [], '', problem);
   if (data.apiVersion === undefined) problem([], 'missing `apiVersion`', 'add `apiVersion: llmpolicy/v1`');
-  else if (data.apiVersion !== 'llmpolicy/v1') problem(['apiVersion'], `\`apiVersion\` must be \`llmpolicy/v1\`, got \`${String(data.apiVersion)}\``);
+  else if (data.apiVersion !== 'llmpolicy/v1')
+    problem(['apiVersion'], `\`apiVersion\` must be \`llmpolicy/v1\`, got \`${String(data.apiVersion)}\``);
   if (data.kind === undefined) problem([], 'missing `kind`', 'add `kind: PolicyTest`');
-  else if (data.kind !== 'PolicyTest') problem(['kind'], `\`kind\` must be \`PolicyTest\`, got \`${String(data.kind)}\``, data.kind === 'Policy' ? 'this is a policy file: pass it with `-p`, or list it under `policies:`' : undefined);
-  if (data.name !== undefined && (typeof data.name !== 'string' || data.name === '')) problem(['name'], '`name` must be a non-empty string');
+  else if (data.kind !== 'PolicyTest')
+    problem(
+      ['kind'],
+      `\`kind\` must be \`PolicyTest\`, got \`${String(data.kind)}\``,
+      data.kind === 'Policy' ? 'this is a policy file: pass it with `-p`, or list it under `policies:`' : undefined,
+    );
+  if (data.name !== undefined && (typeof data.name !== 'string' || data.name === ''))
+    problem(['name'], '`name` must be a non-empty string');
   if (data.description !== undefined && typeof data.description !== 'string') problem(['description'], '`description` must be a string');
   if (data.$schema !== undefined && typeof data.$schema !== 'string') problem(['$schema'], '`$schema` must be a string');
   if (data.policies !== undefined) stringList(data.policies, ['policies'], 'paths', problem, true, 1);
@@ -253,13 +285,21 @@ function check(data: unknown, problem: Problem): void {
     unknownKeys(c, CASE_KEYS, p, label, problem);
     if (c.name === undefined) problem(p, `missing \`name\` in case ${i + 1}`, 'add `name: <what the case checks>`');
     else if (typeof c.name !== 'string' || c.name.trim() === '') problem([...p, 'name'], '`name` must be a non-empty string');
-    else if (names.has(c.name)) problem([...p, 'name'], `duplicate case name \`${c.name}\``, `case ${names.get(c.name)! + 1} has the same name; names must be unique within a suite`);
+    else if (names.has(c.name))
+      problem(
+        [...p, 'name'],
+        `duplicate case name \`${c.name}\``,
+        `case ${names.get(c.name)! + 1} has the same name; names must be unique within a suite`,
+      );
     else names.set(c.name, i);
     if (c.description !== undefined && typeof c.description !== 'string') problem([...p, 'description'], '`description` must be a string');
-    if (c.input === undefined && c.inputFile === undefined) problem(p, `missing \`input\`${label}`, 'add `input:` with the input object, or `inputFile: <path>`');
-    if (c.input !== undefined && c.inputFile !== undefined) problem([...p, 'inputFile'], `both \`input\` and \`inputFile\`${label}`, 'give one of them', true);
+    if (c.input === undefined && c.inputFile === undefined)
+      problem(p, `missing \`input\`${label}`, 'add `input:` with the input object, or `inputFile: <path>`');
+    if (c.input !== undefined && c.inputFile !== undefined)
+      problem([...p, 'inputFile'], `both \`input\` and \`inputFile\`${label}`, 'give one of them', true);
     if (c.input !== undefined && !isObject(c.input)) problem([...p, 'input'], `\`input\` must be a mapping, got ${typeName(c.input)}`);
-    if (c.inputFile !== undefined && (typeof c.inputFile !== 'string' || c.inputFile === '')) problem([...p, 'inputFile'], '`inputFile` must be a path');
+    if (c.inputFile !== undefined && (typeof c.inputFile !== 'string' || c.inputFile === ''))
+      problem([...p, 'inputFile'], '`inputFile` must be a path');
     if (c.now !== undefined) checkTime(c.now, [...p, 'now'], problem);
     if (c.policies !== undefined) stringList(c.policies, [...p, 'policies'], 'paths', problem, true, 1);
     if (c.state !== undefined) checkUsages(c.state, [...p, 'state'], problem);
@@ -274,11 +314,16 @@ function check(data: unknown, problem: Problem): void {
 
 function checkExpect(e: unknown, p: Path, label: string, problem: Problem): void {
   if (!isObject(e)) {
-    problem(p, `\`expect\` must be a mapping, got ${typeName(e)}`, typeof e === 'string' && ['allow', 'deny', 'warn'].includes(e) ? `write \`expect: { effect: ${e} }\`` : undefined);
+    problem(
+      p,
+      `\`expect\` must be a mapping, got ${typeName(e)}`,
+      typeof e === 'string' && ['allow', 'deny', 'warn'].includes(e) ? `write \`expect: { effect: ${e} }\`` : undefined,
+    );
     return;
   }
   unknownKeys(e, EXPECT_KEYS, p, ` in \`expect\`${label}`, problem);
-  if (Object.keys(e).length === 0) problem(p, `\`expect\` is empty${label}`, 'add `effect: allow|deny|warn`, `rules`, `reasons`, `obligations` or `errors`');
+  if (Object.keys(e).length === 0)
+    problem(p, `\`expect\` is empty${label}`, 'add `effect: allow|deny|warn`, `rules`, `reasons`, `obligations` or `errors`');
   if (e.effect !== undefined && !['allow', 'deny', 'warn'].includes(e.effect as string)) {
     problem([...p, 'effect'], `\`effect\` must be \`allow\`, \`deny\` or \`warn\`, got \`${String(e.effect)}\``);
   }
@@ -286,10 +331,19 @@ function checkExpect(e: unknown, p: Path, label: string, problem: Problem): void
   if (e.notRules !== undefined) stringList(e.notRules, [...p, 'notRules'], 'rule ids', problem, true);
   if (e.reasons !== undefined) stringList(e.reasons, [...p, 'reasons'], 'strings', problem, false);
   if (e.obligations !== undefined) {
-    if (!Array.isArray(e.obligations)) problem([...p, 'obligations'], '`obligations` must be a list of mappings', isObject(e.obligations) ? 'write it as a list item: `- <key>: <value>`' : undefined);
+    if (!Array.isArray(e.obligations))
+      problem(
+        [...p, 'obligations'],
+        '`obligations` must be a list of mappings',
+        isObject(e.obligations) ? 'write it as a list item: `- <key>: <value>`' : undefined,
+      );
     else {
       e.obligations.forEach((o: unknown, i) => {
-        if (!isObject(o) || Object.keys(o).length === 0) problem([...p, 'obligations', i], `an obligation must be a mapping such as \`route: { model: gpt-4o }\`, got ${isObject(o) ? 'an empty mapping' : typeName(o)}`);
+        if (!isObject(o) || Object.keys(o).length === 0)
+          problem(
+            [...p, 'obligations', i],
+            `an obligation must be a mapping such as \`route: { model: gpt-4o }\`, got ${isObject(o) ? 'an empty mapping' : typeName(o)}`,
+          );
       });
     }
   }
@@ -299,7 +353,11 @@ function checkExpect(e: unknown, p: Path, label: string, problem: Problem): void
       e.errors.forEach((x: unknown, i) => {
         if (typeof x !== 'string' || !(EVALUATION_ERROR_CODES as readonly string[]).includes(x)) {
           const near = typeof x === 'string' ? closest(x, EVALUATION_ERROR_CODES) : undefined;
-          problem([...p, 'errors', i], `unknown evaluation error code \`${String(x)}\``, near ? `did you mean \`${near}\`?` : `codes: ${EVALUATION_ERROR_CODES.map((c) => `\`${c}\``).join(', ')}`);
+          problem(
+            [...p, 'errors', i],
+            `unknown evaluation error code \`${String(x)}\``,
+            near ? `did you mean \`${near}\`?` : `codes: ${EVALUATION_ERROR_CODES.map((c) => `\`${c}\``).join(', ')}`,
+          );
         }
       });
     }

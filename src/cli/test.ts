@@ -92,12 +92,18 @@ async function runTests(io: Io, values: Record<string, unknown>, positionals: st
   if (values['coverage-threshold'] !== undefined) {
     threshold = Number(values['coverage-threshold']);
     if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100 || String(values['coverage-threshold']).trim() === '') {
-      throw usage(`\`--coverage-threshold\` must be a percentage between 0 and 100, got \`${String(values['coverage-threshold'])}\``, testCommand);
+      throw usage(
+        `\`--coverage-threshold\` must be a percentage between 0 and 100, got \`${String(values['coverage-threshold'])}\``,
+        testCommand,
+      );
     }
   }
   const wantCoverage = values.coverage === true || threshold !== undefined;
   if (positionals.length === 0) throw usage('no test files given', testCommand);
-  const setup = await loadSetup({ functions: values.functions as string | undefined, inputSchema: values['input-schema'] as string | undefined });
+  const setup = await loadSetup({
+    functions: values.functions as string | undefined,
+    inputSchema: values['input-schema'] as string | undefined,
+  });
   const cliPolicies = ((values.policy as string[] | undefined) ?? []).map((p) => resolve(p));
   const filter = compileFilter(values.filter as string | undefined);
 
@@ -112,7 +118,8 @@ async function runTests(io: Io, values: Record<string, unknown>, positionals: st
     suites.push(...r.suites);
     fileIssues.push(...r.issues);
   }
-  if (fileIssues.length) throw new CliError(`${fileIssues.length} error${fileIssues.length === 1 ? '' : 's'} in the test files`, fileIssues, sources);
+  if (fileIssues.length)
+    throw new CliError(`${fileIssues.length} error${fileIssues.length === 1 ? '' : 's'} in the test files`, fileIssues, sources);
 
   // The clock engines read: the case's `now`, fixed for the whole decision.
   let caseNow = 0;
@@ -194,7 +201,16 @@ async function runTests(io: Io, values: Record<string, unknown>, positionals: st
       let err = noPolicies.get(suite);
       if (!err) {
         const message = `no policies for suite \`${suite.name}\``;
-        err = new CliError(message, [{ code: 'test_file', message, file: suite.file, line: suite.line, column: 1, hint: 'add `policies: [<file or directory>]` to the suite, or pass `-p <path>`' }]);
+        err = new CliError(message, [
+          {
+            code: 'test_file',
+            message,
+            file: suite.file,
+            line: suite.line,
+            column: 1,
+            hint: 'add `policies: [<file or directory>]` to the suite, or pass `-p <path>`',
+          },
+        ]);
         noPolicies.set(suite, err);
       }
       loadErrors.set(err, true);
@@ -203,7 +219,11 @@ async function runTests(io: Io, values: Record<string, unknown>, positionals: st
     if (set.error || !set.engine) {
       const err = set.error!;
       loadErrors.set(err, true);
-      return { ...base, status: 'error', failures: [{ field: 'policies', message: err.issues.length ? `cannot load the policies (${err.message})` : err.message }] };
+      return {
+        ...base,
+        status: 'error',
+        failures: [{ field: 'policies', message: err.issues.length ? `cannot load the policies (${err.message})` : err.message }],
+      };
     }
     let input: unknown = tc.input;
     if (tc.inputFile !== undefined) {
@@ -253,7 +273,11 @@ async function runTests(io: Io, values: Record<string, unknown>, positionals: st
           passed,
           failed,
           skipped,
-          suites: results.map((s) => ({ ...s, durationMs: round(s.durationMs), cases: s.cases.map((c) => ({ ...c, durationMs: round(c.durationMs) })) })),
+          suites: results.map((s) => ({
+            ...s,
+            durationMs: round(s.durationMs),
+            cases: s.cases.map((c) => ({ ...c, durationMs: round(c.durationMs) })),
+          })),
           ...(report ? { coverage: { ...report, threshold: threshold ?? null } } : {}),
           issues: [...loadErrors.keys()].flatMap((e) => errorJson(e).issues),
         },
@@ -302,7 +326,15 @@ function printText(io: Io, results: SuiteResult[], verbose: boolean): void {
       io.out(`  ${c.red('✗')} ${c.bold(cr.name)} ${c.dim(`(${s.file}:${cr.line})`)}`);
       const width = Math.max(...cr.failures.map((x) => x.field.length));
       for (const x of cr.failures) io.out(`      ${x.field.padEnd(width)}  ${x.message}`);
-      if (cr.details) io.out(c.dim(cr.details.split('\n').map((l) => `      ${l}`).join('\n')));
+      if (cr.details)
+        io.out(
+          c.dim(
+            cr.details
+              .split('\n')
+              .map((l) => `      ${l}`)
+              .join('\n'),
+          ),
+        );
     }
   }
 }
@@ -317,7 +349,12 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every(
+      (k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    )
+  );
 }
 
 const list = (xs: string[]) => (xs.length ? xs.join(', ') : '(none)');
@@ -336,32 +373,58 @@ export function compare(exp: Expectation, d: Decision): Failure[] {
     }
     const missing = exp.rules.filter((id) => !d.matched.some((m) => ruleMatches(m, id)));
     if (missing.length) {
-      out.push({ field: 'rules', message: `expected ${list(missing.map(q))} to match, matched: ${list(matched.map(q))}`, expected: exp.rules, actual: matched });
+      out.push({
+        field: 'rules',
+        message: `expected ${list(missing.map(q))} to match, matched: ${list(matched.map(q))}`,
+        expected: exp.rules,
+        actual: matched,
+      });
     }
   }
   if (exp.notRules !== undefined) {
     const hit = exp.notRules.filter((id) => d.matched.some((m) => ruleMatches(m, id)));
-    if (hit.length) out.push({ field: 'notRules', message: `expected ${list(hit.map(q))} not to match, but ${hit.length === 1 ? 'it' : 'they'} did`, expected: exp.notRules, actual: matched });
+    if (hit.length)
+      out.push({
+        field: 'notRules',
+        message: `expected ${list(hit.map(q))} not to match, but ${hit.length === 1 ? 'it' : 'they'} did`,
+        expected: exp.notRules,
+        actual: matched,
+      });
   }
   if (exp.reasons !== undefined) {
     const got = d.reasons.map((r) => JSON.stringify(r));
-    if (exp.reasons.length === 0 && d.reasons.length > 0) out.push({ field: 'reasons', message: `expected no reasons, got ${list(got)}`, expected: [], actual: d.reasons });
+    if (exp.reasons.length === 0 && d.reasons.length > 0)
+      out.push({ field: 'reasons', message: `expected no reasons, got ${list(got)}`, expected: [], actual: d.reasons });
     const missing = exp.reasons.filter((r) => !d.reasons.includes(r));
-    if (missing.length) out.push({ field: 'reasons', message: `missing ${list(missing.map((r) => JSON.stringify(r)))}; got ${list(got)}`, expected: exp.reasons, actual: d.reasons });
+    if (missing.length)
+      out.push({
+        field: 'reasons',
+        message: `missing ${list(missing.map((r) => JSON.stringify(r)))}; got ${list(got)}`,
+        expected: exp.reasons,
+        actual: d.reasons,
+      });
   }
   if (exp.obligations !== undefined) {
     const got = d.obligations.map(show);
-    if (exp.obligations.length === 0 && d.obligations.length > 0) out.push({ field: 'obligations', message: `expected none, got ${list(got)}`, expected: [], actual: d.obligations });
+    if (exp.obligations.length === 0 && d.obligations.length > 0)
+      out.push({ field: 'obligations', message: `expected none, got ${list(got)}`, expected: [], actual: d.obligations });
     const missing = exp.obligations.filter((o) => !d.obligations.some((x) => deepEqual(x, o)));
-    if (missing.length) out.push({ field: 'obligations', message: `missing ${list(missing.map(show))}; got ${list(got)}`, expected: exp.obligations, actual: d.obligations });
+    if (missing.length)
+      out.push({
+        field: 'obligations',
+        message: `missing ${list(missing.map(show))}; got ${list(got)}`,
+        expected: exp.obligations,
+        actual: d.obligations,
+      });
   }
   if (exp.errors !== undefined) {
     const codes = d.errors.map((e) => e.code);
     const got = d.errors.map((e) => `${e.code} (${e.policy}${e.rule ? `/${e.rule}` : ''}: ${e.message})`);
-    if (exp.errors.length === 0 && codes.length > 0) out.push({ field: 'errors', message: `expected no evaluation errors, got ${list(got)}`, expected: [], actual: codes });
+    if (exp.errors.length === 0 && codes.length > 0)
+      out.push({ field: 'errors', message: `expected no evaluation errors, got ${list(got)}`, expected: [], actual: codes });
     const missing = exp.errors.filter((c) => !codes.includes(c));
-    if (missing.length) out.push({ field: 'errors', message: `missing ${list(missing.map(q))}; got ${list(got)}`, expected: exp.errors, actual: codes });
+    if (missing.length)
+      out.push({ field: 'errors', message: `missing ${list(missing.map(q))}; got ${list(got)}`, expected: exp.errors, actual: codes });
   }
   return out;
 }
-

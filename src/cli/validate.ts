@@ -29,7 +29,10 @@ Example:
     const json = values.format === 'json';
     try {
       if (positionals.length === 0) throw usage('no policy files given', validateCommand);
-      const setup = await loadSetup({ functions: values.functions as string | undefined, inputSchema: values['input-schema'] as string | undefined });
+      const setup = await loadSetup({
+        functions: values.functions as string | undefined,
+        inputSchema: values['input-schema'] as string | undefined,
+      });
       const files = readPolicyFiles(expandPaths(positionals, 'policy'));
       // Each file on its own first, so that every file's problems are reported even when an
       // earlier one cannot be parsed; then all together, for names defined in two files.
@@ -51,13 +54,27 @@ Example:
       const policies = perFile.flatMap((p) => p.policies);
       const rules = policies.reduce((s, p) => s + p.rules, 0);
       if (json) {
-        io.out(JSON.stringify({ ok: true, files: perFile.map((p) => ({ file: p.file.filename, policies: p.policies.map(({ file: _f, ...rest }) => rest) })), issues: [] }, null, 2));
+        io.out(
+          JSON.stringify(
+            {
+              ok: true,
+              files: perFile.map((p) => ({ file: p.file.filename, policies: p.policies.map(({ file: _f, ...rest }) => rest) })),
+              issues: [],
+            },
+            null,
+            2,
+          ),
+        );
       } else {
         for (const p of perFile) {
-          const names = p.policies.map((x) => `${x.namespace === 'default' ? '' : `${x.namespace}/`}${x.name} (${x.rules} rule${x.rules === 1 ? '' : 's'})`).join(', ');
+          const names = p.policies
+            .map((x) => `${x.namespace === 'default' ? '' : `${x.namespace}/`}${x.name} (${x.rules} rule${x.rules === 1 ? '' : 's'})`)
+            .join(', ');
           io.out(`${io.c.green('✓')} ${p.file.filename}: ${names || 'no policies'}`);
         }
-        io.out(`${files.length} file${files.length === 1 ? '' : 's'}, ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}, ${rules} rule${rules === 1 ? '' : 's'}: ok`);
+        io.out(
+          `${files.length} file${files.length === 1 ? '' : 's'}, ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}, ${rules} rule${rules === 1 ? '' : 's'}: ok`,
+        );
       }
       return EXIT.ok;
     } catch (e) {

@@ -77,8 +77,24 @@ export function compileNode(e: Expr, ctx: CompileContext): { ev: Evaluator; kons
 }
 
 /** A fresh frame for one evaluation. */
-export function newFrame(input: Record<string, unknown>, lets: number, vars: number, maxSteps: number, clock: () => number, host?: unknown): Frame {
-  return { input, lets: new Array(lets).fill(UNSET), vars: new Array(vars).fill(undefined), steps: 0, maxSteps, now: undefined, clock, host };
+export function newFrame(
+  input: Record<string, unknown>,
+  lets: number,
+  vars: number,
+  maxSteps: number,
+  clock: () => number,
+  host?: unknown,
+): Frame {
+  return {
+    input,
+    lets: new Array(lets).fill(UNSET),
+    vars: new Array(vars).fill(undefined),
+    steps: 0,
+    maxSteps,
+    now: undefined,
+    clock,
+    host,
+  };
 }
 
 function at(e: unknown, pos: number): EvaluationError {
@@ -157,12 +173,18 @@ class Compiler {
   /** Whether an expression reads nothing but the given macro variables and calls only pure functions. */
   private closed(x: Expr, bound: Set<string>): boolean {
     switch (x.k) {
-      case 'lit': return true;
-      case 'ident': return bound.has(x.name);
-      case 'select': return this.closed(x.target, bound);
-      case 'list': return x.elems.every((y) => this.closed(y, bound));
-      case 'map': return x.entries.every((y) => this.closed(y.key, bound) && this.closed(y.value, bound));
-      case 'macro': return this.closed(x.target, bound) && this.closed(x.body, new Set(bound).add(x.iterVar));
+      case 'lit':
+        return true;
+      case 'ident':
+        return bound.has(x.name);
+      case 'select':
+        return this.closed(x.target, bound);
+      case 'list':
+        return x.elems.every((y) => this.closed(y, bound));
+      case 'map':
+        return x.entries.every((y) => this.closed(y.key, bound) && this.closed(y.value, bound));
+      case 'macro':
+        return this.closed(x.target, bound) && this.closed(x.body, new Set(bound).add(x.iterVar));
       case 'call': {
         const decl = this.ctx.registry.get(x.fn);
         if (decl && decl.purity !== 'pure') return false;
@@ -199,7 +221,16 @@ class Compiler {
         const field = e.field;
         const pos = e.pos;
         const tev = t.ev;
-        if (e.test) return this.fold([t], { ev: (f) => { try { return ops.hasField(tev(f), field); } catch (err) { throw at(err, pos); } } });
+        if (e.test)
+          return this.fold([t], {
+            ev: (f) => {
+              try {
+                return ops.hasField(tev(f), field);
+              } catch (err) {
+                throw at(err, pos);
+              }
+            },
+          });
         // `a.b.c` on an input variable reads the whole path in one closure (fewer
         // megamorphic calls); any other target reads one field.
         const path = this.inputPath(e, scope);
@@ -211,7 +242,12 @@ class Compiler {
           const slot = scope.get(root!);
           // An input variable is read by a plain function the closure can inline; a macro
           // variable through its slot.
-          const rootEv: Evaluator = slot !== undefined ? (f) => f.vars[slot] : PROTO_NAMES.has(root!) ? this.ident(root!, rootPos, scope).ev : (f) => readVar(f.input, root!, rootPos);
+          const rootEv: Evaluator =
+            slot !== undefined
+              ? (f) => f.vars[slot]
+              : PROTO_NAMES.has(root!)
+                ? this.ident(root!, rootPos, scope).ev
+                : (f) => readVar(f.input, root!, rootPos);
           const poss = selectPositions(e);
           if (fields.length === 1) {
             const f0 = fields[0]!;
@@ -249,7 +285,8 @@ class Compiler {
             if (kk !== 'string' && kk !== 'int' && kk !== 'uint' && kk !== 'bool') {
               throw new EvaluationError('invalid_argument', `unsupported map key type ${kk}`, pos[i]);
             }
-            for (const x of m.keys()) if (celEquals(x, k)) throw new EvaluationError('invalid_argument', `duplicate map key \`${String(k)}\``, pos[i]);
+            for (const x of m.keys())
+              if (celEquals(x, k)) throw new EvaluationError('invalid_argument', `duplicate map key \`${String(k)}\``, pos[i]);
             m.set(k, vals[i]!.ev(f));
           }
           return m;
@@ -393,7 +430,11 @@ class Compiler {
           const keys: unknown[] = new Array(list.length);
           for (let i = 0; i < list.length; i++) keys[i] = run(f, list[i]);
           if (!sortBy) throw new EvaluationError('no_matching_overload', `unknown function \`${SORT_BY_FUNCTION}\``, pos);
-          try { return sortBy(list, keys); } catch (err) { throw at(err, pos); }
+          try {
+            return sortBy(list, keys);
+          } catch (err) {
+            throw at(err, pos);
+          }
         };
         break;
       }
@@ -411,30 +452,71 @@ class Compiler {
         return this.logic(e.fn === OP.or, a!, b!);
       case OP.cond: {
         const [c, t, el] = [a!.ev, b!.ev, args[2]!.ev];
-        if (a!.konst) return typeof a!.konst.value === 'boolean' ? (a!.konst.value ? b! : args[2]!) : { ev: () => { throw new EvaluationError('no_matching_overload', 'the condition of `?:` must be a bool', pos); } };
-        return { ev: (f) => { const v = c(f); if (v === true) return t(f); if (v === false) return el(f); throw new EvaluationError('no_matching_overload', 'the condition of `?:` must be a bool', pos); } };
+        if (a!.konst)
+          return typeof a!.konst.value === 'boolean'
+            ? a!.konst.value
+              ? b!
+              : args[2]!
+            : {
+                ev: () => {
+                  throw new EvaluationError('no_matching_overload', 'the condition of `?:` must be a bool', pos);
+                },
+              };
+        return {
+          ev: (f) => {
+            const v = c(f);
+            if (v === true) return t(f);
+            if (v === false) return el(f);
+            throw new EvaluationError('no_matching_overload', 'the condition of `?:` must be a bool', pos);
+          },
+        };
       }
       case OP.not: {
         const x = a!.ev;
-        return this.fold(args, { ev: (f) => { const v = x(f); if (typeof v === 'boolean') return !v; throw at(noOverload('!_', [v]), pos); } });
+        return this.fold(args, {
+          ev: (f) => {
+            const v = x(f);
+            if (typeof v === 'boolean') return !v;
+            throw at(noOverload('!_', [v]), pos);
+          },
+        });
       }
       case OP.eq:
       case OP.ne:
         return this.fold(args, this.equality(e.fn === OP.ne, a!, b!));
       case OP.in:
         return this.fold(args, this.membership(a!, b!, pos));
-      case OP.add: return this.binary(args, ops.add, pos, (x, y) => x + y);
-      case OP.sub: return this.binary(args, ops.sub, pos, (x, y) => x - y);
-      case OP.mul: return this.binary(args, ops.mul, pos, (x, y) => x * y);
-      case OP.div: return this.binary(args, ops.div, pos, (x, y) => x / y);
-      case OP.mod: return this.binary(args, ops.mod, pos);
-      case OP.lt: return this.compare(args, ops.lt, pos, (x, y) => x < y);
-      case OP.le: return this.compare(args, ops.le, pos, (x, y) => x <= y);
-      case OP.gt: return this.compare(args, ops.gt, pos, (x, y) => x > y);
-      case OP.ge: return this.compare(args, ops.ge, pos, (x, y) => x >= y);
+      case OP.add:
+        return this.binary(args, ops.add, pos, (x, y) => x + y);
+      case OP.sub:
+        return this.binary(args, ops.sub, pos, (x, y) => x - y);
+      case OP.mul:
+        return this.binary(args, ops.mul, pos, (x, y) => x * y);
+      case OP.div:
+        return this.binary(args, ops.div, pos, (x, y) => x / y);
+      case OP.mod:
+        return this.binary(args, ops.mod, pos);
+      case OP.lt:
+        return this.compare(args, ops.lt, pos, (x, y) => x < y);
+      case OP.le:
+        return this.compare(args, ops.le, pos, (x, y) => x <= y);
+      case OP.gt:
+        return this.compare(args, ops.gt, pos, (x, y) => x > y);
+      case OP.ge:
+        return this.compare(args, ops.ge, pos, (x, y) => x >= y);
       case OP.neg: {
         const x = a!.ev;
-        return this.fold(args, { ev: (f) => { const v = x(f); if (typeof v === 'number') return -v; try { return ops.neg(v); } catch (err) { throw at(err, pos); } } });
+        return this.fold(args, {
+          ev: (f) => {
+            const v = x(f);
+            if (typeof v === 'number') return -v;
+            try {
+              return ops.neg(v);
+            } catch (err) {
+              throw at(err, pos);
+            }
+          },
+        });
       }
       case OP.index: {
         const [x, y] = [a!.ev, b!.ev];
@@ -446,7 +528,11 @@ class Compiler {
               const v = c.get(k);
               if (v !== undefined && (typeof v !== 'object' || v === null || !(v instanceof Date))) return v;
             }
-            try { return ops.index(c, k); } catch (err) { throw at(err, pos); }
+            try {
+              return ops.index(c, k);
+            } catch (err) {
+              throw at(err, pos);
+            }
           },
         });
       }
@@ -492,7 +578,13 @@ class Compiler {
   private boolCheck(n: Node): Node {
     if (n.konst && typeof n.konst.value === 'boolean') return n;
     const x = n.ev;
-    return { ev: (f) => { const v = x(f); if (typeof v === 'boolean') return v; throw new EvaluationError('no_matching_overload', `expected a bool, got ${kindOf(v)}`); } };
+    return {
+      ev: (f) => {
+        const v = x(f);
+        if (typeof v === 'boolean') return v;
+        throw new EvaluationError('no_matching_overload', `expected a bool, got ${kindOf(v)}`);
+      },
+    };
   }
 
   private equality(negate: boolean, a: Node, b: Node): Node {
@@ -505,7 +597,14 @@ class Compiler {
       return negate ? { ev: (f) => other(f) !== s } : { ev: (f) => other(f) === s };
     }
     if (negate) return { ev: (f) => !ops.eq(x(f), y(f)) };
-    return { ev: (f) => { const l = x(f); const r = y(f); if (typeof l === 'number' && typeof r === 'number') return l === r; return ops.eq(l, r); } };
+    return {
+      ev: (f) => {
+        const l = x(f);
+        const r = y(f);
+        if (typeof l === 'number' && typeof r === 'number') return l === r;
+        return ops.eq(l, r);
+      },
+    };
   }
 
   private membership(a: Node, b: Node, pos: number): Node {
@@ -513,10 +612,20 @@ class Compiler {
     const coll = b.konst?.value;
     if (Array.isArray(coll) && coll.every((v) => typeof v === 'string')) {
       const set = new Set(coll as string[]);
-      return { ev: (f) => { const v = x(f); return typeof v === 'string' ? set.has(v) : ops.inOp(v, coll); } };
+      return {
+        ev: (f) => {
+          const v = x(f);
+          return typeof v === 'string' ? set.has(v) : ops.inOp(v, coll);
+        },
+      };
     }
     if (coll instanceof Map && [...coll.keys()].every((k) => typeof k === 'string')) {
-      return { ev: (f) => { const v = x(f); return typeof v === 'string' ? coll.has(v) : ops.inOp(v, coll); } };
+      return {
+        ev: (f) => {
+          const v = x(f);
+          return typeof v === 'string' ? coll.has(v) : ops.inOp(v, coll);
+        },
+      };
     }
     const y = b.ev;
     return {
@@ -524,13 +633,19 @@ class Compiler {
         const v = x(f);
         const c = y(f);
         if (typeof v === 'string' && Array.isArray(c)) {
-          if ((f.steps += c.length) > f.maxSteps) throw new EvaluationError('limit_exceeded', `more than ${f.maxSteps} evaluation steps`, pos);
+          if ((f.steps += c.length) > f.maxSteps)
+            throw new EvaluationError('limit_exceeded', `more than ${f.maxSteps} evaluation steps`, pos);
           for (let i = 0; i < c.length; i++) if (c[i] === v) return true;
           // no identical string: only a non-string element could still be equal (never, in CEL)
           return false;
         }
-        if (Array.isArray(c) && (f.steps += c.length) > f.maxSteps) throw new EvaluationError('limit_exceeded', `more than ${f.maxSteps} evaluation steps`, pos);
-        try { return ops.inOp(v, c); } catch (err) { throw at(err, pos); }
+        if (Array.isArray(c) && (f.steps += c.length) > f.maxSteps)
+          throw new EvaluationError('limit_exceeded', `more than ${f.maxSteps} evaluation steps`, pos);
+        try {
+          return ops.inOp(v, c);
+        } catch (err) {
+          throw at(err, pos);
+        }
       },
     };
   }
@@ -543,12 +658,32 @@ class Compiler {
     const kb = args[1]!.konst?.value;
     if (fast && typeof kb === 'bigint') {
       const n = Number(kb);
-      return this.fold(args, { ev: (f) => { const l = x(f); if (typeof l === 'number') return fast(l, n); try { return op(l, kb); } catch (err) { throw at(err, pos); } } });
+      return this.fold(args, {
+        ev: (f) => {
+          const l = x(f);
+          if (typeof l === 'number') return fast(l, n);
+          try {
+            return op(l, kb);
+          } catch (err) {
+            throw at(err, pos);
+          }
+        },
+      });
     }
     const ka = args[0]!.konst?.value;
     if (fast && typeof ka === 'bigint') {
       const n = Number(ka);
-      return this.fold(args, { ev: (f) => { const r = y(f); if (typeof r === 'number') return fast(n, r); try { return op(ka, r); } catch (err) { throw at(err, pos); } } });
+      return this.fold(args, {
+        ev: (f) => {
+          const r = y(f);
+          if (typeof r === 'number') return fast(n, r);
+          try {
+            return op(ka, r);
+          } catch (err) {
+            throw at(err, pos);
+          }
+        },
+      });
     }
     const slow = (l: unknown, r: unknown): unknown => {
       try {
@@ -559,11 +694,36 @@ class Compiler {
     };
     let ev: Evaluator;
     switch (op) {
-      case ops.add: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && typeof r === 'number' ? l + r : slow(l, r); }; break;
-      case ops.sub: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && typeof r === 'number' ? l - r : slow(l, r); }; break;
-      case ops.mul: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && typeof r === 'number' ? l * r : slow(l, r); }; break;
-      case ops.div: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && typeof r === 'number' ? l / r : slow(l, r); }; break;
-      default: ev = (f) => slow(x(f), y(f));
+      case ops.add:
+        ev = (f) => {
+          const l = x(f);
+          const r = y(f);
+          return typeof l === 'number' && typeof r === 'number' ? l + r : slow(l, r);
+        };
+        break;
+      case ops.sub:
+        ev = (f) => {
+          const l = x(f);
+          const r = y(f);
+          return typeof l === 'number' && typeof r === 'number' ? l - r : slow(l, r);
+        };
+        break;
+      case ops.mul:
+        ev = (f) => {
+          const l = x(f);
+          const r = y(f);
+          return typeof l === 'number' && typeof r === 'number' ? l * r : slow(l, r);
+        };
+        break;
+      case ops.div:
+        ev = (f) => {
+          const l = x(f);
+          const r = y(f);
+          return typeof l === 'number' && typeof r === 'number' ? l / r : slow(l, r);
+        };
+        break;
+      default:
+        ev = (f) => slow(x(f), y(f));
     }
     return this.fold(args, { ev });
   }
@@ -584,23 +744,75 @@ class Compiler {
     if ((typeof kb === 'bigint' || typeof kb === 'number') && !args[0]!.konst) {
       const n = Number(kb);
       switch (op) {
-        case ops.lt: return { ev: (f) => { const l = x(f); return typeof l === 'number' ? l < n : slow(l, kb); } };
-        case ops.le: return { ev: (f) => { const l = x(f); return typeof l === 'number' ? l <= n : slow(l, kb); } };
-        case ops.gt: return { ev: (f) => { const l = x(f); return typeof l === 'number' ? l > n : slow(l, kb); } };
-        case ops.ge: return { ev: (f) => { const l = x(f); return typeof l === 'number' ? l >= n : slow(l, kb); } };
+        case ops.lt:
+          return {
+            ev: (f) => {
+              const l = x(f);
+              return typeof l === 'number' ? l < n : slow(l, kb);
+            },
+          };
+        case ops.le:
+          return {
+            ev: (f) => {
+              const l = x(f);
+              return typeof l === 'number' ? l <= n : slow(l, kb);
+            },
+          };
+        case ops.gt:
+          return {
+            ev: (f) => {
+              const l = x(f);
+              return typeof l === 'number' ? l > n : slow(l, kb);
+            },
+          };
+        case ops.ge:
+          return {
+            ev: (f) => {
+              const l = x(f);
+              return typeof l === 'number' ? l >= n : slow(l, kb);
+            },
+          };
       }
     }
     const ka = args[0]!.konst?.value;
     if ((typeof ka === 'bigint' || typeof ka === 'number') && !args[1]!.konst) {
       const n = Number(ka);
-      return { ev: (f) => { const r = y(f); return typeof r === 'number' ? fast(n, r) : slow(ka, r); } };
+      return {
+        ev: (f) => {
+          const r = y(f);
+          return typeof r === 'number' ? fast(n, r) : slow(ka, r);
+        },
+      };
     }
     let ev: Evaluator;
     switch (op) {
-      case ops.lt: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l < Number(r) : slow(l, r); }; break;
-      case ops.le: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l <= Number(r) : slow(l, r); }; break;
-      case ops.gt: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l > Number(r) : slow(l, r); }; break;
-      default: ev = (f) => { const l = x(f); const r = y(f); return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l >= Number(r) : slow(l, r); };
+      case ops.lt:
+        ev = (f) => {
+          const l = x(f);
+          const r = y(f);
+          return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l < Number(r) : slow(l, r);
+        };
+        break;
+      case ops.le:
+        ev = (f) => {
+          const l = x(f);
+          const r = y(f);
+          return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l <= Number(r) : slow(l, r);
+        };
+        break;
+      case ops.gt:
+        ev = (f) => {
+          const l = x(f);
+          const r = y(f);
+          return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l > Number(r) : slow(l, r);
+        };
+        break;
+      default:
+        ev = (f) => {
+          const l = x(f);
+          const r = y(f);
+          return typeof l === 'number' && (typeof r === 'number' || typeof r === 'bigint') ? l >= Number(r) : slow(l, r);
+        };
     }
     return this.fold(args, { ev });
   }
@@ -611,7 +823,11 @@ class Compiler {
     const receiver = e.target !== undefined ? this.node(e.target, scope) : undefined;
     const all = receiver ? [receiver, ...args] : args;
     if (!decl) {
-      return { ev: () => { throw new EvaluationError('no_matching_overload', `unknown function \`${e.fn}\``, pos); } };
+      return {
+        ev: () => {
+          throw new EvaluationError('no_matching_overload', `unknown function \`${e.fn}\``, pos);
+        },
+      };
     }
     if (decl.purity === 'clock') this.purity.clock = true;
     if (decl.purity === 'state') this.purity.state = true;
@@ -625,22 +841,50 @@ class Compiler {
         if (special) impl = candidates.length === style.length ? special : guarded(e.fn, candidates[0]!, special, impl);
       } catch (err) {
         const ee = at(err, pos);
-        this.ctx.issues?.push({ code: ee.code === 'invalid_argument' && /regular expression/.test(ee.message) ? 'invalid_regex' : 'invalid_literal', message: ee.message, pos });
+        this.ctx.issues?.push({
+          code: ee.code === 'invalid_argument' && /regular expression/.test(ee.message) ? 'invalid_regex' : 'invalid_literal',
+          message: ee.message,
+          pos,
+        });
       }
     }
     const evs = all.map((n) => n.ev);
     const withHost = decl.purity === 'state';
     let ev: Evaluator;
     if (withHost) {
-      ev = (f) => { try { return impl(f.host, ...evs.map((x) => x(f))); } catch (err) { throw at(err, pos); } };
+      ev = (f) => {
+        try {
+          return impl(f.host, ...evs.map((x) => x(f)));
+        } catch (err) {
+          throw at(err, pos);
+        }
+      };
     } else if (evs.length === 1) {
       const [x0] = evs as [Evaluator];
-      ev = (f) => { try { return impl(x0(f)); } catch (err) { throw at(err, pos); } };
+      ev = (f) => {
+        try {
+          return impl(x0(f));
+        } catch (err) {
+          throw at(err, pos);
+        }
+      };
     } else if (evs.length === 2) {
       const [x0, x1] = evs as [Evaluator, Evaluator];
-      ev = (f) => { try { return impl(x0(f), x1(f)); } catch (err) { throw at(err, pos); } };
+      ev = (f) => {
+        try {
+          return impl(x0(f), x1(f));
+        } catch (err) {
+          throw at(err, pos);
+        }
+      };
     } else {
-      ev = (f) => { try { return impl(...evs.map((x) => x(f))); } catch (err) { throw at(err, pos); } };
+      ev = (f) => {
+        try {
+          return impl(...evs.map((x) => x(f)));
+        } catch (err) {
+          throw at(err, pos);
+        }
+      };
     }
     return this.fold(all, { ev }, decl.purity === 'pure');
   }
@@ -661,4 +905,3 @@ function guarded(name: string, o: OverloadDecl, special: (...a: unknown[]) => un
     return special(...args);
   };
 }
-

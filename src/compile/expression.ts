@@ -39,7 +39,16 @@ export function compileSource(text: string, opts: SourceOptions): SourceResult {
   }
   const nodes = countNodes(ast);
   if (nodes > limits.maxAstNodes) {
-    return { issues: [{ code: 'limit_exceeded', message: `expression has ${nodes} nodes, more than the limit of ${limits.maxAstNodes}`, pos: 0, hint: 'split it into `let` values or raise `limits.maxAstNodes`' }] };
+    return {
+      issues: [
+        {
+          code: 'limit_exceeded',
+          message: `expression has ${nodes} nodes, more than the limit of ${limits.maxAstNodes}`,
+          pos: 0,
+          hint: 'split it into `let` values or raise `limits.maxAstNodes`',
+        },
+      ],
+    };
   }
   const env: CheckEnv = { registry: opts.registry };
   if (opts.variables) env.variables = opts.variables;
@@ -81,7 +90,9 @@ export function compileExpression(source: string, options: ExpressionOptions): C
   const r = compileSource(source, { registry: options.registry, inputSchema: options.inputSchema, limits, purity, varSlots });
   if (!r.ev) {
     const st = new SourceText(source);
-    const issues: Issue[] = r.issues.map((i) => ({ ...i, pos: undefined, offset: i.pos, ...st.position(i.pos) })).map(({ pos: _p, ...rest }) => rest as Issue);
+    const issues: Issue[] = r.issues
+      .map((i) => ({ ...i, pos: undefined, offset: i.pos, ...st.position(i.pos) }))
+      .map(({ pos: _p, ...rest }) => rest as Issue);
     throw new PolicyError(issues, new Map([[undefined, source]]));
   }
   const ev = r.ev;

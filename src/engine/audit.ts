@@ -157,9 +157,33 @@ export interface AuditStats {
   filteredOut: number;
 }
 
-export const AUDIT_DISABLED: Readonly<AuditStats> = Object.freeze({ enabled: false, queued: 0, written: 0, dropped: 0, failed: 0, spilled: 0, sampledOut: 0, filteredOut: 0 });
+export const AUDIT_DISABLED: Readonly<AuditStats> = Object.freeze({
+  enabled: false,
+  queued: 0,
+  written: 0,
+  dropped: 0,
+  failed: 0,
+  spilled: 0,
+  sampledOut: 0,
+  filteredOut: 0,
+});
 
-const OPTION_KEYS = new Set(['sink', 'queueSize', 'batchSize', 'flushIntervalMs', 'overflow', 'sample', 'filter', 'tenant', 'includeInput', 'snapshot', 'digest', 'instance', 'onError', 'random']);
+const OPTION_KEYS = new Set([
+  'sink',
+  'queueSize',
+  'batchSize',
+  'flushIntervalMs',
+  'overflow',
+  'sample',
+  'filter',
+  'tenant',
+  'includeInput',
+  'snapshot',
+  'digest',
+  'instance',
+  'onError',
+  'random',
+]);
 
 // ------------------------------------------------------------------ hashing
 
@@ -366,7 +390,12 @@ function copy(v: unknown, nodes: PathNode[], redact: AuditRedaction['redact'], p
       const next = step(String(i));
       const x = read(v, i);
       if (next.some((n) => n.mask)) arr.push(REDACTED);
-      else arr.push(x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : copy(x, next, redact, path ? `${path}.${i}` : String(i), stack, depth + 1));
+      else
+        arr.push(
+          x === undefined || typeof x === 'function' || typeof x === 'symbol'
+            ? null
+            : copy(x, next, redact, path ? `${path}.${i}` : String(i), stack, depth + 1),
+        );
     }
     result = arr;
   } else {
@@ -450,7 +479,6 @@ function unref(t: Timer): Timer {
   return t;
 }
 
-
 function isSink(v: unknown): v is AuditSink {
   return typeof v === 'object' && v !== null && typeof (v as AuditSink).write === 'function';
 }
@@ -526,7 +554,9 @@ export class Auditor {
 
   constructor(option: AuditSink | AuditOptions, clock: () => number) {
     const o: AuditOptions = isSink(option) ? { sink: option } : option;
-    const bad = Object.keys(o).filter((k) => !OPTION_KEYS.has(k)).map((k) => `unknown audit option \`${k}\``);
+    const bad = Object.keys(o)
+      .filter((k) => !OPTION_KEYS.has(k))
+      .map((k) => `unknown audit option \`${k}\``);
     if (!isSink(o.sink)) bad.push('`audit.sink` must be an object with a `write(records)` method');
     const int = (name: string, v: number | undefined, dflt: number, min: number): number => {
       if (v === undefined) return dflt;
@@ -539,10 +569,12 @@ export class Auditor {
     const s = o.sample ?? {};
     for (const k of Object.keys(s)) {
       const r = (s as Record<string, unknown>)[k];
-      if (!['allow', 'warn', 'deny', 'usage'].includes(k)) bad.push(`unknown sampling key \`audit.sample.${k}\` (allow, warn, deny, usage)`);
+      if (!['allow', 'warn', 'deny', 'usage'].includes(k))
+        bad.push(`unknown sampling key \`audit.sample.${k}\` (allow, warn, deny, usage)`);
       else if (typeof r !== 'number' || !(r >= 0 && r <= 1)) bad.push(`\`audit.sample.${k}\` must be a number from 0 to 1`);
     }
-    if (o.overflow !== undefined && o.overflow !== 'drop-oldest' && !(typeof o.overflow === 'object' && isSink(o.overflow.spill))) bad.push("`audit.overflow` must be 'drop-oldest' or { spill: sink }");
+    if (o.overflow !== undefined && o.overflow !== 'drop-oldest' && !(typeof o.overflow === 'object' && isSink(o.overflow.spill)))
+      bad.push("`audit.overflow` must be 'drop-oldest' or { spill: sink }");
     if (bad.length) throw new PolicyError(bad.map((message) => ({ code: 'invalid_option' as const, message })));
     this.sink = o.sink;
     this.spill = typeof o.overflow === 'object' ? o.overflow.spill : undefined;
@@ -562,7 +594,9 @@ export class Auditor {
       ((error) => {
         if (warned) return;
         warned = true;
-        console.warn(`llm-policy-engine: the audit sink failed to write a batch (${error instanceof Error ? error.message : String(error)}); further failures are counted in engine.stats().audit.failed`);
+        console.warn(
+          `llm-policy-engine: the audit sink failed to write a batch (${error instanceof Error ? error.message : String(error)}); further failures are counted in engine.stats().audit.failed`,
+        );
       });
     this.random = o.random ?? Math.random;
     this.clock = clock;
@@ -666,7 +700,16 @@ export class Auditor {
     if (this.count === cap) {
       const h = this.head;
       if (this.spill !== undefined && this.spillQueue.length < cap) {
-        this.spillQueue.push({ kind: this.kinds[h]!, time: this.times[h]!, dur: this.durs[h]!, rate: this.rates[h]!, hit: this.hits[h]!, input: this.inputs[h], result: this.results[h], pols: this.pols[h]! });
+        this.spillQueue.push({
+          kind: this.kinds[h]!,
+          time: this.times[h]!,
+          dur: this.durs[h]!,
+          rate: this.rates[h]!,
+          hit: this.hits[h]!,
+          input: this.inputs[h],
+          result: this.results[h],
+          pols: this.pols[h]!,
+        });
       } else {
         this.dropped++;
         this.dropNotice++;
@@ -757,7 +800,9 @@ export class Auditor {
         const entries = this.spillQueue.splice(0, this.batchSize);
         this.anchor();
         try {
-          const records = await Promise.all(entries.map((e) => this.build(e.kind, e.time, e.dur, e.rate, e.hit, e.input, e.result, e.pols)));
+          const records = await Promise.all(
+            entries.map((e) => this.build(e.kind, e.time, e.dur, e.rate, e.hit, e.input, e.result, e.pols)),
+          );
           await this.toSpill(records);
         } catch (err) {
           this.failed += entries.length;
@@ -826,7 +871,16 @@ export class Auditor {
     this.perfAt = perfNow();
   }
 
-  private build(kind: number, time: number, dur: number, rate: number, hit: number, input: unknown, result: unknown, pols: readonly AuditedPolicy[]): AuditRecord | Promise<AuditRecord> {
+  private build(
+    kind: number,
+    time: number,
+    dur: number,
+    rate: number,
+    hit: number,
+    input: unknown,
+    result: unknown,
+    pols: readonly AuditedPolicy[],
+  ): AuditRecord | Promise<AuditRecord> {
     if (kind === DECISION && this.perfTime) time = Math.round(this.wallAt - (this.perfAt - time));
     const seq = ++this.seq;
     const id = `${this.instance}-${seq}`;
@@ -869,7 +923,10 @@ export class Auditor {
     const errors: AuditDecisionError[] = (rec.errors = new Array(d.errors.length));
     for (let k = 0; k < errors.length; k++) {
       const e = d.errors[k]!;
-      errors[k] = e.rule === undefined ? { policy: e.policy, code: e.code, message: e.message, handling: e.handling } : { policy: e.policy, rule: e.rule, code: e.code, message: e.message, handling: e.handling };
+      errors[k] =
+        e.rule === undefined
+          ? { policy: e.policy, code: e.code, message: e.message, handling: e.handling }
+          : { policy: e.policy, rule: e.rule, code: e.code, message: e.message, handling: e.handling };
     }
     rec.durationUs = Math.round(dur * 10_000) / 10;
     if (hit) rec.cached = true;

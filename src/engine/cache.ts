@@ -168,7 +168,8 @@ function canonical(v: unknown, depth: number): string | undefined {
       if (v instanceof CelType) return `ty:${v.name}`;
       if (v instanceof Date) return `ts:${v.getTime()}`;
       if (v instanceof Uint8Array) return `b:${Array.from(v).join('.')}`;
-      const entries = v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]] as [unknown, unknown]);
+      const entries =
+        v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]] as [unknown, unknown]);
       const parts: string[] = [];
       for (const [k, x] of entries) {
         if (x === undefined) continue;

@@ -113,7 +113,14 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
     const cycle = findCycle(l.name, letAsts);
     if (cycle) {
       const offset = l.offset;
-      issues.push({ code: 'let_cycle', message: `\`let\` values refer to each other in a cycle: ${cycle.map((n) => `\`${n}\``).join(' -> ')}`, file: raw.file, offset, ...src.position(offset), hint: 'compute the shared part in a separate `let`' });
+      issues.push({
+        code: 'let_cycle',
+        message: `\`let\` values refer to each other in a cycle: ${cycle.map((n) => `\`${n}\``).join(' -> ')}`,
+        file: raw.file,
+        offset,
+        ...src.position(offset),
+        hint: 'compute the shared part in a separate `let`',
+      });
       break;
     }
   }
@@ -202,12 +209,29 @@ function findCycle(start: string, asts: Map<string, Expr>): string[] | undefined
     const out = new Set<string>();
     const walk = (e: Expr) => {
       switch (e.k) {
-        case 'ident': if (asts.has(e.name)) out.add(e.name); break;
-        case 'select': walk(e.target); break;
-        case 'list': e.elems.forEach(walk); break;
-        case 'map': e.entries.forEach((x) => { walk(x.key); walk(x.value); }); break;
-        case 'macro': walk(e.target); walk(e.body); break;
-        case 'call': if (e.target) walk(e.target); e.args.forEach(walk); break;
+        case 'ident':
+          if (asts.has(e.name)) out.add(e.name);
+          break;
+        case 'select':
+          walk(e.target);
+          break;
+        case 'list':
+          e.elems.forEach(walk);
+          break;
+        case 'map':
+          e.entries.forEach((x) => {
+            walk(x.key);
+            walk(x.value);
+          });
+          break;
+        case 'macro':
+          walk(e.target);
+          walk(e.body);
+          break;
+        case 'call':
+          if (e.target) walk(e.target);
+          e.args.forEach(walk);
+          break;
       }
     };
     const ast = asts.get(name);

@@ -199,7 +199,11 @@ export function preparePolicies(files: { text: string; filename?: string }[], op
       const variables = new Map<string, CType>(raw.lets.map((l) => [l.name, { kind: 'dyn' }]));
       const prep = (es: ExprSource): PreparedExpr | undefined => {
         try {
-          const checked = check(parse(es.text), { registry: options.registry, variables, ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}) });
+          const checked = check(parse(es.text), {
+            registry: options.registry,
+            variables,
+            ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}),
+          });
           if (checked.issues.length > 0) return undefined;
           const at = src.position(es.offsets[firstToken(es.text)] ?? 0);
           return { text: es.text, ast: checked.expr, source: es, line: at.line, column: at.column };
@@ -364,11 +368,28 @@ export class CoverageCollector {
       const st: PolicyState = { policy: p, target: p.target ? zero() : undefined, rules: new Map(), order: [] };
       for (const r of p.rules) {
         // a rule whose condition is a constant (`when: true`) can only be evaluated, not both ways
-        st.rules.set(r.id, { rule: r.id, line: r.line, column: r.column, conditional: r.when !== undefined && r.when.ast.k !== 'lit', evaluated: 0, fired: 0, ...zero() });
+        st.rules.set(r.id, {
+          rule: r.id,
+          line: r.line,
+          column: r.column,
+          conditional: r.when !== undefined && r.when.ast.k !== 'lit',
+          evaluated: 0,
+          fired: 0,
+          ...zero(),
+        });
       }
       for (const { where, e, b } of branchesOf(p)) {
         const at = p.position(e.source, startPos(b.node));
-        const bc: BranchCoverage = { in: where, kind: b.kind, expr: clip(print(b.node), 60), line: at.line, column: at.column, covered: 0, points: 2, ...zero() };
+        const bc: BranchCoverage = {
+          in: where,
+          kind: b.kind,
+          expr: clip(print(b.node), 60),
+          line: at.line,
+          column: at.column,
+          covered: 0,
+          points: 2,
+          ...zero(),
+        };
         st.order.push(bc);
       }
       this.nodes.set(p, nodeMap(p, st.order));
@@ -400,7 +421,14 @@ export class CoverageCollector {
         else if (outcome.value === false) bc.false++;
         else bc.error++; // not a bool: the operator fails
       };
-      const tracer = new PolicyTracer(p, input, this.registry, () => nowMs, (_name, node, outcome) => observe(node, outcome), state);
+      const tracer = new PolicyTracer(
+        p,
+        input,
+        this.registry,
+        () => nowMs,
+        (_name, node, outcome) => observe(node, outcome),
+        state,
+      );
       if (p.target && st.target) {
         if (pt.applicable === 'error') st.target.error++;
         else st.target[pt.applicable ? 'true' : 'false']++;

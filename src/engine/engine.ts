@@ -161,7 +161,10 @@ export class PolicyEngine {
   constructor(options: EngineOptions) {
     const unknownOptions = Object.keys(options).filter((k) => !ENGINE_OPTION_KEYS.has(k));
     const { limits, unknown } = resolveLimits(options.limits);
-    const bad = [...unknownOptions.map((k) => `unknown engine option \`${k}\``), ...unknown.map((k) => `unknown limit \`${k}\` (or a value of the wrong type)`)];
+    const bad = [
+      ...unknownOptions.map((k) => `unknown engine option \`${k}\``),
+      ...unknown.map((k) => `unknown limit \`${k}\` (or a value of the wrong type)`),
+    ];
     if (bad.length) throw new PolicyError(bad.map((message) => ({ code: 'invalid_option', message })));
     this.registry = options.registry;
     this.clock = options.clock ?? Date.now;
@@ -205,7 +208,13 @@ export class PolicyEngine {
         const key = `${p.namespace}/${p.name}`;
         if (next.has(key)) {
           const where = p.file !== undefined ? { file: p.file } : {};
-          issues.push({ code: 'duplicate_policy', message: `policy \`${p.name}\` (namespace \`${p.namespace}\`) is defined twice`, ...where, offset: p.offset, hint: 'rename one of them or give it another namespace' });
+          issues.push({
+            code: 'duplicate_policy',
+            message: `policy \`${p.name}\` (namespace \`${p.namespace}\`) is defined twice`,
+            ...where,
+            offset: p.offset,
+            hint: 'rename one of them or give it another namespace',
+          });
         }
         next.set(key, { text: f.text, filename: f.filename, raw: p });
       }
@@ -248,7 +257,12 @@ export class PolicyEngine {
     if (issues.length) throw new PolicyError(issues, texts);
     this.sources = sources;
     const pure = policies.every((p) => !p.purity.clock && !p.purity.state);
-    const cachePaths = pure ? inputPaths(policies.flatMap((p) => p.asts), new Set(policies.flatMap((p) => p.lets.map((l) => l.name)))) : undefined;
+    const cachePaths = pure
+      ? inputPaths(
+          policies.flatMap((p) => p.asts),
+          new Set(policies.flatMap((p) => p.lets.map((l) => l.name))),
+        )
+      : undefined;
     this.current = { id: revisionId(sources, ++this.revisionCounter), policies, letEvals, vars: varSlots.n, spare: undefined, cachePaths };
   }
 
@@ -259,7 +273,8 @@ export class PolicyEngine {
     this.decisions++;
     const auditor = this.auditor;
     const started = auditor !== undefined ? now() : 0;
-    const key = this.cache !== undefined && rev.cachePaths !== undefined && !explain ? this.cache.key(rev.id, rev.cachePaths, input) : undefined;
+    const key =
+      this.cache !== undefined && rev.cachePaths !== undefined && !explain ? this.cache.key(rev.id, rev.cachePaths, input) : undefined;
     let d = key !== undefined ? this.cache!.get<Decision>(key) : undefined;
     const cached = d !== undefined;
     if (d === undefined) {
@@ -276,15 +291,18 @@ export class PolicyEngine {
     const data = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
     const inputProblem = this.limits.validateInput ? checkInput(input, this.limits) : undefined;
     if (inputProblem) {
-      return finish({
-        effect: 'deny',
-        allowed: false,
-        reasons: [inputProblem],
-        matched: EMPTY as unknown as MatchedRule[],
-        obligations: EMPTY as unknown as Record<string, unknown>[],
-        errors: [{ policy: '', rule: undefined, code: 'limit_exceeded', message: inputProblem, handling: 'deny' }],
-        revision: rev.id,
-      }, explain ? { policies: [], durationMs: now() - started } : undefined);
+      return finish(
+        {
+          effect: 'deny',
+          allowed: false,
+          reasons: [inputProblem],
+          matched: EMPTY as unknown as MatchedRule[],
+          obligations: EMPTY as unknown as Record<string, unknown>[],
+          errors: [{ policy: '', rule: undefined, code: 'limit_exceeded', message: inputProblem, handling: 'deny' }],
+          revision: rev.id,
+        },
+        explain ? { policies: [], durationMs: now() - started } : undefined,
+      );
     }
     let frame = rev.spare;
     if (frame !== undefined) {
@@ -324,13 +342,16 @@ export class PolicyEngine {
     let deciding: { rule: CompiledRule; m: MatchedRule; failed: boolean }[] | undefined;
 
     for (const p of rev.policies) {
-      const pt: PolicyTrace | undefined = trace ? { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} } : undefined;
+      const pt: PolicyTrace | undefined = trace
+        ? { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} }
+        : undefined;
       if (pt) trace!.policies.push(pt);
       if (p.target) {
         let applies: unknown;
         try {
           applies = p.target(f);
-          if (typeof applies !== 'boolean') throw new EvaluationError('no_matching_overload', `the target must be a bool, got ${typeof applies}`);
+          if (typeof applies !== 'boolean')
+            throw new EvaluationError('no_matching_overload', `the target must be a bool, got ${typeof applies}`);
         } catch (err) {
           const e = toEvaluationError(err);
           (errors ??= []).push({ policy: p.key, rule: undefined, code: e.code, message: `target: ${e.message}`, handling: p.onError });
@@ -370,7 +391,11 @@ export class PolicyEngine {
           try {
             const v = rule.when(f);
             if (v === true) effect = rule.effect;
-            else if (v !== false) throw new EvaluationError('no_matching_overload', `the condition must be a bool, got ${typeof v === 'object' ? (v === null ? 'null' : 'a collection') : typeof v}`);
+            else if (v !== false)
+              throw new EvaluationError(
+                'no_matching_overload',
+                `the condition must be a bool, got ${typeof v === 'object' ? (v === null ? 'null' : 'a collection') : typeof v}`,
+              );
             if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: v === true });
           } catch (err) {
             failure = toEvaluationError(err);
@@ -417,7 +442,11 @@ export class PolicyEngine {
       for (const w of winners) {
         // A rule that failed did not hold: its message says why it counts, and its
         // obligations are not collected.
-        const message = w.error ? `rule \`${w.rule.id}\` failed (onError: ${p.onError}): ${w.error.message}` : w.rule.message ? w.rule.message(f) : undefined;
+        const message = w.error
+          ? `rule \`${w.rule.id}\` failed (onError: ${p.onError}): ${w.error.message}`
+          : w.rule.message
+            ? w.rule.message(f)
+            : undefined;
         const m: MatchedRule = { policy: p.name, namespace: p.namespace, rule: w.rule.id, effect: w.effect, message };
         (matched ??= []).push(m);
         (deciding ??= []).push({ rule: w.rule, m, failed: w.error !== undefined });
@@ -433,7 +462,11 @@ export class PolicyEngine {
         if (d.m.effect !== effect) continue;
         reasons.push(d.m.message ?? `${d.m.policy}/${d.m.rule}`);
       }
-      for (const d of defaults ?? []) if (d.effect === effect) reasons.push(`${d.policy.name}: ${d.policy.target && errors?.some((e) => e.policy === d.policy.key && e.rule === undefined) ? 'target failed to evaluate' : 'no rule matched (default deny)'}`);
+      for (const d of defaults ?? [])
+        if (d.effect === effect)
+          reasons.push(
+            `${d.policy.name}: ${d.policy.target && errors?.some((e) => e.policy === d.policy.key && e.rule === undefined) ? 'target failed to evaluate' : 'no rule matched (default deny)'}`,
+          );
       for (const d of deciding ?? []) {
         if (d.rule.obligations.length === 0 || d.failed) continue;
         if (effect === 'deny' ? d.m.effect === 'deny' : d.m.effect !== 'deny') {
@@ -442,8 +475,10 @@ export class PolicyEngine {
         }
       }
     }
-    if (effect === 'deny' && reasons.length === 0 && errors) reasons = errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''}: ${e.message}`);
-    if (effect === 'deny' && reasons.length === 0 && matched === undefined) reasons = ['no policy allowed the request (engine default deny)'];
+    if (effect === 'deny' && reasons.length === 0 && errors)
+      reasons = errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''}: ${e.message}`);
+    if (effect === 'deny' && reasons.length === 0 && matched === undefined)
+      reasons = ['no policy allowed the request (engine default deny)'];
     const decision: Decision = {
       effect,
       allowed: effect !== 'deny',
@@ -526,7 +561,12 @@ export class PolicyEngine {
   }
 
   stats(): EngineStats {
-    return { revision: this.current.id, decisions: this.decisions, cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0 }, audit: this.auditor?.stats() ?? { ...AUDIT_DISABLED } };
+    return {
+      revision: this.current.id,
+      decisions: this.decisions,
+      cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0 },
+      audit: this.auditor?.stats() ?? { ...AUDIT_DISABLED },
+    };
   }
 
   /** Writes the audit records queued so far (e.g. before a serverless invocation ends). */

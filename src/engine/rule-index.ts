@@ -41,7 +41,10 @@ function guard(e: Expr, isInputPath: (p: string[]) => boolean): Guard | undefine
   if (e.k !== 'call' || e.target) return undefined;
   const [a, b] = e.args;
   if (e.fn === OP.eq) {
-    for (const [p, c] of [[a, b], [b, a]] as [Expr, Expr][]) {
+    for (const [p, c] of [
+      [a, b],
+      [b, a],
+    ] as [Expr, Expr][]) {
       const path = pathOf(p);
       if (path && isInputPath(path) && c.k === 'lit' && typeof c.value === 'string') return [path.join('.'), [c.value]];
     }
@@ -62,7 +65,9 @@ export function buildIndex(whens: (Expr | undefined)[], isInputPath: (p: string[
   const parts = whens.map((w) => (w ? conjuncts(w) : []));
   const guards = parts.map((cs) => cs.map((c) => guard(c, isInputPath)).filter((g) => g !== undefined));
   // A rule whose conjuncts are all guards, each on a different path, is decided by the lookups.
-  const pure = parts.map((cs, i) => cs.length > 0 && guards[i]!.length === cs.length && new Set(guards[i]!.map((g) => g[0])).size === cs.length);
+  const pure = parts.map(
+    (cs, i) => cs.length > 0 && guards[i]!.length === cs.length && new Set(guards[i]!.map((g) => g[0])).size === cs.length,
+  );
   return node(
     whens.map((_, i) => i),
     guards,

@@ -114,13 +114,19 @@ function schemaType(s: JsonSchema | undefined): CType {
   if (!s || typeof s !== 'object') return DYN;
   const t = s.type;
   const kind =
-    t === 'string' ? 'string'
-    : t === 'number' || t === 'integer' ? 'double'
-    : t === 'boolean' ? 'bool'
-    : t === 'array' ? 'list'
-    : t === 'object' ? 'map'
-    : t === 'null' ? 'null_type'
-    : 'dyn';
+    t === 'string'
+      ? 'string'
+      : t === 'number' || t === 'integer'
+        ? 'double'
+        : t === 'boolean'
+          ? 'bool'
+          : t === 'array'
+            ? 'list'
+            : t === 'object'
+              ? 'map'
+              : t === 'null'
+                ? 'null_type'
+                : 'dyn';
   return { kind, schema: s };
 }
 
@@ -244,7 +250,18 @@ class Checker {
     if (extra && typeof extra === 'object') return schemaType(extra as JsonSchema);
     if (props && extra !== true) {
       const near = closest(field, Object.keys(props));
-      this.err('unknown_field', `unknown field \`${field}\``, pos, near ? `did you mean \`${near}\`?` : `the input schema lists ${Object.keys(props).map((k) => `\`${k}\``).join(', ') || 'no fields'}`);
+      this.err(
+        'unknown_field',
+        `unknown field \`${field}\``,
+        pos,
+        near
+          ? `did you mean \`${near}\`?`
+          : `the input schema lists ${
+              Object.keys(props)
+                .map((k) => `\`${k}\``)
+                .join(', ') || 'no fields'
+            }`,
+      );
     }
     return DYN;
   }
@@ -265,10 +282,13 @@ class Checker {
     switch (e.fn) {
       case OP.and:
       case OP.or:
-        for (const a of args) if (!['bool', 'dyn'].includes(a.t.kind)) this.err('type_mismatch', `\`${e.fn === OP.and ? '&&' : '||'}\` needs bools, not ${a.t.kind}`, a.e.pos);
+        for (const a of args)
+          if (!['bool', 'dyn'].includes(a.t.kind))
+            this.err('type_mismatch', `\`${e.fn === OP.and ? '&&' : '||'}\` needs bools, not ${a.t.kind}`, a.e.pos);
         return { e: out, t: { kind: 'bool' } };
       case OP.cond: {
-        if (!['bool', 'dyn'].includes(args[0]!.t.kind)) this.err('type_mismatch', `the condition of \`?:\` must be a bool, not ${args[0]!.t.kind}`, args[0]!.e.pos);
+        if (!['bool', 'dyn'].includes(args[0]!.t.kind))
+          this.err('type_mismatch', `the condition of \`?:\` must be a bool, not ${args[0]!.t.kind}`, args[0]!.e.pos);
         const [, a, b] = args;
         return { e: out, t: a!.t.kind === b!.t.kind ? a!.t : DYN };
       }
@@ -322,7 +342,11 @@ class Checker {
     const arity = style.filter((o) => o.params.length === args.length);
     if (arity.length === 0) {
       const counts = [...new Set(style.map((o) => o.params.length))].sort();
-      this.err('wrong_arity', `\`${e.fn}\` takes ${counts.join(' or ')} argument${counts.length === 1 && counts[0] === 1 ? '' : 's'}, not ${args.length}`, e.pos);
+      this.err(
+        'wrong_arity',
+        `\`${e.fn}\` takes ${counts.join(' or ')} argument${counts.length === 1 && counts[0] === 1 ? '' : 's'}, not ${args.length}`,
+        e.pos,
+      );
       return { e: out, t: DYN };
     }
     const sigs2 = arity.map((o) => ({

@@ -71,10 +71,7 @@ function summary(issues: Issue[]): string {
 }
 
 export function formatIssue(issue: Issue, text?: string): string {
-  const loc =
-    issue.line !== undefined
-      ? `${issue.file ?? '<input>'}:${issue.line}:${issue.column ?? 1}`
-      : (issue.file ?? '<input>');
+  const loc = issue.line !== undefined ? `${issue.file ?? '<input>'}:${issue.line}:${issue.column ?? 1}` : (issue.file ?? '<input>');
   let out = `${loc}: error[${issue.code}]: ${issue.message}`;
   if (text !== undefined && issue.line !== undefined) {
     const lineText = text.split(/\r?\n/)[issue.line - 1];

@@ -167,17 +167,30 @@ function call(e: Extract<Expr, { k: 'call' }>, ev: (x: Expr) => unknown, env: In
       const v = ev(a[0]!);
       const c = ev(a[1]!);
       // scanning a list is work the step limit counts, as macro iterations are
-      if (Array.isArray(c) && (st.steps += c.length) > st.max) throw new EvaluationError('limit_exceeded', `more than ${st.max} evaluation steps`, e.pos);
+      if (Array.isArray(c) && (st.steps += c.length) > st.max)
+        throw new EvaluationError('limit_exceeded', `more than ${st.max} evaluation steps`, e.pos);
       return ops.inOp(v, c);
     }
     case OP.index:
       return ops.index(ev(a[0]!), ev(a[1]!));
   }
   const target = e.target !== undefined ? ev(e.target) : undefined;
-  return callFunction(env.registry, e, target, a.map((x) => ev(x)), env.host);
+  return callFunction(
+    env.registry,
+    e,
+    target,
+    a.map((x) => ev(x)),
+    env.host,
+  );
 }
 
-export function callFunction(registry: Registry, e: Extract<Expr, { k: 'call' }>, target: unknown, args: unknown[], host?: unknown): unknown {
+export function callFunction(
+  registry: Registry,
+  e: Extract<Expr, { k: 'call' }>,
+  target: unknown,
+  args: unknown[],
+  host?: unknown,
+): unknown {
   const decl = registry.get(e.fn);
   if (!decl) throw new EvaluationError('no_matching_overload', `unknown function \`${e.fn}\``, e.pos);
   const all = e.target !== undefined ? [target, ...args] : args;

@@ -3,16 +3,7 @@
 import { ParseError } from './parse-error.js';
 import { CelUint, INT64_MAX, UINT64_MAX } from './values.js';
 
-export type TokenKind =
-  | 'int'
-  | 'uint'
-  | 'double'
-  | 'string'
-  | 'bytes'
-  | 'ident'
-  | 'quoted_ident'
-  | 'punct'
-  | 'eof';
+export type TokenKind = 'int' | 'uint' | 'double' | 'string' | 'bytes' | 'ident' | 'quoted_ident' | 'punct' | 'eof';
 
 export interface Token {
   kind: TokenKind;
@@ -24,12 +15,45 @@ export interface Token {
 }
 
 const PUNCT = [
-  '==', '!=', '<=', '>=', '&&', '||',
-  '<', '>', '+', '-', '*', '/', '%', '!', '?', ':', '.', ',', '(', ')', '[', ']', '{', '}',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '!',
+  '?',
+  ':',
+  '.',
+  ',',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
 ];
 
 const ESCAPES: Record<string, number> = {
-  a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92, '?': 63, '"': 34, "'": 39, '`': 96,
+  a: 7,
+  b: 8,
+  f: 12,
+  n: 10,
+  r: 13,
+  t: 9,
+  v: 11,
+  '\\': 92,
+  '?': 63,
+  '"': 34,
+  "'": 39,
+  '`': 96,
 };
 
 export function tokenize(src: string): Token[] {

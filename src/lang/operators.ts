@@ -32,10 +32,7 @@ function num(v: unknown): number {
 function mixedDouble(a: unknown, b: unknown): boolean {
   const ta = typeof a;
   const tb = typeof b;
-  return (
-    (ta === 'number' && (tb === 'bigint' || b instanceof CelUint)) ||
-    (tb === 'number' && (ta === 'bigint' || a instanceof CelUint))
-  );
+  return (ta === 'number' && (tb === 'bigint' || b instanceof CelUint)) || (tb === 'number' && (ta === 'bigint' || a instanceof CelUint));
 }
 
 export function timestampOf(ns: bigint): CelTimestamp {
@@ -198,7 +195,10 @@ export function select(target: unknown, field: string): unknown {
     }
     throw new EvaluationError('no_such_field', `no such field: \`${field}\``);
   }
-  throw new EvaluationError('no_such_field', `no such field: \`${field}\` (on ${kindOf(target) === 'unknown' ? typeof target : kindOf(target)})`);
+  throw new EvaluationError(
+    'no_such_field',
+    `no such field: \`${field}\` (on ${kindOf(target) === 'unknown' ? typeof target : kindOf(target)})`,
+  );
 }
 
 /** `has(a.b)`. */

@@ -6,12 +6,33 @@ import { tokenize, type Token } from './lexer.js';
 import { CelUint, INT64_MAX } from './values.js';
 
 const RESERVED = new Set([
-  'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop',
-  'package', 'namespace', 'return', 'var', 'void', 'while',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
 ]);
 
 const RELOPS: Record<string, string> = {
-  '==': OP.eq, '!=': OP.ne, '<': OP.lt, '<=': OP.le, '>': OP.gt, '>=': OP.ge, in: OP.in,
+  '==': OP.eq,
+  '!=': OP.ne,
+  '<': OP.lt,
+  '<=': OP.le,
+  '>': OP.gt,
+  '>=': OP.ge,
+  in: OP.in,
 };
 
 export interface ParseOptions {
@@ -104,7 +125,7 @@ class Parser {
     let left = this.addition();
     while (true) {
       const t = this.peek();
-      const op = (t.kind === 'punct' || (t.kind === 'ident' && t.text === 'in')) ? RELOPS[t.text] : undefined;
+      const op = t.kind === 'punct' || (t.kind === 'ident' && t.text === 'in') ? RELOPS[t.text] : undefined;
       if (!op) return left;
       this.next();
       left = { k: 'call', pos: t.pos, fn: op, target: undefined, args: [left, this.addition()] };

@@ -110,9 +110,19 @@ function doc(e: Expr, ind: number): Doc {
     case 'ident':
       return e.name;
     case 'list':
-      return bracket('[', e.elems.map((x) => doc(x, ind)), ']', ind);
+      return bracket(
+        '[',
+        e.elems.map((x) => doc(x, ind)),
+        ']',
+        ind,
+      );
     case 'map':
-      return bracket('{', e.entries.map((x) => [doc(x.key, ind), ': ', doc(x.value, ind)]), '}', ind);
+      return bracket(
+        '{',
+        e.entries.map((x) => [doc(x.key, ind), ': ', doc(x.value, ind)]),
+        '}',
+        ind,
+      );
     case 'select': {
       const target = sub(e.target, PREC.member);
       const sel = [target, '.', fieldName(e.field)];
@@ -171,9 +181,27 @@ function callDoc(e: Extract<Expr, { k: 'call' }>, ind: number, sub: (x: Expr, mi
     if (e.fn === OP.index && a.length === 2) {
       return [sub(a[0]!, PREC.member), '[', doc(a[1]!, ind), ']'];
     }
-    return [e.fn, bracket('(', a.map((x) => doc(x, ind)), ')', ind)];
+    return [
+      e.fn,
+      bracket(
+        '(',
+        a.map((x) => doc(x, ind)),
+        ')',
+        ind,
+      ),
+    ];
   }
-  return [sub(e.target, PREC.member), '.', e.fn, bracket('(', a.map((x) => doc(x, ind)), ')', ind)];
+  return [
+    sub(e.target, PREC.member),
+    '.',
+    e.fn,
+    bracket(
+      '(',
+      a.map((x) => doc(x, ind)),
+      ')',
+      ind,
+    ),
+  ];
 }
 
 function fieldName(f: string): string {
@@ -273,7 +301,12 @@ function hex2(n: number): string {
 
 function printString(s: string): string {
   // a regex such as '\\d+' reads better raw: r'\d+'
-  if (s.includes('\\') && !s.includes("'") && /^[\u0020-\u007e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\uffff]*$/u.test(s.replace(/[\u{10000}-\u{10ffff}]/gu, 'x'))) return `r'${s}'`;
+  if (
+    s.includes('\\') &&
+    !s.includes("'") &&
+    /^[\u0020-\u007e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\uffff]*$/u.test(s.replace(/[\u{10000}-\u{10ffff}]/gu, 'x'))
+  )
+    return `r'${s}'`;
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = q;
   for (const ch of s) {
@@ -321,7 +354,8 @@ function valueText(v: unknown, depth: number): string {
   if (v instanceof CelDuration) return `duration('${durationText(v.ns)}')`;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? '<invalid Date>' : `timestamp('${v.toISOString()}')`;
   if (Array.isArray(v)) return `[${v.map((x) => valueText(x, depth + 1)).join(', ')}]`;
-  const entries: [unknown, unknown][] = v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]);
+  const entries: [unknown, unknown][] =
+    v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]);
   return `{${entries.map(([k, x]) => `${valueText(k, depth + 1)}: ${valueText(x, depth + 1)}`).join(', ')}}`;
 }
 

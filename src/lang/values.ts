@@ -296,10 +296,7 @@ export function compareStrings(a: string, b: string): number {
 }
 
 export function noOverload(fn: string, args: unknown[]): EvaluationError {
-  return new EvaluationError(
-    'no_matching_overload',
-    `no such overload: \`${fn}\` does not take (${args.map(typeNameOf).join(', ')})`,
-  );
+  return new EvaluationError('no_matching_overload', `no such overload: \`${fn}\` does not take (${args.map(typeNameOf).join(', ')})`);
 }
 
 // ------------------------------------------------------------------ input sanitation

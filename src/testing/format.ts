@@ -12,7 +12,13 @@ export function show(v: unknown): string {
         if (typeof x === 'bigint') return Number(x);
         if (x instanceof Map) return Object.fromEntries(x);
         if (x instanceof Uint8Array) return `b'${Array.from(x, (c) => c.toString(16).padStart(2, '0')).join('')}'`;
-        if (typeof x === 'object' && x !== null && !Array.isArray(x) && Object.getPrototypeOf(x) !== Object.prototype && Object.getPrototypeOf(x) !== null) {
+        if (
+          typeof x === 'object' &&
+          x !== null &&
+          !Array.isArray(x) &&
+          Object.getPrototypeOf(x) !== Object.prototype &&
+          Object.getPrototypeOf(x) !== null
+        ) {
           const s = String(x);
           return s === '[object Object]' ? { ...(x as object) } : s;
         }
@@ -31,7 +37,9 @@ export function formatDecision(d: Decision, indent = '  '): string {
   lines.push(`${indent}reasons: ${d.reasons.length ? d.reasons.map((r) => JSON.stringify(r)).join(', ') : '(none)'}`);
   lines.push(`${indent}matched: ${d.matched.length ? d.matched.map((m) => `${m.policy}/${m.rule} (${m.effect})`).join(', ') : '(none)'}`);
   lines.push(`${indent}obligations: ${d.obligations.length ? d.obligations.map(show).join(', ') : '(none)'}`);
-  lines.push(`${indent}errors: ${d.errors.length ? d.errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''} [${e.code}] ${e.message}`).join('; ') : '(none)'}`);
+  lines.push(
+    `${indent}errors: ${d.errors.length ? d.errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''} [${e.code}] ${e.message}`).join('; ') : '(none)'}`,
+  );
   return lines.join('\n');
 }
 

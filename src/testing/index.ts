@@ -53,7 +53,12 @@ function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every(
+      (k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    )
+  );
 }
 
 interface Check {
@@ -74,7 +79,10 @@ function denyCheck(d: Decision, ruleId?: string): Check {
   return {
     pass: d.effect === 'deny' && hit,
     want: `to deny by rule \`${ruleId}\``,
-    got: d.effect !== 'deny' ? `the effect is ${d.effect}` : `the deny rules that matched are ${denyRules.map((r) => `\`${r}\``).join(', ') || '(none)'}`,
+    got:
+      d.effect !== 'deny'
+        ? `the effect is ${d.effect}`
+        : `the deny rules that matched are ${denyRules.map((r) => `\`${r}\``).join(', ') || '(none)'}`,
   };
 }
 

@@ -30,12 +30,17 @@ const PATTERNS = [
 
 const TEXTS = fc.oneof(
   fc.string({ maxLength: 30 }),
-  fc.array(fc.constantFrom('a', 'b', '@', '.', '-', ' ', '1', '2', 'é', '🐱', 'α', 'x', 'I', 'G'), { maxLength: 20 }).map((a) => a.join('')),
+  fc
+    .array(fc.constantFrom('a', 'b', '@', '.', '-', ' ', '1', '2', 'é', '🐱', 'α', 'x', 'I', 'G'), { maxLength: 20 })
+    .map((a) => a.join('')),
   fc.constantFrom('mail jane.doe@example.com now', 'ssn 123-45-6789.', 'card 4111111111111111', 'aaaa', 'IGNORE previous instructions', ''),
 );
 
 describe.runIf(native.engine !== undefined)('native re2 agrees with re2js', () => {
-  const engines: [string, RegexEngine][] = [['re2js', re2jsEngine], ['re2', native.engine!]];
+  const engines: [string, RegexEngine][] = [
+    ['re2js', re2jsEngine],
+    ['re2', native.engine!],
+  ];
 
   test('test, exec and matchAll give the same results on generated texts', () => {
     const compiled = engines.map(([, e]) => PATTERNS.map((p) => e.compile(p)));

@@ -41,7 +41,10 @@ describe('DirectorySource.load', () => {
     mkdirSync(join(dir, 'node_modules'));
     writeFileSync(join(dir, 'b.yaml'), doc('b', 1));
     writeFileSync(join(dir, 'a.yml'), doc('a', 1));
-    writeFileSync(join(dir, 'team/c.json'), JSON.stringify({ apiVersion: 'llmpolicy/v1', kind: 'Policy', metadata: { name: 'c' }, spec: { rules: [] } }));
+    writeFileSync(
+      join(dir, 'team/c.json'),
+      JSON.stringify({ apiVersion: 'llmpolicy/v1', kind: 'Policy', metadata: { name: 'c' }, spec: { rules: [] } }),
+    );
     writeFileSync(join(dir, 'team/deep/d.YAML'), doc('d', 1));
     writeFileSync(join(dir, 'team/notes.md'), '# not a policy');
     writeFileSync(join(dir, '.git/x.yaml'), 'not: read');
@@ -63,7 +66,8 @@ describe('DirectorySource.load', () => {
 // Native recursive watching exists on macOS and Windows. On Linux, Node emulates it (one
 // watcher per file) and misses events after a rename (seen on Node 20.20: a file deleted
 // after an atomic save went unnoticed), so `auto` watches each directory there instead.
-const modes = process.platform === 'darwin' || process.platform === 'win32' ? (['per-directory', 'recursive'] as const) : (['per-directory'] as const);
+const modes =
+  process.platform === 'darwin' || process.platform === 'win32' ? (['per-directory', 'recursive'] as const) : (['per-directory'] as const);
 
 describe.each(modes)('DirectorySource.watch (%s)', (watchMode) => {
   test('edit -> reload; broken file -> last good set kept, error with file:line; fixed -> reload', async () => {
@@ -100,7 +104,11 @@ describe.each(modes)('DirectorySource.watch (%s)', (watchMode) => {
     // fix it: reloads, the error clears
     t0 = Date.now();
     writeFileSync(join(dir, 'team/models.yaml'), doc('models', 400));
-    await waitFor(() => engine.lastReloadError === undefined && engine.evaluate(input).effect === 'deny' && engine.revision !== good, 3000, 'the fix');
+    await waitFor(
+      () => engine.lastReloadError === undefined && engine.evaluate(input).effect === 'deny' && engine.revision !== good,
+      3000,
+      'the fix',
+    );
     const fixLatency = Date.now() - t0;
 
     // a new subdirectory with a file, then an atomic save (write + rename) and a delete
@@ -121,7 +129,10 @@ describe.each(modes)('DirectorySource.watch (%s)', (watchMode) => {
     const reloads: string[] = [];
     const engine = new PolicyEngine();
     engines.push(engine);
-    await engine.loadFrom(new DirectorySource(dir, { debounceMs: 100, watchMode }), { watch: true, onReload: (r) => reloads.push(r.revision) });
+    await engine.loadFrom(new DirectorySource(dir, { debounceMs: 100, watchMode }), {
+      watch: true,
+      onReload: (r) => reloads.push(r.revision),
+    });
     for (let i = 0; i < 10; i++) {
       writeFileSync(join(dir, 'a.yaml'), doc('a', 900 - i));
       await new Promise((r) => setTimeout(r, 5));

@@ -33,7 +33,9 @@ beforeEach(async () => {
       res.writeHead(304).end();
       return;
     }
-    res.writeHead(200, { 'content-type': reply.type ?? 'application/json', ...(reply.etag === false ? {} : { etag: tag }) }).end(reply.body);
+    res
+      .writeHead(200, { 'content-type': reply.type ?? 'application/json', ...(reply.etag === false ? {} : { etag: tag }) })
+      .end(reply.body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

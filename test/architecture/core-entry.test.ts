@@ -4,7 +4,6 @@ import { bundleNeutral } from './edge-bundle.js';
 import { expect, test } from 'vitest';
 import { PolicyEngine, PolicyError, Registry } from '../../src/core.js';
 
-
 async function size(entry: string): Promise<{ bytes: number; inputs: string[] }> {
   const b = await bundleNeutral(entry, true);
   return { bytes: b.code.length, inputs: b.inputs };
@@ -20,7 +19,13 @@ test('the core bundle leaves the function library out', async () => {
 
 test('a core engine knows only the functions it is given', () => {
   const e = new PolicyEngine({ registry: new Registry() });
-  e.addPolicy('apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - { id: r, when: "request.model in [\'a\'] && request.n > 2.0", effect: deny }');
+  e.addPolicy(
+    'apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - { id: r, when: "request.model in [\'a\'] && request.n > 2.0", effect: deny }',
+  );
   expect(e.evaluate({ request: { model: 'a', n: 3 } }).effect).toBe('deny');
-  expect(() => e.addPolicy('apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: q }\nspec:\n  rules:\n    - { id: r, when: "size(request.model) > 2", effect: deny }')).toThrow(PolicyError);
+  expect(() =>
+    e.addPolicy(
+      'apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: q }\nspec:\n  rules:\n    - { id: r, when: "size(request.model) > 2", effect: deny }',
+    ),
+  ).toThrow(PolicyError);
 });

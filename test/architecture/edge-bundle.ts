@@ -27,7 +27,8 @@ export function edgeProblems(b: { code: string; inputs: string[] }): string[] {
   const problems = b.inputs.filter((i) => i.startsWith('node:') || /^(fs|path|crypto|os)$/.test(i)).map((i) => `imports ${i}`);
   if (/new Function\s*\(/.test(b.code)) problems.push('calls new Function');
   // a call of the global eval, not a method that happens to be named `eval(...) {`
-  for (const l of b.code.split('\n')) if (/(^|[^.\w$])eval\s*\(/.test(l) && !/^\s*eval\s*\([^)]*\)\s*\{/.test(l)) problems.push(`calls eval: ${l.trim().slice(0, 80)}`);
+  for (const l of b.code.split('\n'))
+    if (/(^|[^.\w$])eval\s*\(/.test(l) && !/^\s*eval\s*\([^)]*\)\s*\{/.test(l)) problems.push(`calls eval: ${l.trim().slice(0, 80)}`);
   if (/from\s*["']node:/.test(b.code)) problems.push('imports node:*');
   if (/require\(["']/.test(b.code)) problems.push('calls require');
   return problems;

@@ -5,8 +5,6 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { bundleNeutral, edgeProblems, root } from './edge-bundle.js';
 
-
-
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
@@ -63,7 +61,16 @@ describe('layers', () => {
 });
 
 /** Every entry an edge runtime may load: all but the Node-only ones (node, cli, redis, postgres). */
-const NEUTRAL_ENTRIES = ['src/index.ts', 'src/core.ts', 'src/testing/index.ts', 'src/adapters/tokenizers/index.ts', 'src/adapters/otel/index.ts', 'src/integrations/openai/index.ts', 'src/integrations/anthropic/index.ts', 'src/integrations/ai-sdk/index.ts'];
+const NEUTRAL_ENTRIES = [
+  'src/index.ts',
+  'src/core.ts',
+  'src/testing/index.ts',
+  'src/adapters/tokenizers/index.ts',
+  'src/adapters/otel/index.ts',
+  'src/integrations/openai/index.ts',
+  'src/integrations/anthropic/index.ts',
+  'src/integrations/ai-sdk/index.ts',
+];
 
 test.each(NEUTRAL_ENTRIES)('%s bundles for a neutral platform without node:*, eval or new Function', async (entry) => {
   expect(edgeProblems(await bundleNeutral(entry))).toEqual([]);

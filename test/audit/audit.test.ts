@@ -2,7 +2,16 @@
 // sampling, redaction, and close() losing nothing.
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { MemoryAuditSink, PolicyEngine, PolicyError, canonicalJson, redactedCopy, type AuditRecord, type AuditSink, type DecisionAuditRecord } from '../../src/index.js';
+import {
+  MemoryAuditSink,
+  PolicyEngine,
+  PolicyError,
+  canonicalJson,
+  redactedCopy,
+  type AuditRecord,
+  type AuditSink,
+  type DecisionAuditRecord,
+} from '../../src/index.js';
 import { SRC, allowInput, bundleScript, denyInput, engineWith, tick, warnInput } from './helpers.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
@@ -29,7 +38,10 @@ describe('records', () => {
       revision: e.revision,
       policies: ['acme/gate@1.2.0', 'default/other'],
       effect: 'deny',
-      matched: [{ policy: 'gate', namespace: 'acme', rule: 'too-many-tokens', effect: 'deny' }, { policy: 'other', namespace: 'default', rule: 'ok', effect: 'allow' }],
+      matched: [
+        { policy: 'gate', namespace: 'acme', rule: 'too-many-tokens', effect: 'deny' },
+        { policy: 'other', namespace: 'default', rule: 'ok', effect: 'allow' },
+      ],
       obligations: [],
       errors: [],
       inputDigest: sha(canonicalJson(denyInput)),
@@ -52,7 +64,10 @@ describe('records', () => {
     const e = engineWith({ audit: sink });
     e.evaluate({ request: { model: 'small', max_tokens: 1 }, user: {} });
     await e.close();
-    expect(decisions(sink)[0]).toMatchObject({ effect: 'deny', errors: [{ policy: 'acme/gate', rule: 'broken', code: expect.any(String), handling: 'deny' }] });
+    expect(decisions(sink)[0]).toMatchObject({
+      effect: 'deny',
+      errors: [{ policy: 'acme/gate', rule: 'broken', code: expect.any(String), handling: 'deny' }],
+    });
   });
 
   test('one record per record() of usage', async () => {
@@ -62,7 +77,14 @@ describe('records', () => {
     await e.record({ keys: ['team:t'], at: 500 });
     await e.close();
     expect(sink.records).toEqual([
-      expect.objectContaining({ kind: 'usage', seq: 1, time: 1_000, tenant: 't9', revision: e.revision, usage: { keys: ['user:u1'], tokens: 120, costUsd: 0.01, at: 1_000 } }),
+      expect.objectContaining({
+        kind: 'usage',
+        seq: 1,
+        time: 1_000,
+        tenant: 't9',
+        revision: e.revision,
+        usage: { keys: ['user:u1'], tokens: 120, costUsd: 0.01, at: 1_000 },
+      }),
       expect.objectContaining({ kind: 'usage', seq: 2, time: 500, usage: { keys: ['team:t'], at: 500 } }),
     ]);
   });
@@ -70,7 +92,9 @@ describe('records', () => {
   test('cached decisions are marked', async () => {
     const sink = new MemoryAuditSink();
     const e = new PolicyEngine({ audit: sink, cache: { max: 10 } });
-    e.addPolicy('apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - { id: r, when: request.n > 2, effect: deny }');
+    e.addPolicy(
+      'apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - { id: r, when: request.n > 2, effect: deny }',
+    );
     e.evaluate({ request: { n: 3 } });
     e.evaluate({ request: { n: 3 } });
     await e.close();
@@ -89,7 +113,9 @@ describe('records', () => {
   test('evaluateAsync records one decision; the key discovery rounds record none', async () => {
     const sink = new MemoryAuditSink();
     const e = new PolicyEngine({ audit: sink });
-    e.addPolicy("apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - { id: r, when: \"rate.count('u:' + user.id, '1m') > 2\", effect: deny }");
+    e.addPolicy(
+      "apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - { id: r, when: \"rate.count('u:' + user.id, '1m') > 2\", effect: deny }",
+    );
     await e.evaluateAsync({ user: { id: 'a' } });
     await e.close();
     expect(sink.records).toHaveLength(1);
@@ -97,16 +123,45 @@ describe('records', () => {
 });
 
 describe('input', () => {
-  const input = { request: { model: 'm', max_tokens: 5000, temperature: 0.1, messages: [{ role: 'user', content: 'call me at 555-1234' }, { role: 'system', content: 'be nice' }] }, user: { email: 'ann@example.com', id: 7n }, at: new Date(Date.UTC(2026, 0, 5)), secret: 'x' };
+  const input = {
+    request: {
+      model: 'm',
+      max_tokens: 5000,
+      temperature: 0.1,
+      messages: [
+        { role: 'user', content: 'call me at 555-1234' },
+        { role: 'system', content: 'be nice' },
+      ],
+    },
+    user: { email: 'ann@example.com', id: 7n },
+    at: new Date(Date.UTC(2026, 0, 5)),
+    secret: 'x',
+  };
 
   test('is left out by default, copied with masked paths and a redact function with includeInput', async () => {
     const sink = new MemoryAuditSink();
-    const e = engineWith({ audit: { sink, includeInput: { redactPaths: ['user.email', 'secret', 'request.messages.*.role'], redact: (s) => s.replace(/\d{3}-\d{4}/g, '[PHONE]').replace(/\S+@\S+/g, '[EMAIL]') } } });
+    const e = engineWith({
+      audit: {
+        sink,
+        includeInput: {
+          redactPaths: ['user.email', 'secret', 'request.messages.*.role'],
+          redact: (s) => s.replace(/\d{3}-\d{4}/g, '[PHONE]').replace(/\S+@\S+/g, '[EMAIL]'),
+        },
+      },
+    });
     e.evaluate(input);
     await e.close();
     const r = decisions(sink)[0]!;
     expect(r.input).toEqual({
-      request: { model: 'm', max_tokens: 5000, temperature: 0.1, messages: [{ role: '[REDACTED]', content: 'call me at [PHONE]' }, { role: '[REDACTED]', content: 'be nice' }] },
+      request: {
+        model: 'm',
+        max_tokens: 5000,
+        temperature: 0.1,
+        messages: [
+          { role: '[REDACTED]', content: 'call me at [PHONE]' },
+          { role: '[REDACTED]', content: 'be nice' },
+        ],
+      },
       user: { email: '[REDACTED]', id: '7' },
       at: '2026-01-05T00:00:00.000Z',
       secret: '[REDACTED]',
@@ -142,7 +197,12 @@ describe('input', () => {
   test('canonicalJson is total: cycles, getters that throw, odd values', () => {
     const o: Record<string, unknown> = { b: 1, a: [undefined, () => 1, NaN, 2n, new Uint8Array([104, 105])], u: undefined };
     o.self = o;
-    Object.defineProperty(o, 'bad', { enumerable: true, get: () => { throw new Error('no'); } });
+    Object.defineProperty(o, 'bad', {
+      enumerable: true,
+      get: () => {
+        throw new Error('no');
+      },
+    });
     expect(canonicalJson(o)).toBe('{"a":[null,null,null,2,"aGk="],"b":1,"bad":"[Error]","self":"[Circular]"}');
     expect(canonicalJson(undefined)).toBe('null');
     let deep: unknown = 1;
@@ -156,7 +216,16 @@ describe('input', () => {
 
   test('a redact function that throws masks the string', async () => {
     const sink = new MemoryAuditSink();
-    const e = engineWith({ audit: { sink, includeInput: { redact: () => { throw new Error('x'); } } } });
+    const e = engineWith({
+      audit: {
+        sink,
+        includeInput: {
+          redact: () => {
+            throw new Error('x');
+          },
+        },
+      },
+    });
     e.evaluate(warnInput);
     await e.close();
     expect((decisions(sink)[0]!.input as typeof warnInput).request.model).toBe('[REDACTED]');
@@ -165,7 +234,14 @@ describe('input', () => {
   test('a digest that throws or rejects leaves the digest out, and nothing else', async () => {
     const a = new MemoryAuditSink();
     const b = new MemoryAuditSink();
-    const e1 = engineWith({ audit: { sink: a, digest: () => { throw new Error('x'); } } });
+    const e1 = engineWith({
+      audit: {
+        sink: a,
+        digest: () => {
+          throw new Error('x');
+        },
+      },
+    });
     const e2 = engineWith({ audit: { sink: b, digest: () => Promise.reject(new Error('x')) } });
     e1.evaluate(denyInput);
     e2.evaluate(denyInput);
@@ -220,7 +296,15 @@ describe('sampling and filtering', () => {
 
   test('a filter decides on the hot path; one that throws keeps the record', async () => {
     const sink = new MemoryAuditSink();
-    const e = engineWith({ audit: { sink, filter: (d, input) => { if ((input as { boom?: boolean }).boom) throw new Error('x'); return d.effect !== 'allow'; } } });
+    const e = engineWith({
+      audit: {
+        sink,
+        filter: (d, input) => {
+          if ((input as { boom?: boolean }).boom) throw new Error('x');
+          return d.effect !== 'allow';
+        },
+      },
+    });
     e.evaluate(allowInput());
     e.evaluate(denyInput);
     e.evaluate({ ...allowInput(), boom: true });
@@ -276,7 +360,17 @@ describe('queue', () => {
     expect(good.records.map((r) => r.seq)).toEqual([3]);
 
     const spill = new MemoryAuditSink();
-    const e2 = engineWith({ audit: { sink: { write: () => { throw new Error('down'); } }, overflow: { spill }, onError: () => {} } });
+    const e2 = engineWith({
+      audit: {
+        sink: {
+          write: () => {
+            throw new Error('down');
+          },
+        },
+        overflow: { spill },
+        onError: () => {},
+      },
+    });
     e2.evaluate(denyInput);
     await e2.close();
     expect(spill.records).toHaveLength(1);
@@ -325,7 +419,12 @@ describe('queue', () => {
 
   test('records queued while a slow write is in flight are written in order', async () => {
     const got: number[] = [];
-    const slow: AuditSink = { write: async (r) => { await new Promise((res) => setTimeout(res, 5)); for (const x of r) got.push(x.seq); } };
+    const slow: AuditSink = {
+      write: async (r) => {
+        await new Promise((res) => setTimeout(res, 5));
+        for (const x of r) got.push(x.seq);
+      },
+    };
     const e = engineWith({ audit: { sink: slow, batchSize: 10 } });
     for (let round = 0; round < 10; round++) {
       for (let i = 0; i < 15; i++) e.evaluate(allowInput(i));
@@ -340,11 +439,21 @@ describe('engine', () => {
   test('without audit, stats say so and nothing is scheduled', () => {
     const e = engineWith({});
     e.evaluate(allowInput());
-    expect(e.stats().audit).toEqual({ enabled: false, queued: 0, written: 0, dropped: 0, failed: 0, spilled: 0, sampledOut: 0, filteredOut: 0 });
+    expect(e.stats().audit).toEqual({
+      enabled: false,
+      queued: 0,
+      written: 0,
+      dropped: 0,
+      failed: 0,
+      spilled: 0,
+      sampledOut: 0,
+      filteredOut: 0,
+    });
   });
 
   test('bad audit options are rejected with every problem', () => {
-    const bad = () => new PolicyEngine({ audit: { sink: {} as AuditSink, queueSize: 0, sample: { allow: 2, maybe: 1 } as never, nope: 1 } as never });
+    const bad = () =>
+      new PolicyEngine({ audit: { sink: {} as AuditSink, queueSize: 0, sample: { allow: 2, maybe: 1 } as never, nope: 1 } as never });
     expect(bad).toThrow(PolicyError);
     try {
       bad();
@@ -362,7 +471,13 @@ describe('engine', () => {
   test('a hot path that cannot record never throws: a clock that throws on the audit path', () => {
     const sink = new MemoryAuditSink();
     let calls = 0;
-    const e = engineWith({ audit: sink, clock: () => { if (++calls > 0) throw new Error('clock'); return 0; } });
+    const e = engineWith({
+      audit: sink,
+      clock: () => {
+        if (++calls > 0) throw new Error('clock');
+        return 0;
+      },
+    });
     expect(e.evaluate(allowInput()).effect).toBe('allow');
     expect(e.stats().audit.dropped).toBe(1);
   });
@@ -373,14 +488,18 @@ describe('engine', () => {
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'audit-exit-'));
-    const main = await bundleScript(dir, 'main', `
+    const main = await bundleScript(
+      dir,
+      'main',
+      `
       import { PolicyEngine, MemoryAuditSink } from ${JSON.stringify(`${SRC}index.ts`)};
       const sink = new MemoryAuditSink();
       const e = new PolicyEngine({ audit: { sink, flushIntervalMs: 60_000 } });
       e.evaluate({});
       const t0 = Date.now();
       process.on('exit', () => console.log(JSON.stringify({ ms: Date.now() - t0, written: sink.records.length })));
-    `);
+    `,
+    );
     const out = JSON.parse(execFileSync(process.execPath, [main], { encoding: 'utf8', timeout: 20_000 }));
     const { rmSync } = await import('node:fs');
     rmSync(dir, { recursive: true, force: true });

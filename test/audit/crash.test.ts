@@ -53,7 +53,9 @@ beforeAll(async () => {
 
 function run(args: string[]): { proc: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const proc = spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { proc, done };
 }
 
@@ -61,7 +63,10 @@ test('SIGKILL mid-stream: the loss is bounded by what was queued, and the chain 
   const path = join(dir, 'kill.log');
   const progress = join(dir, 'progress.json');
   const { proc, done } = run(['stream', path, progress]);
-  const read = () => (existsSync(progress) ? (JSON.parse(readFileSync(progress, 'utf8').trim() || '{}') as { made?: number; maxQueued?: number; at?: number }) : {});
+  const read = () =>
+    existsSync(progress)
+      ? (JSON.parse(readFileSync(progress, 'utf8').trim() || '{}') as { made?: number; maxQueued?: number; at?: number })
+      : {};
   while ((read().made ?? 0) < 30_000) await new Promise((r) => setTimeout(r, 20));
   proc.kill('SIGKILL');
   const killedAt = Date.now();
@@ -70,7 +75,10 @@ test('SIGKILL mid-stream: the loss is bounded by what was queued, and the chain 
   const { made, maxQueued } = read() as { made: number; maxQueued: number };
   const v = await verifyAuditLog(path);
   expect(v.ok).toBe(true);
-  const recs = readFileSync(path, 'utf8').split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { seq: number; time: number });
+  const recs = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.endsWith('}'))
+    .map((l) => JSON.parse(l) as { seq: number; time: number });
   const written = recs.length;
   expect(v.records).toBe(written);
   // in order, nothing missing before the cut

@@ -18,7 +18,11 @@ const parse = (p: string) => lines(p).map((l) => JSON.parse(l) as AuditRecord);
 const immediate = () => new Promise<void>((r) => setImmediate(r));
 
 /** A chained log of `count` decisions, written through an engine. */
-async function writeLog(path: string, count: number, sinkOptions: Partial<ConstructorParameters<typeof FileAuditSink>[0]> = {}): Promise<void> {
+async function writeLog(
+  path: string,
+  count: number,
+  sinkOptions: Partial<ConstructorParameters<typeof FileAuditSink>[0]> = {},
+): Promise<void> {
   const sink = new FileAuditSink({ path, chain: true, ...sinkOptions });
   const e = engineWith({ audit: { sink, instance: 'inst' } });
   for (let i = 0; i < count; i++) {
@@ -100,8 +104,14 @@ describe('verifyAuditLog on a small log', () => {
   });
 
   test('removed records', async () => {
-    expect((await verifyAuditLog(tampered((ls) => ls.filter((_, i) => i !== 149)))).firstBad).toMatchObject({ line: 150, reason: 'removed' });
-    expect((await verifyAuditLog(tampered((ls) => ls.filter((_, i) => i < 100 || i > 120)))).firstBad).toMatchObject({ line: 101, reason: 'removed' });
+    expect((await verifyAuditLog(tampered((ls) => ls.filter((_, i) => i !== 149)))).firstBad).toMatchObject({
+      line: 150,
+      reason: 'removed',
+    });
+    expect((await verifyAuditLog(tampered((ls) => ls.filter((_, i) => i < 100 || i > 120)))).firstBad).toMatchObject({
+      line: 101,
+      reason: 'removed',
+    });
     expect((await verifyAuditLog(tampered((ls) => ls.slice(1)))).firstBad).toMatchObject({ line: 1, reason: 'removed' });
     // the tail: only an anchored hash shows it
     const cut = tampered((ls) => ls.slice(0, -5));
@@ -122,13 +132,27 @@ describe('verifyAuditLog on a small log', () => {
   });
 
   test('a line that is not JSON, or has no prevHash, is altered', async () => {
-    expect((await verifyAuditLog(tampered((ls) => ls.map((l, i) => (i === 10 ? l.slice(0, -3) : l))))).firstBad).toMatchObject({ line: 11, reason: 'altered' });
-    expect((await verifyAuditLog(tampered((ls) => ls.map((l, i) => (i === 10 ? l.replace(/,"prevHash":"[0-9a-f]+"/, '') : l))))).firstBad).toMatchObject({ line: 11, reason: 'altered' });
+    expect((await verifyAuditLog(tampered((ls) => ls.map((l, i) => (i === 10 ? l.slice(0, -3) : l))))).firstBad).toMatchObject({
+      line: 11,
+      reason: 'altered',
+    });
+    expect(
+      (await verifyAuditLog(tampered((ls) => ls.map((l, i) => (i === 10 ? l.replace(/,"prevHash":"[0-9a-f]+"/, '') : l))))).firstBad,
+    ).toMatchObject({ line: 11, reason: 'altered' });
   });
 
   test('a record re-hashed after an edit still breaks the next link', async () => {
     // an edit of record 20 whose author does not rewrite every later line
-    const p = tampered((ls) => ls.map((l, i) => (i === 19 ? l.replace('"effect":"allow"', '"effect":"deny"').replace('"effect":"warn"', '"effect":"allow"').replace('"effect":"deny"', '"effect":"warn"') : l)));
+    const p = tampered((ls) =>
+      ls.map((l, i) =>
+        i === 19
+          ? l
+              .replace('"effect":"allow"', '"effect":"deny"')
+              .replace('"effect":"warn"', '"effect":"allow"')
+              .replace('"effect":"deny"', '"effect":"warn"')
+          : l,
+      ),
+    );
     expect((await verifyAuditLog(p)).firstBad).toMatchObject({ line: 20, reason: 'altered' });
   });
 });
@@ -195,7 +219,11 @@ describe('rotation and reopening', () => {
     const e = engineWith({ audit: sink });
     e.evaluate(allowInput());
     await e.close();
-    expect(await verifyAuditLog([sink.rotated[0]!, path])).toMatchObject({ ok: true, records: 21, torn: [{ file: sink.rotated[0], line: 21 }] });
+    expect(await verifyAuditLog([sink.rotated[0]!, path])).toMatchObject({
+      ok: true,
+      records: 21,
+      torn: [{ file: sink.rotated[0], line: 21 }],
+    });
   });
 
   test('without chain: plain JSON lines; a torn tail is ended before appending', async () => {

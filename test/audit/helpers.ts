@@ -35,8 +35,16 @@ export function engineWith(options: PolicyEngineOptions): PolicyEngine {
   return e;
 }
 
-export const allowInput = (i = 0) => ({ request: { model: 'small', max_tokens: 10 + (i % 900), temperature: 0.5 }, user: { email: `u${i}@example.com` }, context: { tenant: 'acme' } });
-export const denyInput = { request: { model: 'small', max_tokens: 5000, temperature: 0.5 }, user: { email: 'ann@example.com' }, context: { tenant: 'acme' } };
+export const allowInput = (i = 0) => ({
+  request: { model: 'small', max_tokens: 10 + (i % 900), temperature: 0.5 },
+  user: { email: `u${i}@example.com` },
+  context: { tenant: 'acme' },
+});
+export const denyInput = {
+  request: { model: 'small', max_tokens: 5000, temperature: 0.5 },
+  user: { email: 'ann@example.com' },
+  context: { tenant: 'acme' },
+};
 export const warnInput = { request: { model: 'gpt-4', max_tokens: 10, temperature: 0.5 }, user: { email: 'bob@example.com' } };
 
 export const tick = () => new Promise<void>((r) => setTimeout(r, 0));

@@ -24,7 +24,10 @@ function expectValid(x: unknown): void {
 test('decision and usage records of every shape', async () => {
   const sink = new MemoryAuditSink();
   let n = 0;
-  const e = engineWith({ audit: { sink, queueSize: 5, sample: { allow: 0.5 }, random: () => (n++ % 2) / 2, includeInput: { redactPaths: ['user.email'] } }, cache: { max: 10 } });
+  const e = engineWith({
+    audit: { sink, queueSize: 5, sample: { allow: 0.5 }, random: () => (n++ % 2) / 2, includeInput: { redactPaths: ['user.email'] } },
+    cache: { max: 10 },
+  });
   e.evaluate(denyInput);
   e.evaluate(warnInput);
   e.evaluate({ request: { model: 'x', max_tokens: 1 } }); // an error
@@ -44,7 +47,9 @@ test('decision and usage records of every shape', async () => {
 
   const cached = new MemoryAuditSink();
   const c = new PolicyEngine({ audit: { sink: cached, tenant: 't' }, cache: { max: 10 } });
-  c.addPolicy('apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - { id: r, when: request.n > 2, effect: deny }');
+  c.addPolicy(
+    'apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - { id: r, when: request.n > 2, effect: deny }',
+  );
   c.evaluate({ request: { n: 1 } });
   c.evaluate({ request: { n: 1 } });
   await c.close();

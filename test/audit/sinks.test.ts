@@ -32,7 +32,21 @@ describe('StdoutAuditSink', () => {
 
   test('levels and messages are configurable; the default writes to process.stdout', () => {
     const s = new StdoutAuditSink({ levels: { deny: 50 }, msg: { decision: 'd' } });
-    const rec: AuditRecord = { v: 1, kind: 'decision', id: 'i-1', seq: 1, time: 5, instance: 'i', revision: 'r', policies: [], effect: 'deny', matched: [], obligations: [], errors: [], durationUs: 1 };
+    const rec: AuditRecord = {
+      v: 1,
+      kind: 'decision',
+      id: 'i-1',
+      seq: 1,
+      time: 5,
+      instance: 'i',
+      revision: 'r',
+      policies: [],
+      effect: 'deny',
+      matched: [],
+      obligations: [],
+      errors: [],
+      durationUs: 1,
+    };
     expect(JSON.parse(s.line(rec))).toMatchObject({ level: 50, time: 5, msg: 'd' });
     const written: string[] = [];
     const orig = process.stdout.write;
@@ -48,32 +62,50 @@ describe('StdoutAuditSink', () => {
 
 describe('HttpAuditSink', () => {
   type Call = { url: string; body: string; headers: Record<string, string> };
-  const fakeFetch = (statuses: (number | Error)[], calls: Call[], retryAfter?: string) => async (url: string, init: { headers: Record<string, string>; body: string }) => {
-    calls.push({ url, body: init.body, headers: init.headers });
-    const s = statuses.length > 1 ? statuses.shift()! : statuses[0]!;
-    if (s instanceof Error) throw s;
-    return { ok: s < 300, status: s, headers: { get: (n: string) => (n === 'retry-after' ? (retryAfter ?? null) : null) } };
-  };
+  const fakeFetch =
+    (statuses: (number | Error)[], calls: Call[], retryAfter?: string) =>
+    async (url: string, init: { headers: Record<string, string>; body: string }) => {
+      calls.push({ url, body: init.body, headers: init.headers });
+      const s = statuses.length > 1 ? statuses.shift()! : statuses[0]!;
+      if (s instanceof Error) throw s;
+      return { ok: s < 300, status: s, headers: { get: (n: string) => (n === 'retry-after' ? (retryAfter ?? null) : null) } };
+    };
 
   test('posts batches of at most maxBatch records as JSON or NDJSON', async () => {
     const records = await recordsOf((e) => {
       for (let i = 0; i < 7; i++) e.evaluate(allowInput(i));
     });
     const calls: Call[] = [];
-    const sink = new HttpAuditSink({ url: 'https://collector/audit', maxBatch: 3, headers: { authorization: 'Bearer t' }, fetch: fakeFetch([200], calls) });
+    const sink = new HttpAuditSink({
+      url: 'https://collector/audit',
+      maxBatch: 3,
+      headers: { authorization: 'Bearer t' },
+      fetch: fakeFetch([200], calls),
+    });
     await sink.write(records);
     expect(calls.map((c) => (JSON.parse(c.body) as { records: unknown[] }).records.length)).toEqual([3, 3, 1]);
     expect(calls[0]!.headers).toEqual({ 'content-type': 'application/json', authorization: 'Bearer t' });
     const nd: Call[] = [];
     await new HttpAuditSink({ url: 'u', format: 'ndjson', fetch: fakeFetch([200], nd) }).write(records);
-    expect(nd[0]!.body.split('\n').filter(Boolean).map((l) => JSON.parse(l).seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(
+      nd[0]!.body
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(nd[0]!.headers['content-type']).toBe('application/x-ndjson');
   });
 
   test('retries server errors, timeouts and network errors with exponential backoff and jitter', async () => {
     const calls: Call[] = [];
     const waits: number[] = [];
-    const sink = new HttpAuditSink({ url: 'u', fetch: fakeFetch([503, new Error('ECONNRESET'), 429, 200], calls), backoffMs: 100, random: () => 0.5, sleep: async (ms) => void waits.push(ms) });
+    const sink = new HttpAuditSink({
+      url: 'u',
+      fetch: fakeFetch([503, new Error('ECONNRESET'), 429, 200], calls),
+      backoffMs: 100,
+      random: () => 0.5,
+      sleep: async (ms) => void waits.push(ms),
+    });
     await sink.write(await recordsOf((e) => void e.evaluate(denyInput)));
     expect(calls).toHaveLength(4);
     expect(waits).toEqual([50, 100, 200]);
@@ -83,7 +115,13 @@ describe('HttpAuditSink', () => {
   test('honours Retry-After (capped), and gives up after `retries`', async () => {
     const waits: number[] = [];
     const calls: Call[] = [];
-    const sink = new HttpAuditSink({ url: 'u', retries: 2, maxBackoffMs: 5_000, fetch: fakeFetch([503], calls, '60'), sleep: async (ms) => void waits.push(ms) });
+    const sink = new HttpAuditSink({
+      url: 'u',
+      retries: 2,
+      maxBackoffMs: 5_000,
+      fetch: fakeFetch([503], calls, '60'),
+      sleep: async (ms) => void waits.push(ms),
+    });
     await expect(sink.write(await recordsOf((e) => void e.evaluate(denyInput)))).rejects.toThrow(HttpAuditError);
     expect(calls).toHaveLength(3);
     expect(waits).toEqual([5_000, 5_000]);
@@ -122,18 +160,33 @@ describe('OtelAuditSink', () => {
   function fakes() {
     const adds: Record<string, { value: number; attrs: unknown }[]> = {};
     const callbacks: Record<string, (o: { observe(v: number): void }) => void> = {};
-    const spans: { name: string; options: { startTime?: unknown; attributes?: Record<string, unknown> }; events: unknown[]; status?: unknown; end?: unknown }[] = [];
+    const spans: {
+      name: string;
+      options: { startTime?: unknown; attributes?: Record<string, unknown> };
+      events: unknown[];
+      status?: unknown;
+      end?: unknown;
+    }[] = [];
     const instrument = (name: string) => ({
       add: (value: number, attrs?: unknown) => (adds[name] ??= []).push({ value, attrs }),
       record: (value: number, attrs?: unknown) => (adds[name] ??= []).push({ value, attrs }),
       addCallback: (cb: (o: { observe(v: number): void }) => void) => (callbacks[name] = cb),
     });
-    const meter = { createCounter: instrument, createHistogram: instrument, createObservableGauge: instrument, createObservableCounter: instrument } as unknown as Meter;
+    const meter = {
+      createCounter: instrument,
+      createHistogram: instrument,
+      createObservableGauge: instrument,
+      createObservableCounter: instrument,
+    } as unknown as Meter;
     const tracer = {
       startSpan: (name: string, options: (typeof spans)[number]['options']) => {
         const s: (typeof spans)[number] = { name, options, events: [] };
         spans.push(s);
-        return { addEvent: (...a: unknown[]) => s.events.push(a), setStatus: (st: unknown) => (s.status = st), end: (t?: unknown) => (s.end = t ?? 'now') };
+        return {
+          addEvent: (...a: unknown[]) => s.events.push(a),
+          setStatus: (st: unknown) => (s.status = st),
+          end: (t?: unknown) => (s.end = t ?? 'now'),
+        };
       },
     } as unknown as Tracer;
     return { adds, callbacks, spans, meter, tracer };
@@ -154,7 +207,11 @@ describe('OtelAuditSink', () => {
     expect(f.spans).toHaveLength(2);
     const span = f.spans[0]!;
     expect(span.name).toBe('llm_policy.decision');
-    expect(span.options.attributes).toMatchObject({ 'llm_policy.effect': 'deny', 'llm_policy.matched': ['acme/gate/too-many-tokens', 'default/other/ok'], 'llm_policy.input_digest': expect.stringMatching(/^sha256:/) });
+    expect(span.options.attributes).toMatchObject({
+      'llm_policy.effect': 'deny',
+      'llm_policy.matched': ['acme/gate/too-many-tokens', 'default/other/ok'],
+      'llm_policy.input_digest': expect.stringMatching(/^sha256:/),
+    });
     expect(span.end).toEqual([1_700_000_000, 500_000_000]);
     expect(f.adds['llm_policy.decisions']!.map((a) => a.attrs)).toEqual([{ effect: 'deny' }, { effect: 'deny' }]);
     expect(f.adds['llm_policy.rule.matches']!.length).toBe(4);

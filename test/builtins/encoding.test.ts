@@ -35,7 +35,6 @@ function run(expr: string, bindings: Record<string, unknown> = {}): unknown {
   return compileExpression(expr, { registry }).evaluate(bindings);
 }
 
-
 function loadFails(expr: string, message: RegExp): void {
   let thrown: unknown;
   try {
@@ -203,7 +202,14 @@ describe('json.parse', () => {
   const hasNonFinite = (v: unknown): boolean =>
     typeof v === 'number' ? !Number.isFinite(v) : typeof v === 'object' && v !== null && Object.values(v).some(hasNonFinite);
   test('property: rejects what JSON.parse rejects (and only that, duplicate keys and huge numbers aside)', () => {
-    const unit = fc.constantFrom(...'{}[]:,"\\ 0123456789.eE+-tfnulrsa\n\t\u00e9\u0001'.split(''), 'true', 'null', 'false', '\\u00', '1e400');
+    const unit = fc.constantFrom(
+      ...'{}[]:,"\\ 0123456789.eE+-tfnulrsa\n\t\u00e9\u0001'.split(''),
+      'true',
+      'null',
+      'false',
+      '\\u00',
+      '1e400',
+    );
     fc.assert(
       fc.property(fc.string({ unit, maxLength: 16 }), (s) => {
         let ours: unknown;
@@ -312,14 +318,32 @@ describe('json.stringify', () => {
     expect(jsonStringify(utf8('hi'))).toBe('"aGk="');
     expect(jsonStringify(parseTimestamp('2026-01-05T10:00:00.5Z'))).toBe('"2026-01-05T10:00:00.500Z"'.replace('.500', '.5'));
     expect(jsonStringify(parseDuration('90m'))).toBe('"5400s"');
-    expect(jsonStringify(new Map<unknown, unknown>([[1n, 'a'], [true, 'b'], [new CelUint(2n), 'c']]))).toBe('{"1":"a","2":"c","true":"b"}');
+    expect(
+      jsonStringify(
+        new Map<unknown, unknown>([
+          [1n, 'a'],
+          [true, 'b'],
+          [new CelUint(2n), 'c'],
+        ]),
+      ),
+    ).toBe('{"1":"a","2":"c","true":"b"}');
   });
 
   test('errors', () => {
     fails(() => jsonStringify(NaN), 'invalid_argument', /cannot write NaN as JSON/);
     fails(() => jsonStringify([Infinity]), 'invalid_argument');
     fails(() => jsonStringify(CelType.of('int')), 'invalid_argument', /cannot write the type int/);
-    fails(() => jsonStringify(new Map<unknown, unknown>([[1n, 'a'], ['1', 'b']])), 'invalid_argument', /same JSON key `1`/);
+    fails(
+      () =>
+        jsonStringify(
+          new Map<unknown, unknown>([
+            [1n, 'a'],
+            ['1', 'b'],
+          ]),
+        ),
+      'invalid_argument',
+      /same JSON key `1`/,
+    );
     const cyclic: unknown[] = [];
     cyclic.push(cyclic);
     fails(() => jsonStringify(cyclic), 'limit_exceeded');
@@ -490,7 +514,9 @@ describe('net: addresses', () => {
     expect(run("net.isIP('::1') && !net.isIPv4('::1') && net.isIPv6('::1')")).toBe(true);
     expect(run("net.isIP('') || net.isIP('localhost') || net.isIPv4('1.2.3') || net.isIPv6('1.2.3.4')")).toBe(false);
     expect(run("net.isCIDR('0.0.0.0/0') && net.isCIDR('::/0') && net.isCIDR('::1/128') && net.isCIDR('10.1.2.3/8')")).toBe(true);
-    expect(run("net.isCIDR('10.0.0.0/33') || net.isCIDR('10.0.0.0/08') || net.isCIDR('10.0.0.0/') || net.isCIDR('/8') || net.isCIDR('::/129')")).toBe(false);
+    expect(
+      run("net.isCIDR('10.0.0.0/33') || net.isCIDR('10.0.0.0/08') || net.isCIDR('10.0.0.0/') || net.isCIDR('/8') || net.isCIDR('::/129')"),
+    ).toBe(false);
   });
 });
 
@@ -500,7 +526,8 @@ describe('net: CIDR ranges', () => {
   function refContains(net: string, prefix: number, ip: string): boolean {
     const a = parseIp(net).bytes;
     let b = parseIp(ip).bytes;
-    if (a.length === 4 && b.length === 16 && formatIp({ bytes: b }).startsWith('::ffff:') && b.slice(0, 10).every((x) => x === 0)) b = b.slice(12);
+    if (a.length === 4 && b.length === 16 && formatIp({ bytes: b }).startsWith('::ffff:') && b.slice(0, 10).every((x) => x === 0))
+      b = b.slice(12);
     if (a.length !== b.length) return false;
     const shift = BigInt(a.length * 8 - prefix);
     return toBig(a) >> shift === toBig(b) >> shift;
@@ -541,7 +568,18 @@ describe('net: CIDR ranges', () => {
   });
 
   test('invalid ranges and addresses: errors at run time, load errors when constant', () => {
-    for (const c of ['10.0.0.0', '10.0.0.0/33', '10.0.0.0/-1', '10.0.0.0/08', '10.0.0.0/', '/8', '::/129', '10.0.0/8', '10.0.0.0/8/8', ' 10.0.0.0/8']) {
+    for (const c of [
+      '10.0.0.0',
+      '10.0.0.0/33',
+      '10.0.0.0/-1',
+      '10.0.0.0/08',
+      '10.0.0.0/',
+      '/8',
+      '::/129',
+      '10.0.0/8',
+      '10.0.0.0/8/8',
+      ' 10.0.0.0/8',
+    ]) {
       fails(() => run('net.cidrContains(c, ip)', { c, ip: '10.0.0.1' }), 'invalid_argument', /^invalid CIDR `/);
       loadFails(`net.cidrContains('${c}', ip)`, /invalid CIDR/);
     }
@@ -559,8 +597,37 @@ describe('net: CIDR ranges', () => {
 
 describe('net.isPrivate', () => {
   test('private, loopback, link-local and unique-local ranges', () => {
-    const yes = ['10.0.0.1', '10.255.255.255', '172.16.0.1', '172.31.255.255', '192.168.1.1', '127.0.0.1', '127.255.0.1', '169.254.169.254', '::1', 'fe80::1', 'febf::1', 'fc00::1', 'fdff::1', '::ffff:192.168.0.1', '::ffff:127.0.0.1'];
-    const no = ['8.8.8.8', '172.15.255.255', '172.32.0.0', '192.169.0.1', '11.0.0.1', '100.64.0.1', '0.0.0.0', '::', '2001:db8::1', 'fec0::1', '::ffff:8.8.8.8', '::2'];
+    const yes = [
+      '10.0.0.1',
+      '10.255.255.255',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '127.0.0.1',
+      '127.255.0.1',
+      '169.254.169.254',
+      '::1',
+      'fe80::1',
+      'febf::1',
+      'fc00::1',
+      'fdff::1',
+      '::ffff:192.168.0.1',
+      '::ffff:127.0.0.1',
+    ];
+    const no = [
+      '8.8.8.8',
+      '172.15.255.255',
+      '172.32.0.0',
+      '192.169.0.1',
+      '11.0.0.1',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::',
+      '2001:db8::1',
+      'fec0::1',
+      '::ffff:8.8.8.8',
+      '::2',
+    ];
     for (const ip of yes) expect(run('net.isPrivate(ip)', { ip }), ip).toBe(true);
     for (const ip of no) expect(run('net.isPrivate(ip)', { ip }), ip).toBe(false);
     fails(() => run('net.isPrivate(ip)', { ip: 'localhost' }), 'invalid_argument');
@@ -588,7 +655,14 @@ describe('url', () => {
 
   test('parse: the parts, default ports', () => {
     expect(run('url.parse(u)', { u: 'https://api.example.com/v1/chat?stream=true&x=1#frag' })).toEqual(
-      Object.assign(Object.create(null), { scheme: 'https', host: 'api.example.com', port: 443n, path: '/v1/chat', query: 'stream=true&x=1', fragment: 'frag' }),
+      Object.assign(Object.create(null), {
+        scheme: 'https',
+        host: 'api.example.com',
+        port: 443n,
+        path: '/v1/chat',
+        query: 'stream=true&x=1',
+        fragment: 'frag',
+      }),
     );
     expect(run('url.parse(u).port', { u: 'http://a.example' })).toBe(80n);
     expect(run('url.parse(u).port', { u: 'wss://a.example' })).toBe(443n);

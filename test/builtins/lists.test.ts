@@ -13,7 +13,6 @@ import { print } from '../../src/lang/print.js';
 import { Registry } from '../../src/lang/registry.js';
 import { CelDuration, CelTimestamp, CelUint, celEquals } from '../../src/lang/values.js';
 
-
 describe('lists.range, slice, flatten, reverse, first, last', () => {
   test('range', () => {
     expect(value('lists.range(3).map(i, i * 2)')).toEqual([0n, 2n, 4n]);

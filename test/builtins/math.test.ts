@@ -8,7 +8,6 @@ import { compensatedSum, percentile } from '../../builtins/math/index.js';
 import { error, loadError, value } from './agree.js';
 import { CelUint, kindOf } from '../../src/lang/values.js';
 
-
 describe('math.greatest and math.least', () => {
   test('any number of arguments, through the variadic macro', () => {
     expect(value('math.greatest(1, 5, 3, 2, 4)')).toBe(5n);
@@ -141,7 +140,7 @@ describe('bits', () => {
   const I64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
   const U64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
 
-  test('and, or, xor, not stay in range and match two\'s complement', () => {
+  test("and, or, xor, not stay in range and match two's complement", () => {
     fc.assert(
       fc.property(I64, I64, (a, b) => {
         expect(value('math.bitAnd(a, b)', { a, b })).toBe(BigInt.asIntN(64, a & b));
@@ -242,7 +241,15 @@ describe('aggregates', () => {
   test('percentile: linear interpolation (numpy default)', () => {
     // numpy.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [0, 10, 25, 50, 90, 99, 100])
     const xs = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
-    const want: [number, number][] = [[0, 1], [10, 1.9], [25, 3.25], [50, 5.5], [90, 9.1], [99, 9.91], [100, 10]];
+    const want: [number, number][] = [
+      [0, 1],
+      [10, 1.9],
+      [25, 3.25],
+      [50, 5.5],
+      [90, 9.1],
+      [99, 9.91],
+      [100, 10],
+    ];
     for (const [p, v] of want) expect(value('math.percentile(xs, p)', { xs, p })).toBeCloseTo(v, 12);
     expect(value('math.percentile([5], 37)')).toBe(5);
     expect(value('math.percentile([1, 3], 50u)')).toBe(2);
@@ -275,7 +282,7 @@ describe('aggregates', () => {
   });
 
   test('aggregates over a large input stay fast (linear; percentile n log n)', () => {
-    const xs = Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 1000 / 10);
+    const xs = Array.from({ length: 200_000 }, (_, i) => ((i * 7919) % 1000) / 10);
     expect(value('math.sum(xs) > 0.0 && math.avg(xs) > 0.0 && math.max(xs) >= math.min(xs)', { xs })).toBe(true);
     expect(value('math.percentile(xs, 50)', { xs })).toBeCloseTo(50, 0);
   });

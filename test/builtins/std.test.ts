@@ -35,7 +35,6 @@ function specialized(name: string, id: string, constArgs: unknown[]): Fn {
   return s as Fn;
 }
 
-
 const S = 1_000_000_000n;
 const ts = (iso: string) => ov('timestamp', 'string_to_timestamp')(iso) as CelTimestamp;
 const dur = (s: string) => ov('duration', 'string_to_duration')(s) as CelDuration;
@@ -61,7 +60,17 @@ describe('size', () => {
     expect(ov('size', 'bytes_size')(new Uint8Array([1, 2, 3]))).toBe(3n);
     expect(ov('size', 'size_list')([])).toBe(0n);
     expect(ov('size', 'list_size')([1n, 'a', null])).toBe(3n);
-    expect(ov('size', 'size_map')(new Map<unknown, unknown>([[1n, 'a'], ['b', 2n]]))).toBe(2n);
+    expect(
+      ov(
+        'size',
+        'size_map',
+      )(
+        new Map<unknown, unknown>([
+          [1n, 'a'],
+          ['b', 2n],
+        ]),
+      ),
+    ).toBe(2n);
     expect(ov('size', 'map_size')({ a: 1, b: undefined, c: null })).toBe(2n);
     expect(ov('size', 'size_map')(Object.create(null))).toBe(0n);
   });
@@ -575,7 +584,27 @@ describe('duration', () => {
     expect(ns('1s1s')).toBe(2n * S);
   });
   test('syntax errors', () => {
-    for (const bad of ['', '-', '+', '1', '10', 's', '.s', '.', '1d', '1 s', ' 1s', '1s ', '1S', '1.5.5s', '1h-30m', '--1s', '1e3s', 'abc', '1sec']) {
+    for (const bad of [
+      '',
+      '-',
+      '+',
+      '1',
+      '10',
+      's',
+      '.s',
+      '.',
+      '1d',
+      '1 s',
+      ' 1s',
+      '1s ',
+      '1S',
+      '1.5.5s',
+      '1h-30m',
+      '--1s',
+      '1e3s',
+      'abc',
+      '1sec',
+    ]) {
       fails(() => f(bad), 'invalid_argument');
     }
   });

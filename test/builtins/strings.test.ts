@@ -45,9 +45,7 @@ function loadFails(expr: string, code: IssueCode, message?: RegExp): void {
 }
 
 /** Strings over a small alphabet with astral characters and white space, so searches hit. */
-const text = fc
-  .array(fc.constantFrom('a', 'b', 'ab', '🐱', '©', ' ', '\u3000', 'é', 'Σ'), { maxLength: 12 })
-  .map((p) => p.join(''));
+const text = fc.array(fc.constantFrom('a', 'b', 'ab', '🐱', '©', ' ', '\u3000', 'é', 'Σ'), { maxLength: 12 }).map((p) => p.join(''));
 const cps = (s: string) => Array.from(s);
 
 describe('charAt, indexOf, lastIndexOf', () => {
@@ -89,17 +87,33 @@ describe('charAt, indexOf, lastIndexOf', () => {
         const b = cps(sub);
         const at = (i: number) => b.every((c, j) => a[i + j] === c);
         let first = -1;
-        for (let i = 0; i + b.length <= a.length; i++) if (at(i)) { first = i; break; }
+        for (let i = 0; i + b.length <= a.length; i++)
+          if (at(i)) {
+            first = i;
+            break;
+          }
         let last = -1;
-        for (let i = a.length - b.length; i >= 0; i--) if (at(i)) { last = i; break; }
+        for (let i = a.length - b.length; i >= 0; i--)
+          if (at(i)) {
+            last = i;
+            break;
+          }
         expect(ev('s.indexOf(t)', { s, t: sub })).toBe(BigInt(first));
         expect(ev('s.lastIndexOf(t)', { s, t: sub })).toBe(BigInt(last));
         for (let off = 0; off < a.length; off++) {
           let f = -1;
-          for (let i = off; i + b.length <= a.length; i++) if (at(i)) { f = i; break; }
+          for (let i = off; i + b.length <= a.length; i++)
+            if (at(i)) {
+              f = i;
+              break;
+            }
           expect(ev('s.indexOf(t, o)', { s, t: sub, o: BigInt(off) })).toBe(sub === '' ? BigInt(off) : BigInt(f));
           let l = -1;
-          for (let i = Math.min(off, a.length - b.length); i >= 0; i--) if (at(i)) { l = i; break; }
+          for (let i = Math.min(off, a.length - b.length); i >= 0; i--)
+            if (at(i)) {
+              l = i;
+              break;
+            }
           expect(ev('s.lastIndexOf(t, o)', { s, t: sub, o: BigInt(off) })).toBe(sub === '' ? BigInt(off) : BigInt(l));
         }
       }),
@@ -177,7 +191,7 @@ describe('replace, split, join, reverse', () => {
 });
 
 describe('trim, lowerAscii, upperAscii, quote', () => {
-  test('trim uses Go white space, not JavaScript\'s', () => {
+  test("trim uses Go white space, not JavaScript's", () => {
     expect(ev("'\\ufeffx\\ufeff'.trim()")).toBe('\ufeffx\ufeff');
     expect(ev("'\\u0085x\\u205f'.trim()")).toBe('x');
     expect(ev("'   '.trim()")).toBe('');
@@ -246,7 +260,11 @@ describe('format', () => {
       [5e-324, 3, '0.000'],
       [-0, 2, '-0.00'],
       [123.4999, 3, '123.500'],
-      [Number.MAX_VALUE, 0, '179769313486231570814527423731704356798070567525844996598917476803157260780028538760589558632766878171540458953514382464234321326889464182768467546703537516986049910576551282076245490090389328944075868508455133942304583236903222948165808559332123348274797826204144723168738177180919299881250404026184124858368'],
+      [
+        Number.MAX_VALUE,
+        0,
+        '179769313486231570814527423731704356798070567525844996598917476803157260780028538760589558632766878171540458953514382464234321326889464182768467546703537516986049910576551282076245490090389328944075868508455133942304583236903222948165808559332123348274797826204144723168738177180919299881250404026184124858368',
+      ],
     ];
     for (const [x, p, want] of cases) expect(fixed(x, p)).toBe(want);
     const sci: [number, number, string][] = [
@@ -291,7 +309,16 @@ describe('format', () => {
   });
   test('%s of every kind of value', () => {
     const v = runFormat(parseFormat('%s'), [
-      [new CelUint(3n), CelType.of('bool'), new CelDuration(1_500_000_000n), new CelTimestamp(0n), new Map([[true, 1n], [false, null]])],
+      [
+        new CelUint(3n),
+        CelType.of('bool'),
+        new CelDuration(1_500_000_000n),
+        new CelTimestamp(0n),
+        new Map([
+          [true, 1n],
+          [false, null],
+        ]),
+      ],
     ]);
     expect(v).toBe('[3, bool, 1.5s, 1970-01-01T00:00:00Z, {false: null, true: 1}]');
     expect(runFormat(parseFormat('%s'), [NaN])).toBe('NaN');
@@ -399,7 +426,11 @@ describe('regex.*', () => {
     expect(ev("regex.findAll('a1b2', '[0-9]', 0)")).toEqual([]);
     expect(ev("regex.findAll('a1b2', '[0-9]', -1)")).toEqual(['1', '2']);
     const re = re2jsEngine.compile('a*');
-    expect(goMatches(re, 'baaac').map((m) => [m.index, m.groups[0]])).toEqual([[0, ''], [1, 'aaa'], [5, '']]);
+    expect(goMatches(re, 'baaac').map((m) => [m.index, m.groups[0]])).toEqual([
+      [0, ''],
+      [1, 'aaa'],
+      [5, ''],
+    ]);
     expect(goMatches(re, 'baaac', 2).map((m) => m.groups[0])).toEqual(['', 'aaa']);
   });
   test('replace: group references, escapes, counts, errors', () => {
@@ -430,7 +461,13 @@ describe('regex.*', () => {
     loadFails("regex.matches('a', 'a', 'x')", 'invalid_literal', /unknown regex flag `x`/);
   });
   test('an invalid pattern is a load error when constant, an evaluation error when not', () => {
-    for (const e of ["regex.find('a', '(')", "regex.findAll('a', 'a{1001}')", "regex.replace('a', '(?<', '')", "regex.extract('a', '[')", "regex.matches('a', '(', 'i')"]) {
+    for (const e of [
+      "regex.find('a', '(')",
+      "regex.findAll('a', 'a{1001}')",
+      "regex.replace('a', '(?<', '')",
+      "regex.extract('a', '[')",
+      "regex.matches('a', '(', 'i')",
+    ]) {
       loadFails(e, 'invalid_regex', /regular expression/);
     }
     evalFails('regex.find(s, p)', 'invalid_argument', { s: 'a', p: '(' }, /invalid regular expression `\(`/);
@@ -481,7 +518,7 @@ describe('linear time', () => {
     return s.reads;
   }
 
-  test('(a+)+$ on n a\'s and a b: characters examined grow linearly, not exponentially', () => {
+  test("(a+)+$ on n a's and a b: characters examined grow linearly, not exponentially", () => {
     const input = (n: number) => 'a'.repeat(n) + 'b';
     for (const op of ['test', 'exec'] as const) {
       const small = work('(a+)+$', input(50_000), op);

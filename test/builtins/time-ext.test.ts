@@ -42,7 +42,6 @@ function run(expr: string, bindings: Record<string, unknown> = {}): unknown {
   return compileExpression(expr, { registry, clock: () => CLOCK }).evaluate(bindings);
 }
 
-
 /** A load error (the constant argument is checked when the expression compiles). */
 function loadFails(expr: string, message: RegExp): void {
   let thrown: unknown;
@@ -96,7 +95,17 @@ function intlFields(msSinceEpoch: number, zone: string) {
   };
 }
 
-const ZONES = ['UTC', 'Europe/Paris', 'America/New_York', 'America/Sao_Paulo', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham', '+05:30', '-08:00'];
+const ZONES = [
+  'UTC',
+  'Europe/Paris',
+  'America/New_York',
+  'America/Sao_Paulo',
+  'Australia/Lord_Howe',
+  'Asia/Kolkata',
+  'Pacific/Chatham',
+  '+05:30',
+  '-08:00',
+];
 
 /** Instants between 1990 and 2040, at second precision. */
 const instant = fc.integer({ min: Date.UTC(1990, 0, 1) / 1000, max: Date.UTC(2040, 0, 1) / 1000 }).map((s) => s * 1000);
@@ -467,7 +476,11 @@ describe('time.startOf and time.endOf', () => {
   });
 
   test('invalid units are errors, at load when constant', () => {
-    fails(() => startOf(ts('2026-01-05T10:00:00Z'), 'Day'), 'invalid_argument', /invalid unit `Day`: expected one of 'minute', 'hour', 'day'/);
+    fails(
+      () => startOf(ts('2026-01-05T10:00:00Z'), 'Day'),
+      'invalid_argument',
+      /invalid unit `Day`: expected one of 'minute', 'hour', 'day'/,
+    );
     fails(() => endOf(ts('2026-01-05T10:00:00Z'), ''), 'invalid_argument');
     loadFails("time.startOf(now, 'days')", /invalid unit `days`/);
     loadFails("time.endOf(now, 'day', 'Paris')", /invalid time zone `Paris`/);
@@ -558,7 +571,40 @@ describe('time.parse', () => {
 describe('time.format', () => {
   const format = ov('time.format', 'time_format');
   const formatTz = ov('time.format', 'time_format_tz');
-  const TOKENS = ['y', 'yy', 'yyy', 'yyyy', 'M', 'MM', 'MMM', 'MMMM', 'd', 'dd', 'E', 'EE', 'EEE', 'EEEE', 'H', 'HH', 'h', 'hh', 'a', 'm', 'mm', 's', 'ss', 'S', 'SS', 'SSS', 'X', 'XX', 'XXX', 'x', 'xx', 'xxx'];
+  const TOKENS = [
+    'y',
+    'yy',
+    'yyy',
+    'yyyy',
+    'M',
+    'MM',
+    'MMM',
+    'MMMM',
+    'd',
+    'dd',
+    'E',
+    'EE',
+    'EEE',
+    'EEEE',
+    'H',
+    'HH',
+    'h',
+    'hh',
+    'a',
+    'm',
+    'mm',
+    's',
+    'ss',
+    'S',
+    'SS',
+    'SSS',
+    'X',
+    'XX',
+    'XXX',
+    'x',
+    'xx',
+    'xxx',
+  ];
   const SEPS = [' ', '-', ':', '/', ', ', '.', "'T'", "'o''clock'", '[', ''];
 
   test('property: agrees with date-fns format (UTC) on the supported tokens', () => {
@@ -595,7 +641,9 @@ describe('time.format', () => {
 
   test('offsets in zones, the 12-hour clock, fractions to the nanosecond', () => {
     const t = ts('2026-07-05T13:07:09.123456789Z');
-    expect(formatTz(t, 'yyyy-MM-dd HH:mm:ss X XX XXX x xx xxx', 'Asia/Kolkata')).toBe('2026-07-05 18:37:09 +0530 +0530 +05:30 +0530 +0530 +05:30');
+    expect(formatTz(t, 'yyyy-MM-dd HH:mm:ss X XX XXX x xx xxx', 'Asia/Kolkata')).toBe(
+      '2026-07-05 18:37:09 +0530 +0530 +05:30 +0530 +0530 +05:30',
+    );
     expect(formatTz(t, 'X XX XXX x xx xxx', 'Europe/Paris')).toBe('+02 +0200 +02:00 +02 +0200 +02:00');
     expect(formatTz(t, 'X XX XXX x xx xxx', 'America/St_Johns')).toBe('-0230 -0230 -02:30 -0230 -0230 -02:30');
     expect(format(t, 'X XX XXX x xx xxx')).toBe('Z Z Z +00 +0000 +00:00');

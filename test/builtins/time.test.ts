@@ -50,12 +50,12 @@ describe('arithmetic', () => {
     overflows(() => addDuration(ts('9999-12-31T23:59:59.999999999Z'), dur('1ns')));
     overflows(() => addDuration(ts('0001-01-01T00:00:00Z'), dur('-1ns')));
     overflows(() => subDuration(ts('0001-01-01T00:00:00Z'), dur('1ns')));
-    expect((addDuration(new CelTimestamp(MAX_TIMESTAMP_NS), dur("0")) as CelTimestamp).ns).toBe(MAX_TIMESTAMP_NS);
+    expect((addDuration(new CelTimestamp(MAX_TIMESTAMP_NS), dur('0')) as CelTimestamp).ns).toBe(MAX_TIMESTAMP_NS);
   });
   test('timestamp - timestamp is a duration within the int64 nanosecond range', () => {
     expect(subTimestamps(ts('2009-02-13T23:31:00Z'), ts('2009-02-13T23:29:00Z'))).toEqual(dur('120s'));
     expect(subTimestamps(ts('2009-02-13T23:29:00Z'), ts('2009-02-13T23:31:00Z'))).toEqual(dur('-120s'));
-    expect((subTimestamps(ts("2262-04-11T23:47:16.854775807Z"), ts("1970-01-01T00:00:00Z")) as CelDuration).ns).toBe(INT64_MAX);
+    expect((subTimestamps(ts('2262-04-11T23:47:16.854775807Z'), ts('1970-01-01T00:00:00Z')) as CelDuration).ns).toBe(INT64_MAX);
     overflows(() => subTimestamps(ts('2262-04-11T23:47:16.854775808Z'), ts('1970-01-01T00:00:00Z')));
     overflows(() => subTimestamps(ts('9999-12-31T23:59:59Z'), ts('0001-01-01T00:00:00Z')));
     overflows(() => subTimestamps(ts('0001-01-01T00:00:00Z'), ts('9999-12-31T23:59:59Z')));

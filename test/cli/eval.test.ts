@@ -33,14 +33,18 @@ describe.skipIf(!built)('llm-policy eval', () => {
     expect(out).toContain("    ├─ user.tier == 'free' → true\n    │  └─ user.tier → 'free'");
     expect(out).toContain("    └─ !(request.model in ['gpt-4o-mini', 'claude-3-5-haiku']) → true");
     expect(out).toContain("          └─ request.model → 'gpt-4o'");
-    expect(out).toContain("  rule route-o1-to-gpt-4o → false\n    user.tier == 'pro' && request.model.startsWith('o1') → false\n    ├─ user.tier == 'pro' → false");
+    expect(out).toContain(
+      "  rule route-o1-to-gpt-4o → false\n    user.tier == 'pro' && request.model.startsWith('o1') → false\n    ├─ user.tier == 'pro' → false",
+    );
     expect(out).toContain("    └─ request.model.startsWith('o1') → (not evaluated)");
     expect(out).toContain("  target: request.provider == 'openai' → true");
-    expect(out).toContain("  rule secret-in-prompt → false");
+    expect(out).toContain('  rule secret-in-prompt → false');
   });
 
   test('--explain shows errors and let values', () => {
-    const r = run(['eval', '-p', 'examples/policies/cost-control.yaml', '-i', '-', '--explain'], { input: '{"user":{"tier":"pro"},"request":{"model":"gpt-4o","max_tokens":100},"budget":{"spent_usd":0,"limit_usd":1}}' });
+    const r = run(['eval', '-p', 'examples/policies/cost-control.yaml', '-i', '-', '--explain'], {
+      input: '{"user":{"tier":"pro"},"request":{"model":"gpt-4o","max_tokens":100},"budget":{"spent_usd":0,"limit_usd":1}}',
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^effect: deny$/m);
     expect(r.stdout).toContain('  - default/cost-control/over-budget [no_such_field] no such field: `input_tokens` (counted as deny)');
@@ -52,22 +56,48 @@ describe.skipIf(!built)('llm-policy eval', () => {
     const r = run(['eval', '-p', 'examples/policies', '-i', '-', '--format', 'json', '--explain'], { input: FREE_GPT4O });
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);
-    expect(d).toMatchObject({ effect: 'deny', allowed: false, reasons: ['Model gpt-4o is not available on the free tier'], obligations: [], errors: [] });
-    expect(d.matched).toEqual([{ policy: 'model-access', namespace: 'default', rule: 'free-tier-models', effect: 'deny', message: 'Model gpt-4o is not available on the free tier' }]);
-    expect(d.trace.policies.map((p: { policy: string }) => p.policy)).toEqual(['default/cost-control', 'default/model-access', 'default/request-hygiene']);
+    expect(d).toMatchObject({
+      effect: 'deny',
+      allowed: false,
+      reasons: ['Model gpt-4o is not available on the free tier'],
+      obligations: [],
+      errors: [],
+    });
+    expect(d.matched).toEqual([
+      {
+        policy: 'model-access',
+        namespace: 'default',
+        rule: 'free-tier-models',
+        effect: 'deny',
+        message: 'Model gpt-4o is not available on the free tier',
+      },
+    ]);
+    expect(d.trace.policies.map((p: { policy: string }) => p.policy)).toEqual([
+      'default/cost-control',
+      'default/model-access',
+      'default/request-hygiene',
+    ]);
     const ma = d.explain.find((p: { policy: string }) => p.policy === 'default/model-access');
     const rule = ma.rules.find((x: { rule: string }) => x.rule === 'free-tier-models');
     expect(rule.result).toBe(true);
     expect(rule.condition).toMatchObject({ value: 'true', evaluated: true });
-    expect(rule.condition.children[0]).toMatchObject({ expr: "user.tier == 'free'", value: 'true', children: [{ expr: 'user.tier', value: "'free'" }] });
+    expect(rule.condition.children[0]).toMatchObject({
+      expr: "user.tier == 'free'",
+      value: 'true',
+      children: [{ expr: 'user.tier', value: "'free'" }],
+    });
     const plain = JSON.parse(run(['eval', '-p', 'examples/policies', '-i', '-', '--format', 'json'], { input: FREE_GPT4O }).stdout);
     expect(plain.trace).toBeUndefined();
     expect(plain.explain).toBeUndefined();
   });
 
   test('--now fixes the clock; a bad --now is a usage error', () => {
-    const dir = tempDir({ 'p.yaml': `apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: t }\nspec:\n  rules:\n    - { id: y2k, when: "now < timestamp('2000-01-01T00:00:00Z')", effect: deny }\n` });
-    expect(run(['eval', '-p', 'p.yaml', '-i', '-', '--now', '1999-12-31T23:59:59Z'], { cwd: dir, input: '{}' }).stdout).toMatch(/^effect: deny$/m);
+    const dir = tempDir({
+      'p.yaml': `apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: t }\nspec:\n  rules:\n    - { id: y2k, when: "now < timestamp('2000-01-01T00:00:00Z')", effect: deny }\n`,
+    });
+    expect(run(['eval', '-p', 'p.yaml', '-i', '-', '--now', '1999-12-31T23:59:59Z'], { cwd: dir, input: '{}' }).stdout).toMatch(
+      /^effect: deny$/m,
+    );
     expect(run(['eval', '-p', 'p.yaml', '-i', '-'], { cwd: dir, input: '{}' }).stdout).toMatch(/^effect: allow$/m);
     const bad = run(['eval', '-p', 'p.yaml', '-i', '-', '--now', 'yesterday'], { cwd: dir, input: '{}' });
     expect(bad.code).toBe(2);
@@ -103,7 +133,10 @@ describe.skipIf(!built)('llm-policy eval', () => {
     expect(yaml.stderr).toContain('broken.yaml:7:17: error[yaml_syntax]');
     const fn = run(['eval', '-p', 'bad.yaml', '-i', '-', '--format', 'json'], { cwd: dir, input: '{}' });
     expect(fn.code).toBe(2);
-    expect(JSON.parse(fn.stdout)).toEqual({ ok: false, issues: [{ code: 'unknown_function', message: 'unknown function `nosuch`', file: 'bad.yaml', line: 7, column: 37 }] });
+    expect(JSON.parse(fn.stdout)).toEqual({
+      ok: false,
+      issues: [{ code: 'unknown_function', message: 'unknown function `nosuch`', file: 'bad.yaml', line: 7, column: 37 }],
+    });
   });
 });
 

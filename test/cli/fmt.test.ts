@@ -97,7 +97,10 @@ describe('formatPolicyText', () => {
 
   test('keeps the meaning: the formatted example policies decide the example requests alike', () => {
     const requests = JSON.parse(readFileSync(join(root, 'examples/requests.json'), 'utf8')) as { input: unknown }[];
-    const files = readdirSync(join(root, 'examples/policies')).map((n) => ({ n, text: readFileSync(join(root, 'examples/policies', n), 'utf8') }));
+    const files = readdirSync(join(root, 'examples/policies')).map((n) => ({
+      n,
+      text: readFileSync(join(root, 'examples/policies', n), 'utf8'),
+    }));
     const before = new PolicyEngine({ clock: () => 0 });
     before.setPolicies(files.map((f) => ({ text: f.text, filename: f.n })));
     const after = new PolicyEngine({ clock: () => 0 });
@@ -110,9 +113,19 @@ describe('formatPolicyText', () => {
   });
 
   test('JSON files stay JSON', () => {
-    const json = JSON.stringify({ spec: { rules: [{ effect: 'deny', id: 'r', when: 'a&&b' }] }, metadata: { name: 'j' }, kind: 'Policy', apiVersion: 'llmpolicy/v1' });
+    const json = JSON.stringify({
+      spec: { rules: [{ effect: 'deny', id: 'r', when: 'a&&b' }] },
+      metadata: { name: 'j' },
+      kind: 'Policy',
+      apiVersion: 'llmpolicy/v1',
+    });
     const out = formatPolicyText(json, 'p.json');
-    expect(JSON.parse(out)).toEqual({ apiVersion: 'llmpolicy/v1', kind: 'Policy', metadata: { name: 'j' }, spec: { rules: [{ id: 'r', when: 'a && b', effect: 'deny' }] } });
+    expect(JSON.parse(out)).toEqual({
+      apiVersion: 'llmpolicy/v1',
+      kind: 'Policy',
+      metadata: { name: 'j' },
+      spec: { rules: [{ id: 'r', when: 'a && b', effect: 'deny' }] },
+    });
     expect(Object.keys(JSON.parse(out))).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
     expect(formatPolicyText(out, 'p.json')).toBe(out);
   });
@@ -127,7 +140,10 @@ describe('formatPolicyText', () => {
 
 describe.skipIf(!built)('llm-policy fmt', () => {
   test('--check exits 1 and names the files that would change; fmt rewrites them; then --check exits 0', () => {
-    const dir = tempDir({ 'messy.yaml': MESSY, 'done.yaml': FORMATTED.replace('name: messy', 'name: done').replace('name: second', 'name: second2') });
+    const dir = tempDir({
+      'messy.yaml': MESSY,
+      'done.yaml': FORMATTED.replace('name: messy', 'name: done').replace('name: second', 'name: second2'),
+    });
     const check = run(['fmt', '--check', '.'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout).toContain('would reformat messy.yaml');
@@ -147,7 +163,8 @@ describe.skipIf(!built)('llm-policy fmt', () => {
 
   test('the example policies are formatted idempotently', () => {
     const dir = tempDir({});
-    for (const n of readdirSync(join(root, 'examples/policies'))) writeFileSync(join(dir, n), readFileSync(join(root, 'examples/policies', n)));
+    for (const n of readdirSync(join(root, 'examples/policies')))
+      writeFileSync(join(dir, n), readFileSync(join(root, 'examples/policies', n)));
     expect(run(['fmt', '.'], { cwd: dir }).code).toBe(0);
     expect(run(['fmt', '--check', '.'], { cwd: dir }).stdout).toContain('0 files would be reformatted, 2 already formatted');
     expect(run(['validate', '.'], { cwd: dir }).code).toBe(0);
@@ -160,11 +177,15 @@ describe.skipIf(!built)('llm-policy fmt', () => {
     expect(missing.stderr).toContain('cannot read `nosuch.yaml`: no such file or directory');
     const broken = run(['fmt', 'broken.yaml'], { cwd: dir });
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toContain("broken.yaml:7:17: error[yaml_syntax]");
-    expect(broken.stderr).toContain("   |                 ^");
+    expect(broken.stderr).toContain('broken.yaml:7:17: error[yaml_syntax]');
+    expect(broken.stderr).toContain('   |                 ^');
     expect(readFileSync(join(dir, 'broken.yaml'), 'utf8')).toBe(YAML_ERROR);
     const j = run(['fmt', '--check', 'broken.yaml', '--format', 'json'], { cwd: dir });
     expect(j.code).toBe(2);
-    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, check: true, files: [{ file: 'broken.yaml', changed: false, issues: [{ code: 'yaml_syntax', line: 7, column: 17 }] }] });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      ok: false,
+      check: true,
+      files: [{ file: 'broken.yaml', changed: false, issues: [{ code: 'yaml_syntax', line: 7, column: 17 }] }],
+    });
   });
 });

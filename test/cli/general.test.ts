@@ -27,7 +27,11 @@ describe.skipIf(!built)('llm-policy', () => {
   });
 
   test.each(COMMANDS)('%s --help, -h and `help %s` print its usage', (c) => {
-    for (const args of [[c, '--help'], [c, '-h'], ['help', c]]) {
+    for (const args of [
+      [c, '--help'],
+      [c, '-h'],
+      ['help', c],
+    ]) {
       const r = run(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: llm-policy ${c}`);

@@ -84,7 +84,12 @@ describe.skipIf(!built)('llm-policy test', () => {
       ['passes', 'passed', 5],
       ['wrong effect', 'failed', 8],
     ]);
-    expect(j.suites[0].cases[1].failures[0]).toEqual({ field: 'effect', message: 'expected allow, got deny', expected: 'allow', actual: 'deny' });
+    expect(j.suites[0].cases[1].failures[0]).toEqual({
+      field: 'effect',
+      message: 'expected allow, got deny',
+      expected: 'allow',
+      actual: 'deny',
+    });
     expect(j.coverage).toMatchObject({ threshold: null, policies: [{ policy: 'default/tiers', file: 'policy.yaml' }] });
     expect(typeof j.coverage.percent).toBe('number');
     const rule = j.coverage.policies[0].rules.find((x: { rule: string }) => x.rule === 'free-big-models');
@@ -191,7 +196,10 @@ cases:
     });
     expect(e.stdout).toMatch(/^effect: deny$/m);
     expect(e.stdout).toContain("    └─ rate.count('user:' + user.id, '1m') → 3");
-    const bad = run(['eval', '-p', 'limits.yaml', '-i', '-', '--state', 'usage.json'], { cwd: tempDir({ 'limits.yaml': rate, 'usage.json': '[{"keys": []}]' }), input: '{}' });
+    const bad = run(['eval', '-p', 'limits.yaml', '-i', '-', '--state', 'usage.json'], {
+      cwd: tempDir({ 'limits.yaml': rate, 'usage.json': '[{"keys": []}]' }),
+      input: '{}',
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('`keys` must be a non-empty list of state keys (at [0].keys)');
   });
@@ -243,7 +251,9 @@ cases:
     expect(a.stderr).toMatch(/broken\.yaml:\d+:\d+: error\[yaml_syntax\]/);
     const b = run(['test', 'schema.yaml'], { cwd: dir });
     expect(b.code).toBe(2);
-    expect(b.stderr).toContain("schema.yaml:7:15: error[test_file]: unknown field `efect` in `expect` in case `x`\n 7 |     expect: { efect: deny }\n   |               ^^^^^\n  hint: did you mean `effect`?");
+    expect(b.stderr).toContain(
+      'schema.yaml:7:15: error[test_file]: unknown field `efect` in `expect` in case `x`\n 7 |     expect: { efect: deny }\n   |               ^^^^^\n  hint: did you mean `effect`?',
+    );
   });
 
   test('policies with an unknown function or a YAML error: exit 2 with the policy error', () => {

@@ -35,7 +35,7 @@ describe.skipIf(!built)('llm-policy validate', () => {
     const r = run(['validate', 'bad.yaml', 'broken.yaml', 'good.yaml'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('bad.yaml:7:37: error[unknown_function]: unknown function `nosuch`');
-    expect(r.stderr).toContain(' 7 |       when: request.model == \'x\' && nosuch(request)\n   |                                     ^');
+    expect(r.stderr).toContain(" 7 |       when: request.model == 'x' && nosuch(request)\n   |                                     ^");
     expect(r.stderr).toContain('broken.yaml:7:17: error[yaml_syntax]');
     expect(r.stderr).toMatch(/2 errors in the policies\n$/);
   });
@@ -61,7 +61,10 @@ describe.skipIf(!built)('llm-policy validate', () => {
     expect(j.ok).toBe(true);
     expect(j.issues).toEqual([]);
     expect(j.files).toEqual([
-      { file: 'examples/policies/cost-control.yaml', policies: [{ name: 'cost-control', namespace: 'default', version: '1.0.0', rules: 4 }] },
+      {
+        file: 'examples/policies/cost-control.yaml',
+        policies: [{ name: 'cost-control', namespace: 'default', version: '1.0.0', rules: 4 }],
+      },
       {
         file: 'examples/policies/model-access.yaml',
         policies: [
@@ -79,13 +82,22 @@ describe.skipIf(!built)('llm-policy validate', () => {
     });
     const missing = run(['validate', 'nosuch.yaml', '--format', 'json'], { cwd: dir });
     expect(missing.code).toBe(2);
-    expect(JSON.parse(missing.stdout)).toEqual({ ok: false, issues: [{ code: 'file', message: 'cannot read `nosuch.yaml`: no such file or directory', file: 'nosuch.yaml' }] });
+    expect(JSON.parse(missing.stdout)).toEqual({
+      ok: false,
+      issues: [{ code: 'file', message: 'cannot read `nosuch.yaml`: no such file or directory', file: 'nosuch.yaml' }],
+    });
   });
 
   test('--input-schema makes misspelt fields load errors', () => {
     const dir = tempDir({
       'p.yaml': POLICY.replace("user.tier == 'free'", "user.teir == 'free'"),
-      'schema.json': JSON.stringify({ type: 'object', properties: { user: { type: 'object', properties: { tier: { type: 'string' } } }, request: { type: 'object', additionalProperties: true } } }),
+      'schema.json': JSON.stringify({
+        type: 'object',
+        properties: {
+          user: { type: 'object', properties: { tier: { type: 'string' } } },
+          request: { type: 'object', additionalProperties: true },
+        },
+      }),
     });
     const r = run(['validate', 'p.yaml', '--input-schema', 'schema.json'], { cwd: dir });
     expect(r.code).toBe(2);
@@ -95,14 +107,17 @@ describe.skipIf(!built)('llm-policy validate', () => {
 
   test('--functions adds custom functions', () => {
     const dir = tempDir({
-      'p.yaml': POLICY.replace("request.model != 'small'", "!acme.isSmall(request.model)"),
+      'p.yaml': POLICY.replace("request.model != 'small'", '!acme.isSmall(request.model)'),
       'fns.mjs': `export const functions = [{ name: 'acme.isSmall', category: 'acme', description: 'small model', purity: 'pure',
         overloads: [{ id: 'acme_is_small', params: ['string'], result: 'bool', impl: (s) => s === 'small' }] }];`,
     });
     expect(run(['validate', 'p.yaml'], { cwd: dir }).stderr).toContain('unknown function `acme.isSmall`');
     const r = run(['validate', 'p.yaml', '--functions', 'fns.mjs'], { cwd: dir });
     expect(r.code).toBe(0);
-    const e = run(['eval', '-p', 'p.yaml', '--functions', 'fns.mjs', '-i', '-'], { cwd: dir, input: '{"user":{"tier":"free"},"request":{"model":"big"}}' });
+    const e = run(['eval', '-p', 'p.yaml', '--functions', 'fns.mjs', '-i', '-'], {
+      cwd: dir,
+      input: '{"user":{"tier":"free"},"request":{"model":"big"}}',
+    });
     expect(e.stdout).toMatch(/^effect: deny$/m);
   });
 });

@@ -28,12 +28,16 @@ const expr: fc.Arbitrary<string> = fc.letrec((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     leaf,
     leaf.map((x) => `dyn(${x})`), // hides the type from the checker, so run-time errors are exercised
-    fc.tuple(tie('e'), fc.constantFrom('+', '-', '*', '/', '%', '==', '!=', '<', '<=', '>', '>=', '&&', '||', 'in'), tie('e')).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    fc
+      .tuple(tie('e'), fc.constantFrom('+', '-', '*', '/', '%', '==', '!=', '<', '<=', '>', '>=', '&&', '||', 'in'), tie('e'))
+      .map(([a, op, b]) => `(${a} ${op} ${b})`),
     fc.tuple(fc.constantFrom('!', '-'), tie('e')).map(([op, a]) => `${op}(${a})`),
     fc.tuple(tie('e'), tie('e'), tie('e')).map(([c, a, b]) => `(${c} ? ${a} : ${b})`),
     fc.tuple(tie('e'), tie('e')).map(([a, b]) => `[${a}, ${b}]`),
     fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a}[${b}]`),
-    fc.tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e')).map(([mac, coll, body]) => `${coll}.${mac}(x, ${(body as string).replace(/\bi\b/g, 'x')})`),
+    fc
+      .tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e'))
+      .map(([mac, coll, body]) => `${coll}.${mac}(x, ${(body as string).replace(/\bi\b/g, 'x')})`),
     fc.tuple(fc.constantFrom('size', 'string', 'int', 'double', 'type'), tie('e')).map(([f, a]) => `${f}(${a})`),
   ),
 })).e;
@@ -65,7 +69,11 @@ function same(a: Outcome, b: Outcome): boolean {
   if (kindOf(a.value) !== kindOf(b.value)) return false;
   if (typeof a.value === 'number' && Number.isNaN(a.value)) return Number.isNaN(b.value as number);
   if (typeof a.value === 'number' && a.value === 0) return Object.is(a.value, b.value);
-  return celEquals(a.value, b.value) || JSON.stringify(a.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) === JSON.stringify(b.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  return (
+    celEquals(a.value, b.value) ||
+    JSON.stringify(a.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) ===
+      JSON.stringify(b.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))
+  );
 }
 
 describe('compiled closures agree with the reference interpreter', () => {
@@ -84,7 +92,9 @@ describe('compiled closures agree with the reference interpreter', () => {
         const ev = compile(checked.expr, { registry, varSlots: { n: 0 } });
         const got = run(() => ev(newFrame(vars as Record<string, unknown>, 0, 64, 1_000_000, () => 0)));
         if (!same(ref, got)) {
-          throw new Error(`${src}\n  reference: ${JSON.stringify(ref, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}\n  compiled:  ${JSON.stringify(got, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}`);
+          throw new Error(
+            `${src}\n  reference: ${JSON.stringify(ref, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}\n  compiled:  ${JSON.stringify(got, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}`,
+          );
         }
       }),
       { numRuns: Number(process.env.FC_RUNS ?? 3000) },

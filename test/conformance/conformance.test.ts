@@ -14,8 +14,20 @@ import { Unrepresentable } from './values.js';
 
 /** The files that need no protobuf messages: they make the pass rate. */
 const COUNTED = [
-  'basic', 'comparisons', 'conversions', 'fields', 'fp_math', 'integer_math', 'lists', 'logic',
-  'macros', 'parse', 'plumbing', 'string', 'timestamps', 'namespace',
+  'basic',
+  'comparisons',
+  'conversions',
+  'fields',
+  'fp_math',
+  'integer_math',
+  'lists',
+  'logic',
+  'macros',
+  'parse',
+  'plumbing',
+  'string',
+  'timestamps',
+  'namespace',
 ];
 /** Extension libraries: run and reported, not counted (and never failing the run). */
 const REPORTED = ['string_ext', 'math_ext', 'bindings_ext'];
@@ -112,7 +124,9 @@ for (const file of [...COUNTED, ...REPORTED]) {
         }
         if (!agree(a, b) || (u && !agree(u, b))) {
           const unfolded = u ? `\n    unfolded:    ${showResult(u)}` : '';
-          t.differ.push(`${c.id}: ${c.test.expr as string}\n    compiler:    ${showResult(a)}${unfolded}\n    interpreter: ${showResult(b)}`);
+          t.differ.push(
+            `${c.id}: ${c.test.expr as string}\n    compiler:    ${showResult(a)}${unfolded}\n    interpreter: ${showResult(b)}`,
+          );
         }
       }
       if (!counted && t.differ.length > 0) ctx.skip(`not counted: ${t.differ.length} differences`);
@@ -135,7 +149,14 @@ afterAll(() => {
   for (const file of [...COUNTED, ...REPORTED]) {
     const t = tally(file);
     const counted = COUNTED.includes(file);
-    rows.push([counted ? file : `${file} (not counted)`, String(t.passed), String(t.failed), String(t.skipped), rate(t.passed, t.failed), String(t.differ.length)]);
+    rows.push([
+      counted ? file : `${file} (not counted)`,
+      String(t.passed),
+      String(t.failed),
+      String(t.skipped),
+      rate(t.passed, t.failed),
+      String(t.differ.length),
+    ]);
     if (counted) {
       passed += t.passed;
       failed += t.failed;
@@ -146,7 +167,11 @@ afterAll(() => {
   rows.push(['total (counted files)', String(passed), String(failed), String(skipped), rate(passed, failed), '']);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join(' | ')} |`;
-  const table = [line(rows[0]!), `|${widths.map((w, i) => (i === 0 ? ':' : '') + '-'.repeat(w + 1) + (i === 0 ? '' : ':')).join('|')}|`, ...rows.slice(1).map(line)];
+  const table = [
+    line(rows[0]!),
+    `|${widths.map((w, i) => (i === 0 ? ':' : '') + '-'.repeat(w + 1) + (i === 0 ? '' : ':')).join('|')}|`,
+    ...rows.slice(1).map(line),
+  ];
   const out = [
     'cel-spec conformance (standard library)',
     ...table,

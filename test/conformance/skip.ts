@@ -47,7 +47,12 @@ export const SKIPS: Skip[] = [
 
 const compiled = SKIPS.map((s) => ({
   ...s,
-  re: new RegExp(`^${s.pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`),
+  re: new RegExp(
+    `^${s.pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ),
   used: 0,
 }));
 

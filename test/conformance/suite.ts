@@ -47,9 +47,7 @@ export function loadSuite(): Map<string, Case[]> {
 }
 
 /** What running an expression gave: a value, or an error at load (parse/check) or at evaluation. */
-export type Result =
-  | { kind: 'value'; value: unknown }
-  | { kind: 'error'; stage: 'load' | 'eval'; code: string; message: string };
+export type Result = { kind: 'value'; value: unknown } | { kind: 'error'; stage: 'load' | 'eval'; code: string; message: string };
 
 export interface Verdict {
   pass: boolean;
@@ -143,7 +141,10 @@ export function runInterpreted(c: Case, registry: Registry): Result {
     return { kind: 'error', stage: 'load', code: i.code, message: i.message };
   }
   try {
-    return { kind: 'value', value: interpret(checked.expr, { registry, lookup: (n) => (Object.hasOwn(bindings, n) ? bindings[n] : undefined) }) };
+    return {
+      kind: 'value',
+      value: interpret(checked.expr, { registry, lookup: (n) => (Object.hasOwn(bindings, n) ? bindings[n] : undefined) }),
+    };
   } catch (e) {
     return errorResult(e, 'eval');
   }

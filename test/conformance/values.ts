@@ -164,7 +164,9 @@ export function show(v: unknown): string {
     case 'list':
       return `[${(v as unknown[]).map(show).join(', ')}]`;
     case 'map':
-      return `{${mapEntries(v as object).map(([a, b]) => `${show(a)}: ${show(b)}`).join(', ')}}`;
+      return `{${mapEntries(v as object)
+        .map(([a, b]) => `${show(a)}: ${show(b)}`)
+        .join(', ')}}`;
     case 'timestamp':
       return `timestamp(${(v as CelTimestamp).ns}ns)`;
     case 'duration':

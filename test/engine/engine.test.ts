@@ -16,13 +16,18 @@ function engineWith(...texts: string[]): PolicyEngine {
 
 describe('decisions', () => {
   test('a decision has the documented shape', () => {
-    const e = engineWith(doc('p', `rules:
+    const e = engineWith(
+      doc(
+        'p',
+        `rules:
   - id: big
     when: request.max_tokens > 1000
     effect: deny
     message: "max_tokens {{ request.max_tokens }} is over 1000"
     obligations:
-      - notify: ops`));
+      - notify: ops`,
+      ),
+    );
     const d = e.evaluate({ request: { max_tokens: 2000 } });
     expect(d).toEqual({
       effect: 'deny',
@@ -38,12 +43,18 @@ describe('decisions', () => {
 
   test('deny-overrides within a policy and across policies', () => {
     const e = engineWith(
-      doc('a', `rules:
+      doc(
+        'a',
+        `rules:
   - { id: ok, when: 'true', effect: allow }
   - { id: w, when: x > 1, effect: warn }
-  - { id: d, when: x > 2, effect: deny }`),
-      doc('b', `rules:
-  - { id: w2, when: x > 0, effect: warn }`),
+  - { id: d, when: x > 2, effect: deny }`,
+      ),
+      doc(
+        'b',
+        `rules:
+  - { id: w2, when: x > 0, effect: warn }`,
+      ),
     );
     expect(e.evaluate({ x: 0 }).effect).toBe('allow');
     const w = e.evaluate({ x: 2 });
@@ -55,23 +66,33 @@ describe('decisions', () => {
   });
 
   test('first-match stops at the first matching rule', () => {
-    const e = engineWith(doc('fm', `combining: first-match
+    const e = engineWith(
+      doc(
+        'fm',
+        `combining: first-match
 default: deny
 rules:
   - { id: admins, when: "'admin' in user.roles", effect: allow }
   - { id: free, when: user.tier == 'free', effect: deny }
-  - { id: rest, effect: allow }`));
+  - { id: rest, effect: allow }`,
+      ),
+    );
     expect(e.evaluate({ user: { roles: ['admin'], tier: 'free' } }).matched.map((m) => m.rule)).toEqual(['admins']);
     expect(e.evaluate({ user: { roles: [], tier: 'free' } }).effect).toBe('deny');
     expect(e.evaluate({ user: { roles: [], tier: 'pro' } }).matched.map((m) => m.rule)).toEqual(['rest']);
   });
 
   test('priority: the highest priority wins, ties go to deny', () => {
-    const e = engineWith(doc('pr', `combining: priority
+    const e = engineWith(
+      doc(
+        'pr',
+        `combining: priority
 rules:
   - { id: low-deny, when: 'true', effect: deny, priority: 1 }
   - { id: vip, when: user.vip, effect: allow, priority: 10 }
-  - { id: vip-warn, when: user.vip && user.new, effect: warn, priority: 10 }`));
+  - { id: vip-warn, when: user.vip && user.new, effect: warn, priority: 10 }`,
+      ),
+    );
     expect(e.evaluate({ user: { vip: false, new: false } }).effect).toBe('deny');
     expect(e.evaluate({ user: { vip: true, new: false } }).effect).toBe('allow');
     const d = e.evaluate({ user: { vip: true, new: true } });
@@ -80,9 +101,14 @@ rules:
   });
 
   test('default deny applies when no rule matches', () => {
-    const e = engineWith(doc('allowlist', `default: deny
+    const e = engineWith(
+      doc(
+        'allowlist',
+        `default: deny
 rules:
-  - { id: known-model, when: "request.model in ['a', 'b']", effect: allow }`));
+  - { id: known-model, when: "request.model in ['a', 'b']", effect: allow }`,
+      ),
+    );
     expect(e.evaluate({ request: { model: 'a' } }).effect).toBe('allow');
     const d = e.evaluate({ request: { model: 'z' } });
     expect(d.effect).toBe('deny');
@@ -90,9 +116,14 @@ rules:
   });
 
   test('target limits where a policy applies', () => {
-    const e = engineWith(doc('oa', `target: request.provider == 'openai'
+    const e = engineWith(
+      doc(
+        'oa',
+        `target: request.provider == 'openai'
 rules:
-  - { id: no, effect: deny }`));
+  - { id: no, effect: deny }`,
+      ),
+    );
     expect(e.evaluate({ request: { provider: 'anthropic' } }).effect).toBe('allow');
     expect(e.evaluate({ request: { provider: 'openai' } }).effect).toBe('deny');
   });
@@ -111,7 +142,9 @@ describe('errors inside a decision', () => {
   test('onError deny (the default) fails closed and reports the error', () => {
     const d = engineWith(doc('p', rules)).evaluate({});
     expect(d.effect).toBe('deny');
-    expect(d.errors).toEqual([{ policy: 'default/p', rule: 'needs-budget', code: 'unknown_variable', message: 'unknown variable `budget`', handling: 'deny' }]);
+    expect(d.errors).toEqual([
+      { policy: 'default/p', rule: 'needs-budget', code: 'unknown_variable', message: 'unknown variable `budget`', handling: 'deny' },
+    ]);
   });
 
   test('onError skip treats the rule as not matching, error still reported', () => {
@@ -141,15 +174,28 @@ describe('lets', () => {
   test('are evaluated lazily and at most once per decision', () => {
     let calls = 0;
     const e = new PolicyEngine({
-      functions: [{ name: 'count', category: 'test', description: 'counts calls', purity: 'state', overloads: [{ id: 'count_dyn', params: ['dyn'], result: 'dyn', impl: (_host: unknown, x: unknown) => (calls++, x) }] }],
+      functions: [
+        {
+          name: 'count',
+          category: 'test',
+          description: 'counts calls',
+          purity: 'state',
+          overloads: [{ id: 'count_dyn', params: ['dyn'], result: 'dyn', impl: (_host: unknown, x: unknown) => (calls++, x) }],
+        },
+      ],
     });
-    e.addPolicy(doc('p', `let:
+    e.addPolicy(
+      doc(
+        'p',
+        `let:
   v: count(x)
   unused: count(x) + 1
 rules:
   - { id: a, when: v > 1, effect: warn }
   - { id: b, when: v > 2, effect: deny }
-  - { id: c, when: v > 3, effect: deny }`));
+  - { id: c, when: v > 3, effect: deny }`,
+      ),
+    );
     expect(e.evaluate({ x: 5 }).effect).toBe('deny');
     expect(calls).toBe(1);
     e.evaluate({ x: 0 });
@@ -157,11 +203,16 @@ rules:
   });
 
   test('may use each other, and an error in one is reported at each reader', () => {
-    const e = engineWith(doc('p', `let:
+    const e = engineWith(
+      doc(
+        'p',
+        `let:
   a: x * 2.0
   b: a + 1.0
 rules:
-  - { id: r, when: b > 10.0, effect: deny }`));
+  - { id: r, when: b > 10.0, effect: deny }`,
+      ),
+    );
     expect(e.evaluate({ x: 5 }).effect).toBe('deny');
     expect(e.evaluate({ x: 4 }).effect).toBe('allow');
     expect(e.evaluate({}).errors[0]!.code).toBe('unknown_variable');
@@ -225,10 +276,23 @@ spec:
 
   test('an input schema makes misspelt fields load errors', () => {
     const e = new PolicyEngine({
-      inputSchema: { type: 'object', properties: { request: { type: 'object', properties: { model: { type: 'string' }, max_tokens: { type: 'integer' } }, additionalProperties: false } } },
+      inputSchema: {
+        type: 'object',
+        properties: {
+          request: {
+            type: 'object',
+            properties: { model: { type: 'string' }, max_tokens: { type: 'integer' } },
+            additionalProperties: false,
+          },
+        },
+      },
     });
-    expect(() => e.addPolicy(doc('p', `rules:\n  - { id: r, when: request.max_token > 5.0, effect: deny }`))).toThrow(/unknown field `max_token`/);
-    expect(() => e.addPolicy(doc('p', `rules:\n  - { id: r, when: reqest.model == 'x', effect: deny }`))).toThrow(/unknown variable `reqest`/);
+    expect(() => e.addPolicy(doc('p', `rules:\n  - { id: r, when: request.max_token > 5.0, effect: deny }`))).toThrow(
+      /unknown field `max_token`/,
+    );
+    expect(() => e.addPolicy(doc('p', `rules:\n  - { id: r, when: reqest.model == 'x', effect: deny }`))).toThrow(
+      /unknown variable `reqest`/,
+    );
     e.addPolicy(doc('p', `rules:\n  - { id: r, when: request.max_tokens > 5.0, effect: deny }`));
     expect(e.evaluate({ request: { max_tokens: 6 } }).effect).toBe('deny');
   });
@@ -236,7 +300,12 @@ spec:
 
 describe('explain', () => {
   test('the trace shows rules tried, their values and let values', () => {
-    const e = engineWith(doc('p', `let:\n  big: request.max_tokens > 1000\nrules:\n  - { id: r, when: big, effect: deny }\n  - { id: s, when: "request.model == 'x'", effect: warn }`));
+    const e = engineWith(
+      doc(
+        'p',
+        `let:\n  big: request.max_tokens > 1000\nrules:\n  - { id: r, when: big, effect: deny }\n  - { id: s, when: "request.model == 'x'", effect: warn }`,
+      ),
+    );
     const d = e.evaluate({ request: { max_tokens: 5000, model: 'y' } }, { explain: true });
     expect(d.trace!.policies).toEqual([
       {
@@ -260,23 +329,36 @@ describe('custom functions', () => {
   test('the docs/engine.md example works, and a pure call on constants folds at load', () => {
     let calls = 0;
     const engine = new PolicyEngine({
-      functions: [{
-        name: 'acme.isInternal',
-        category: 'acme',
-        description: 'Whether an email address belongs to the company',
-        purity: 'pure',
-        overloads: [{ id: 'acme_is_internal_string', params: ['string'], result: 'bool', impl: (s: string) => (calls++, s.endsWith('@acme.com')) }],
-      }],
+      functions: [
+        {
+          name: 'acme.isInternal',
+          category: 'acme',
+          description: 'Whether an email address belongs to the company',
+          purity: 'pure',
+          overloads: [
+            { id: 'acme_is_internal_string', params: ['string'], result: 'bool', impl: (s: string) => (calls++, s.endsWith('@acme.com')) },
+          ],
+        },
+      ],
     });
-    engine.addPolicy(doc('p', `rules:
+    engine.addPolicy(
+      doc(
+        'p',
+        `rules:
   - { id: external, when: "!acme.isInternal(user.email)", effect: deny }
-  - { id: const, when: "acme.isInternal('x@acme.com') && false", effect: deny }`));
+  - { id: const, when: "acme.isInternal('x@acme.com') && false", effect: deny }`,
+      ),
+    );
     expect(calls).toBe(1); // the constant call, at load
     expect(engine.evaluate({ user: { email: 'a@acme.com' } }).effect).toBe('allow');
     expect(engine.evaluate({ user: { email: 'a@evil.com' } }).effect).toBe('deny');
     expect(calls).toBe(3);
-    expect(() => engine.addPolicy(doc('q', `rules:\n  - { id: r, when: "acme.isInternal(1)", effect: deny }`))).toThrow(/no overload of `acme.isInternal` takes \(int\)/);
+    expect(() => engine.addPolicy(doc('q', `rules:\n  - { id: r, when: "acme.isInternal(1)", effect: deny }`))).toThrow(
+      /no overload of `acme.isInternal` takes \(int\)/,
+    );
     // the default engine does not have it
-    expect(() => new PolicyEngine().addPolicy(doc('p', `rules:\n  - { id: r, when: "acme.isInternal('x')", effect: deny }`))).toThrow(/unknown function `acme.isInternal`/);
+    expect(() => new PolicyEngine().addPolicy(doc('p', `rules:\n  - { id: r, when: "acme.isInternal('x')", effect: deny }`))).toThrow(
+      /unknown function `acme.isInternal`/,
+    );
   });
 });

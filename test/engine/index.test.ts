@@ -5,7 +5,9 @@ import { expect, test } from 'vitest';
 import { PolicyEngine } from '../../src/index.js';
 
 const rule = fc.oneof(
-  fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3 })).map(([t, m]) => `user.team == 't${t}' && request.model == 'm${m}'`),
+  fc
+    .tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3 }))
+    .map(([t, m]) => `user.team == 't${t}' && request.model == 'm${m}'`),
   fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 })).map(([a, b]) => `user.team in ['t${a}', 't${b}']`),
   fc.integer({ min: 0, max: 5 }).map((t) => `'t${t}' == user.team && x > 2.0`),
   fc.integer({ min: 0, max: 5 }).map((k) => `x > ${k}.0`),
@@ -17,12 +19,24 @@ const rule = fc.oneof(
 
 const policy = fc.record({
   combining: fc.constantFrom('deny-overrides', 'first-match', 'priority'),
-  rules: fc.array(fc.tuple(rule, fc.constantFrom('allow', 'deny', 'warn'), fc.integer({ min: 0, max: 2 })), { minLength: 8, maxLength: 40 }),
+  rules: fc.array(fc.tuple(rule, fc.constantFrom('allow', 'deny', 'warn'), fc.integer({ min: 0, max: 2 })), {
+    minLength: 8,
+    maxLength: 40,
+  }),
 });
 
 const input = fc.record(
   {
-    user: fc.oneof(fc.record({ team: fc.oneof(fc.integer({ min: 0, max: 6 }).map((t) => `t${t}`), fc.constant(3), fc.constant(null)) }), fc.constant({})),
+    user: fc.oneof(
+      fc.record({
+        team: fc.oneof(
+          fc.integer({ min: 0, max: 6 }).map((t) => `t${t}`),
+          fc.constant(3),
+          fc.constant(null),
+        ),
+      }),
+      fc.constant({}),
+    ),
     request: fc.record({ model: fc.integer({ min: 0, max: 4 }).map((m) => `m${m}`) }),
     x: fc.integer({ min: 0, max: 6 }),
   },
@@ -35,7 +49,12 @@ test('indexed decisions equal unindexed ones', () => {
       const e = new PolicyEngine();
       e.addPolicy(
         `apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  combining: ${p.combining}\n  rules:\n` +
-          p.rules.map(([when, effect, prio], i) => `    - id: r${i}\n      when: ${JSON.stringify(when)}\n      effect: ${effect}\n      priority: ${prio}\n`).join(''),
+          p.rules
+            .map(
+              ([when, effect, prio], i) =>
+                `    - id: r${i}\n      when: ${JSON.stringify(when)}\n      effect: ${effect}\n      priority: ${prio}\n`,
+            )
+            .join(''),
       );
       for (const inp of inputs) {
         const fast = e.evaluate(inp);

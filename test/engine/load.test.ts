@@ -191,9 +191,7 @@ describe('parsePolicyText: a valid document', () => {
         kind: 'Policy',
         metadata: { name: 'json-policy' },
         spec: {
-          rules: [
-            { id: 'r1', when: 'request.model == "gpt-4o"\t&& x', effect: 'deny', message: 'tab:\t{{ request.model }} é' },
-          ],
+          rules: [{ id: 'r1', when: 'request.model == "gpt-4o"\t&& x', effect: 'deny', message: 'tab:\t{{ request.model }} é' }],
         },
       },
       null,
@@ -571,7 +569,9 @@ describe('schema issues', () => {
 
   it('a reserved word as a let name', () => {
     const text = doc('  let:\n    in: 1\n');
-    expect(issuesOf(text)).toEqual([expect.objectContaining({ code: 'schema', message: '`let` name `in` is a reserved word', line: 7, column: 5 })]);
+    expect(issuesOf(text)).toEqual([
+      expect.objectContaining({ code: 'schema', message: '`let` name `in` is a reserved word', line: 7, column: 5 }),
+    ]);
   });
 
   it('a misplaced key says where it belongs', () => {
@@ -667,7 +667,12 @@ describe('YAML syntax errors', () => {
 
   it('bounds alias expansion', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 12; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     const { issues } = parsePolicyText(lines.join('\n') + '\n');
     expect(issues).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: expect.stringContaining('alias') })]);
   });
@@ -756,7 +761,10 @@ describe('robustness', () => {
           fc.record({
             at: fc.nat({ max: base.length }),
             del: fc.nat({ max: 4 }),
-            ins: fc.string({ unit: fc.constantFrom(' ', '\n', ':', '-', '"', "'", '{', '}', '[', ']', '#', '!', '&', '*', 'a', '\t', '|', '>'), maxLength: 3 }),
+            ins: fc.string({
+              unit: fc.constantFrom(' ', '\n', ':', '-', '"', "'", '{', '}', '[', ']', '#', '!', '&', '*', 'a', '\t', '|', '>'),
+              maxLength: 3,
+            }),
           }),
           { minLength: 1, maxLength: 4 },
         ),
@@ -800,14 +808,26 @@ describe('YAML syntax error positions', () => {
   it('an unclosed quote points at the opening quote', () => {
     const text = doc('  rules:\n    - id: r\n      effect: deny\n      when: "open && x\n');
     expect(parsePolicyText(text).issues).toEqual([
-      expect.objectContaining({ code: 'yaml_syntax', message: 'missing closing quote `"`', line: 9, column: 13, hint: 'add the closing quote' }),
+      expect.objectContaining({
+        code: 'yaml_syntax',
+        message: 'missing closing quote `"`',
+        line: 9,
+        column: 13,
+        hint: 'add the closing quote',
+      }),
     ]);
   });
 
   it('a quoted start followed by more text', () => {
     const text = doc("  rules:\n    - id: r\n      effect: deny\n      when: 'a' in b\n");
     expect(parsePolicyText(text).issues).toEqual([
-      expect.objectContaining({ code: 'yaml_syntax', message: 'unexpected text after a value', line: 9, column: 17, hint: expect.stringContaining('quoted as a whole') }),
+      expect.objectContaining({
+        code: 'yaml_syntax',
+        message: 'unexpected text after a value',
+        line: 9,
+        column: 17,
+        hint: expect.stringContaining('quoted as a whole'),
+      }),
     ]);
   });
 

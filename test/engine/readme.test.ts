@@ -13,7 +13,15 @@ test('the README quick start gives the decision it shows', () => {
   expect(d.effect).toBe('deny');
   expect(d.allowed).toBe(false);
   expect(d.reasons).toEqual(['Model gpt-4o is not available on the free tier']);
-  expect(d.matched).toEqual([{ policy: 'model-access', namespace: 'default', rule: 'free-tier-models', effect: 'deny', message: 'Model gpt-4o is not available on the free tier' }]);
+  expect(d.matched).toEqual([
+    {
+      policy: 'model-access',
+      namespace: 'default',
+      rule: 'free-tier-models',
+      effect: 'deny',
+      message: 'Model gpt-4o is not available on the free tier',
+    },
+  ]);
 });
 
 test('the README error example is what format() prints', () => {

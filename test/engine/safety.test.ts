@@ -5,7 +5,9 @@ import { PolicyEngine } from '../../src/index.js';
 
 function engine(when: string, opts: ConstructorParameters<typeof PolicyEngine>[0] = {}): PolicyEngine {
   const e = new PolicyEngine(opts);
-  e.addPolicy(`apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - id: r\n      when: ${JSON.stringify(when)}\n      effect: deny\n`);
+  e.addPolicy(
+    `apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  rules:\n    - id: r\n      when: ${JSON.stringify(when)}\n      effect: deny\n`,
+  );
   return e;
 }
 
@@ -43,14 +45,21 @@ describe('evaluate never throws', () => {
   });
 
   test('a throwing getter in the input becomes an error, not an exception', () => {
-    const request = Object.defineProperty({}, 'model', { enumerable: false, get() { throw new Error('boom'); } });
+    const request = Object.defineProperty({}, 'model', {
+      enumerable: false,
+      get() {
+        throw new Error('boom');
+      },
+    });
     const d = engine("request.model == 'x'").evaluate({ request });
     expect(d.effect).toBe('deny');
     expect(d.errors[0]!.message).toMatch(/boom/);
   });
 
   test('arbitrary JSON input never makes evaluate throw', () => {
-    const e2 = engine("has(request.model) && request.model in ['a'] || size(request.messages) > 2 || request.messages.exists(m, m.content.contains('x'))");
+    const e2 = engine(
+      "has(request.model) && request.model in ['a'] || size(request.messages) > 2 || request.messages.exists(m, m.content.contains('x'))",
+    );
     fc.assert(
       fc.property(fc.jsonValue(), fc.anything(), (a, b) => {
         for (const input of [a, { request: a }, { request: { messages: a, model: b } }]) {
@@ -73,11 +82,14 @@ describe('no prototype pollution, no access to the host', () => {
     expect(d.effect).toBe('allow');
   });
 
-  test.each(['user.constructor', 'user.toString', 'user.hasOwnProperty', 'user.valueOf', 'user.__defineGetter__'])('`%s` is not reachable', (path) => {
-    const d = engine(`${path} != null`).evaluate({ user: { tier: 'free' } });
-    expect(d.errors[0]!.code).toBe('no_such_field');
-    expect(engine(`has(${path})`).evaluate({ user: { tier: 'free' } }).effect).toBe('allow');
-  });
+  test.each(['user.constructor', 'user.toString', 'user.hasOwnProperty', 'user.valueOf', 'user.__defineGetter__'])(
+    '`%s` is not reachable',
+    (path) => {
+      const d = engine(`${path} != null`).evaluate({ user: { tier: 'free' } });
+      expect(d.errors[0]!.code).toBe('no_such_field');
+      expect(engine(`has(${path})`).evaluate({ user: { tier: 'free' } }).effect).toBe('allow');
+    },
+  );
 
   test.each(['globalThis', 'process', 'require', 'constructor', 'Object'])('the global `%s` is not a variable', (name) => {
     const d = engine(`${name} != null`).evaluate({});
@@ -122,7 +134,9 @@ describe('bounded work', () => {
   test('expressions are limited in length, depth and size at load', () => {
     const deep = '('.repeat(300) + '1' + ')'.repeat(300);
     expect(() => engine(`${deep} == 1`)).toThrow(/nests deeper than 250/);
-    expect(() => engine(Array.from({ length: 30 }, () => 'x').join(' + ') + ' > 1', { limits: { maxAstNodes: 20 } })).toThrow(/more than the limit of 20/);
+    expect(() => engine(Array.from({ length: 30 }, () => 'x').join(' + ') + ' > 1', { limits: { maxAstNodes: 20 } })).toThrow(
+      /more than the limit of 20/,
+    );
     expect(() => engine(`'${'a'.repeat(200)}' == x`, { limits: { maxExpressionLength: 100 } })).toThrow(/longer than 100/);
   });
 });

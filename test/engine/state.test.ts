@@ -12,7 +12,13 @@ ${rules}`;
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
 
 describe('MemoryStateStore', () => {
-  const event = fc.record({ age: fc.integer({ min: 0, max: 3 * 86_400_000 }), requests: fc.integer({ min: 1, max: 3 }), tokens: fc.integer({ min: 0, max: 1000 }), cost: fc.integer({ min: 0, max: 100 }).map((c) => c / 100), key: fc.constantFrom('a', 'b') });
+  const event = fc.record({
+    age: fc.integer({ min: 0, max: 3 * 86_400_000 }),
+    requests: fc.integer({ min: 1, max: 3 }),
+    tokens: fc.integer({ min: 0, max: 1000 }),
+    cost: fc.integer({ min: 0, max: 100 }).map((c) => c / 100),
+    key: fc.constantFrom('a', 'b'),
+  });
 
   test('windows of up to an hour, and calendar days, are exact; longer windows miss at most their edge bucket', () => {
     fc.assert(
@@ -22,12 +28,15 @@ describe('MemoryStateStore', () => {
         const sorted = [...events].sort((x, y) => y.age - x.age); // oldest first, plus some late ones below
         for (const e of sorted) store.record({ keys: [e.key], requests: e.requests, tokens: e.tokens, costUsd: e.cost, at: now - e.age });
         const since = now - windowMs;
-        const exact = (m: 'requests' | 'tokens') => events.filter((e) => e.key === 'a' && now - e.age >= since).reduce((s, e) => s + e[m], 0);
+        const exact = (m: 'requests' | 'tokens') =>
+          events.filter((e) => e.key === 'a' && now - e.age >= since).reduce((s, e) => s + e[m], 0);
         const got = store.sum('a', 'requests', since, now);
         if (windowMs <= 3_600_000) expect(got).toBe(exact('requests'));
         else {
           const bucket = windowMs <= 48 * 3_600_000 ? 60_000 : 3_600_000;
-          const edge = events.filter((e) => e.key === 'a' && now - e.age >= since && now - e.age < since + bucket).reduce((s, e) => s + e.requests, 0);
+          const edge = events
+            .filter((e) => e.key === 'a' && now - e.age >= since && now - e.age < since + bucket)
+            .reduce((s, e) => s + e.requests, 0);
           expect(got).toBeLessThanOrEqual(exact('requests'));
           expect(got).toBeGreaterThanOrEqual(exact('requests') - edge);
         }
@@ -59,14 +68,19 @@ describe('rate limits and budgets in policies', () => {
   test('rate.count, rate.remaining, budget.spent and budget.remaining read what record() wrote', async () => {
     let now = T0;
     const e = new PolicyEngine({ clock: () => now });
-    e.addPolicy(doc('limits', `    - id: rate
+    e.addPolicy(
+      doc(
+        'limits',
+        `    - id: rate
       when: rate.count('user:' + user.id, '1m') >= 3
       effect: deny
       message: "{{ rate.remaining('user:' + user.id, 3, '1m') }} left"
     - id: budget
       when: budget.spent('team:' + user.team, 'month') + 1.0 > 10.0
       effect: deny
-`));
+`,
+      ),
+    );
     const input = { user: { id: 'u1', team: 't1' } };
     expect(e.evaluate(input).effect).toBe('allow');
     for (let i = 0; i < 3; i++) await e.record({ keys: ['user:u1', 'team:t1'], costUsd: 2, tokens: 100 });
@@ -80,7 +94,9 @@ describe('rate limits and budgets in policies', () => {
   });
 
   test('an invalid constant period is a load error', () => {
-    expect(() => new PolicyEngine().addPolicy(doc('p', `    - { id: r, when: "rate.count('k', '1 minute') > 1", effect: deny }\n`))).toThrow(/invalid period `1 minute`/);
+    expect(() =>
+      new PolicyEngine().addPolicy(doc('p', `    - { id: r, when: "rate.count('k', '1 minute') > 1", effect: deny }\n`)),
+    ).toThrow(/invalid period `1 minute`/);
   });
 
   test('evaluateAsync prefetches exactly the keys this input makes the policy read', async () => {
@@ -94,11 +110,21 @@ describe('rate limits and budgets in policies', () => {
       },
     };
     const e = new PolicyEngine({ state: store, clock: () => T0 });
-    e.addPolicy(doc('p', `    - { id: r, when: "user.tier == 'free' && rate.count('user:' + user.id, '1h') > 10", effect: deny }
+    e.addPolicy(
+      doc(
+        'p',
+        `    - { id: r, when: "user.tier == 'free' && rate.count('user:' + user.id, '1h') > 10", effect: deny }
     - { id: b, when: "budget.spent('org:' + user.org, 'day') > 5.0", effect: deny }
-`));
+`,
+      ),
+    );
     await e.evaluateAsync({ user: { id: 'u1', tier: 'free', org: 'o1' } });
-    expect(prefetched.flat().map((r) => `${r.metric}:${r.key}`).sort()).toEqual(['costUsd:org:o1', 'requests:user:u1']);
+    expect(
+      prefetched
+        .flat()
+        .map((r) => `${r.metric}:${r.key}`)
+        .sort(),
+    ).toEqual(['costUsd:org:o1', 'requests:user:u1']);
     prefetched.length = 0;
     await e.evaluateAsync({ user: { id: 'u2', tier: 'pro', org: 'o1' } }); // && short-circuits: no rate read
     expect(prefetched.flat().map((r) => `${r.metric}:${r.key}`)).toEqual(['costUsd:org:o1']);
@@ -116,13 +142,16 @@ describe('decision cache', () => {
     cached.addPolicy(doc('p', rules));
     plain.addPolicy(doc('p', rules));
     fc.assert(
-      fc.property(fc.record({ request: fc.record({ max_tokens: fc.constantFrom(10, 5000), model: fc.constantFrom('a', 'c'), id: fc.uuid() }) }), (input) => {
-        const { revision: r1, ...a } = cached.evaluate(input);
-        const { revision: r2, ...b } = plain.evaluate(input);
-        expect(a).toEqual(b);
-        void r1;
-        void r2;
-      }),
+      fc.property(
+        fc.record({ request: fc.record({ max_tokens: fc.constantFrom(10, 5000), model: fc.constantFrom('a', 'c'), id: fc.uuid() }) }),
+        (input) => {
+          const { revision: r1, ...a } = cached.evaluate(input);
+          const { revision: r2, ...b } = plain.evaluate(input);
+          expect(a).toEqual(b);
+          void r1;
+          void r2;
+        },
+      ),
       { numRuns: 200 },
     );
     const s = cached.stats().cache;

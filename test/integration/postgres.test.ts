@@ -128,7 +128,9 @@ describe('PostgresPolicyStore', () => {
     await writer.rollback('models', { namespace: ns });
     await waitFor(() => engine.lastReloadError === undefined, 1000, 'the error to clear');
     expect(engine.evaluate(input).effect).toBe('allow');
-    console.log(`[postgres] engine switched to v2 ${latencyV2} ms after publish+activate (${switched} ms after the write returned); rollback seen in ${latencyRollback} ms`);
+    console.log(
+      `[postgres] engine switched to v2 ${latencyV2} ms after publish+activate (${switched} ms after the write returned); rollback seen in ${latencyRollback} ms`,
+    );
   });
 
   test('the watcher reconnects after its connection is killed, and catches the change it missed', async () => {
@@ -136,7 +138,12 @@ describe('PostgresPolicyStore', () => {
     const writer = store();
     const errors: Error[] = [];
     const app = `lpe_${uniqueId()}`;
-    const reader = store({ connectionString: `${PG_URL}?application_name=${app}`, namespaces: [ns], reconnect: { min: 100, max: 400 }, onError: (e) => errors.push(e) });
+    const reader = store({
+      connectionString: `${PG_URL}?application_name=${app}`,
+      namespaces: [ns],
+      reconnect: { min: 100, max: 400 },
+      onError: (e) => errors.push(e),
+    });
     await writer.publish('models', V1, { namespace: ns, activate: true });
     const engine = new PolicyEngine();
     engines.push(engine);

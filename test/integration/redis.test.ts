@@ -158,17 +158,42 @@ spec:
     if (!built) throw new Error('dist/redis.js is missing: run `npm run build` before `npm run test:integration`');
     const key = `limit:${uniqueId()}`;
     const startAt = Date.now() + 1500;
-    const env = { URL: REDIS_URL, PREFIX: prefix, REFRESH: String(refreshMs), FLUSH: String(flushMs), KEY: key, LIMIT: String(limit), START_AT: String(startAt), DURATION: '2500', GAP: String(gapMs) };
+    const env = {
+      URL: REDIS_URL,
+      PREFIX: prefix,
+      REFRESH: String(refreshMs),
+      FLUSH: String(flushMs),
+      KEY: key,
+      LIMIT: String(limit),
+      START_AT: String(startAt),
+      DURATION: '2500',
+      GAP: String(gapMs),
+    };
     const outs = await Promise.all(
       [0, 1].map(
         () =>
-          new Promise<{ allowed: number; decisions: number; errors: number; seconds: number; flushed: number; dropped: number; admittedAt: number[]; maxRefreshGap: number }>((res, rej) => {
-            const p = spawn(process.execPath, ['--input-type=module', '-e', child(env)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+          new Promise<{
+            allowed: number;
+            decisions: number;
+            errors: number;
+            seconds: number;
+            flushed: number;
+            dropped: number;
+            admittedAt: number[];
+            maxRefreshGap: number;
+          }>((res, rej) => {
+            const p = spawn(process.execPath, ['--input-type=module', '-e', child(env)], {
+              cwd: root,
+              env: { ...process.env, ...env },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            });
             let out = '';
             let err = '';
             p.stdout.on('data', (d) => (out += d));
             p.stderr.on('data', (d) => (err += d));
-            p.on('exit', (code) => (code === 0 ? res(JSON.parse(out.trim().split('\n').pop()!)) : rej(new Error(`child exited ${code}: ${err}`))));
+            p.on('exit', (code) =>
+              code === 0 ? res(JSON.parse(out.trim().split('\n').pop()!)) : rej(new Error(`child exited ${code}: ${err}`)),
+            );
           }),
       ),
     );
@@ -193,7 +218,9 @@ spec:
     };
     const bound = Math.max(...outs.map((o) => within(o.admittedAt)));
     const rate = Math.max(...outs.map((o) => o.decisions / o.seconds));
-    console.log(`[redis] two processes, limit ${limit}/min, refreshMs ${refreshMs}, flushMs ${flushMs}: allowed ${outs.map((o) => o.allowed).join(' + ')} = ${total}, overshoot ${total - limit}, bound ${bound} (admitted by one process within S = ${S} ms; rate * S = ${Math.ceil((rate * S) / 1000)} at ${rate.toFixed(0)} decisions/s; refresh gaps up to ${refresh} ms)`);
+    console.log(
+      `[redis] two processes, limit ${limit}/min, refreshMs ${refreshMs}, flushMs ${flushMs}: allowed ${outs.map((o) => o.allowed).join(' + ')} = ${total}, overshoot ${total - limit}, bound ${bound} (admitted by one process within S = ${S} ms; rate * S = ${Math.ceil((rate * S) / 1000)} at ${rate.toFixed(0)} decisions/s; refresh gaps up to ${refresh} ms)`,
+    );
     expect(outs.every((o) => o.errors === 0 && o.dropped === 0)).toBe(true);
     expect(inRedis).toBe(total);
     expect(total).toBeGreaterThanOrEqual(limit);
@@ -208,7 +235,6 @@ spec:
   test('refreshMs 250 (the default): total allowed <= N + the documented overshoot', async () => {
     await run(250, 20, 300, 2);
   });
-
 });
 
 describe('Redis outage', () => {
@@ -226,12 +252,22 @@ describe('Redis outage', () => {
 
   test('the breaker opens, decisions go on with state.stale(), usage is buffered and flushed when Redis is back', async () => {
     const errors: string[] = [];
-    const s = new RedisStateStore({ url: server.url, prefix, refreshMs: 50, flushMs: 5, commandTimeoutMs: 300, breaker: { failures: 2, resetMs: 200 }, onError: (e) => errors.push(e.message) });
+    const s = new RedisStateStore({
+      url: server.url,
+      prefix,
+      refreshMs: 50,
+      flushMs: 5,
+      commandTimeoutMs: 300,
+      breaker: { failures: 2, resetMs: 200 },
+      onError: (e) => errors.push(e.message),
+    });
     stores.push(s);
     const engine = new PolicyEngine({ state: s });
     // fail closed on stale state for the free tier, open for the others
-    engine.addPolicy(policy(`    - { id: stale, when: "user.tier == 'free' && state.stale()", effect: deny, message: state unknown }
-    - { id: rate, when: "rate.count('user:' + user.id, '1m') >= 1000", effect: deny }`));
+    engine.addPolicy(
+      policy(`    - { id: stale, when: "user.tier == 'free' && state.stale()", effect: deny, message: state unknown }
+    - { id: rate, when: "rate.count('user:' + user.id, '1m') >= 1000", effect: deny }`),
+    );
     const free = { user: { id: 'f', tier: 'free' } };
     const pro = { user: { id: 'p', tier: 'pro' } };
     for (let i = 0; i < 3; i++) await engine.record({ keys: ['user:p'] });
@@ -264,7 +300,11 @@ describe('Redis outage', () => {
 
     const restart = Date.now();
     await server.start();
-    const recovered = await waitFor(() => s.stats().breaker === 'closed' && s.stats().buffered === 0 && !s.stale(), 5000, 'the buffer to flush');
+    const recovered = await waitFor(
+      () => s.stats().breaker === 'closed' && s.stats().buffered === 0 && !s.stale(),
+      5000,
+      'the buffer to flush',
+    );
     // Redis lost everything on the stop (no persistence): what it holds now is the buffer
     const check = new RedisStateStore({ url: server.url, prefix, refreshMs: 50 });
     stores.push(check);
@@ -275,11 +315,21 @@ describe('Redis outage', () => {
     expect(engine.evaluate(free).effect).toBe('allow');
     // after the outage the view is re-read from Redis: 3 earlier requests were lost with the server's data
     await waitFor(() => s.sum('user:p', 'requests', Date.now() - 60_000, Date.now()) === during, 2000, 'resync');
-    console.log(`[redis] outage: ${during} usage records buffered over ${restart - down} ms down; flushed ${recovered} ms after the restart; ${errors.length} failed calls, breaker ${opened.breaker} while down`);
+    console.log(
+      `[redis] outage: ${during} usage records buffered over ${restart - down} ms down; flushed ${recovered} ms after the restart; ${errors.length} failed calls, breaker ${opened.breaker} while down`,
+    );
   });
 
   test('the buffer is bounded: records beyond maxBuffered are dropped and counted', async () => {
-    const s = new RedisStateStore({ url: server.url, prefix, refreshMs: 50, flushMs: 5, commandTimeoutMs: 300, maxBuffered: 10, breaker: { failures: 1, resetMs: 100 } });
+    const s = new RedisStateStore({
+      url: server.url,
+      prefix,
+      refreshMs: 50,
+      flushMs: 5,
+      commandTimeoutMs: 300,
+      maxBuffered: 10,
+      breaker: { failures: 1, resetMs: 100 },
+    });
     stores.push(s);
     await server.stop();
     for (let i = 0; i < 25; i++) s.record({ keys: ['bounded'], at: Date.now() });

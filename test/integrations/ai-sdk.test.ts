@@ -45,7 +45,12 @@ describe('generateText', () => {
 
   test('a redacted request arrives without the PII', async () => {
     const { model } = setup();
-    const r = await generateText({ model: model(), system: 'Customer: jane.doe@example.com', prompt: 'Call 415-555-0132 back', maxRetries: 0 });
+    const r = await generateText({
+      model: model(),
+      system: 'Customer: jane.doe@example.com',
+      prompt: 'Call 415-555-0132 back',
+      maxRetries: 0,
+    });
     const body = server.requests[0]!.body;
     expect(JSON.stringify(body)).not.toContain('jane.doe@example.com');
     expect(body.messages).toEqual([
@@ -108,7 +113,12 @@ describe('generateText', () => {
 
 describe('streamText', () => {
   test('a clean stream arrives whole, redacted, with usage recorded from the finish part', async () => {
-    server.reply({ text: `Contact desk.help@example.com please. ${'Some filler. '.repeat(15)}`, chunkSize: 3, inputTokens: 100_000, outputTokens: 10_000 });
+    server.reply({
+      text: `Contact desk.help@example.com please. ${'Some filler. '.repeat(15)}`,
+      chunkSize: 3,
+      inputTokens: 100_000,
+      outputTokens: 10_000,
+    });
     const engine = makeEngine();
     const record = vi.spyOn(engine, 'record');
     const { model } = setup({}, engine);
@@ -146,7 +156,12 @@ describe('streamText', () => {
   test('a denied request fails the stream before any request', async () => {
     const { model } = setup();
     const errors: unknown[] = [];
-    const result = streamText({ model: model('gpt-blocked'), prompt: 'hi', maxRetries: 0, onError: ({ error }) => void errors.push(error) });
+    const result = streamText({
+      model: model('gpt-blocked'),
+      prompt: 'hi',
+      maxRetries: 0,
+      onError: ({ error }) => void errors.push(error),
+    });
     try {
       for await (const p of result.fullStream) if (p.type === 'error') errors.push(p.error);
     } catch (e) {

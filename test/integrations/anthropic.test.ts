@@ -19,7 +19,11 @@ function client(options: AnthropicPolicyOptions = {}, engine = makeEngine()) {
   return { anthropic: withPolicy(raw, engine, { context: () => ({ user }), ...options }), engine };
 }
 
-const ask = (text: string, model = 'claude-sonnet-4-6') => ({ model, max_tokens: 200, messages: [{ role: 'user' as const, content: text }] });
+const ask = (text: string, model = 'claude-sonnet-4-6') => ({
+  model,
+  max_tokens: 200,
+  messages: [{ role: 'user' as const, content: text }],
+});
 
 async function rejection(p: PromiseLike<unknown>): Promise<PolicyDeniedError> {
   try {
@@ -84,7 +88,9 @@ describe('messages.create', () => {
   test('messages.parse and clients from withOptions() are guarded', async () => {
     const { anthropic } = client();
     await expect(anthropic.messages.parse(ask('hi', 'claude-blocked'))).rejects.toBeInstanceOf(PolicyDeniedError);
-    await expect(anthropic.withOptions({ timeout: 5000 }).messages.create(ask('hi', 'claude-blocked'))).rejects.toBeInstanceOf(PolicyDeniedError);
+    await expect(anthropic.withOptions({ timeout: 5000 }).messages.create(ask('hi', 'claude-blocked'))).rejects.toBeInstanceOf(
+      PolicyDeniedError,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
@@ -121,7 +127,12 @@ describe('streaming', () => {
   });
 
   test('messages.stream(): text events and the final message come redacted; usage from message_delta is recorded', async () => {
-    server.reply({ text: `Reach the team at team.lead@example.com today. ${'More words. '.repeat(15)}`, chunkSize: 4, inputTokens: 50_000, outputTokens: 20_000 });
+    server.reply({
+      text: `Reach the team at team.lead@example.com today. ${'More words. '.repeat(15)}`,
+      chunkSize: 4,
+      inputTokens: 50_000,
+      outputTokens: 20_000,
+    });
     const engine = makeEngine();
     const record = vi.spyOn(engine, 'record');
     const { anthropic } = client({}, engine);

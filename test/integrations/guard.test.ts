@@ -48,12 +48,22 @@ describe('guard', () => {
 
   test('a string result is redacted without a callback; otherwise the obligation goes to onObligation', async () => {
     const engine = makeEngine();
-    const s = guard(async (_p: string) => 'mail ann@example.com', engine, { toInput: (p) => toInput(p, 'gpt-4o'), fromOutput: (t) => ({ text: t }) });
+    const s = guard(async (_p: string) => 'mail ann@example.com', engine, {
+      toInput: (p) => toInput(p, 'gpt-4o'),
+      fromOutput: (t) => ({ text: t }),
+    });
     expect(await s('hi')).toBe('mail [EMAIL]');
     const onObligation = vi.fn();
-    const o = guard(async (_p: string) => ({ body: 'mail ann@example.com' }), engine, { toInput: (p) => toInput(p, 'gpt-4o'), fromOutput: (t) => ({ text: t.body }), onObligation });
+    const o = guard(async (_p: string) => ({ body: 'mail ann@example.com' }), engine, {
+      toInput: (p) => toInput(p, 'gpt-4o'),
+      fromOutput: (t) => ({ text: t.body }),
+      onObligation,
+    });
     expect(await o('hi')).toEqual({ body: 'mail ann@example.com' });
-    expect(onObligation).toHaveBeenCalledWith({ redact: { entities: ['email'], style: 'label' } }, expect.objectContaining({ phase: 'response' }));
+    expect(onObligation).toHaveBeenCalledWith(
+      { redact: { entities: ['email'], style: 'label' } },
+      expect.objectContaining({ phase: 'response' }),
+    );
   });
 
   test('a denied response is withheld; usage is recorded and counts against the budget', async () => {
@@ -103,7 +113,11 @@ spec:
     await ask('hi');
     expect(seen[0]!.context).toMatchObject({ phase: 'post', tenant: 'acme', partial: false });
     expect(record.mock.calls[0]![0].keys).toEqual(['tenant:acme']);
-    const blocked = guard(async (p: string) => p, engine, { toInput: (p) => toInput(p, 'gpt-4o'), phases: { request: 'pre' }, context: () => ({ context: { tenant: 'blocked' } }) });
+    const blocked = guard(async (p: string) => p, engine, {
+      toInput: (p) => toInput(p, 'gpt-4o'),
+      phases: { request: 'pre' },
+      context: () => ({ context: { tenant: 'blocked' } }),
+    });
     await expect(blocked('hi')).rejects.toThrow('tenant blocked');
   });
 
@@ -117,7 +131,12 @@ spec:
         textOf: (c) => c.t,
         withText: (c, t) => ({ t }),
         observe: () => undefined,
-        response: (t) => ({ text: t, tool_calls: [], finish_reason: 'other', usage: { input_tokens: 0, output_tokens: 0, cached_input_tokens: 0, reasoning_tokens: 0 } }),
+        response: (t) => ({
+          text: t,
+          tool_calls: [],
+          finish_reason: 'other',
+          usage: { input_tokens: 0, output_tokens: 0, cached_input_tokens: 0, reasoning_tokens: 0 },
+        }),
       };
       return a as StreamAdapter<unknown>;
     };
@@ -143,7 +162,15 @@ describe('StreamGuard', () => {
   };
 
   function call() {
-    return new GuardedCall<unknown>({ engine: makeEngine(), options: {}, adapter: { provider: 'test', toRequest: () => ({ model: 'gpt-4o', messages: [] }) }, operation: 'test', params: {}, stream: true, callContext: { user } });
+    return new GuardedCall<unknown>({
+      engine: makeEngine(),
+      options: {},
+      adapter: { provider: 'test', toRequest: () => ({ model: 'gpt-4o', messages: [] }) },
+      operation: 'test',
+      params: {},
+      stream: true,
+      callContext: { user },
+    });
   }
 
   async function run(text: string, size: number, options: ConstructorParameters<typeof StreamGuard>[2] = {}) {

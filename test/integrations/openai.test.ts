@@ -54,7 +54,16 @@ describe('chat.completions.create', () => {
 
   test('a redacted request arrives without the PII; the caller’s params are untouched', async () => {
     const { openai } = client();
-    const params = { model: 'gpt-4o', messages: [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: [{ type: 'text' as const, text: 'Mail jane.doe@example.com or call 415-555-0132 about the invoice' }] }] };
+    const params = {
+      model: 'gpt-4o',
+      messages: [
+        { role: 'system' as const, content: 'Be brief.' },
+        {
+          role: 'user' as const,
+          content: [{ type: 'text' as const, text: 'Mail jane.doe@example.com or call 415-555-0132 about the invoice' }],
+        },
+      ],
+    };
     await openai.chat.completions.create(params);
     const sent = server.requests[0]!.body;
     expect(JSON.stringify(sent)).not.toContain('jane.doe@example.com');
@@ -95,13 +104,18 @@ describe('chat.completions.create', () => {
 
   test('strictObligations fails a call whose obligation nobody carries out', async () => {
     const { openai } = client({ strictObligations: true, context: () => ({ user, context: { notify: true } }) });
-    await expect(openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })).rejects.toThrow(/obligation `notify`/);
+    await expect(openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })).rejects.toThrow(
+      /obligation `notify`/,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
   test('per-call context from policyContext wins over the client’s and is not sent', async () => {
     const { openai } = client();
-    await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, policyContext({ user: { id: 'u3', tier: 'free' } }, { headers: { 'x-trace': 't1' } }));
+    await openai.chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+      policyContext({ user: { id: 'u3', tier: 'free' } }, { headers: { 'x-trace': 't1' } }),
+    );
     expect(server.requests[0]!.body.model).toBe('gpt-4o-mini');
     expect(server.requests[0]!.headers['x-trace']).toBe('t1');
     expect(JSON.stringify(server.requests[0]!.body)).not.toContain('u3');
@@ -136,7 +150,13 @@ describe('chat.completions.create', () => {
   test('usageKeys and cost options decide what is recorded', async () => {
     const engine = makeEngine();
     const record = vi.spyOn(engine, 'record');
-    const { openai } = client({ usageKeys: (input) => [`team:${(input.user as { id: string }).id}-team`], cost: (model, u) => (u.input_tokens + u.output_tokens) / 1e6 }, engine);
+    const { openai } = client(
+      {
+        usageKeys: (input) => [`team:${(input.user as { id: string }).id}-team`],
+        cost: (model, u) => (u.input_tokens + u.output_tokens) / 1e6,
+      },
+      engine,
+    );
     server.reply({ inputTokens: 1000, outputTokens: 500 });
     await openai.chat.completions.create({ model: 'some-unknown-model', messages: [{ role: 'user', content: 'hi' }] });
     expect(record).toHaveBeenCalledWith({ keys: ['team:u1-team'], requests: 1, tokens: 1500, costUsd: 0.0015 });
@@ -160,7 +180,9 @@ describe('chat.completions.create', () => {
   test('withResponse() still works, with the response phase applied', async () => {
     server.reply({ text: 'Mail ann@example.com' });
     const { openai } = client();
-    const { data, response } = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const { data, response } = await openai.chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
     expect(response.status).toBe(200);
     expect(data.choices[0]!.message.content).toBe('Mail [EMAIL]');
   });
@@ -169,7 +191,9 @@ describe('chat.completions.create', () => {
     const engine = makeEngine();
     const spy = vi.spyOn(engine, 'evaluateAsync');
     const { openai } = client({ strict: true }, engine);
-    await expect(openai.chat.completions.create({ model: 'gpt-blocked', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(PolicyDeniedError);
+    await expect(
+      openai.chat.completions.create({ model: 'gpt-blocked', messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(PolicyDeniedError);
     const r = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expect(r.data.choices[0]!.message.content).toBe('Hello from gpt-4o.');
     expect(spy).toHaveBeenCalledTimes(3);
@@ -178,9 +202,14 @@ describe('chat.completions.create', () => {
 
   test('the SDK helpers (parse, stream) go through the same checks', async () => {
     const { openai } = client();
-    await expect(openai.chat.completions.parse({ model: 'gpt-blocked', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(PolicyDeniedError);
+    await expect(
+      openai.chat.completions.parse({ model: 'gpt-blocked', messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(PolicyDeniedError);
     // the stream helper wraps errors in an OpenAIError whose `cause` is ours
-    const wrapped = await openai.chat.completions.stream({ model: 'gpt-blocked', messages: [{ role: 'user', content: 'hi' }] }).finalChatCompletion().catch((e: unknown) => e);
+    const wrapped = await openai.chat.completions
+      .stream({ model: 'gpt-blocked', messages: [{ role: 'user', content: 'hi' }] })
+      .finalChatCompletion()
+      .catch((e: unknown) => e);
     expect(wrapped).toBeInstanceOf(OpenAI.OpenAIError);
     expect(PolicyDeniedError.of(wrapped)?.phase).toBe('request');
     expect(PolicyDeniedError.of(new Error('other'))).toBeUndefined();
@@ -192,20 +221,26 @@ describe('chat.completions.create', () => {
 
   test('per-call context survives the SDK helpers that copy request options', async () => {
     const { openai } = client();
-    await openai.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, policyContext({ user: { id: 'u4', tier: 'free' } })).finalChatCompletion();
+    await openai.chat.completions
+      .stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, policyContext({ user: { id: 'u4', tier: 'free' } }))
+      .finalChatCompletion();
     expect(server.requests[0]!.body.model).toBe('gpt-4o-mini');
   });
 
   test('withOptions() returns a wrapped client too', async () => {
     const { openai } = client();
     const other = openai.withOptions({ timeout: 5000 });
-    await expect(other.chat.completions.create({ model: 'gpt-blocked', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(PolicyDeniedError);
+    await expect(
+      other.chat.completions.create({ model: 'gpt-blocked', messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(PolicyDeniedError);
     expect(server.requests).toHaveLength(0);
   });
 });
 
 describe('chat.completions.create with stream: true', () => {
-  async function collect(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<{ text: string; chunks: OpenAI.Chat.Completions.ChatCompletionChunk[]; error?: unknown }> {
+  async function collect(
+    stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>,
+  ): Promise<{ text: string; chunks: OpenAI.Chat.Completions.ChatCompletionChunk[]; error?: unknown }> {
     let text = '';
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     try {
@@ -228,13 +263,20 @@ describe('chat.completions.create with stream: true', () => {
     expect(text).toBe('The quick brown fox jumps over the lazy dog.');
     expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
     expect(server.requests[0]!.body.stream_options).toEqual({ include_usage: true });
-    const err = await rejection(openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'again' }], stream: true }));
+    const err = await rejection(
+      openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'again' }], stream: true }),
+    );
     expect(err.reasons).toEqual(['daily budget spent']);
   });
 
   test('a caller who asked for usage gets the usage chunk', async () => {
     const { openai } = client();
-    const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const { chunks } = await collect(stream);
     expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: expect.any(Number) });
   });

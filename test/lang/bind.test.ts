@@ -30,8 +30,13 @@ describe('cel.bind', () => {
   });
 
   test('works inside a macro, once per element', () => {
-    expect(both('[1, 2, 3].map(i, cel.bind(sq, i * i, sq + sq))')).toEqual([[2n, 8n, 18n], [2n, 8n, 18n]]);
-    expect(both('request.items.all(i, cel.bind(p, i.price, p > 0.0 && p < 10.0))', { request: { items: [{ price: 1 }, { price: 2 }] } })).toEqual([true, true]);
+    expect(both('[1, 2, 3].map(i, cel.bind(sq, i * i, sq + sq))')).toEqual([
+      [2n, 8n, 18n],
+      [2n, 8n, 18n],
+    ]);
+    expect(
+      both('request.items.all(i, cel.bind(p, i.price, p > 0.0 && p < 10.0))', { request: { items: [{ price: 1 }, { price: 2 }] } }),
+    ).toEqual([true, true]);
   });
 
   test('the value is computed before the body, even when the body ignores it', () => {

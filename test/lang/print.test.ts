@@ -30,14 +30,24 @@ function strip(e: Expr): unknown {
     case 'map':
       return { k: 'map', entries: e.entries.map((x) => ({ key: strip(x.key), value: strip(x.value) })) };
     case 'macro':
-      return { k: 'macro', macro: e.macro, iterVar: e.iterVar, target: strip(e.target), body: strip(e.body), transform: e.transform ? strip(e.transform) : undefined };
+      return {
+        k: 'macro',
+        macro: e.macro,
+        iterVar: e.iterVar,
+        target: strip(e.target),
+        body: strip(e.body),
+        transform: e.transform ? strip(e.transform) : undefined,
+      };
   }
 }
 
 const VARS = ['i', 'd', 's', 'b', 'l', 'm', 'x'];
 
 const stringLit = fc
-  .string({ unit: fc.constantFrom('a', 'b', ' ', "'", '"', '\\', '\n', '\t', '\u0001', 'é', '😀', '\u2028', '\u007f', '\u0085'), maxLength: 5 })
+  .string({
+    unit: fc.constantFrom('a', 'b', ' ', "'", '"', '\\', '\n', '\t', '\u0001', 'é', '😀', '\u2028', '\u007f', '\u0085'),
+    maxLength: 5,
+  })
   .map((s) => printLiteral(s));
 
 const leaf: fc.Arbitrary<string> = fc.oneof(
@@ -58,23 +68,29 @@ const paren = (s: string, keep: boolean) => (keep ? `(${s})` : s);
 const expr: fc.Arbitrary<string> = fc.letrec((tieAny) => {
   const tie = (k: string) => tieAny(k) as fc.Arbitrary<string>;
   return {
-  e: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    leaf,
-    fc.tuple(tie('e'), fc.constantFrom(...BIN), tie('e'), fc.boolean(), fc.boolean()).map(([a, op, b, pa, pb]) => `${paren(a, pa)} ${op} ${paren(b, pb)}`),
-    fc.tuple(fc.constantFrom('!', '-', '!!', '--', '- '), tie('e'), fc.boolean()).map(([op, a, p]) => `${op}${paren(a, p)}`),
-    fc.tuple(tie('e'), tie('e'), tie('e'), fc.boolean()).map(([c, a, b, p]) => `${paren(c, p)} ? ${paren(a, true)} : ${b}`),
-    fc.tuple(tie('e'), tie('e')).map(([a, b]) => `[${a}, ${b}]`),
-    fc.tuple(tie('e'), tie('e')).map(([a, b]) => `{${a}: ${b}}`),
-    fc.tuple(tie('e'), tie('e')).map(([a, b]) => `(${a})[${b}]`),
-    fc.tuple(tie('e'), fc.constantFrom('f', 'size', 'as', 'startsWith')).map(([a, f]) => `(${a}).${f}()`),
-    fc.tuple(tie('e'), fc.constantFrom('f', 'bar', 'as')).map(([a, f]) => `(${a}).${f}`),
-    fc.tuple(fc.constantFrom('size', 'string', 'int', 'double', 'type', 'max', 'f'), tie('e'), tie('e'), fc.nat(2)).map(([f, a, b, n]) => `${f}(${[a, b].slice(0, n).join(', ')})`),
-    fc.tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e')).map(([mac, coll, body]) => `(${coll}).${mac}(x, ${body})`),
-    fc.tuple(tie('e'), tie('e'), tie('e')).map(([coll, p, f]) => `(${coll}).map(x, ${p}, ${f})`),
-    fc.tuple(tie('e'), tie('e')).map(([init, body]) => `cel.bind(x, ${init}, ${body})`),
-    fc.tuple(tie('e'), tie('e')).map(([a, b]) => `math.greatest(${a}, ${b})`),
-  ),
+    e: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      leaf,
+      fc
+        .tuple(tie('e'), fc.constantFrom(...BIN), tie('e'), fc.boolean(), fc.boolean())
+        .map(([a, op, b, pa, pb]) => `${paren(a, pa)} ${op} ${paren(b, pb)}`),
+      fc.tuple(fc.constantFrom('!', '-', '!!', '--', '- '), tie('e'), fc.boolean()).map(([op, a, p]) => `${op}${paren(a, p)}`),
+      fc.tuple(tie('e'), tie('e'), tie('e'), fc.boolean()).map(([c, a, b, p]) => `${paren(c, p)} ? ${paren(a, true)} : ${b}`),
+      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `[${a}, ${b}]`),
+      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `{${a}: ${b}}`),
+      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `(${a})[${b}]`),
+      fc.tuple(tie('e'), fc.constantFrom('f', 'size', 'as', 'startsWith')).map(([a, f]) => `(${a}).${f}()`),
+      fc.tuple(tie('e'), fc.constantFrom('f', 'bar', 'as')).map(([a, f]) => `(${a}).${f}`),
+      fc
+        .tuple(fc.constantFrom('size', 'string', 'int', 'double', 'type', 'max', 'f'), tie('e'), tie('e'), fc.nat(2))
+        .map(([f, a, b, n]) => `${f}(${[a, b].slice(0, n).join(', ')})`),
+      fc
+        .tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e'))
+        .map(([mac, coll, body]) => `(${coll}).${mac}(x, ${body})`),
+      fc.tuple(tie('e'), tie('e'), tie('e')).map(([coll, p, f]) => `(${coll}).map(x, ${p}, ${f})`),
+      fc.tuple(tie('e'), tie('e')).map(([init, body]) => `cel.bind(x, ${init}, ${body})`),
+      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `math.greatest(${a}, ${b})`),
+    ),
   };
 }).e;
 
@@ -178,7 +194,7 @@ describe('print', () => {
     ['1e3', '1000.0'],
     ['5u', '5u'],
     ['"it\'s"', '"it\'s"'],
-    ["'say \"hi\"'", "'say \"hi\"'"],
+    ['\'say "hi"\'', '\'say "hi"\''],
     ["'a\\nb'", "'a\\nb'"],
     ["b'\\x00a'", "b'\\x00a'"],
     ["r'a\\d'", "r'a\\d'"],
@@ -201,13 +217,13 @@ describe('print', () => {
   });
 
   test('printPretty breaks long && chains, ?: and brackets, and nothing that fits', () => {
-    const src =
-      "user.tier == 'free' && !(request.model in ['gpt-4o-mini', 'claude-3-5-haiku']) && request.max_tokens > 1024";
+    const src = "user.tier == 'free' && !(request.model in ['gpt-4o-mini', 'claude-3-5-haiku']) && request.max_tokens > 1024";
     expect(printPretty(parse(src), { width: 60 })).toBe(
       "user.tier == 'free' &&\n!(request.model in ['gpt-4o-mini', 'claude-3-5-haiku']) &&\nrequest.max_tokens > 1024",
     );
     expect(printPretty(parse('a ? b : c'), { width: 60 })).toBe('a ? b : c');
-    const cond = 'request.model in prices ? request.input_tokens * prices[request.model].input + request.max_tokens * prices[request.model].output : 0.0';
+    const cond =
+      'request.model in prices ? request.input_tokens * prices[request.model].input + request.max_tokens * prices[request.model].output : 0.0';
     expect(printPretty(parse(cond), { width: 60 })).toBe(
       'request.model in prices\n  ? request.input_tokens * prices[request.model].input +\n    request.max_tokens * prices[request.model].output\n  : 0.0',
     );

@@ -86,7 +86,18 @@ describe('lookups and facts', () => {
 
   test('llm.model returns typed facts', () => {
     const f = run("llm.model('gemini-2.5-pro')") as Record<string, unknown>;
-    expect(f).toMatchObject({ id: 'gemini-2.5-pro', provider: 'google', context_window: 1048576n, max_output: 65536n, max_input: 1048576n, input_price: 1.25, output_price: 10, cached_input_price: 0.125, reasoning_price: 10, status: 'legacy' });
+    expect(f).toMatchObject({
+      id: 'gemini-2.5-pro',
+      provider: 'google',
+      context_window: 1048576n,
+      max_output: 65536n,
+      max_input: 1048576n,
+      input_price: 1.25,
+      output_price: 10,
+      cached_input_price: 0.125,
+      reasoning_price: 10,
+      status: 'legacy',
+    });
     expect((f.tiers as unknown[]).length).toBe(1);
     expect(run("llm.model('gpt-4o').context_window - llm.model('gpt-4o').max_output")).toBe(128000n - 16384n);
     expect(run("llm.model('claude-haiku-4-5').aliases")).toEqual(['claude-haiku-4-5-20251001']);
@@ -104,7 +115,17 @@ describe('cost arithmetic', () => {
     expect(() => picoPerToken(Number.NaN)).toThrow(TypeError);
   });
 
-  const drift: Options = ({ catalog: [{ id: 'drift', provider: 'test', context_window: 10_000_000, max_output: 10_000_000, pricing: { input: 0.1, output: 0.2, cached_input: 0.01 } }] });
+  const drift: Options = {
+    catalog: [
+      {
+        id: 'drift',
+        provider: 'test',
+        context_window: 10_000_000,
+        max_output: 10_000_000,
+        pricing: { input: 0.1, output: 0.2, cached_input: 0.01 },
+      },
+    ],
+  };
 
   test('0.1 + 0.2 cannot flip a budget comparison', () => {
     // In floating point, 1M tokens at 0.1 plus 1M at 0.2 is 0.30000000000000004 > 0.3.
@@ -114,7 +135,9 @@ describe('cost arithmetic', () => {
     expect(run("llm.cost('drift', 1000000, 1000000) <= budget.limit_usd", { budget: { limit_usd: 0.3 } }, drift)).toBe(true);
     // 0.1 three times over: three separate costs summed as doubles drift; one cost call, or
     // integer nano-dollars, does not.
-    expect(run("llm.cost('drift', 1000000, 0) + llm.cost('drift', 1000000, 0) + llm.cost('drift', 1000000, 0) == 0.3", {}, drift)).toBe(false);
+    expect(run("llm.cost('drift', 1000000, 0) + llm.cost('drift', 1000000, 0) + llm.cost('drift', 1000000, 0) == 0.3", {}, drift)).toBe(
+      false,
+    );
     expect(run("llm.cost('drift', 3000000, 0) == 0.3", {}, drift)).toBe(true);
     expect(run("llm.costNanos('drift', 1000000, 0) * 3 == llm.costNanos('drift', 3000000, 0)", {}, drift)).toBe(true);
   });
@@ -129,7 +152,10 @@ describe('cost arithmetic', () => {
         (pin, pout, tin, tout) => {
           const input = pin / 1e6;
           const output = pout / 1e6;
-          const lib: Options = ({ extendCatalog: false, catalog: [{ id: 'm', provider: 't', context_window: 10_000_000, max_output: 10_000_000, pricing: { input, output } }] });
+          const lib: Options = {
+            extendCatalog: false,
+            catalog: [{ id: 'm', provider: 't', context_window: 10_000_000, max_output: 10_000_000, pricing: { input, output } }],
+          };
           const pico = BigInt(tin) * BigInt(pin) + BigInt(tout) * BigInt(pout); // 10^-12 USD
           const nano = (pico + 500n) / 1000n;
           const usd = run('llm.cost("m", i, o)', { i: tin, o: tout }, lib) as number;
@@ -163,7 +189,11 @@ describe('cost arithmetic', () => {
     const usage = { input_tokens: 10000, output_tokens: 2000, cached_input_tokens: 8000, reasoning_tokens: 1500 };
     // o4-mini: 1.10 input, 0.275 cached, 4.40 output
     expect(run("llm.cost('o4-mini', usage)", { usage })).toBe(0.0022 + 0.0022 + 0.0088);
-    expect(run("llm.cost('o4-mini', usage) == llm.cost('o4-mini', 10000, 2000, {'cachedInputTokens': 8000, 'reasoningTokens': 1500})", { usage })).toBe(true);
+    expect(
+      run("llm.cost('o4-mini', usage) == llm.cost('o4-mini', 10000, 2000, {'cachedInputTokens': 8000, 'reasoningTokens': 1500})", {
+        usage,
+      }),
+    ).toBe(true);
     expect(() => run("llm.cost('o4-mini', {'input_tokens': 1})")).toThrow(/usage needs/);
   });
 
@@ -204,8 +234,23 @@ describe('estimateCost and fitsContext', () => {
 
 describe('host catalogs', () => {
   const host: ModelEntry[] = [
-    { id: 'gpt-4o', provider: 'openai', context_window: 128000, max_output: 16384, pricing: { input: 2, output: 8 }, note: 'negotiated price' },
-    { id: 'acme-llm', provider: 'acme', aliases: ['acme-llm-2026-01'], context_window: 32000, max_output: 4000, pricing: { input: 0.5, output: 1.5 }, tokenizer: 'o200k_base' },
+    {
+      id: 'gpt-4o',
+      provider: 'openai',
+      context_window: 128000,
+      max_output: 16384,
+      pricing: { input: 2, output: 8 },
+      note: 'negotiated price',
+    },
+    {
+      id: 'acme-llm',
+      provider: 'acme',
+      aliases: ['acme-llm-2026-01'],
+      context_window: 32000,
+      max_output: 4000,
+      pricing: { input: 0.5, output: 1.5 },
+      tokenizer: 'o200k_base',
+    },
   ];
 
   test('extend (the default): host models replace same-id models and add new ones', () => {

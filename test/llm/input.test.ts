@@ -20,11 +20,31 @@ describe('OpenAI Chat Completions', () => {
     model: 'gpt-4o-mini',
     messages: [
       { role: 'developer', content: 'You are a travel assistant.' },
-      { role: 'user', content: [{ type: 'text', text: 'Book me a flight to Lisbon' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }], name: 'ana' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'search_flights', arguments: '{"to":"LIS"}' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Book me a flight to Lisbon' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+        ],
+        name: 'ana',
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'search_flights', arguments: '{"to":"LIS"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: '[{"flight":"TP1234","price":129}]' },
     ],
-    tools: [{ type: 'function', function: { name: 'search_flights', description: 'Search flights.', parameters: { type: 'object', properties: { to: { type: 'string' } }, required: ['to'] } } }],
+    tools: [
+      {
+        type: 'function',
+        function: {
+          name: 'search_flights',
+          description: 'Search flights.',
+          parameters: { type: 'object', properties: { to: { type: 'string' } }, required: ['to'] },
+        },
+      },
+    ],
     max_completion_tokens: 512,
     temperature: 0.3,
     stream: true,
@@ -39,7 +59,14 @@ describe('OpenAI Chat Completions', () => {
       model: 'gpt-4o-mini',
       messages: [
         { role: 'system', content: 'You are a travel assistant.' },
-        { role: 'user', content: [{ type: 'text', text: 'Book me a flight to Lisbon' }, { type: 'image', media_type: 'image/png', detail: 'low' }], name: 'ana' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Book me a flight to Lisbon' },
+            { type: 'image', media_type: 'image/png', detail: 'low' },
+          ],
+          name: 'ana',
+        },
         { role: 'assistant', content: [{ type: 'tool_call', id: 'call_1', name: 'search_flights', arguments: '{"to":"LIS"}' }] },
         { role: 'tool', content: [{ type: 'tool_result', tool_call_id: 'call_1', text: '[{"flight":"TP1234","price":129}]' }] },
       ],
@@ -64,8 +91,25 @@ describe('OpenAI Chat Completions', () => {
       id: 'chatcmpl-1',
       object: 'chat.completion',
       model: 'gpt-4o-mini-2024-07-18',
-      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'book', arguments: '{"flight":"TP1234"}' } }], refusal: null }, finish_reason: 'tool_calls' }],
-      usage: { prompt_tokens: 120, completion_tokens: 40, total_tokens: 160, prompt_tokens_details: { cached_tokens: 64 }, completion_tokens_details: { reasoning_tokens: 0 } },
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'book', arguments: '{"flight":"TP1234"}' } }],
+            refusal: null,
+          },
+          finish_reason: 'tool_calls',
+        },
+      ],
+      usage: {
+        prompt_tokens: 120,
+        completion_tokens: 40,
+        total_tokens: 160,
+        prompt_tokens_details: { cached_tokens: 64 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
     };
     expect(responseFromOpenAIChat(completion)).toEqual({
       provider: 'openai',
@@ -86,12 +130,27 @@ describe('OpenAI Responses', () => {
       model: 'gpt-5',
       instructions: 'Answer briefly.',
       input: [
-        { role: 'user', content: [{ type: 'input_text', text: 'What is the weather in Oslo?' }, { type: 'input_image', image_url: 'https://example.com/oslo.jpg', detail: 'auto' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'What is the weather in Oslo?' },
+            { type: 'input_image', image_url: 'https://example.com/oslo.jpg', detail: 'auto' },
+          ],
+        },
         { type: 'reasoning', id: 'rs_1', summary: [] },
         { type: 'function_call', call_id: 'fc_1', name: 'get_weather', arguments: '{"city":"Oslo"}' },
         { type: 'function_call_output', call_id: 'fc_1', output: '{"temp_c":-3}' },
       ],
-      tools: [{ type: 'function', name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true }, { type: 'web_search' }],
+      tools: [
+        {
+          type: 'function',
+          name: 'get_weather',
+          description: 'Weather now',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          strict: true,
+        },
+        { type: 'web_search' },
+      ],
       max_output_tokens: 2000,
       reasoning: { effort: 'low' },
       store: false,
@@ -101,11 +160,20 @@ describe('OpenAI Responses', () => {
       model: 'gpt-5',
       system: 'Answer briefly.',
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'What is the weather in Oslo?' }, { type: 'image', url: 'https://example.com/oslo.jpg', detail: 'auto' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is the weather in Oslo?' },
+            { type: 'image', url: 'https://example.com/oslo.jpg', detail: 'auto' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'tool_call', id: 'fc_1', name: 'get_weather', arguments: '{"city":"Oslo"}' }] },
         { role: 'tool', content: [{ type: 'tool_result', tool_call_id: 'fc_1', text: '{"temp_c":-3}' }] },
       ],
-      tools: [{ name: 'get_weather', description: 'Weather now', parameters: params.tools[0]!.parameters }, { name: 'web_search', type: 'web_search' }],
+      tools: [
+        { name: 'get_weather', description: 'Weather now', parameters: params.tools[0]!.parameters },
+        { name: 'web_search', type: 'web_search' },
+      ],
       max_tokens: 2000,
       reasoning_effort: 'low',
     });
@@ -122,7 +190,13 @@ describe('OpenAI Responses', () => {
         { type: 'reasoning', id: 'rs_1', summary: [] },
         { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'It is -3 °C in Oslo.', annotations: [] }] },
       ],
-      usage: { input_tokens: 300, input_tokens_details: { cached_tokens: 0 }, output_tokens: 900, output_tokens_details: { reasoning_tokens: 768 }, total_tokens: 1200 },
+      usage: {
+        input_tokens: 300,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 900,
+        output_tokens_details: { reasoning_tokens: 768 },
+        total_tokens: 1200,
+      },
     };
     expect(responseFromOpenAIResponses(res)).toEqual({
       provider: 'openai',
@@ -132,8 +206,13 @@ describe('OpenAI Responses', () => {
       finish_reason: 'stop',
       usage: { input_tokens: 300, output_tokens: 900, cached_input_tokens: 0, reasoning_tokens: 768 },
     });
-    expect(responseFromOpenAIResponses({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [] }).finish_reason).toBe('length');
-    expect(responseFromOpenAIResponses({ status: 'completed', output: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' }] }).finish_reason).toBe('tool_calls');
+    expect(
+      responseFromOpenAIResponses({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [] }).finish_reason,
+    ).toBe('length');
+    expect(
+      responseFromOpenAIResponses({ status: 'completed', output: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' }] })
+        .finish_reason,
+    ).toBe('tool_calls');
   });
 });
 
@@ -145,11 +224,36 @@ describe('Anthropic Messages', () => {
       system: [{ type: 'text', text: 'You are a code reviewer.', cache_control: { type: 'ephemeral' } }],
       messages: [
         { role: 'user', content: 'Review this diff please.' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: '...', signature: 'x' }, { type: 'text', text: 'Let me run the tests.' }, { type: 'tool_use', id: 'toolu_1', name: 'run_tests', input: { path: 'src/' } }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: '3 passed, 1 failed' }], is_error: false }] },
-        { role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }, { type: 'text', text: 'And this screenshot.' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: '...', signature: 'x' },
+            { type: 'text', text: 'Let me run the tests.' },
+            { type: 'tool_use', id: 'toolu_1', name: 'run_tests', input: { path: 'src/' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: '3 passed, 1 failed' }], is_error: false },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+            { type: 'text', text: 'And this screenshot.' },
+          ],
+        },
       ],
-      tools: [{ name: 'run_tests', description: 'Run the test suite', input_schema: { type: 'object', properties: { path: { type: 'string' } } } }, { type: 'web_search_20250305', name: 'web_search', max_uses: 3 }],
+      tools: [
+        {
+          name: 'run_tests',
+          description: 'Run the test suite',
+          input_schema: { type: 'object', properties: { path: { type: 'string' } } },
+        },
+        { type: 'web_search_20250305', name: 'web_search', max_uses: 3 },
+      ],
       temperature: 0,
       metadata: { user_id: 'u-7' },
       stop_sequences: ['</review>'],
@@ -160,11 +264,26 @@ describe('Anthropic Messages', () => {
       system: 'You are a code reviewer.',
       messages: [
         { role: 'user', content: 'Review this diff please.' },
-        { role: 'assistant', content: [{ type: 'text', text: 'Let me run the tests.' }, { type: 'tool_call', id: 'toolu_1', name: 'run_tests', arguments: '{"path":"src/"}' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Let me run the tests.' },
+            { type: 'tool_call', id: 'toolu_1', name: 'run_tests', arguments: '{"path":"src/"}' },
+          ],
+        },
         { role: 'tool', content: [{ type: 'tool_result', tool_call_id: 'toolu_1', text: '3 passed, 1 failed', is_error: false }] },
-        { role: 'user', content: [{ type: 'image', media_type: 'image/png' }, { type: 'text', text: 'And this screenshot.' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'image', media_type: 'image/png' },
+            { type: 'text', text: 'And this screenshot.' },
+          ],
+        },
       ],
-      tools: [{ name: 'run_tests', description: 'Run the test suite', parameters: params.tools[0]!.input_schema }, { name: 'web_search', type: 'web_search_20250305' }],
+      tools: [
+        { name: 'run_tests', description: 'Run the test suite', parameters: params.tools[0]!.input_schema },
+        { name: 'web_search', type: 'web_search_20250305' },
+      ],
       max_tokens: 1024,
       temperature: 0,
       stop: ['</review>'],
@@ -178,7 +297,10 @@ describe('Anthropic Messages', () => {
       type: 'message',
       role: 'assistant',
       model: 'claude-sonnet-4-5-20250929',
-      content: [{ type: 'text', text: 'Found one bug.' }, { type: 'tool_use', id: 'toolu_2', name: 'comment', input: { line: 12 } }],
+      content: [
+        { type: 'text', text: 'Found one bug.' },
+        { type: 'tool_use', id: 'toolu_2', name: 'comment', input: { line: 12 } },
+      ],
       stop_reason: 'tool_use',
       usage: { input_tokens: 50, cache_creation_input_tokens: 200, cache_read_input_tokens: 1000, output_tokens: 80 },
     };
@@ -200,15 +322,39 @@ describe('Vercel AI SDK', () => {
     const options = {
       prompt: [
         { role: 'system', content: 'Be concise.' },
-        { role: 'user', content: [{ type: 'text', text: 'Summarize the attached PDF.' }, { type: 'file', data: new Uint8Array([1, 2, 3]), mediaType: 'application/pdf', filename: 'q3.pdf' }] },
-        { role: 'assistant', content: [{ type: 'reasoning', text: 'thinking...' }, { type: 'tool-call', toolCallId: 't1', toolName: 'readPdf', input: { page: 1 } }] },
-        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 't1', toolName: 'readPdf', output: { type: 'json', value: { text: 'Revenue grew 12%.' } } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Summarize the attached PDF.' },
+            { type: 'file', data: new Uint8Array([1, 2, 3]), mediaType: 'application/pdf', filename: 'q3.pdf' },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'reasoning', text: 'thinking...' },
+            { type: 'tool-call', toolCallId: 't1', toolName: 'readPdf', input: { page: 1 } },
+          ],
+        },
+        {
+          role: 'tool',
+          content: [
+            { type: 'tool-result', toolCallId: 't1', toolName: 'readPdf', output: { type: 'json', value: { text: 'Revenue grew 12%.' } } },
+          ],
+        },
       ],
       maxOutputTokens: 300,
       temperature: 0.5,
       topP: 0.9,
       stopSequences: ['###'],
-      tools: [{ type: 'function', name: 'readPdf', description: 'Read a page', inputSchema: { type: 'object', properties: { page: { type: 'number' } } } }],
+      tools: [
+        {
+          type: 'function',
+          name: 'readPdf',
+          description: 'Read a page',
+          inputSchema: { type: 'object', properties: { page: { type: 'number' } } },
+        },
+      ],
       toolChoice: { type: 'auto' },
       providerOptions: {},
     };
@@ -217,7 +363,13 @@ describe('Vercel AI SDK', () => {
       model: 'claude-haiku-4-5',
       messages: [
         { role: 'system', content: 'Be concise.' },
-        { role: 'user', content: [{ type: 'text', text: 'Summarize the attached PDF.' }, { type: 'file', media_type: 'application/pdf', filename: 'q3.pdf' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Summarize the attached PDF.' },
+            { type: 'file', media_type: 'application/pdf', filename: 'q3.pdf' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'tool_call', id: 't1', name: 'readPdf', arguments: '{"page":1}' }] },
         { role: 'tool', content: [{ type: 'tool_result', tool_call_id: 't1', name: 'readPdf', text: '{"text":"Revenue grew 12%."}' }] },
       ],
@@ -237,7 +389,13 @@ describe('Vercel AI SDK', () => {
       inputFormat: 'messages',
       mode: { type: 'regular', tools: [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }] },
       prompt: [
-        { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image', image: new URL('https://example.com/x.png'), mimeType: 'image/png' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'hi' },
+            { type: 'image', image: new URL('https://example.com/x.png'), mimeType: 'image/png' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'a', toolName: 'lookup', args: { q: 1 } }] },
         { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'a', toolName: 'lookup', result: { ok: true }, isError: false }] },
       ],
@@ -246,16 +404,32 @@ describe('Vercel AI SDK', () => {
     const r = fromAISDK(v1, 'gpt-4o-mini');
     expect(r.max_tokens).toBe(50);
     expect(r.tools).toEqual([{ name: 'lookup', parameters: { type: 'object' } }]);
-    expect(r.messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image', url: 'https://example.com/x.png', media_type: 'image/png' }] });
+    expect(r.messages[0]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'hi' },
+        { type: 'image', url: 'https://example.com/x.png', media_type: 'image/png' },
+      ],
+    });
     expect(r.messages[1]).toEqual({ role: 'assistant', content: [{ type: 'tool_call', id: 'a', name: 'lookup', arguments: '{"q":1}' }] });
-    expect(r.messages[2]).toEqual({ role: 'tool', content: [{ type: 'tool_result', tool_call_id: 'a', name: 'lookup', text: '{"ok":true}', is_error: false }] });
+    expect(r.messages[2]).toEqual({
+      role: 'tool',
+      content: [{ type: 'tool_result', tool_call_id: 'a', name: 'lookup', text: '{"ok":true}', is_error: false }],
+    });
   });
 
   test('responses: V3 usage objects, V2 flat usage, generateText results', () => {
     const v3 = {
-      content: [{ type: 'reasoning', text: '...' }, { type: 'text', text: 'Hello' }, { type: 'tool-call', toolCallId: 'x', toolName: 'f', input: '{"a":1}' }],
+      content: [
+        { type: 'reasoning', text: '...' },
+        { type: 'text', text: 'Hello' },
+        { type: 'tool-call', toolCallId: 'x', toolName: 'f', input: '{"a":1}' },
+      ],
       finishReason: { unified: 'tool-calls', raw: 'tool_use' },
-      usage: { inputTokens: { total: 100, noCache: 20, cacheRead: 80, cacheWrite: 0 }, outputTokens: { total: 50, text: 10, reasoning: 40 } },
+      usage: {
+        inputTokens: { total: 100, noCache: 20, cacheRead: 80, cacheWrite: 0 },
+        outputTokens: { total: 50, text: 10, reasoning: 40 },
+      },
     };
     expect(responseFromAISDK(v3, { modelId: 'claude-opus-4-5', provider: 'anthropic.messages' })).toEqual({
       provider: 'anthropic',
@@ -265,10 +439,19 @@ describe('Vercel AI SDK', () => {
       finish_reason: 'tool_calls',
       usage: { input_tokens: 100, output_tokens: 50, cached_input_tokens: 80, reasoning_tokens: 40 },
     });
-    const v2 = { content: [{ type: 'text', text: 'Hi' }], finishReason: 'stop', usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15, cachedInputTokens: 2, reasoningTokens: 1 } };
+    const v2 = {
+      content: [{ type: 'text', text: 'Hi' }],
+      finishReason: 'stop',
+      usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15, cachedInputTokens: 2, reasoningTokens: 1 },
+    };
     expect(responseFromAISDK(v2).usage).toEqual({ input_tokens: 10, output_tokens: 5, cached_input_tokens: 2, reasoning_tokens: 1 });
     const gen = { text: 'Done', toolCalls: [], finishReason: 'length', usage: { inputTokens: 3, outputTokens: 4 } };
-    expect(responseFromAISDK(gen, 'gpt-4o')).toMatchObject({ model: 'gpt-4o', text: 'Done', finish_reason: 'length', usage: { input_tokens: 3, output_tokens: 4 } });
+    expect(responseFromAISDK(gen, 'gpt-4o')).toMatchObject({
+      model: 'gpt-4o',
+      text: 'Done',
+      finish_reason: 'length',
+      usage: { input_tokens: 3, output_tokens: 4 },
+    });
   });
 });
 
@@ -289,17 +472,46 @@ describe('the normalized shape in policies', () => {
   });
 
   test('policies read it with the llm.* functions and macros', () => {
-    expect(evaluate("request.messages.exists(m, m.role == 'tool' && m.content.exists(p, p.type == 'tool_result' && p.text.contains('IGNORE')))", { request })).toBe(true);
-    expect(evaluate("request.messages.exists(m, m.role == 'assistant' && m.content.exists(p, p.type == 'tool_call' && json.parse(p.arguments).q == 'x'))", { request })).toBe(true);
+    expect(
+      evaluate(
+        "request.messages.exists(m, m.role == 'tool' && m.content.exists(p, p.type == 'tool_result' && p.text.contains('IGNORE')))",
+        { request },
+      ),
+    ).toBe(true);
+    expect(
+      evaluate(
+        "request.messages.exists(m, m.role == 'assistant' && m.content.exists(p, p.type == 'tool_call' && json.parse(p.arguments).q == 'x'))",
+        { request },
+      ),
+    ).toBe(true);
     expect(evaluate('llm.fitsContext(request) && llm.estimateCost(request) < 0.01', { request })).toBe(true);
-    expect(evaluate("has(request.temperature) || request.max_tokens == 200.0", { request })).toBe(true);
+    expect(evaluate('has(request.temperature) || request.max_tokens == 200.0', { request })).toBe(true);
   });
 
   test('requests built from every SDK count tokens alike for the same conversation', () => {
-    const chat = fromOpenAIChat({ model: 'gpt-4o', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello world' }] });
+    const chat = fromOpenAIChat({
+      model: 'gpt-4o',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hello world' },
+      ],
+    });
     const responses = fromOpenAIResponses({ model: 'gpt-4o', instructions: 'Be brief.', input: 'Hello world' });
-    const anthropic = fromAnthropicMessages({ model: 'gpt-4o', max_tokens: 1, system: 'Be brief.', messages: [{ role: 'user', content: 'Hello world' }] });
-    const aisdk = fromAISDK({ prompt: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: [{ type: 'text', text: 'Hello world' }] }] }, 'gpt-4o');
+    const anthropic = fromAnthropicMessages({
+      model: 'gpt-4o',
+      max_tokens: 1,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'Hello world' }],
+    });
+    const aisdk = fromAISDK(
+      {
+        prompt: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: [{ type: 'text', text: 'Hello world' }] },
+        ],
+      },
+      'gpt-4o',
+    );
     const counts = [chat, responses, anthropic, aisdk].map((r) => evaluate('llm.tokens(r)', { r }));
     expect(new Set(counts).size).toBe(1);
   });

@@ -36,7 +36,11 @@ describe(`PII accuracy (goal ${GOAL})`, () => {
   for (const row of report.rows.filter((r) => r.goal)) {
     test(`${row.type}: precision and recall`, () => {
       const misses = report.misses.filter((m) => m.split(' ')[2]?.split('/')[0] === row.type);
-      expect({ precision: row.precision >= GOAL, recall: row.recall >= GOAL, misses }).toEqual({ precision: true, recall: true, misses: expect.any(Array) });
+      expect({ precision: row.precision >= GOAL, recall: row.recall >= GOAL, misses }).toEqual({
+        precision: true,
+        recall: true,
+        misses: expect.any(Array),
+      });
     });
   }
 });

@@ -81,11 +81,24 @@ describe('entities', () => {
   test('email', () => {
     expect(found('mail Jane.Doe+news@mail.example.co.uk.')).toEqual([['email', 'Jane.Doe+news@mail.example.co.uk']]);
     expect(found("O'Connor@example.ie wrote")).toEqual([['email', "O'Connor@example.ie"]]);
-    for (const no of ['user@localhost', 'ping @ops-team', 'logo@2x.png', 'npm i @types/node@20', 'a@b.c', 'x@-bad.com']) expect(found(no), no).toEqual([]);
+    for (const no of ['user@localhost', 'ping @ops-team', 'logo@2x.png', 'npm i @types/node@20', 'a@b.c', 'x@-bad.com'])
+      expect(found(no), no).toEqual([]);
   });
 
   test('phone: E.164 and national formats, with and without context', () => {
-    for (const p of ['(415) 555-0132', '415-555-0132', '415.555.0132', '+1 415 555 0132', '1-800-555-0199', '+14155550132', '+44 20 7946 0958', '+33 1 23 45 67 89', '+49 151 12345678', '+81 3-1234-5678', '+44 (0)20 7946 0958']) {
+    for (const p of [
+      '(415) 555-0132',
+      '415-555-0132',
+      '415.555.0132',
+      '+1 415 555 0132',
+      '1-800-555-0199',
+      '+14155550132',
+      '+44 20 7946 0958',
+      '+33 1 23 45 67 89',
+      '+49 151 12345678',
+      '+81 3-1234-5678',
+      '+44 (0)20 7946 0958',
+    ]) {
       expect(found(`number: ${p} thanks`), p).toEqual([['phone', p]]);
     }
     expect(found('Ring 020 7946 0958')).toEqual([['phone', '020 7946 0958']]);
@@ -98,7 +111,18 @@ describe('entities', () => {
   });
 
   test('phone-like ids are not phones', () => {
-    for (const no of ['Order #5551234567', 'Order 555-123-4567 shipped', 'invoice 415-555-0132', 'v1.2.3', '2024-03-15', 'ISBN 978-0-306-40615-7', '112-3456789-1234567', '123-456-7890', 'Lottery 04 11 23 35 42 49', 'id 12938475610293847']) {
+    for (const no of [
+      'Order #5551234567',
+      'Order 555-123-4567 shipped',
+      'invoice 415-555-0132',
+      'v1.2.3',
+      '2024-03-15',
+      'ISBN 978-0-306-40615-7',
+      '112-3456789-1234567',
+      '123-456-7890',
+      'Lottery 04 11 23 35 42 49',
+      'id 12938475610293847',
+    ]) {
       expect(typesIn(no), no).not.toContain('phone');
     }
   });
@@ -109,14 +133,36 @@ describe('entities', () => {
     expect(detectPii('row: 536-22-8174')[0]!.score).toBe(0.6);
     expect(found('ssn 536228174')).toEqual([['us_ssn', '536228174']]);
     expect(found('id 536228174')).toEqual([]); // nine bare digits need the context
-    for (const no of ['000-12-3456', '666-45-6789', '912-34-5678', '123-00-4567', '123-45-0000', '078-05-1120', '123-45-6789', '536-22-8174-1']) expect(found(no), no).toEqual([]);
+    for (const no of [
+      '000-12-3456',
+      '666-45-6789',
+      '912-34-5678',
+      '123-00-4567',
+      '123-45-0000',
+      '078-05-1120',
+      '123-45-6789',
+      '536-22-8174-1',
+    ])
+      expect(found(no), no).toEqual([]);
   });
 
   test('credit_card: Luhn, issuer, length, consistent separators', () => {
-    expect(detectPii('card 4111 1111 1111 1111')[0]).toMatchObject({ type: 'credit_card', kind: 'visa', text: '4111 1111 1111 1111', score: 1 });
+    expect(detectPii('card 4111 1111 1111 1111')[0]).toMatchObject({
+      type: 'credit_card',
+      kind: 'visa',
+      text: '4111 1111 1111 1111',
+      score: 1,
+    });
     expect(found('3782-822463-10005')).toEqual([['credit_card', '3782-822463-10005']]);
     expect(found('5555555555554444')).toEqual([['credit_card', '5555555555554444']]);
-    for (const no of ['4111 1111 1111 1112', '1234 5678 9012 3456', '0000 0000 0000 0000', '4111 1111-1111 1111', '4111111111111111111111', 'order 4111 1111 1111 1111']) {
+    for (const no of [
+      '4111 1111 1111 1112',
+      '1234 5678 9012 3456',
+      '0000 0000 0000 0000',
+      '4111 1111-1111 1111',
+      '4111111111111111111111',
+      'order 4111 1111 1111 1111',
+    ]) {
       expect(typesIn(no), no).not.toContain('credit_card');
     }
   });
@@ -133,7 +179,19 @@ describe('entities', () => {
     expect(detectPii('from 203.0.113.7:8080')[0]).toMatchObject({ type: 'ip_address', kind: 'ipv4', text: '203.0.113.7' });
     expect(detectPii('[2001:db8::1]:22')[0]).toMatchObject({ type: 'ip_address', kind: 'ipv6', text: '2001:db8::1' });
     expect(found('::ffff:192.0.2.128')).toEqual([['ip_address', '::ffff:192.0.2.128']]);
-    for (const no of ['version 1.2.3.4', 'v1.2.3.4', '1.3.6.1.4.1.2021', '999.1.1.1', '255.255.255.0', '0.0.0.0', 'std::vector', 'dead::beef', '12:30:45', '00:1A:2B:3C:4D:5E', '::1']) {
+    for (const no of [
+      'version 1.2.3.4',
+      'v1.2.3.4',
+      '1.3.6.1.4.1.2021',
+      '999.1.1.1',
+      '255.255.255.0',
+      '0.0.0.0',
+      'std::vector',
+      'dead::beef',
+      '12:30:45',
+      '00:1A:2B:3C:4D:5E',
+      '::1',
+    ]) {
       expect(found(no), no).toEqual([]);
     }
   });
@@ -160,13 +218,22 @@ describe('entities', () => {
     const kinds = (t: string) => detectPii(t).map((f) => `${f.type}/${f.kind}`);
     expect(kinds('AKIAIOSFODNN7EXAMPLE')).toEqual(['aws_access_key/']);
     expect(kinds('sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z')).toEqual(['api_key/openai']);
-    expect(kinds('sk-ant-api03-kX9v2mQ7rT4wZ8yB1nC6dF3gH5jK0lP-qR2sT7uV9wX4yZ6aB8cD1eF3gH5iJ7kL9mN2oP4qR6sT8uV0wX2yZ4aB6cAA')).toEqual(['api_key/anthropic']);
+    expect(kinds('sk-ant-api03-kX9v2mQ7rT4wZ8yB1nC6dF3gH5jK0lP-qR2sT7uV9wX4yZ6aB8cD1eF3gH5iJ7kL9mN2oP4qR6sT8uV0wX2yZ4aB6cAA')).toEqual([
+      'api_key/anthropic',
+    ]);
     expect(kinds('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')).toEqual(['api_key/github']);
     expect(kinds('xoxb-263594206564-2343594206574-FGqddMF8t08v8N7Oq4i57vs1')).toEqual(['api_key/slack']);
     expect(kinds('sk_live_4eC39HqLyjWDarjtT1zdp7dc')).toEqual(['api_key/stripe']);
     expect(kinds('AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY')).toEqual(['api_key/google']);
     expect(kinds('aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMKEY9')).toEqual(['api_key/generic']);
-    for (const no of ['AKIAXXXXXXXXXXXXXXXX', 'sk-learn', 'sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'Bearer YOUR_API_KEY_HERE', 'max_tokens: 4096', 'api_key = os.environ["KEY"]']) {
+    for (const no of [
+      'AKIAXXXXXXXXXXXXXXXX',
+      'sk-learn',
+      'sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      'Bearer YOUR_API_KEY_HERE',
+      'max_tokens: 4096',
+      'api_key = os.environ["KEY"]',
+    ]) {
       expect(found(no), no).toEqual([]);
     }
   });
@@ -183,7 +250,9 @@ describe('entities', () => {
     expect(detectPii(`key:\n${pem}\nthanks`)).toMatchObject([{ type: 'private_key', kind: 'rsa', text: pem }]);
     const json = pem.replaceAll('\n', '\\n');
     expect(found(`{"private_key": "${json}\\n"}`)).toEqual([['private_key', json]]);
-    expect(found('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE (cut)')).toEqual([['private_key', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE']]);
+    expect(found('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE (cut)')).toEqual([
+      ['private_key', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE'],
+    ]);
     expect(found('-----BEGIN PUBLIC KEY-----\nMIIBIjANBg\n-----END PUBLIC KEY-----')).toEqual([]);
   });
 
@@ -193,7 +262,15 @@ describe('entities', () => {
     expect(found('my password is Tr0ub4dor&3.')).toEqual([['password', 'Tr0ub4dor&3']]);
     expect(found('postgres://admin:Xk92lPqz@db.internal:5432/app')).toEqual([['password', 'Xk92lPqz']]);
     expect(found('curl -u admin:Hx7#pQ2!vL9m https://x.example.com')).toEqual([['password', 'Hx7#pQ2!vL9m']]);
-    for (const no of ['password=${DB_PASSWORD}', 'password: ********', 'const password = req.body.password;', 'user.password = bcrypt.hash(pw)', 'The password is incorrect', 'Password: at least 8 characters', 'Forgot password?']) {
+    for (const no of [
+      'password=${DB_PASSWORD}',
+      'password: ********',
+      'const password = req.body.password;',
+      'user.password = bcrypt.hash(pw)',
+      'The password is incorrect',
+      'Password: at least 8 characters',
+      'Forgot password?',
+    ]) {
       expect(found(no), no).toEqual([]);
     }
   });
@@ -286,11 +363,24 @@ describe('redaction', () => {
 
 describe('the CEL functions', () => {
   test('take a request or a response and read their textOf', () => {
-    const request = { system: 'be brief', messages: [{ role: 'user', content: [{ type: 'text', text: 'I am jane@example.com' }, { type: 'image', url: 'x' }] }] };
+    const request = {
+      system: 'be brief',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'I am jane@example.com' },
+            { type: 'image', url: 'x' },
+          ],
+        },
+      ],
+    };
     const f = compileExpression('pii.detect(request)').evaluate({ request }) as { start: bigint; text: string }[];
     expect(f).toHaveLength(1);
     expect(f[0]!.start).toBe(BigInt('be brief\nI am '.length));
-    expect(compileExpression("pii.found(response, ['api_key'])").evaluate({ response: { text: 'use sk_live_4eC39HqLyjWDarjtT1zdp7dc' } })).toBe(true);
+    expect(
+      compileExpression("pii.found(response, ['api_key'])").evaluate({ response: { text: 'use sk_live_4eC39HqLyjWDarjtT1zdp7dc' } }),
+    ).toBe(true);
     expect(compileExpression('pii.count(request)').evaluate({ request: { messages: [] } })).toBe(0n);
   });
 
@@ -302,8 +392,14 @@ describe('the CEL functions', () => {
 // ---------------------------------------------------------------- properties
 
 /** Words around an entity; `neutral` has none that says a number is an order, an id, ... */
-const neutral = fc.array(fc.constantFrom('the', 'call', 'me', 'at', 'in', '2024', 'v1.2', 'ok', ',', '.', 'see', 'card', 'IBAN'), { maxLength: 12 }).map((w) => w.join(' '));
-const prose = fc.array(fc.constantFrom('the', 'order', 'call', 'me', 'at', 'in', '2024', 'v1.2', 'ok', ',', '.', 'see', 'card', 'IBAN'), { maxLength: 12 }).map((w) => w.join(' '));
+const neutral = fc
+  .array(fc.constantFrom('the', 'call', 'me', 'at', 'in', '2024', 'v1.2', 'ok', ',', '.', 'see', 'card', 'IBAN'), { maxLength: 12 })
+  .map((w) => w.join(' '));
+const prose = fc
+  .array(fc.constantFrom('the', 'order', 'call', 'me', 'at', 'in', '2024', 'v1.2', 'ok', ',', '.', 'see', 'card', 'IBAN'), {
+    maxLength: 12,
+  })
+  .map((w) => w.join(' '));
 
 describe('properties', () => {
   test('findings are well-formed for any text', () => {
@@ -327,7 +423,31 @@ describe('properties', () => {
   });
 
   test('well-formed on texts made of entity-like pieces', () => {
-    const piece = fc.constantFrom('@', '.', ':', '::', '-', ' ', '\n', '+1', '(0', ')', '4111', '555', 'sk-', 'AKIA', 'eyJ', 'GB82', 'password=', 'born ', '-----BEGIN PRIVATE KEY-----', '-----END PRIVATE KEY-----', 'x', 'Z9', 'com');
+    const piece = fc.constantFrom(
+      '@',
+      '.',
+      ':',
+      '::',
+      '-',
+      ' ',
+      '\n',
+      '+1',
+      '(0',
+      ')',
+      '4111',
+      '555',
+      'sk-',
+      'AKIA',
+      'eyJ',
+      'GB82',
+      'password=',
+      'born ',
+      '-----BEGIN PRIVATE KEY-----',
+      '-----END PRIVATE KEY-----',
+      'x',
+      'Z9',
+      'com',
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
         const text = parts.join('');
@@ -337,14 +457,28 @@ describe('properties', () => {
     );
   });
 
-  const issuerPrefix = fc.constantFrom(['4', 16], ['51', 16], ['2221', 16], ['34', 15], ['6011', 16], ['3530', 16], ['36', 14]) as fc.Arbitrary<[string, number]>;
-  const card = fc.tuple(issuerPrefix, fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 18, maxLength: 18 })).map(([[p, len], ds]) => luhnComplete(p + ds.join('').slice(0, len - p.length - 1)));
+  const issuerPrefix = fc.constantFrom(
+    ['4', 16],
+    ['51', 16],
+    ['2221', 16],
+    ['34', 15],
+    ['6011', 16],
+    ['3530', 16],
+    ['36', 14],
+  ) as fc.Arbitrary<[string, number]>;
+  const card = fc
+    .tuple(issuerPrefix, fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 18, maxLength: 18 }))
+    .map(([[p, len], ds]) => luhnComplete(p + ds.join('').slice(0, len - p.length - 1)));
 
   test('every valid card number is found, with its exact span', () => {
     fc.assert(
       fc.property(neutral, card, neutral, (a, c, b) => {
         const text = `${a} ${c} ${b}`;
-        expect(detectPii(text).filter((f) => f.type === 'credit_card').map((f) => f.text)).toEqual([c]);
+        expect(
+          detectPii(text)
+            .filter((f) => f.type === 'credit_card')
+            .map((f) => f.text),
+        ).toEqual([c]);
       }),
     );
   });
@@ -360,7 +494,10 @@ describe('properties', () => {
   });
 
   const iban = fc
-    .tuple(fc.constantFrom(['DE', 18], ['GB', 18], ['FR', 23], ['NL', 14], ['ES', 20], ['NO', 11], ['PL', 24]) as fc.Arbitrary<[string, number]>, fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 24, maxLength: 24 }))
+    .tuple(
+      fc.constantFrom(['DE', 18], ['GB', 18], ['FR', 23], ['NL', 14], ['ES', 20], ['NO', 11], ['PL', 24]) as fc.Arbitrary<[string, number]>,
+      fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 24, maxLength: 24 }),
+    )
     .map(([[cc, len], ds]) => ibanWithCheck(cc, ds.join('').slice(0, len)));
 
   test('every valid IBAN is found; one changed character is not an IBAN (mod-97)', () => {
@@ -375,13 +512,27 @@ describe('properties', () => {
   });
 
   test('redacted text has no finding of the redacted types left', () => {
-    const entity = fc.constantFrom('jane@example.com', '415-555-0132', '536-22-8174', '4111 1111 1111 1111', 'GB82 WEST 1234 5698 7654 32', '10.1.2.3', 'AKIAIOSFODNN7EXAMPLE', 'password=Tr0ub4dor&3', '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');
+    const entity = fc.constantFrom(
+      'jane@example.com',
+      '415-555-0132',
+      '536-22-8174',
+      '4111 1111 1111 1111',
+      'GB82 WEST 1234 5698 7654 32',
+      '10.1.2.3',
+      'AKIAIOSFODNN7EXAMPLE',
+      'password=Tr0ub4dor&3',
+      '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',
+    );
     fc.assert(
-      fc.property(fc.array(fc.tuple(prose, entity), { maxLength: 5 }), fc.constantFrom('label', 'mask', 'hash') as fc.Arbitrary<'label' | 'mask' | 'hash'>, (parts, style) => {
-        const text = parts.map(([p, e]) => `${p} ${e}`).join(' ; ');
-        const out = redactText(text, undefined, style);
-        expect(detectPii(out)).toEqual([]);
-      }),
+      fc.property(
+        fc.array(fc.tuple(prose, entity), { maxLength: 5 }),
+        fc.constantFrom('label', 'mask', 'hash') as fc.Arbitrary<'label' | 'mask' | 'hash'>,
+        (parts, style) => {
+          const text = parts.map(([p, e]) => `${p} ${e}`).join(' ; ');
+          const out = redactText(text, undefined, style);
+          expect(detectPii(out)).toEqual([]);
+        },
+      ),
     );
   });
 });

@@ -127,7 +127,11 @@ describe('exact counts with the tiktoken adapter', () => {
       { role: 'system', content: 'You are a helpful, pattern-following assistant that translates corporate jargon into plain English.' },
       { role: 'system', name: 'example_user', content: 'New synergies will help drive top-line growth.' },
       { role: 'system', name: 'example_assistant', content: 'Things working well together will increase revenue.' },
-      { role: 'system', name: 'example_user', content: "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage." },
+      {
+        role: 'system',
+        name: 'example_user',
+        content: "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage.",
+      },
       { role: 'system', name: 'example_assistant', content: "Let's talk later when we're less busy about how to do better." },
       { role: 'user', content: "This late pivot means we don't have time to boil the ocean for the client deliverable." },
     ];
@@ -142,7 +146,15 @@ describe('exact counts with the tiktoken adapter', () => {
   test('a separate system prompt counts as a system message', () => {
     setTokenizer(tk);
     const withField = tokens('llm.tokens(r)', { r: { model: 'gpt-4o', system: 'Be brief.', messages: [{ role: 'user', content: 'Hi' }] } });
-    const asMessage = tokens('llm.tokens(r)', { r: { model: 'gpt-4o', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] } });
+    const asMessage = tokens('llm.tokens(r)', {
+      r: {
+        model: 'gpt-4o',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+      },
+    });
     expect(withField).toBe(asMessage);
   });
 
@@ -151,13 +163,29 @@ describe('exact counts with the tiktoken adapter', () => {
     const r = {
       model: 'gpt-4o',
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image', url: 'https://example.com/a.png' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this picture?' },
+            { type: 'image', url: 'https://example.com/a.png' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'tool_call', id: 'c1', name: 'lookup', arguments: '{"q":"cat"}' }] },
         { role: 'tool', content: [{ type: 'tool_result', tool_call_id: 'c1', text: 'A cat on a sofa.' }] },
       ],
     };
     const t = (s: string) => exact(o200k, s);
-    const expected = 3 * 3 + 3 + t('user') + t('What is in this picture?') + 765 + t('assistant') + t('lookup') + t('{"q":"cat"}') + t('tool') + t('A cat on a sofa.');
+    const expected =
+      3 * 3 +
+      3 +
+      t('user') +
+      t('What is in this picture?') +
+      765 +
+      t('assistant') +
+      t('lookup') +
+      t('{"q":"cat"}') +
+      t('tool') +
+      t('A cat on a sofa.');
     expect(tokens('llm.tokens(r)', { r })).toBe(BigInt(expected));
   });
 
@@ -168,11 +196,25 @@ describe('exact counts with the tiktoken adapter', () => {
       {
         name: 'get_weather',
         description: 'Get the current weather.',
-        parameters: { type: 'object', properties: { city: { type: 'string', description: 'City name.' }, unit: { type: 'string', enum: ['c', 'f'] } } },
+        parameters: {
+          type: 'object',
+          properties: { city: { type: 'string', description: 'City name.' }, unit: { type: 'string', enum: ['c', 'f'] } },
+        },
       },
     ];
     const t = (s: string) => exact(o200k, s);
-    const toolTokens = 7 + t('get_weather:Get the current weather') + 3 + 3 + t('city:string:City name') + 3 - 3 + (3 + t('c')) + (3 + t('f')) + t('unit:string:') + 12;
+    const toolTokens =
+      7 +
+      t('get_weather:Get the current weather') +
+      3 +
+      3 +
+      t('city:string:City name') +
+      3 -
+      3 +
+      (3 + t('c')) +
+      (3 + t('f')) +
+      t('unit:string:') +
+      12;
     const without = tokens('llm.tokens(r)', { r: base }) as bigint;
     expect(tokens('llm.tokens(r)', { r: { ...base, tools } })).toBe(without + BigInt(toolTokens));
   });

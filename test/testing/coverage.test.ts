@@ -29,12 +29,16 @@ const expr: fc.Arbitrary<string> = fc.letrec((tieAny) => {
       { depthSize: 'small', withCrossShrink: true },
       leaf,
       leaf.map((x) => `dyn(${x})`),
-      fc.tuple(tie('e'), fc.constantFrom('+', '-', '*', '/', '%', '==', '!=', '<', '>=', '&&', '||', 'in'), tie('e')).map(([a, op, b]) => `(${a} ${op} ${b})`),
+      fc
+        .tuple(tie('e'), fc.constantFrom('+', '-', '*', '/', '%', '==', '!=', '<', '>=', '&&', '||', 'in'), tie('e'))
+        .map(([a, op, b]) => `(${a} ${op} ${b})`),
       fc.tuple(fc.constantFrom('!', '-'), tie('e')).map(([op, a]) => `${op}(${a})`),
       fc.tuple(tie('e'), tie('e'), tie('e')).map(([c, a, b]) => `(${c} ? ${a} : ${b})`),
       fc.tuple(tie('e'), tie('e')).map(([a, b]) => `[${a}, ${b}]`),
       fc.tuple(tie('e'), tie('e')).map(([a, b]) => `{${a}: ${b}}`),
-      fc.tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e')).map(([mac, coll, body]) => `${coll}.${mac}(x, ${body.replace(/\bi\b/g, 'x')})`),
+      fc
+        .tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e'))
+        .map(([mac, coll, body]) => `${coll}.${mac}(x, ${body.replace(/\bi\b/g, 'x')})`),
       fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a}.all(x, ${b}.exists(y, x == y))`),
       fc.tuple(tie('e'), tie('e')).map(([a, b]) => `cel.bind(v, ${a}, [v, ${b}])`),
       fc.tuple(fc.constantFrom('size', 'string', 'int', 'type', 'math.abs'), tie('e')).map(([f, a]) => `${f}(${a})`),
@@ -56,7 +60,11 @@ function same(a: Outcome, b: Outcome): boolean {
   if (!a.ok || !b.ok) return (a as { error: EvaluationError }).error.code === (b as { error: EvaluationError }).error.code;
   if (kindOf(a.value) !== kindOf(b.value)) return false;
   if (typeof a.value === 'number') return Object.is(a.value, b.value) || (Number.isNaN(a.value) && Number.isNaN(b.value as number));
-  return celEquals(a.value, b.value) || JSON.stringify(a.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) === JSON.stringify(b.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  return (
+    celEquals(a.value, b.value) ||
+    JSON.stringify(a.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) ===
+      JSON.stringify(b.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))
+  );
 }
 
 function direct(ast: Expr, vars: Record<string, unknown>): Outcome {

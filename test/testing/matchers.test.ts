@@ -1,7 +1,15 @@
 // llm-policy-engine/testing: expectDecision, the expect.extend matchers, fixedClock.
 import { describe, expect, test } from 'vitest';
 import { PolicyEngine } from '../../src/index.js';
-import { durationMs, expectDecision, fixedClock, PolicyAssertionError, policyMatchers, testState, type PolicyMatchers } from '../../src/testing/index.js';
+import {
+  durationMs,
+  expectDecision,
+  fixedClock,
+  PolicyAssertionError,
+  policyMatchers,
+  testState,
+  type PolicyMatchers,
+} from '../../src/testing/index.js';
 
 declare module 'vitest' {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -78,9 +86,13 @@ describe('policyMatchers with expect.extend', () => {
     expect(msg).toMatch(/free-big-models\s+true\s+user\.tier == 'free' && request\.model != 'small'/);
     expect(msg).toMatch(/route\s+false\s+user\.tier == 'pro'/);
 
-    expect(() => expect([e, free]).toDeny('route')).toThrow(/expected the decision to deny by rule `route`, but the deny rules that matched are `gateway\/free-big-models`/);
+    expect(() => expect([e, free]).toDeny('route')).toThrow(
+      /expected the decision to deny by rule `route`, but the deny rules that matched are `gateway\/free-big-models`/,
+    );
     expect(() => expect([e, free]).not.toDeny()).toThrow(/expected the decision not to deny, but it does/);
-    expect(() => expect([e, pro]).toHaveObligation({ route: { model: 'x' } })).toThrow(/to carry the obligation \{"route":\{"model":"x"\}\}, but its obligations are \{"route":\{"model":"new"\}\}, \{"redact"/);
+    expect(() => expect([e, pro]).toHaveObligation({ route: { model: 'x' } })).toThrow(
+      /to carry the obligation \{"route":\{"model":"x"\}\}, but its obligations are \{"route":\{"model":"new"\}\}, \{"redact"/,
+    );
     expect(() => expect({ nope: 1 }).toAllow()).toThrow(/expected a decision or \[engine, input\]/);
     // a decision given as is: no trace to show
     let plain = '';
@@ -97,7 +109,10 @@ describe('policyMatchers with expect.extend', () => {
 describe('expectDecision', () => {
   test('chains assertions and exposes the decision', () => {
     const e = engine();
-    const a = expectDecision(e, pro).toAllow().toHaveObligation({ route: { model: 'new' } }).toMatchRule('gateway/route');
+    const a = expectDecision(e, pro)
+      .toAllow()
+      .toHaveObligation({ route: { model: 'new' } })
+      .toMatchRule('gateway/route');
     expect(a.decision.effect).toBe('allow');
     expect(a.decision.trace).toBeUndefined(); // decided as the application would
     expectDecision(e, free).toDeny('free-big-models');

@@ -26,11 +26,20 @@ const NP = 65536; // words that can sit inside a noun phrase between a verb and 
 const AFTER_NOUN_STOP = 32768; // a word after a noun that makes it a topic: "instructions for making bread", "system prompt variable"
 
 const WORDS: [number, string][] = [
-  [OVERRIDE, 'ignore disregard forget discard scrap override bypass drop abandon dismiss overlook neglect nevermind revoke void nullify supersede overrule circumvent unlearn ditch ignoring disregarding forgetting'],
-  [INSTR, 'instructions instruction rules rule guidelines guideline directives directive prompt programming guidance policies policy constraints restrictions configuration setup conditioning training criteria orders'],
+  [
+    OVERRIDE,
+    'ignore disregard forget discard scrap override bypass drop abandon dismiss overlook neglect nevermind revoke void nullify supersede overrule circumvent unlearn ditch ignoring disregarding forgetting',
+  ],
+  [
+    INSTR,
+    'instructions instruction rules rule guidelines guideline directives directive prompt programming guidance policies policy constraints restrictions configuration setup conditioning training criteria orders',
+  ],
   [PRIOR, 'previous prior earlier before above original initial old former preceding existing previously'],
   [OWNER, 'your developer developers operator operators creator creators owner system company admin administrator'],
-  [REVEAL, 'reveal print show display output repeat tell give list paste copy dump share leak disclose quote recite echo spell write expose divulge reproduce'],
+  [
+    REVEAL,
+    'reveal print show display output repeat tell give list paste copy dump share leak disclose quote recite echo spell write expose divulge reproduce',
+  ],
   [PROMPT, 'prompt instructions instruction configuration setup rules guidelines directives preprompt metaprompt'],
   [SECRET, 'hidden secret initial original system confidential internal exact underlying developer verbatim'],
   [PERSONA, 'pretend roleplay imagine act become simulate persona character playing play behave'],
@@ -38,11 +47,20 @@ const WORDS: [number, string][] = [
   [LIMIT, 'rules restrictions guidelines filters filter limits limitations censorship ethics morals safety policies policy boundaries'],
   [JBADJ, 'unfiltered uncensored unrestricted jailbroken amoral unethical unaligned unchained unshackled unmoderated lawless limitless'],
   [EXFIL, 'send forward post upload email mail transmit exfiltrate leak share copy sync relay deliver'],
-  [EXOBJ, 'conversation chat history transcript inbox mailbox contacts credentials passwords password secrets keys cookies calendar messages'],
+  [
+    EXOBJ,
+    'conversation chat history transcript inbox mailbox contacts credentials passwords password secrets keys cookies calendar messages',
+  ],
   [YOUR, 'your yourself you'],
   [NEG, 'not never dont cannot cant wont shouldnt mustnt'],
-  [NP, 'the all any every each of these those this that such entire whole full complete other remaining rest just given above safety content ethical moral security usual normal standard default own builtin internal programmed hidden secret confidential initial original exact current existing first earlier old core base special custom ai model assistant chatbot company openai anthropic previous prior former preceding system developer developers operator operators creator creators owner your admin administrator'],
-  [AFTER_NOUN_STOP, 'for on about of regarding to variable string field template value file param parameter example examples format engineering design length limit injection injections leak leaks writing'],
+  [
+    NP,
+    'the all any every each of these those this that such entire whole full complete other remaining rest just given above safety content ethical moral security usual normal standard default own builtin internal programmed hidden secret confidential initial original exact current existing first earlier old core base special custom ai model assistant chatbot company openai anthropic previous prior former preceding system developer developers operator operators creator creators owner your admin administrator',
+  ],
+  [
+    AFTER_NOUN_STOP,
+    'for on about of regarding to variable string field template value file param parameter example examples format engineering design length limit injection injections leak leaks writing',
+  ],
 ];
 
 const CUES = new Map<string, number>();

@@ -67,8 +67,31 @@ const META = new Set(
     'why'
   ).split('|'),
 );
-const EXPLAIN = new Set('how|what|whats|why|explain|describe|define|is|are|can|could|does|do|which|should|would|compare|summarize|summarise'.split('|'));
-const HOW_I = ['how do i', 'how can i', 'how could i', 'how should i', 'how would i', 'how to', 'how do we', 'how can we', 'how should we', 'how would we', 'how does one', 'is it possible to', 'is there a way to', 'whats the best way to', 'what is the best way to', 'whats the right way to', 'what is the right way to', 'whats the syntax to', 'what is the syntax to', 'how do you'];
+const EXPLAIN = new Set(
+  'how|what|whats|why|explain|describe|define|is|are|can|could|does|do|which|should|would|compare|summarize|summarise'.split('|'),
+);
+const HOW_I = [
+  'how do i',
+  'how can i',
+  'how could i',
+  'how should i',
+  'how would i',
+  'how to',
+  'how do we',
+  'how can we',
+  'how should we',
+  'how would we',
+  'how does one',
+  'is it possible to',
+  'is there a way to',
+  'whats the best way to',
+  'what is the best way to',
+  'whats the right way to',
+  'what is the right way to',
+  'whats the syntax to',
+  'what is the syntax to',
+  'how do you',
+];
 
 // ------------------------------------------------------------------ compact (split-word) phrases
 
@@ -166,19 +189,80 @@ const COMPACT_AC = (() => {
 // ------------------------------------------------------------------ delimiter needles (folded view)
 
 const SPECIAL_TOKENS = [
-  '<|im_start|>', '<|im_end|>', '<|im_sep|>', '<|endoftext|>', '<|end_of_text|>', '<|begin_of_text|>', '<|system|>',
-  '<|user|>', '<|assistant|>', '<|eot_id|>', '<|eom_id|>', '<|start_header_id|>', '<|end_header_id|>', '<|endofprompt|>',
-  '<|prompter|>', '<|start|>', '<|end|>', '<|message|>', '<|channel|>', '<|system_prompt|>', '<start_of_turn>',
-  '<end_of_turn>', '[inst]', '[/inst]', '<<sys>>', '<</sys>>', '<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>',
-  '<|tool_call|>', '<|python_tag|>',
+  '<|im_start|>',
+  '<|im_end|>',
+  '<|im_sep|>',
+  '<|endoftext|>',
+  '<|end_of_text|>',
+  '<|begin_of_text|>',
+  '<|system|>',
+  '<|user|>',
+  '<|assistant|>',
+  '<|eot_id|>',
+  '<|eom_id|>',
+  '<|start_header_id|>',
+  '<|end_header_id|>',
+  '<|endofprompt|>',
+  '<|prompter|>',
+  '<|start|>',
+  '<|end|>',
+  '<|message|>',
+  '<|channel|>',
+  '<|system_prompt|>',
+  '<start_of_turn>',
+  '<end_of_turn>',
+  '[inst]',
+  '[/inst]',
+  '<<sys>>',
+  '<</sys>>',
+  '<|fim_prefix|>',
+  '<|fim_suffix|>',
+  '<|fim_middle|>',
+  '<|tool_call|>',
+  '<|python_tag|>',
 ];
 const ROLE_TAGS = [
-  '<system>', '</system>', '<system_prompt>', '</system_prompt>', '<admin>', '</admin>', '<developer>', '</developer>',
-  '<instructions>', '</instructions>', '</user>', '</assistant>', '</context>', '</document>', '</input>',
-  '</user_input>', '</user_query>', '<sys>', '</sys>', '</human>', '</prompt>', '<system-prompt>', '</system-prompt>',
-  '<system_message>', '</system_message>', '[system]', '(#system)', '```system', '{{system}}', '[[system]]', ']]></',
-  '[/system]', '[admin]', '[developer]', '[end of input]', '[end of prompt]', '[system message]', '[system note]',
-  '<|system_prompt|>', '</untrusted>', '</data>',
+  '<system>',
+  '</system>',
+  '<system_prompt>',
+  '</system_prompt>',
+  '<admin>',
+  '</admin>',
+  '<developer>',
+  '</developer>',
+  '<instructions>',
+  '</instructions>',
+  '</user>',
+  '</assistant>',
+  '</context>',
+  '</document>',
+  '</input>',
+  '</user_input>',
+  '</user_query>',
+  '<sys>',
+  '</sys>',
+  '</human>',
+  '</prompt>',
+  '<system-prompt>',
+  '</system-prompt>',
+  '<system_message>',
+  '</system_message>',
+  '[system]',
+  '(#system)',
+  '```system',
+  '{{system}}',
+  '[[system]]',
+  ']]></',
+  '[/system]',
+  '[admin]',
+  '[developer]',
+  '[end of input]',
+  '[end of prompt]',
+  '[system message]',
+  '[system note]',
+  '<|system_prompt|>',
+  '</untrusted>',
+  '</data>',
 ];
 const URL_STARTS = ['http://', 'https://'];
 const IMAGE_LINK = '](http';
@@ -189,13 +273,73 @@ const N_ROLE = N_SPECIAL + ROLE_TAGS.length;
 const N_URL = N_ROLE + URL_STARTS.length;
 const ROLE_SWITCH_TOKENS = new Set(['<|system|>', '<<sys>>', '<|system_prompt|>']);
 
-const STRONG_ROLES = new Set(['system', 'developer', 'admin', 'administrator', 'root', 'sudo', 'operator', 'sys', 'kernel', 'override', 'god']);
+const STRONG_ROLES = new Set([
+  'system',
+  'developer',
+  'admin',
+  'administrator',
+  'root',
+  'sudo',
+  'operator',
+  'sys',
+  'kernel',
+  'override',
+  'god',
+]);
 const WEAK_ROLES = new Set(['assistant', 'ai', 'chatgpt', 'gpt', 'model', 'bot', 'human', 'claude']);
-const ROLE_SUFFIX = new Set(['prompt', 'message', 'note', 'instruction', 'instructions', 'override', 'directive', 'alert', 'notice', 'update', 'command', 'mode']);
+const ROLE_SUFFIX = new Set([
+  'prompt',
+  'message',
+  'note',
+  'instruction',
+  'instructions',
+  'override',
+  'directive',
+  'alert',
+  'notice',
+  'update',
+  'command',
+  'mode',
+]);
 const EXFIL_PARAMS = new Set([
-  'conversation', 'conv', 'history', 'chat', 'data', 'd', 'q', 'secret', 'prompt', 'password', 'pass', 'pw', 'token', 't', 'key',
-  'apikey', 'api_key', 'summary', 'msg', 'message', 'info', 'email', 'memory', 'context', 'session', 'cookie', 'c', 'p', 'text',
-  'content', 'payload', 'log', 'x', 's', 'k', 'user', 'creds', 'credentials',
+  'conversation',
+  'conv',
+  'history',
+  'chat',
+  'data',
+  'd',
+  'q',
+  'secret',
+  'prompt',
+  'password',
+  'pass',
+  'pw',
+  'token',
+  't',
+  'key',
+  'apikey',
+  'api_key',
+  'summary',
+  'msg',
+  'message',
+  'info',
+  'email',
+  'memory',
+  'context',
+  'session',
+  'cookie',
+  'c',
+  'p',
+  'text',
+  'content',
+  'payload',
+  'log',
+  'x',
+  's',
+  'k',
+  'user',
+  'creds',
+  'credentials',
 ]);
 
 // ------------------------------------------------------------------ analysis
@@ -226,7 +370,9 @@ export function analyze(text: string, depth = 0): Analysis {
   compactSignals(f, tk, out, origEnd);
   delimiterSignals(text, f, out, origEnd);
   if (f.invisibleInWord > 0) {
-    out.push(sig('delimiter_encoding', 'zero_width', f.invisibleStart, f.invisibleEnd, f.invisibleInWord >= 4 ? ZERO_WIDTH_MANY : ZERO_WIDTH_FEW));
+    out.push(
+      sig('delimiter_encoding', 'zero_width', f.invisibleStart, f.invisibleEnd, f.invisibleInWord >= 4 ? ZERO_WIDTH_MANY : ZERO_WIDTH_FEW),
+    );
   }
   if (f.bidi > 0) out.push(sig('delimiter_encoding', 'bidi_control', f.invisibleStart, f.invisibleEnd, 0.3));
   if (tk.homoglyphWords > 0) {
@@ -280,7 +426,15 @@ function phraseSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) =
       for (let h = before; h < cues.length; h++) {
         const c = cues[h]!;
         const weight = mentioned(sc, f, tk, c.t0, c.t1) ? c.weight * 0.5 : c.weight;
-        out.push({ family: c.family, rule: c.rule, start: f.map[tk.start[c.t0]!]!, end: origEnd(tk.end[c.t1 - 1]!), weight, t0: c.t0, t1: c.t1 });
+        out.push({
+          family: c.family,
+          rule: c.rule,
+          start: f.map[tk.start[c.t0]!]!,
+          end: origEnd(tk.end[c.t1 - 1]!),
+          weight,
+          t0: c.t0,
+          t1: c.t1,
+        });
       }
     }
     a = b + 1;
@@ -306,7 +460,8 @@ function phraseSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) =
       out.push({ family: c.rule.family, rule: c.rule.id, start, end: stop, weight, t0: i, t1: end });
       let fl = 0;
       for (let j = i; j < end; j++) fl |= tk.flags[j]!;
-      if (fl & (F_HOMOGLYPH | F_INVISIBLE | F_LEET)) out.push(sig('delimiter_encoding', 'obfuscated_phrase', start, stop, OBFUSCATED_PHRASE));
+      if (fl & (F_HOMOGLYPH | F_INVISIBLE | F_LEET))
+        out.push(sig('delimiter_encoding', 'obfuscated_phrase', start, stop, OBFUSCATED_PHRASE));
       if (++found >= MAX_MATCHES) break;
     }
   }
@@ -392,7 +547,11 @@ function quotedSpan(f: Folded, tk: Tokens, i: number, end: number, s0: number, s
   if (t[tk.end[i]!] === '_' || (i > 0 && t[tk.start[i]! - 1] === '_')) return true;
   const lo = Math.max(tk.start[s0]! - 1, tk.start[i]! - 300, 0);
   let open = false;
-  for (let k = tk.start[i]! - 1; k >= lo; k--) if (isQuote(k)) { open = true; break; }
+  for (let k = tk.start[i]! - 1; k >= lo; k--)
+    if (isQuote(k)) {
+      open = true;
+      break;
+    }
   if (!open) return false;
   const hi = Math.min(tk.end[s1]! + 2, tk.end[end - 1]! + 300, t.length);
   for (let k = tk.end[end - 1]!; k < hi; k++) if (isQuote(k)) return true;
@@ -417,7 +576,8 @@ function compactSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) 
       p++;
       st = COMPACT_AC.next(st, m);
       if (st === 0) continue;
-      for (const id of COMPACT_AC.matches(st)) hits.push({ needle: id, t0: ring[(p - COMPACT_AC.needleLength(id)) & (RING - 1)]!, t1: k + 1 });
+      for (const id of COMPACT_AC.matches(st))
+        hits.push({ needle: id, t0: ring[(p - COMPACT_AC.needleLength(id)) & (RING - 1)]!, t1: k + 1 });
     }
   }
   for (const h of hits) {
@@ -508,7 +668,10 @@ function roleHeader(t: string, ls: number): { end: number; weight: number } | un
     while (e < t.length && isLetter(t.charCodeAt(e))) e++;
     if (ROLE_SUFFIX.has(t.slice(w1, e))) k = e;
   }
-  while (k < t.length && (t[k] === ' ' || t[k] === ']' || t[k] === ')' || t[k] === '}' || t[k] === '*' || t[k] === '>' || t[k] === '#' || t[k] === '|')) {
+  while (
+    k < t.length &&
+    (t[k] === ' ' || t[k] === ']' || t[k] === ')' || t[k] === '}' || t[k] === '*' || t[k] === '>' || t[k] === '#' || t[k] === '|')
+  ) {
     if (t[k] !== ' ') marked = true;
     k++;
   }
@@ -535,7 +698,14 @@ function urlSignal(t: string, f: Folded, at: number, out: Raw[], origEnd: (e: nu
     if (eq < 0) continue;
     const key = part.slice(0, eq);
     const value = part.slice(eq + 1);
-    const placeholder = value === '' || value[0] === '{' || value[0] === '<' || value[0] === '[' || value[0] === '$' || value === '%s' || value.startsWith('xxx');
+    const placeholder =
+      value === '' ||
+      value[0] === '{' ||
+      value[0] === '<' ||
+      value[0] === '[' ||
+      value[0] === '$' ||
+      value === '%s' ||
+      value.startsWith('xxx');
     if (!placeholder) continue;
     const w = value === '' ? (EXFIL_PARAMS.has(key) ? 0.4 : 0.25) : EXFIL_PARAMS.has(key) ? 0.5 : 0.4;
     if (w > weight) weight = w;
@@ -690,9 +860,7 @@ function encodedSignals(text: string, out: Raw[], depth: number): void {
 
 /** Within a family, a signal inside a stronger one's span is the same evidence: the stronger stays. */
 function dedupe(raw: Raw[]): Signal[] {
-  const sorted = raw
-    .filter((r) => r.end > r.start && r.weight > 0)
-    .sort((a, b) => b.weight - a.weight || a.start - b.start);
+  const sorted = raw.filter((r) => r.end > r.start && r.weight > 0).sort((a, b) => b.weight - a.weight || a.start - b.start);
   const kept: Signal[] = [];
   for (const r of sorted) {
     // Contained in a stronger signal of the same family: the same evidence, counted once.

@@ -174,7 +174,21 @@ function isNum(t: string): boolean {
   return true;
 }
 
-const URL_WORDS = new Set(['http', 'https', 'www', 'ftp', 'url', 'link', 'webhook', 'endpoint', 'server', 'pastebin', 'ngrok', 'requestbin', 'domain']);
+const URL_WORDS = new Set([
+  'http',
+  'https',
+  'www',
+  'ftp',
+  'url',
+  'link',
+  'webhook',
+  'endpoint',
+  'server',
+  'pastebin',
+  'ngrok',
+  'requestbin',
+  'domain',
+]);
 
 function wordMatches(w: string, t: string | undefined): boolean {
   if (t === undefined) return false;

@@ -335,8 +335,20 @@ function isAlnum(c: number): boolean {
 
 /** Leet characters: the letters they may stand for (ambiguous ones list two). */
 const LEET: Record<string, string> = {
-  '0': 'o', '1': 'il', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '6': 'g',
-  '@': 'a', '$': 's', '|': 'il', '!': 'il', '+': 't',
+  '0': 'o',
+  '1': 'il',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '9': 'g',
+  '6': 'g',
+  '@': 'a',
+  $: 's',
+  '|': 'il',
+  '!': 'il',
+  '+': 't',
 };
 
 /**
@@ -409,7 +421,8 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
   let i = 0;
   while (i < n) {
     const c = t.charCodeAt(i);
-    const word = isWordCode(c) || ((c === 64 || c === 36) && i + 1 < n && isAlnum(t.charCodeAt(i + 1)) && !(c === 36 && isDigit(t.charCodeAt(i + 1))));
+    const word =
+      isWordCode(c) || ((c === 64 || c === 36) && i + 1 < n && isAlnum(t.charCodeAt(i + 1)) && !(c === 36 && isDigit(t.charCodeAt(i + 1))));
     if (word) {
       const s0 = i;
       // The raw token is a slice of the text unless an apostrophe was dropped from its middle.
@@ -483,7 +496,8 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
     }
     // Punctuation and white space.
     const next = i + 1 < n ? t.charCodeAt(i + 1) : 32;
-    const endish = next === 32 || next === 10 || next === 34 || next === 39 || next === 41 || next === 93 || next === 42 || next === 96 || i + 1 >= n;
+    const endish =
+      next === 32 || next === 10 || next === 34 || next === 39 || next === 41 || next === 93 || next === 42 || next === 96 || i + 1 >= n;
     if (c === 46 || c === 33 || c === 59) {
       // . ! ; end a sentence when followed by white space, a quote or a bracket (not in "e.g" or "evil.com").
       if (endish) boundary('.', i);
@@ -507,8 +521,21 @@ function isDigit(c: number): boolean {
 // ------------------------------------------------------------------ compact view
 
 const COMPACT: Record<string, string> = {
-  '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '6': 'g',
-  '@': 'a', '$': 's', '|': 'i', '!': 'i', '+': 't', l: 'i',
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '9': 'g',
+  '6': 'g',
+  '@': 'a',
+  $: 's',
+  '|': 'i',
+  '!': 'i',
+  '+': 't',
+  l: 'i',
 };
 
 /** The compact form of a plain phrase, as the compact view reads text (letters only, leet decoded, `l` -> `i`). */

@@ -159,7 +159,8 @@ const URL_CREDENTIALS = String.raw`^[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s:/@]{1,64
 const PEM_BEGIN = String.raw`^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----`;
 const PEM_END = String.raw`^-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`;
 
-const MONTH = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
+const MONTH =
+  'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
 /** Finds a date (no capture groups: cheaper); DATE then reads its parts. */
 const DATE_FIND = String.raw`(?i)\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{1,2}(?:st|nd|rd|th)?(?:[ \t]+of)?[ \t]+(?:${MONTH})\.?,?[ \t]+\d{4}|(?:${MONTH})\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?,?[ \t]+\d{4})\b`;
 const DATE = String.raw`(?i)^(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})|(\d{1,2})(?:st|nd|rd|th)?(?:[ \t]+of)?[ \t]+(${MONTH})\.?,?[ \t]+(\d{4})|(${MONTH})\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?,?[ \t]+(\d{4}))$`;
@@ -172,25 +173,152 @@ type Words = readonly string[];
 
 const CONTEXT: Readonly<Partial<Record<PiiType, Words>>> = {
   email: ['email', 'e-mail', 'mail', 'contact', 'write to', 'reach'],
-  phone: ['phone', 'tel', 'telephone', 'mobile', 'mob', 'cell', 'call', 'text me', 'sms', 'whatsapp', 'fax', 'contact', 'reach', 'ring', 'dial'],
+  phone: [
+    'phone',
+    'tel',
+    'telephone',
+    'mobile',
+    'mob',
+    'cell',
+    'call',
+    'text me',
+    'sms',
+    'whatsapp',
+    'fax',
+    'contact',
+    'reach',
+    'ring',
+    'dial',
+  ],
   us_ssn: ['ssn', 'ss#', 'social security', 'social sec', 'taxpayer'],
-  credit_card: ['card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'discover', 'jcb', 'diners', 'cc', 'payment', 'pan'],
-  ip_address: ['ip', 'ipv4', 'ipv6', 'address', 'host', 'server', 'client', 'connect', 'ping', 'dns', 'gateway', 'subnet', 'firewall', 'ssh', 'from', 'source', 'remote', 'proxy', 'vpn', 'login'],
+  credit_card: [
+    'card',
+    'credit',
+    'debit',
+    'visa',
+    'mastercard',
+    'amex',
+    'american express',
+    'discover',
+    'jcb',
+    'diners',
+    'cc',
+    'payment',
+    'pan',
+  ],
+  ip_address: [
+    'ip',
+    'ipv4',
+    'ipv6',
+    'address',
+    'host',
+    'server',
+    'client',
+    'connect',
+    'ping',
+    'dns',
+    'gateway',
+    'subnet',
+    'firewall',
+    'ssh',
+    'from',
+    'source',
+    'remote',
+    'proxy',
+    'vpn',
+    'login',
+  ],
 };
 
 /** Words that say a number is an identifier of something else: the number is dropped. */
 const NOT_PERSONAL: Words = [
-  'order', 'invoice', 'inv', 'ref', 'reference', 'ticket', 'tracking', 'account', 'acct', 'id', 'sku', 'serial',
-  'version', 'ver', 'build', 'po', 'isbn', 'receipt', 'transaction', 'txn', 'confirmation', 'booking', 'customer',
-  'member', 'policy', 'claim', 'item', 'part', 'model', 'batch', 'lot', 'release', 'patch', 'issue', 'pr', 'bug',
-  'job', 'shipment', 'parcel', 'case no', 'case number', 'reservation', 'product', 'request', 'buffer', 'bytes',
-  'byte', 'hex', 'array',
+  'order',
+  'invoice',
+  'inv',
+  'ref',
+  'reference',
+  'ticket',
+  'tracking',
+  'account',
+  'acct',
+  'id',
+  'sku',
+  'serial',
+  'version',
+  'ver',
+  'build',
+  'po',
+  'isbn',
+  'receipt',
+  'transaction',
+  'txn',
+  'confirmation',
+  'booking',
+  'customer',
+  'member',
+  'policy',
+  'claim',
+  'item',
+  'part',
+  'model',
+  'batch',
+  'lot',
+  'release',
+  'patch',
+  'issue',
+  'pr',
+  'bug',
+  'job',
+  'shipment',
+  'parcel',
+  'case no',
+  'case number',
+  'reservation',
+  'product',
+  'request',
+  'buffer',
+  'bytes',
+  'byte',
+  'hex',
+  'array',
 ];
 
 const NOT_IP: Words = [
-  'version', 'ver', 'v', 'build', 'release', 'firmware', 'chrome', 'firefox', 'safari', 'node', 'python', 'ios',
-  'android', 'windows', 'kernel', 'sdk', 'update', 'upgrade', 'patch', 'oid', 'snmp', 'semver', 'package',
-  'section', 'chapter', 'clause', 'paragraph', 'step', 'rule', 'figure', 'table', 'appendix', 'mask', 'netmask', 'rfc',
+  'version',
+  'ver',
+  'v',
+  'build',
+  'release',
+  'firmware',
+  'chrome',
+  'firefox',
+  'safari',
+  'node',
+  'python',
+  'ios',
+  'android',
+  'windows',
+  'kernel',
+  'sdk',
+  'update',
+  'upgrade',
+  'patch',
+  'oid',
+  'snmp',
+  'semver',
+  'package',
+  'section',
+  'chapter',
+  'clause',
+  'paragraph',
+  'step',
+  'rule',
+  'figure',
+  'table',
+  'appendix',
+  'mask',
+  'netmask',
+  'rfc',
 ];
 
 // ------------------------------------------------------------------ the scan
@@ -204,8 +332,20 @@ interface Candidate {
 }
 
 const PRIORITY: Readonly<Record<PiiType, number>> = {
-  private_key: 0, jwt: 1, api_key: 2, aws_access_key: 3, password: 4, iban: 5, credit_card: 6, us_ssn: 7,
-  email: 8, ip_address: 9, phone: 10, date_of_birth: 11, passport: 12, driver_licence: 13,
+  private_key: 0,
+  jwt: 1,
+  api_key: 2,
+  aws_access_key: 3,
+  password: 4,
+  iban: 5,
+  credit_card: 6,
+  us_ssn: 7,
+  email: 8,
+  ip_address: 9,
+  phone: 10,
+  date_of_birth: 11,
+  passport: 12,
+  driver_licence: 13,
 };
 
 function round2(x: number): number {
@@ -343,7 +483,8 @@ function numberRun(sc: Scan, start: number, end: number, digits: number, dots: b
   // Cheap tests first: a phone needs separators, a '+', or 10-11 bare digits; an SSN
   // separators or 9 bare digits.
   const bare = !seps;
-  if (digits >= 7 && (!bare || run.charCodeAt(0) === 43 || digits === 10 || digits === 11)) each(PHONE, (_m, a, b, t) => phone(sc, a, b, t, b < end));
+  if (digits >= 7 && (!bare || run.charCodeAt(0) === 43 || digits === 10 || digits === 11))
+    each(PHONE, (_m, a, b, t) => phone(sc, a, b, t, b < end));
   if (digits >= 9 && (!bare || digits === 9)) {
     each(SSN, (m, a, b, t) => {
       if (m.groups[1] !== m.groups[2]) return;
@@ -789,7 +930,8 @@ function scanPasswords(sc: Scan): void {
       if (m === null) return;
       const pw = m.groups[1]!;
       const end = q + m.end - 1;
-      if (passwordValue({ value: pw, start: end - pw.length, end, how: 'quoted', sep: '=', quote: 34 })) sc.add('password', '', end - pw.length, end, 0.8);
+      if (passwordValue({ value: pw, start: end - pw.length, end, how: 'quoted', sep: '=', quote: 34 }))
+        sc.add('password', '', end - pw.length, end, 0.8);
     },
     true,
   );
@@ -803,7 +945,8 @@ function scanPasswords(sc: Scan): void {
         if (m === null) return;
         const pw = m.groups[2]!;
         const end = q + m.end;
-        if (passwordValue({ value: pw, start: end - pw.length, end, how: '=', sep: '=', quote: 0 })) sc.add('password', '', end - pw.length, end, 0.8);
+        if (passwordValue({ value: pw, start: end - pw.length, end, how: '=', sep: '=', quote: 0 }))
+          sc.add('password', '', end - pw.length, end, 0.8);
       },
       true,
     );
@@ -897,7 +1040,12 @@ function scanUrlCredentials(sc: Scan): void {
   let floor = 0;
   for (let p = s.indexOf('://'); p >= 0; p = s.indexOf('://', p + 3)) {
     let a = p;
-    while (a > floor && p - a < 21 && (isAlnumCode(s.charCodeAt(a - 1)) || s.charCodeAt(a - 1) === 43 || s.charCodeAt(a - 1) === 46 || s.charCodeAt(a - 1) === 45)) a--;
+    while (
+      a > floor &&
+      p - a < 21 &&
+      (isAlnumCode(s.charCodeAt(a - 1)) || s.charCodeAt(a - 1) === 43 || s.charCodeAt(a - 1) === 46 || s.charCodeAt(a - 1) === 45)
+    )
+      a--;
     floor = p + 3;
     const m = re(URL_CREDENTIALS).exec(s.slice(a, a + 240));
     if (m === null) continue;
@@ -1168,7 +1316,9 @@ function matchKeywords(sc: Scan, p: number, b: number): void {
 function resolve(text: string, cands: Candidate[]): PiiFinding[] {
   const kept = cands.filter((c) => c.score >= PII_THRESHOLD);
   if (kept.length > 1) {
-    kept.sort((x, y) => y.score - x.score || y.end - y.start - (x.end - x.start) || PRIORITY[x.type] - PRIORITY[y.type] || x.start - y.start);
+    kept.sort(
+      (x, y) => y.score - x.score || y.end - y.start - (x.end - x.start) || PRIORITY[x.type] - PRIORITY[y.type] || x.start - y.start,
+    );
   }
   const out: PiiFinding[] = [];
   const taken = kept.length > 1 ? new Uint8Array(text.length) : undefined;

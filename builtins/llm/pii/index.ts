@@ -103,13 +103,14 @@ function textFunction(
   return overloads;
 }
 
-const ENTITIES = 'email, phone, us_ssn, credit_card, iban, ip_address, date_of_birth, passport, driver_licence, aws_access_key, api_key, jwt, private_key, password';
+const ENTITIES =
+  'email, phone, us_ssn, credit_card, iban, ip_address, date_of_birth, passport, driver_licence, aws_access_key, api_key, jwt, private_key, password';
 
 export const piiDetect: FunctionDecl = {
   name: 'pii.detect',
   category: 'pii',
   description:
-    "The PII and secrets in a text or a request/response (its textOf text), in order: maps {type, kind, start, end, score, text}, offsets in UTF-16 code units, only findings scoring 0.5 or more; optionally only the given types. Types: " +
+    'The PII and secrets in a text or a request/response (its textOf text), in order: maps {type, kind, start, end, score, text}, offsets in UTF-16 code units, only findings scoring 0.5 or more; optionally only the given types. Types: ' +
     ENTITIES,
   purity: 'pure',
   overloads: textFunction('pii.detect', 'pii_detect', 'list(dyn)', (found, types) => celFindings(found, types)),
@@ -131,7 +132,8 @@ export const piiDetect: FunctionDecl = {
 export const piiFound: FunctionDecl = {
   name: 'pii.found',
   category: 'pii',
-  description: 'Whether a text or request/response holds PII or a secret (as pii.detect finds them); optionally of one of the given types. An unknown type name is an error (at load when the list is a constant)',
+  description:
+    'Whether a text or request/response holds PII or a secret (as pii.detect finds them); optionally of one of the given types. An unknown type name is an error (at load when the list is a constant)',
   purity: 'pure',
   overloads: textFunction('pii.found', 'pii_found', 'bool', (found, types) => countOf(found, types) > 0),
   examples: [
@@ -139,7 +141,12 @@ export const piiFound: FunctionDecl = {
     { expr: "pii.found('ticket 123-45-6789, version 1.2.3, order #5551234567')", result: false },
     {
       expr: "pii.found(request, ['email', 'phone'])",
-      bindings: { request: { system: 'You are a helpful assistant', messages: [{ role: 'user', content: [{ type: 'text', text: 'Call me on +44 20 7946 0958' }] }] } },
+      bindings: {
+        request: {
+          system: 'You are a helpful assistant',
+          messages: [{ role: 'user', content: [{ type: 'text', text: 'Call me on +44 20 7946 0958' }] }],
+        },
+      },
       result: true,
     },
     { expr: "pii.found('ssh root@10.0.0.12', ['credit_card'])", result: false },
@@ -165,13 +172,7 @@ export const piiTypes: FunctionDecl = {
   category: 'pii',
   description: 'The distinct types pii.detect finds in a text or request/response, sorted',
   purity: 'pure',
-  overloads: textFunction(
-    'pii.types',
-    'pii_types',
-    'list(string)',
-    (found) => [...new Set(found.map((f) => f.type))].sort(),
-    false,
-  ),
+  overloads: textFunction('pii.types', 'pii_types', 'list(string)', (found) => [...new Set(found.map((f) => f.type))].sort(), false),
   examples: [
     { expr: "pii.types('Born 14 March 1986; call 415-555-0132 or mail kim@example.com')", result: ['date_of_birth', 'email', 'phone'] },
     { expr: "pii.types('AKIAIOSFODNN7EXAMPLE')", result: ['aws_access_key'] },
@@ -220,7 +221,10 @@ export const piiRedact: FunctionDecl = {
   ],
   examples: [
     { expr: "pii.redact('Reach me at jane@example.com or 415-555-0132')", result: 'Reach me at [EMAIL] or [PHONE]' },
-    { expr: "pii.redact('Reach me at jane@example.com or 415-555-0132', ['phone'], 'mask')", result: 'Reach me at jane@example.com or ************' },
+    {
+      expr: "pii.redact('Reach me at jane@example.com or 415-555-0132', ['phone'], 'mask')",
+      result: 'Reach me at jane@example.com or ************',
+    },
     { expr: "pii.redact('ssn 536-22-8174', ['us_ssn'], 'hash')", result: 'ssn [US_SSN:3130cdfa]' },
     { expr: "pii.redact('x', ['email'], style)", bindings: { style: 'blur' }, result: { error: 'invalid_argument' } },
   ],

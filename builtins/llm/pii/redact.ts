@@ -37,7 +37,10 @@ export function checkTypes(types: readonly unknown[], fn: string): ReadonlySet<P
 
 export function checkStyle(style: unknown, fn: string): RedactStyle {
   if (typeof style !== 'string' || !(REDACT_STYLES as readonly string[]).includes(style)) {
-    throw new EvaluationError('invalid_argument', `${fn}: unknown redaction style \`${String(style)}\`; the styles are ${REDACT_STYLES.join(', ')}`);
+    throw new EvaluationError(
+      'invalid_argument',
+      `${fn}: unknown redaction style \`${String(style)}\`; the styles are ${REDACT_STYLES.join(', ')}`,
+    );
   }
   return style as RedactStyle;
 }

@@ -116,14 +116,94 @@ export function validNanp(d: string): boolean {
 
 /** IBAN length per country (SWIFT IBAN registry). */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
-  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28,
-  CH: 21, CR: 22, CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18,
-  FK: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HR: 21, HU: 28, IE: 22,
-  IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20,
-  LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18,
-  NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24, SC: 31,
-  SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29,
-  VA: 22, VG: 24, XK: 20, YE: 30,
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BI: 27,
+  BR: 29,
+  BY: 28,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DJ: 27,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FK: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IQ: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LC: 32,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  LY: 25,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MN: 20,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NI: 28,
+  NL: 18,
+  NO: 15,
+  OM: 23,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  RU: 33,
+  SA: 24,
+  SC: 31,
+  SD: 18,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  SO: 23,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
+  YE: 30,
 };
 
 /** An IBAN without separators, upper case: the country's length and ISO 13616 mod-97 = 1. */
@@ -145,7 +225,18 @@ export function validIban(s: string): boolean {
 // ------------------------------------------------------------------ dates
 
 const MONTHS: Readonly<Record<string, number>> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
 
 export function monthNumber(name: string): number | undefined {
@@ -219,7 +310,9 @@ export function entropy(s: string): number {
 
 /** How many of lower case, upper case and digits a string uses (other characters do not count). */
 export function alnumClasses(s: string): number {
-  let lower = 0, upper = 0, digit = 0;
+  let lower = 0,
+    upper = 0,
+    digit = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 97 && c <= 122) lower = 1;
@@ -231,7 +324,10 @@ export function alnumClasses(s: string): number {
 
 /** How many of lower case, upper case, digits and other characters a string uses. */
 export function charClasses(s: string): number {
-  let lower = 0, upper = 0, digit = 0, other = 0;
+  let lower = 0,
+    upper = 0,
+    digit = 0,
+    other = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 97 && c <= 122) lower = 1;
@@ -243,11 +339,56 @@ export function charClasses(s: string): number {
 }
 
 const PLACEHOLDERS = new Set([
-  'str', 'bytes', 'int', 'number', 'boolean', 'bool', 'any', 'unknown', 'buffer', 'uint8array', 'object', 'optional[str]',
-  'null', 'none', 'nil', 'undefined', 'empty', 'true', 'false', 'required', 'optional', 'redacted', 'hidden',
-  'secret', 'password', 'passwd', 'pass', 'pwd', 'your_password', 'yourpassword', 'your-password', 'mypassword', 'example',
-  'placeholder', 'changeit', 'xxxxxx', 'string', 'value', 'token', 'your_token', 'your_api_key', 'apikey',
-  'api_key', 'incorrect', 'invalid', 'wrong', 'missing', 'expired', 'reset', 'forgotten',
+  'str',
+  'bytes',
+  'int',
+  'number',
+  'boolean',
+  'bool',
+  'any',
+  'unknown',
+  'buffer',
+  'uint8array',
+  'object',
+  'optional[str]',
+  'null',
+  'none',
+  'nil',
+  'undefined',
+  'empty',
+  'true',
+  'false',
+  'required',
+  'optional',
+  'redacted',
+  'hidden',
+  'secret',
+  'password',
+  'passwd',
+  'pass',
+  'pwd',
+  'your_password',
+  'yourpassword',
+  'your-password',
+  'mypassword',
+  'example',
+  'placeholder',
+  'changeit',
+  'xxxxxx',
+  'string',
+  'value',
+  'token',
+  'your_token',
+  'your_api_key',
+  'apikey',
+  'api_key',
+  'incorrect',
+  'invalid',
+  'wrong',
+  'missing',
+  'expired',
+  'reset',
+  'forgotten',
 ]);
 
 /**
@@ -256,7 +397,24 @@ const PLACEHOLDERS = new Set([
  * `xxxx`), a word people write where the value would go, or a value that says it is one
  * (`YOUR_API_KEY_HERE`, `change-me-in-production`, `example-token`).
  */
-const PLACEHOLDER_PARTS = ['your_', 'your-', 'yourapi', 'yoursecret', 'here', 'example', 'placeholder', 'xxxx', 'dummy', 'sample', 'replace', 'insert', 'change-me', 'changeme', 'change_me', 'redacted'];
+const PLACEHOLDER_PARTS = [
+  'your_',
+  'your-',
+  'yourapi',
+  'yoursecret',
+  'here',
+  'example',
+  'placeholder',
+  'xxxx',
+  'dummy',
+  'sample',
+  'replace',
+  'insert',
+  'change-me',
+  'changeme',
+  'change_me',
+  'redacted',
+];
 
 export function isPlaceholder(v: string): boolean {
   const low = v.toLowerCase();

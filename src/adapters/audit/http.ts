@@ -7,7 +7,10 @@
 import type { AuditRecord, AuditSink } from '../../engine/audit.js';
 import { installJsAuditHash } from './digest.js';
 
-type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; headers?: { get(name: string): string | null } }>;
+type Fetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; headers?: { get(name: string): string | null } }>;
 
 export interface HttpAuditSinkOptions {
   url: string;
@@ -89,14 +92,16 @@ export class HttpAuditSink implements AuditSink {
         const ra = res.headers?.get('retry-after');
         if (ra && /^\d+$/.test(ra.trim())) retryAfterMs = Number(ra.trim()) * 1000;
         // a client error other than timeout / too many requests will not change on retry
-        if (status < 500 && status !== 408 && status !== 429) throw new HttpAuditError(`audit collector refused the batch: ${reason}`, status, attempt + 1);
+        if (status < 500 && status !== 408 && status !== 429)
+          throw new HttpAuditError(`audit collector refused the batch: ${reason}`, status, attempt + 1);
       } catch (e) {
         if (e instanceof HttpAuditError) throw e;
         reason = e instanceof Error ? e.message : String(e);
       } finally {
         if (timer !== undefined) clearTimeout(timer);
       }
-      if (attempt >= o.retries) throw new HttpAuditError(`audit collector unreachable after ${attempt + 1} attempts: ${reason}`, status, attempt + 1);
+      if (attempt >= o.retries)
+        throw new HttpAuditError(`audit collector unreachable after ${attempt + 1} attempts: ${reason}`, status, attempt + 1);
       const backoff = Math.min(o.maxBackoffMs, o.backoffMs * 2 ** attempt) * o.random();
       await o.sleep(retryAfterMs !== undefined ? Math.min(o.maxBackoffMs, retryAfterMs) : backoff);
     }

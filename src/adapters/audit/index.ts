@@ -5,4 +5,14 @@ export { MemoryAuditSink, type MemoryAuditSinkOptions } from './memory.js';
 export { StdoutAuditSink, type StdoutAuditSinkOptions } from './stdout.js';
 export { HttpAuditSink, HttpAuditError, type HttpAuditSinkOptions } from './http.js';
 export { canonicalJson, redactedCopy } from '../../engine/audit.js';
-export type { AuditSink, AuditOptions, AuditRecord, DecisionAuditRecord, UsageAuditRecord, AuditMatchedRule, AuditDecisionError, AuditRedaction, AuditStats } from '../../engine/audit.js';
+export type {
+  AuditSink,
+  AuditOptions,
+  AuditRecord,
+  DecisionAuditRecord,
+  UsageAuditRecord,
+  AuditMatchedRule,
+  AuditDecisionError,
+  AuditRedaction,
+  AuditStats,
+} from '../../engine/audit.js';

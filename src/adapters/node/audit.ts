@@ -319,21 +319,41 @@ function line(file: string, no: number, bytes: Buffer, firstOfFile: boolean): Li
  * Why the chain breaks at line i (the first whose check fails): the line's own bytes changed,
  * the line before it changed, lines are missing before it, or lines are out of order.
  */
-function classify(lines: Line[], i: number, check: (i: number) => boolean): { at: number; reason: 'altered' | 'removed' | 'reordered'; detail: string } {
+function classify(
+  lines: Line[],
+  i: number,
+  check: (i: number) => boolean,
+): { at: number; reason: 'altered' | 'removed' | 'reordered'; detail: string } {
   const l = lines[i]!;
   if (l.bad !== undefined) return { at: i, reason: 'altered', detail: `the line is ${l.bad}` };
   const prevHash = l.rec!.prevHash as string;
   const byHash = new Map<string, number>();
   for (let k = 0; k < lines.length; k++) byHash.set(lines[k]!.hash, k);
   const j = byHash.get(prevHash);
-  if (j !== undefined && j !== i - 1) return { at: i, reason: 'reordered', detail: `the record chains from line ${lines[j]!.no} of ${basename(lines[j]!.file)}` };
-  if (j === i - 1) return { at: i, reason: 'removed', detail: `the file before ${basename(l.file)} is missing or misnamed (prevFile ${JSON.stringify(l.rec!.prevFile)})` };
+  if (j !== undefined && j !== i - 1)
+    return { at: i, reason: 'reordered', detail: `the record chains from line ${lines[j]!.no} of ${basename(lines[j]!.file)}` };
+  if (j === i - 1)
+    return {
+      at: i,
+      reason: 'removed',
+      detail: `the file before ${basename(l.file)} is missing or misnamed (prevFile ${JSON.stringify(l.rec!.prevFile)})`,
+    };
   // its prevHash names no line here. If the next line does not chain from this one either, this
   // line's bytes (its prevHash) were changed.
-  if (i + 1 < lines.length && !check(i + 1) && lines[i + 1]!.bad === undefined && byHash.get(lines[i + 1]!.rec!.prevHash as string) === undefined) {
-    return { at: i, reason: 'altered', detail: 'the line was changed (its prevHash matches no line, and the next line does not chain from it)' };
+  if (
+    i + 1 < lines.length &&
+    !check(i + 1) &&
+    lines[i + 1]!.bad === undefined &&
+    byHash.get(lines[i + 1]!.rec!.prevHash as string) === undefined
+  ) {
+    return {
+      at: i,
+      reason: 'altered',
+      detail: 'the line was changed (its prevHash matches no line, and the next line does not chain from it)',
+    };
   }
-  if (i === 0) return { at: 0, reason: 'removed', detail: 'the first record does not chain from the start of the log: records before it are missing' };
+  if (i === 0)
+    return { at: 0, reason: 'removed', detail: 'the first record does not chain from the start of the log: records before it are missing' };
   // The previous line was changed, or lines between the two were removed: the sequence numbers
   // of the engine instance tell which.
   if (consecutive(lines, i)) return { at: i - 1, reason: 'altered', detail: 'the line was changed (the next line does not chain from it)' };

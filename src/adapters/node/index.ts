@@ -7,7 +7,16 @@ import { loadNativeRe2 } from './re2.js';
 import { installNodeAuditHash } from './audit.js';
 
 export * from '../../index.js';
-export { FileAuditSink, verifyAuditLog, flushAuditOnExit, GENESIS_HASH, type FileAuditSinkOptions, type AuditVerifyResult, type AuditVerifyOptions, type FlushOnExitOptions } from './audit.js';
+export {
+  FileAuditSink,
+  verifyAuditLog,
+  flushAuditOnExit,
+  GENESIS_HASH,
+  type FileAuditSinkOptions,
+  type AuditVerifyResult,
+  type AuditVerifyOptions,
+  type FlushOnExitOptions,
+} from './audit.js';
 
 // the audit input digest hashes with node:crypto (the same values as the pure-JS hash)
 installNodeAuditHash();

@@ -4,7 +4,18 @@
 // decision's own start and end times; they are not children of the request's span (the hot
 // path does not capture the active context).
 
-import { metrics, SpanStatusCode, trace, type Attributes, type Counter, type HrTime, type Histogram, type Meter, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  metrics,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Counter,
+  type HrTime,
+  type Histogram,
+  type Meter,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { AuditRecord, AuditSink, AuditStats, DecisionAuditRecord } from '../../engine/audit.js';
 
 export interface OtelAuditSinkOptions {
@@ -71,10 +82,18 @@ export class OtelAuditSink implements AuditSink {
     this.mode = options.mode ?? 'spans';
     this.tenantAttribute = options.tenantAttribute === true;
     const m = this.meter;
-    this.decisions = m.createCounter('llm_policy.decisions', { description: 'Policy decisions by effect (estimated from sampled records)' });
-    this.matches = m.createCounter('llm_policy.rule.matches', { description: 'Rules that counted in a decision, by policy, rule and effect' });
+    this.decisions = m.createCounter('llm_policy.decisions', {
+      description: 'Policy decisions by effect (estimated from sampled records)',
+    });
+    this.matches = m.createCounter('llm_policy.rule.matches', {
+      description: 'Rules that counted in a decision, by policy, rule and effect',
+    });
     this.errors = m.createCounter('llm_policy.rule.errors', { description: 'Evaluation errors, by policy and code' });
-    this.duration = m.createHistogram('llm_policy.decision.duration', { description: 'Time spent deciding', unit: 'us', advice: { explicitBucketBoundaries: DURATION_BUCKETS_US } });
+    this.duration = m.createHistogram('llm_policy.decision.duration', {
+      description: 'Time spent deciding',
+      unit: 'us',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_US },
+    });
     this.cacheHits = m.createCounter('llm_policy.cache.hits', { description: 'Decisions served from the decision cache' });
     this.dropped = m.createCounter('llm_policy.audit.dropped', { description: 'Audit records dropped because the queue was full' });
     this.usageRequests = m.createCounter('llm_policy.usage.requests', { description: 'Requests recorded with engine.record()' });
@@ -92,8 +111,12 @@ export class OtelAuditSink implements AuditSink {
       const { hits, misses } = engine.stats().cache;
       if (hits + misses > 0) o.observe(hits / (hits + misses));
     });
-    m.createObservableGauge('llm_policy.audit.queued', { description: 'Audit records waiting to be written' }).addCallback((o) => o.observe(engine.stats().audit.queued));
-    m.createObservableCounter('llm_policy.audit.failed', { description: 'Audit records the sink failed to write' }).addCallback((o) => o.observe(engine.stats().audit.failed));
+    m.createObservableGauge('llm_policy.audit.queued', { description: 'Audit records waiting to be written' }).addCallback((o) =>
+      o.observe(engine.stats().audit.queued),
+    );
+    m.createObservableCounter('llm_policy.audit.failed', { description: 'Audit records the sink failed to write' }).addCallback((o) =>
+      o.observe(engine.stats().audit.failed),
+    );
   }
 
   write(records: readonly AuditRecord[]): void {
@@ -107,13 +130,19 @@ export class OtelAuditSink implements AuditSink {
         if (r.usage.costUsd) this.usageCost.add(r.usage.costUsd * weight);
         continue;
       }
-      this.decisions.add(weight, this.tenantAttribute && r.tenant !== undefined ? { effect: r.effect, tenant: r.tenant } : { effect: r.effect });
+      this.decisions.add(
+        weight,
+        this.tenantAttribute && r.tenant !== undefined ? { effect: r.effect, tenant: r.tenant } : { effect: r.effect },
+      );
       for (const m of r.matched) this.matches.add(weight, { policy: `${m.namespace}/${m.policy}`, rule: m.rule, effect: m.effect });
       for (const e of r.errors) this.errors.add(weight, { policy: e.policy, code: e.code });
       this.duration.record(r.durationUs, { effect: r.effect });
       if (r.cached) this.cacheHits.add(weight);
       if (this.mode === 'spans') {
-        const span = this.tracer.startSpan('llm_policy.decision', { startTime: hr(r.time - r.durationUs / 1000), attributes: attributesOf(r) });
+        const span = this.tracer.startSpan('llm_policy.decision', {
+          startTime: hr(r.time - r.durationUs / 1000),
+          attributes: attributesOf(r),
+        });
         if (r.errors.length > 0) span.setStatus({ code: SpanStatusCode.ERROR, message: r.errors[0]!.message });
         span.end(hr(r.time));
       } else if (this.mode === 'events') {

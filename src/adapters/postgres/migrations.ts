@@ -77,7 +77,8 @@ CREATE TRIGGER policy_removed AFTER DELETE ON ${s}.policies
 
 /** A schema name safe to put in SQL unquoted: lower-case letters, digits and `_`. */
 export function checkSchema(schema: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name \`${schema}\`: use lower-case letters, digits and _ (at most 63)`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new Error(`invalid schema name \`${schema}\`: use lower-case letters, digits and _ (at most 63)`);
   return schema;
 }
 
@@ -87,6 +88,9 @@ export function migrationSql(schema = 'llm_policy'): string {
   return [
     `CREATE SCHEMA IF NOT EXISTS ${s};`,
     `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());`,
-    ...MIGRATIONS.map((m) => `-- ${m.version}: ${m.name}\n${m.sql(s).trim()}\nINSERT INTO ${s}.schema_migrations (version, name) VALUES (${m.version}, '${m.name.replace(/'/g, "''")}');`),
+    ...MIGRATIONS.map(
+      (m) =>
+        `-- ${m.version}: ${m.name}\n${m.sql(s).trim()}\nINSERT INTO ${s}.schema_migrations (version, name) VALUES (${m.version}, '${m.name.replace(/'/g, "''")}');`,
+    ),
   ].join('\n\n');
 }

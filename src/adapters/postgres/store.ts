@@ -99,7 +99,9 @@ export class PostgresPolicyStore implements PolicySource {
     return this.tx(async (c) => {
       await c.query(`SELECT pg_advisory_xact_lock(hashtext('llm-policy-engine:migrate:' || $1))`, [s]);
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-      await c.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(
+        `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
       const done = new Set((await c.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((r) => r.version));
       const applied: number[] = [];
       for (const m of MIGRATIONS) {
@@ -118,10 +120,22 @@ export class PostgresPolicyStore implements PolicySource {
     const s = this.schema;
     return this.tx(async (c) => {
       await c.query(`INSERT INTO ${s}.policies (namespace, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [ns, name]);
-      const { rows } = await c.query<{ active_version: number | null }>(`SELECT active_version FROM ${s}.policies WHERE namespace = $1 AND name = $2 FOR UPDATE`, [ns, name]);
-      const next = await c.query<{ v: number }>(`SELECT coalesce(max(version), 0) + 1 AS v FROM ${s}.policy_versions WHERE namespace = $1 AND name = $2`, [ns, name]);
+      const { rows } = await c.query<{ active_version: number | null }>(
+        `SELECT active_version FROM ${s}.policies WHERE namespace = $1 AND name = $2 FOR UPDATE`,
+        [ns, name],
+      );
+      const next = await c.query<{ v: number }>(
+        `SELECT coalesce(max(version), 0) + 1 AS v FROM ${s}.policy_versions WHERE namespace = $1 AND name = $2`,
+        [ns, name],
+      );
       const version = next.rows[0]!.v;
-      await c.query(`INSERT INTO ${s}.policy_versions (namespace, name, version, text, author) VALUES ($1, $2, $3, $4, $5)`, [ns, name, version, text, options.author ?? null]);
+      await c.query(`INSERT INTO ${s}.policy_versions (namespace, name, version, text, author) VALUES ($1, $2, $3, $4, $5)`, [
+        ns,
+        name,
+        version,
+        text,
+        options.author ?? null,
+      ]);
       if (options.activate) await this.switchTo(c, ns, name, version, rows[0]?.active_version ?? null, 'activate', options.author);
       return version;
     });
@@ -132,7 +146,11 @@ export class PostgresPolicyStore implements PolicySource {
     const ns = options.namespace ?? 'default';
     await this.tx(async (c) => {
       const current = await this.lock(c, ns, name);
-      const exists = await c.query(`SELECT 1 FROM ${this.schema}.policy_versions WHERE namespace = $1 AND name = $2 AND version = $3`, [ns, name, version]);
+      const exists = await c.query(`SELECT 1 FROM ${this.schema}.policy_versions WHERE namespace = $1 AND name = $2 AND version = $3`, [
+        ns,
+        name,
+        version,
+      ]);
       if (exists.rowCount === 0) throw new Error(`policy ${ns}/${name} has no version ${version}`);
       await this.switchTo(c, ns, name, version, current, 'activate', options.author);
     });
@@ -146,7 +164,10 @@ export class PostgresPolicyStore implements PolicySource {
     const ns = options.namespace ?? 'default';
     return this.tx(async (c) => {
       const current = await this.lock(c, ns, name);
-      const { rows } = await c.query<{ action: string; version: number | null }>(`SELECT action, version FROM ${this.schema}.policy_activations WHERE namespace = $1 AND name = $2 ORDER BY id`, [ns, name]);
+      const { rows } = await c.query<{ action: string; version: number | null }>(
+        `SELECT action, version FROM ${this.schema}.policy_activations WHERE namespace = $1 AND name = $2 ORDER BY id`,
+        [ns, name],
+      );
       const stack: (number | null)[] = [];
       for (const r of rows) {
         if (r.action === 'rollback') stack.pop();
@@ -172,17 +193,46 @@ export class PostgresPolicyStore implements PolicySource {
   async history(name: string, options: { namespace?: string } = {}): Promise<PolicyHistory> {
     const ns = options.namespace ?? 'default';
     const s = this.schema;
-    const p = await this.pool.query<{ active_version: number | null }>(`SELECT active_version FROM ${s}.policies WHERE namespace = $1 AND name = $2`, [ns, name]);
+    const p = await this.pool.query<{ active_version: number | null }>(
+      `SELECT active_version FROM ${s}.policies WHERE namespace = $1 AND name = $2`,
+      [ns, name],
+    );
     if (p.rowCount === 0) throw new Error(`no policy ${ns}/${name}`);
     const active = p.rows[0]!.active_version ?? undefined;
-    const v = await this.pool.query<{ version: number; text: string; author: string | null; created_at: Date }>(`SELECT version, text, author, created_at FROM ${s}.policy_versions WHERE namespace = $1 AND name = $2 ORDER BY version DESC`, [ns, name]);
-    const a = await this.pool.query<{ action: PolicyActivation['action']; version: number | null; previous_version: number | null; author: string | null; at: Date }>(`SELECT action, version, previous_version, author, at FROM ${s}.policy_activations WHERE namespace = $1 AND name = $2 ORDER BY id`, [ns, name]);
+    const v = await this.pool.query<{ version: number; text: string; author: string | null; created_at: Date }>(
+      `SELECT version, text, author, created_at FROM ${s}.policy_versions WHERE namespace = $1 AND name = $2 ORDER BY version DESC`,
+      [ns, name],
+    );
+    const a = await this.pool.query<{
+      action: PolicyActivation['action'];
+      version: number | null;
+      previous_version: number | null;
+      author: string | null;
+      at: Date;
+    }>(`SELECT action, version, previous_version, author, at FROM ${s}.policy_activations WHERE namespace = $1 AND name = $2 ORDER BY id`, [
+      ns,
+      name,
+    ]);
     return {
       namespace: ns,
       name,
       active,
-      versions: v.rows.map((r) => ({ namespace: ns, name, version: r.version, text: r.text, author: r.author ?? undefined, createdAt: r.created_at, active: r.version === active })),
-      activations: a.rows.map((r) => ({ action: r.action, version: r.version ?? undefined, previousVersion: r.previous_version ?? undefined, author: r.author ?? undefined, at: r.at })),
+      versions: v.rows.map((r) => ({
+        namespace: ns,
+        name,
+        version: r.version,
+        text: r.text,
+        author: r.author ?? undefined,
+        createdAt: r.created_at,
+        active: r.version === active,
+      })),
+      activations: a.rows.map((r) => ({
+        action: r.action,
+        version: r.version ?? undefined,
+        previousVersion: r.previous_version ?? undefined,
+        author: r.author ?? undefined,
+        at: r.at,
+      })),
     };
   }
 
@@ -288,15 +338,33 @@ export class PostgresPolicyStore implements PolicySource {
   }
 
   private async lock(c: Queryable, ns: string, name: string): Promise<number | null> {
-    const { rows } = await c.query<{ active_version: number | null }>(`SELECT active_version FROM ${this.schema}.policies WHERE namespace = $1 AND name = $2 FOR UPDATE`, [ns, name]);
+    const { rows } = await c.query<{ active_version: number | null }>(
+      `SELECT active_version FROM ${this.schema}.policies WHERE namespace = $1 AND name = $2 FOR UPDATE`,
+      [ns, name],
+    );
     if (rows.length === 0) throw new Error(`no policy ${ns}/${name}`);
     return rows[0]!.active_version;
   }
 
-  private async switchTo(c: Queryable, ns: string, name: string, version: number | null, previous: number | null, action: PolicyActivation['action'], author: string | undefined): Promise<void> {
+  private async switchTo(
+    c: Queryable,
+    ns: string,
+    name: string,
+    version: number | null,
+    previous: number | null,
+    action: PolicyActivation['action'],
+    author: string | undefined,
+  ): Promise<void> {
     const s = this.schema;
-    await c.query(`UPDATE ${s}.policies SET active_version = $3, updated_at = now() WHERE namespace = $1 AND name = $2`, [ns, name, version]);
-    await c.query(`INSERT INTO ${s}.policy_activations (namespace, name, action, version, previous_version, author) VALUES ($1, $2, $3, $4, $5, $6)`, [ns, name, action, version, previous, author ?? null]);
+    await c.query(`UPDATE ${s}.policies SET active_version = $3, updated_at = now() WHERE namespace = $1 AND name = $2`, [
+      ns,
+      name,
+      version,
+    ]);
+    await c.query(
+      `INSERT INTO ${s}.policy_activations (namespace, name, action, version, previous_version, author) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [ns, name, action, version, previous, author ?? null],
+    );
   }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -132,7 +132,8 @@ export class Buckets {
   /** Drops buckets that start before `before` and hold no unsent usage at the front. */
   prune(before: number): void {
     let k = 0;
-    while (k < this.t.length && this.t[k]! < before && this.unsent[0]![k] === 0 && this.unsent[1]![k] === 0 && this.unsent[2]![k] === 0) k++;
+    while (k < this.t.length && this.t[k]! < before && this.unsent[0]![k] === 0 && this.unsent[1]![k] === 0 && this.unsent[2]![k] === 0)
+      k++;
     if (k === 0 || (k < 64 && k * 2 < this.t.length)) return;
     this.t = this.t.slice(k);
     for (let m = 0; m < 3; m++) {

@@ -176,7 +176,10 @@ export class RedisStateStore implements StateStore {
   private connecting: Promise<unknown> | undefined;
   private readonly prefix: string;
   private readonly procKey: string;
-  private readonly o: Required<Omit<RedisStateStoreOptions, 'url' | 'client' | 'prefix' | 'breaker' | 'onError'>> & { failures: number; resetMs: number };
+  private readonly o: Required<Omit<RedisStateStoreOptions, 'url' | 'client' | 'prefix' | 'breaker' | 'onError'>> & {
+    failures: number;
+    resetMs: number;
+  };
   private readonly onError: ((e: Error) => void) | undefined;
 
   private readonly views = new Map<string, KeyView>();
@@ -321,7 +324,7 @@ export class RedisStateStore implements StateStore {
   }
 
   private scheduleFlush(delay: number): void {
-    if (this.flushTimer || this.flushing || this.closed && delay > 0) return;
+    if (this.flushTimer || this.flushing || (this.closed && delay > 0)) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       void this.flush();
@@ -486,7 +489,8 @@ export class RedisStateStore implements StateStore {
     }
     this.success();
     if (inc) {
-      for (const c of inc.cells.values()) for (let l = 0; l < 3; l++) for (let m = 0; m < 3; m++) c.view.levels[l]!.confirm(c.at, m, c.v[m]!);
+      for (const c of inc.cells.values())
+        for (let l = 0; l < 3; l++) for (let m = 0; m < 3; m++) c.view.levels[l]!.confirm(c.at, m, c.v[m]!);
       if (this.queue[0] === inc) this.queue.shift();
       this.buffered -= inc.records;
       this.flushed += inc.records;

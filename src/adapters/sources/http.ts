@@ -105,7 +105,10 @@ export class HttpBundleSource implements PolicySource {
 
   /** One conditional GET. Returns whether the set changed; throws on failure (the last set stays). */
   private async fetchSet(): Promise<boolean> {
-    const headers: Record<string, string> = { accept: 'application/json, application/yaml, text/yaml, text/plain;q=0.9, */*;q=0.5', ...this.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/yaml, text/yaml, text/plain;q=0.9, */*;q=0.5',
+      ...this.headers,
+    };
     if (this.etag && this.files) headers['if-none-match'] = this.etag;
     const ctl = typeof AbortController === 'function' ? new AbortController() : undefined;
     const t = ctl ? setTimeout(() => ctl.abort(), this.timeoutMs) : undefined;

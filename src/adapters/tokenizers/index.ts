@@ -14,7 +14,14 @@ import o200k_base from 'js-tiktoken/ranks/o200k_base';
 import { setTokenizer } from '../../../builtins/llm/tokenizer.js';
 import { createTiktokenTokenizer } from './tiktoken.js';
 
-export { createTiktokenTokenizer, countWithEncoder, MAX_RUN, type EncodingName, type TiktokenRanks, type TiktokenTokenizer } from './tiktoken.js';
+export {
+  createTiktokenTokenizer,
+  countWithEncoder,
+  MAX_RUN,
+  type EncodingName,
+  type TiktokenRanks,
+  type TiktokenTokenizer,
+} from './tiktoken.js';
 export { getTokenizer, resetTokenizer, setTokenizer, type Tokenizer } from '../../../builtins/llm/tokenizer.js';
 
 /** The tokenizer this entry installs. */

@@ -25,8 +25,27 @@ import type { ExprSource, RawLet, RawPolicy, RawRule } from './types.js';
 
 /** Identifiers CEL reserves; they cannot name a `let`. */
 const RESERVED = new Set([
-  'true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
-  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while',
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
 ]);
 
 /** Bound on alias expansion (billion-laughs documents). */
@@ -226,8 +245,12 @@ function semanticChecks(
       const seen = firstRule.get(id);
       if (seen !== undefined) {
         issues.push(
-          issue('duplicate_rule', `duplicate rule id ${code(id)}`, idSpan,
-            `first defined at line ${lineOf(seen)}; rule ids must be unique within a policy`),
+          issue(
+            'duplicate_rule',
+            `duplicate rule id ${code(id)}`,
+            idSpan,
+            `first defined at line ${lineOf(seen)}; rule ids must be unique within a policy`,
+          ),
         );
       } else firstRule.set(id, idSpan.offset);
     }
@@ -332,14 +355,7 @@ function yamlMessage(message: string): string {
   return msg.replace(/(^|\s)([,:\][{}|>?-])(?=\s|$)/g, (_, pre: string, ch: string) => `${pre}${code(ch)}`);
 }
 
-function yamlIssue(
-  errCode: string,
-  message: string,
-  text: string,
-  span: Span,
-  letMap: Node | undefined,
-  issue: MakeIssue,
-): Issue {
+function yamlIssue(errCode: string, message: string, text: string, span: Span, letMap: Node | undefined, issue: MakeIssue): Issue {
   if (errCode === 'DUPLICATE_KEY' && letMap && within(letMap, span.offset)) {
     const name = keyTextAt(text, span);
     return issue('duplicate_let', `duplicate \`let\` name ${code(name)}`, span, 'each `let` name may be defined once');
@@ -467,8 +483,12 @@ function checkNodes(doc: YamlDoc, issue: MakeIssue, issues: Issue[]): void {
     if (isAlias(node)) {
       if (node.resolve(doc) === undefined) {
         issues.push(
-          issue('yaml_syntax', `unknown alias ${code('*' + node.source)}`, spanOf(node) ?? { offset: 0, length: 1 },
-            'an alias must follow the anchor (`&name`) it refers to; quote a value that starts with `*`'),
+          issue(
+            'yaml_syntax',
+            `unknown alias ${code('*' + node.source)}`,
+            spanOf(node) ?? { offset: 0, length: 1 },
+            'an alias must follow the anchor (`&name`) it refers to; quote a value that starts with `*`',
+          ),
         );
       }
       continue;

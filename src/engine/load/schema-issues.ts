@@ -92,7 +92,7 @@ const REQUIRED_HINTS: Record<string, string> = {
   apiVersion: 'add `apiVersion: llmpolicy/v1`',
   kind: 'add `kind: Policy`',
   metadata: 'add `metadata:` with at least `name: <policy name>`',
-  spec: 'add `spec:` with the policy\'s `rules`',
+  spec: "add `spec:` with the policy's `rules`",
   name: 'add `name: <policy name>` under `metadata`',
   id: 'add `id: <unique id>` to the rule',
   effect: 'add `effect: allow`, `effect: deny` or `effect: warn`',
@@ -249,7 +249,10 @@ function toPath(root: unknown, segs: string[]): PathSeg[] {
       cur = cur[n];
     } else {
       path.push(s);
-      cur = cur !== null && typeof cur === 'object' && Object.prototype.hasOwnProperty.call(cur, s) ? (cur as Record<string, unknown>)[s] : undefined;
+      cur =
+        cur !== null && typeof cur === 'object' && Object.prototype.hasOwnProperty.call(cur, s)
+          ? (cur as Record<string, unknown>)[s]
+          : undefined;
     }
   }
   return path;
@@ -294,10 +297,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
   // Collapse anyOf/oneOf: keep the combinator's error, drop its branches' errors.
   const combinators = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
   let errs = errors.filter(
-    (e) =>
-      !combinators.some(
-        (c) => c !== e && e.instancePath.startsWith(c.instancePath) && e.schemaPath.startsWith(c.schemaPath + '/'),
-      ),
+    (e) => !combinators.some((c) => c !== e && e.instancePath.startsWith(c.instancePath) && e.schemaPath.startsWith(c.schemaPath + '/')),
   );
   // propertyNames reports the failing sub-keyword and then itself: keep the first.
   errs = errs.filter(
@@ -403,7 +403,9 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
           problems.push({
             ...(loc.keyIn(path, bad) ?? loc.value(path)),
             message: isLet ? `invalid \`let\` name ${code(bad)}` : `invalid key ${code(bad)} in ${code(name)}`,
-            hint: isLet ? 'a name is an identifier: letters, digits and `_`, not starting with a digit' : `key must match \`${String(e.params['pattern'])}\``,
+            hint: isLet
+              ? 'a name is an identifier: letters, digits and `_`, not starting with a digit'
+              : `key must match \`${String(e.params['pattern'])}\``,
           });
           break;
         }
@@ -425,11 +427,11 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
           message: isObligation
             ? n === 0
               ? 'empty obligation'
-              : `an obligation must have exactly one key, found ${n}: ${Object.keys(value as object).map(code).join(', ')}`
+              : `an obligation must have exactly one key, found ${n}: ${Object.keys(value as object)
+                  .map(code)
+                  .join(', ')}`
             : `${code(name)} ${e.message ?? 'is invalid'}`,
-          hint: isObligation
-            ? 'write each obligation as its own list item, e.g. `- redact: { entities: [email] }`'
-            : undefined,
+          hint: isObligation ? 'write each obligation as its own list item, e.g. `- redact: { entities: [email] }`' : undefined,
         } as SchemaProblem);
         break;
       }

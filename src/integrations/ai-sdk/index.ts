@@ -44,8 +44,18 @@ export interface PolicyLanguageModelMiddleware {
   readonly specificationVersion: 'v3';
   readonly middlewareVersion: 'v2';
   transformParams: (options: { type: 'generate' | 'stream'; params: any; model: any }) => PromiseLike<any>;
-  wrapGenerate: (options: { doGenerate: () => PromiseLike<any>; doStream: () => PromiseLike<any>; params: any; model: any }) => PromiseLike<any>;
-  wrapStream: (options: { doGenerate: () => PromiseLike<any>; doStream: () => PromiseLike<any>; params: any; model: any }) => PromiseLike<any>;
+  wrapGenerate: (options: {
+    doGenerate: () => PromiseLike<any>;
+    doStream: () => PromiseLike<any>;
+    params: any;
+    model: any;
+  }) => PromiseLike<any>;
+  wrapStream: (options: {
+    doGenerate: () => PromiseLike<any>;
+    doStream: () => PromiseLike<any>;
+    params: any;
+    model: any;
+  }) => PromiseLike<any>;
 }
 
 function isObj(v: unknown): v is Obj {
@@ -57,7 +67,11 @@ function isObj(v: unknown): v is Obj {
 function mapToolOutput(o: unknown, fn: Fn): unknown {
   if (!isObj(o)) return typeof o === 'string' ? fn(o) : o;
   if ((o.type === 'text' || o.type === 'error-text') && typeof o.value === 'string') return { ...o, value: fn(o.value) };
-  if (o.type === 'content' && Array.isArray(o.value)) return { ...o, value: o.value.map((p) => (isObj(p) && p.type === 'text' && typeof p.text === 'string' ? { ...p, text: fn(p.text) } : p)) };
+  if (o.type === 'content' && Array.isArray(o.value))
+    return {
+      ...o,
+      value: o.value.map((p) => (isObj(p) && p.type === 'text' && typeof p.text === 'string' ? { ...p, text: fn(p.text) } : p)),
+    };
   return o;
 }
 
@@ -97,7 +111,11 @@ interface CallState {
   modelId: string;
 }
 
-function makeAdapter(model: LanguageModelLike, options: AISDKPolicyOptions, state: { target?: LanguageModelLike; modelId: string }): RequestAdapter<Obj> {
+function makeAdapter(
+  model: LanguageModelLike,
+  options: AISDKPolicyOptions,
+  state: { target?: LanguageModelLike; modelId: string },
+): RequestAdapter<Obj> {
   const adapter: RequestAdapter<Obj> = {
     provider: String(model.provider ?? '').split('.')[0] || 'ai-sdk',
     toRequest: (p) => fromAISDK(p, { modelId: state.modelId, provider: model.provider }),
@@ -131,7 +149,8 @@ function callContextOf(params: Obj): PolicyCallContext | undefined {
 
 function redactResult(result: Obj, fn: Fn): Obj {
   const out: Obj = { ...result };
-  if (Array.isArray(result.content)) out.content = result.content.map((p) => (isObj(p) && p.type === 'text' && typeof p.text === 'string' ? { ...p, text: fn(p.text) } : p));
+  if (Array.isArray(result.content))
+    out.content = result.content.map((p) => (isObj(p) && p.type === 'text' && typeof p.text === 'string' ? { ...p, text: fn(p.text) } : p));
   if (typeof result.text === 'string') out.text = fn(result.text);
   return out;
 }
@@ -141,7 +160,8 @@ function partStream(state: { modelId: string }, provider: string): StreamAdapter
   let finishReason: unknown;
   let usage: unknown;
   const calls: Obj[] = [];
-  const deltaOf = (p: Obj): string => (p.type === 'text-delta' ? (typeof p.delta === 'string' ? p.delta : typeof p.textDelta === 'string' ? p.textDelta : '') : '');
+  const deltaOf = (p: Obj): string =>
+    p.type === 'text-delta' ? (typeof p.delta === 'string' ? p.delta : typeof p.textDelta === 'string' ? p.textDelta : '') : '';
   return {
     textOf: deltaOf,
     withText: (p, text) => ('delta' in p ? { ...p, delta: text } : { ...p, textDelta: text }),
@@ -179,7 +199,10 @@ async function* readAll(stream: ReadableLike): AsyncGenerator<Obj> {
   }
 }
 
-type ReadableCtor = new (source: { pull(controller: { enqueue(v: unknown): void; close(): void; error(e: unknown): void }): Promise<void>; cancel(reason?: unknown): Promise<void> }) => unknown;
+type ReadableCtor = new (source: {
+  pull(controller: { enqueue(v: unknown): void; close(): void; error(e: unknown): void }): Promise<void>;
+  cancel(reason?: unknown): Promise<void>;
+}) => unknown;
 
 function toReadable(it: AsyncGenerator<Obj>): unknown {
   const RS = (globalThis as { ReadableStream?: ReadableCtor }).ReadableStream;
@@ -212,7 +235,15 @@ export function policyMiddleware(engine: GuardEngine, options: AISDKPolicyOption
 
   async function start(type: 'generate' | 'stream', params: Obj, model: LanguageModelLike): Promise<{ params: Obj; state: CallState }> {
     const holder: { target?: LanguageModelLike; modelId: string } = { modelId: model.modelId };
-    const call = new GuardedCall<Obj>({ engine, options, adapter: makeAdapter(model, options, holder), operation: type, params, stream: type === 'stream', callContext: callContextOf(params) });
+    const call = new GuardedCall<Obj>({
+      engine,
+      options,
+      adapter: makeAdapter(model, options, holder),
+      operation: type,
+      params,
+      stream: type === 'stream',
+      callContext: callContextOf(params),
+    });
     const sent = { ...(await call.beforeAsync()) };
     const state: CallState = { call, target: holder.target, modelId: holder.modelId };
     return { params: sent, state };
@@ -242,15 +273,23 @@ export function policyMiddleware(engine: GuardEngine, options: AISDKPolicyOption
       const { params: p, state } = await stateFor('generate', params as Obj, model as LanguageModelLike);
       const direct = p === params && !state.target;
       const result = (direct ? await doGenerate() : await (state.target ?? (model as LanguageModelLike)).doGenerate(p)) as Obj;
-      const redact = await state.call.after(responseFromAISDK(result, { modelId: state.modelId, provider: (model as LanguageModelLike).provider }));
+      const redact = await state.call.after(
+        responseFromAISDK(result, { modelId: state.modelId, provider: (model as LanguageModelLike).provider }),
+      );
       return redact ? redactResult(result, redactor(redact)) : result;
     },
 
     async wrapStream({ doStream, params, model }) {
       const { params: p, state } = await stateFor('stream', params as Obj, model as LanguageModelLike);
       const direct = p === params && !state.target;
-      const result = (direct ? await doStream() : await (state.target ?? (model as LanguageModelLike)).doStream(p)) as Obj & { stream: ReadableLike };
-      const guard = new StreamGuard(state.call as GuardedCall<unknown>, partStream(state, (model as LanguageModelLike).provider) as StreamAdapter<unknown>, options.stream);
+      const result = (direct ? await doStream() : await (state.target ?? (model as LanguageModelLike)).doStream(p)) as Obj & {
+        stream: ReadableLike;
+      };
+      const guard = new StreamGuard(
+        state.call as GuardedCall<unknown>,
+        partStream(state, (model as LanguageModelLike).provider) as StreamAdapter<unknown>,
+        options.stream,
+      );
       const guarded = guardIterable(readAll(result.stream), guard as StreamGuard<Obj>);
       return { ...result, stream: toReadable(guarded as AsyncGenerator<Obj>) };
     },

@@ -21,7 +21,8 @@ function mapBlocks(content: unknown, fn: Fn): unknown {
     if (!isObj(b)) return b;
     if (b.type === 'text' && typeof b.text === 'string') return { ...b, text: fn(b.text) };
     if (b.type === 'tool_result' && b.content !== undefined) return { ...b, content: mapBlocks(b.content, fn) };
-    if (b.type === 'document' && isObj(b.source) && b.source.type === 'text' && typeof b.source.data === 'string') return { ...b, source: { ...b.source, data: fn(b.source.data) } };
+    if (b.type === 'document' && isObj(b.source) && b.source.type === 'text' && typeof b.source.data === 'string')
+      return { ...b, source: { ...b.source, data: fn(b.source.data) } };
     return b;
   });
 }
@@ -55,13 +56,21 @@ function messageStream(): StreamAdapter<Obj> {
   let usage: Obj = {};
   const tools = new Map<number, { type: 'tool_use'; id?: unknown; name?: unknown; json: string }>();
   return {
-    textOf: (e) => (e.type === 'content_block_delta' && isObj(e.delta) && e.delta.type === 'text_delta' && typeof e.delta.text === 'string' ? e.delta.text : ''),
+    textOf: (e) =>
+      e.type === 'content_block_delta' && isObj(e.delta) && e.delta.type === 'text_delta' && typeof e.delta.text === 'string'
+        ? e.delta.text
+        : '',
     withText: (e, text) => ({ ...e, delta: { ...(e.delta as Obj), text } }),
     observe(e) {
       if (e.type === 'message_start' && isObj(e.message)) {
         if (typeof e.message.model === 'string') model = e.message.model;
         if (isObj(e.message.usage)) usage = { ...e.message.usage };
-      } else if (e.type === 'content_block_start' && isObj(e.content_block) && e.content_block.type === 'tool_use' && typeof e.index === 'number') {
+      } else if (
+        e.type === 'content_block_start' &&
+        isObj(e.content_block) &&
+        e.content_block.type === 'tool_use' &&
+        typeof e.index === 'number'
+      ) {
         tools.set(e.index, { type: 'tool_use', id: e.content_block.id, name: e.content_block.name, json: '' });
       } else if (e.type === 'content_block_delta' && isObj(e.delta) && e.delta.type === 'input_json_delta' && typeof e.index === 'number') {
         const t = tools.get(e.index);

@@ -32,7 +32,9 @@ export type AnthropicPolicyOptions = PolicyOptions<Record<string, unknown>>;
 
 function guardMessages(raw: Messages, engine: GuardEngine, options: AnthropicPolicyOptions, wrapped: object, prefix: string): Messages {
   const create = raw.create.bind(raw);
-  const overrides: Record<string, (...args: never[]) => unknown> = { create: guardCreate(engine, options, messagesSpec(`${prefix}messages.create`), create) as never };
+  const overrides: Record<string, (...args: never[]) => unknown> = {
+    create: guardCreate(engine, options, messagesSpec(`${prefix}messages.create`), create) as never,
+  };
   const rawStream = raw.stream;
   if (typeof rawStream === 'function') {
     // MessageStream calls `this.create({ ...params, stream: true })`: run it on a shadow whose

@@ -9,7 +9,14 @@ import { RequestCounter } from '../../../builtins/llm/tokens.js';
 import type { Decision } from '../../engine/engine.js';
 import type { NormalizedRequest, NormalizedResponse, ResponseUsage as Usage } from '../input/types.js';
 import { PolicyDeniedError, type PolicyPhase } from './errors.js';
-import { planObligations, redactor, REQUEST_OBLIGATIONS, RESPONSE_OBLIGATIONS, type ObligationPlan, type RedactSpec } from './obligations.js';
+import {
+  planObligations,
+  redactor,
+  REQUEST_OBLIGATIONS,
+  RESPONSE_OBLIGATIONS,
+  type ObligationPlan,
+  type RedactSpec,
+} from './obligations.js';
 import type { CallInfo, GuardContext, GuardEngine, PolicyCallContext, PolicyInput, PolicyOptions } from './types.js';
 
 /** How a provider module reads and rewrites its request parameters. */
@@ -76,7 +83,12 @@ export function catalogCost(model: string, usage: Usage): number | undefined {
   if (m === undefined) return undefined;
   try {
     const big = (n: number) => BigInt(Math.max(0, Math.round(n)));
-    const pico = costPico(m, { input: big(usage.input_tokens), output: big(usage.output_tokens), cachedInput: big(usage.cached_input_tokens), reasoning: big(usage.reasoning_tokens) });
+    const pico = costPico(m, {
+      input: big(usage.input_tokens),
+      output: big(usage.output_tokens),
+      cachedInput: big(usage.cached_input_tokens),
+      reasoning: big(usage.reasoning_tokens),
+    });
     return nanoToUsd(picoToNano(pico));
   } catch {
     return undefined;
@@ -94,7 +106,12 @@ function defaultUsageKeys(input: PolicyInput): string[] {
 function usageOf(u: unknown): Usage | undefined {
   if (!isObj(u)) return undefined;
   const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
-  return { input_tokens: n(u.input_tokens), output_tokens: n(u.output_tokens), cached_input_tokens: n(u.cached_input_tokens), reasoning_tokens: n(u.reasoning_tokens) };
+  return {
+    input_tokens: n(u.input_tokens),
+    output_tokens: n(u.output_tokens),
+    cached_input_tokens: n(u.cached_input_tokens),
+    reasoning_tokens: n(u.reasoning_tokens),
+  };
 }
 
 function hasUsage(u: Usage | undefined): u is Usage {
@@ -105,7 +122,8 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-const warnUsage = (e: unknown, call: CallInfo) => console.warn(`[llm-policy-engine] usage of ${call.operation} ${call.callId} not recorded:`, e);
+const warnUsage = (e: unknown, call: CallInfo) =>
+  console.warn(`[llm-policy-engine] usage of ${call.operation} ${call.callId} not recorded:`, e);
 
 // ------------------------------------------------------------------ the call
 
@@ -185,12 +203,18 @@ export class GuardedCall<P> {
       if (this.seen.has(key)) continue;
       this.seen.add(key);
       if (this.options.onObligation) this.options.onObligation(o, this.ctx(phase, input, decision));
-      else if (this.options.strictObligations) throw new Error(`obligation \`${Object.keys(o)[0]}\` of ${this.info.operation} was not carried out (no onObligation hook)`);
+      else if (this.options.strictObligations)
+        throw new Error(`obligation \`${Object.keys(o)[0]}\` of ${this.info.operation} was not carried out (no onObligation hook)`);
     }
   }
 
   private deny(phase: PolicyPhase, decision: Decision, delivered?: number): PolicyDeniedError {
-    return new PolicyDeniedError(decision, { phase, callId: this.info.callId, operation: this.info.operation, ...(delivered !== undefined ? { delivered } : {}) });
+    return new PolicyDeniedError(decision, {
+      phase,
+      callId: this.info.callId,
+      operation: this.info.operation,
+      ...(delivered !== undefined ? { delivered } : {}),
+    });
   }
 
   // ---------------------------------------------------------------- request phase
@@ -254,7 +278,11 @@ export class GuardedCall<P> {
    * billed the call whatever the decision), then throws PolicyDeniedError on deny; returns the
    * redact obligation in force, if any. `delivered` marks a stream (characters already sent).
    */
-  async after(response: NormalizedResponse | Record<string, unknown>, delivered?: number, canRedact = true): Promise<RedactSpec | undefined> {
+  async after(
+    response: NormalizedResponse | Record<string, unknown>,
+    delivered?: number,
+    canRedact = true,
+  ): Promise<RedactSpec | undefined> {
     const input = this.input('response', response, false);
     let decision: Decision;
     try {
@@ -291,16 +319,24 @@ export class GuardedCall<P> {
     }
     if (keys.length === 0) return;
     const r = (isObj(response) ? response : {}) as Record<string, unknown>;
-    const model = (typeof r.model === 'string' && r.model !== '' ? r.model : undefined) ?? String((this.request as { model?: unknown }).model ?? '');
+    const model =
+      (typeof r.model === 'string' && r.model !== '' ? r.model : undefined) ?? String((this.request as { model?: unknown }).model ?? '');
     const text = textSoFar ?? (typeof r.text === 'string' ? r.text : '');
     let usage = usageOf(r.usage);
     if (!hasUsage(usage)) usage = this.estimate(model, text);
     else if (usage.output_tokens === 0 && text !== '') usage = { ...usage, output_tokens: this.estimate(model, text).output_tokens };
     const requested = String((this.request as { model?: unknown }).model ?? '');
     // the provider's model id (a dated snapshot, say) first; the requested id when the catalog does not know it
-    const cost = this.options.cost ? this.options.cost(model, usage) : (catalogCost(model, usage) ?? (requested !== model ? catalogCost(requested, usage) : undefined));
+    const cost = this.options.cost
+      ? this.options.cost(model, usage)
+      : (catalogCost(model, usage) ?? (requested !== model ? catalogCost(requested, usage) : undefined));
     try {
-      await this.engine.record({ keys, requests: 1, tokens: usage.input_tokens + usage.output_tokens, ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}) });
+      await this.engine.record({
+        keys,
+        requests: 1,
+        tokens: usage.input_tokens + usage.output_tokens,
+        ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}),
+      });
     } catch (e) {
       (this.options.onUsageError ?? warnUsage)(e, this.info);
     }

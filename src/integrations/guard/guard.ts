@@ -48,7 +48,11 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 }
 
 /** `fn`, checked by `engine` before and after each call. Unhandled obligations go to `onObligation`. */
-export function guard<A extends unknown[], R>(fn: (...args: A) => R, engine: GuardEngine, options: GuardFunctionOptions<A, R>): (...args: A) => Promise<Awaited<R>> {
+export function guard<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  engine: GuardEngine,
+  options: GuardFunctionOptions<A, R>,
+): (...args: A) => Promise<Awaited<R>> {
   const name = options.name ?? (fn.name || 'call');
   return async (...args: A): Promise<Awaited<R>> => {
     const first = options.toInput(...args);

@@ -52,7 +52,10 @@ export class DeferredApiPromise<T> extends Promise<T> {
     return this.#started.then((b) => b.inner);
   }
 
-  override then<A = T, B = never>(onfulfilled?: ((value: T) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+  override then<A = T, B = never>(
+    onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
     return this.#value().then(onfulfilled, onrejected);
   }
 

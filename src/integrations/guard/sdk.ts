@@ -51,7 +51,12 @@ function restream(raw: StainlessStream, make: () => AsyncGenerator<unknown>): un
 }
 
 /** A guarded `create(params, requestOptions)` over the SDK's `raw` create. */
-export function guardCreate<P>(engine: GuardEngine, options: PolicyOptions<P>, spec: CreateSpec<P>, raw: (params: P, requestOptions: unknown) => ApiPromiseLike<unknown>): (params: P, requestOptions?: unknown) => unknown {
+export function guardCreate<P>(
+  engine: GuardEngine,
+  options: PolicyOptions<P>,
+  spec: CreateSpec<P>,
+  raw: (params: P, requestOptions: unknown) => ApiPromiseLike<unknown>,
+): (params: P, requestOptions?: unknown) => unknown {
   return (params: P, requestOptions?: unknown) => {
     const taken = takeCallContext(requestOptions);
     const stream = spec.isStream(params);

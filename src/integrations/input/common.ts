@@ -78,7 +78,8 @@ export function outputText(v: unknown): string {
 export function appendPart(messages: Message[], role: Message['role'], part: ContentPart): void {
   const last = messages[messages.length - 1];
   if (last !== undefined && last.role === role) {
-    const before: ContentPart[] = typeof last.content === 'string' ? (last.content === '' ? [] : [{ type: 'text', text: last.content }]) : last.content;
+    const before: ContentPart[] =
+      typeof last.content === 'string' ? (last.content === '' ? [] : [{ type: 'text', text: last.content }]) : last.content;
     last.content = [...before, part];
     return;
   }

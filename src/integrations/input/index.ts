@@ -6,7 +6,14 @@
 //   ...
 //   const after = engine.evaluate({ request, response: responseFromOpenAIChat(completion), user });
 
-export { fromAISDK, fromAnthropicMessages, fromOpenAIChat, fromOpenAIResponses, type AISDKModelInfo, type BuildOptions } from './request.js';
+export {
+  fromAISDK,
+  fromAnthropicMessages,
+  fromOpenAIChat,
+  fromOpenAIResponses,
+  type AISDKModelInfo,
+  type BuildOptions,
+} from './request.js';
 export { responseFromAISDK, responseFromAnthropic, responseFromOpenAIChat, responseFromOpenAIResponses } from './response.js';
 export type {
   ContentPart,

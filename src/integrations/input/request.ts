@@ -3,7 +3,22 @@
 // options (LanguageModelV1/V2/V3: `prompt`, `maxOutputTokens`, tool parts). Pure functions:
 // no I/O, no SDK import, the input is never modified.
 
-import { appendPart, arr, bool, dataUrlMediaType, isObj, jsonText, keepUrl, num, outputText, providerOfModel, put, simplify, str, type Obj } from './common.js';
+import {
+  appendPart,
+  arr,
+  bool,
+  dataUrlMediaType,
+  isObj,
+  jsonText,
+  keepUrl,
+  num,
+  outputText,
+  providerOfModel,
+  put,
+  simplify,
+  str,
+  type Obj,
+} from './common.js';
 import type { ContentPart, Message, NormalizedRequest, Provider, Role, ToolDefinition } from './types.js';
 
 export interface BuildOptions {
@@ -128,7 +143,8 @@ export function fromOpenAIChat(params: unknown, options: BuildOptions = {}): Nor
           put(part, 'id', str(c.id));
           parts.push(part);
         }
-        if (isObj(m.function_call)) parts.push({ type: 'tool_call', name: str(m.function_call.name) ?? '', arguments: jsonText(m.function_call.arguments) });
+        if (isObj(m.function_call))
+          parts.push({ type: 'tool_call', name: str(m.function_call.name) ?? '', arguments: jsonText(m.function_call.arguments) });
       }
       const normRole: Role = role === 'system' || role === 'developer' ? 'system' : role === 'assistant' ? 'assistant' : 'user';
       msg = { role: normRole, content: simplify(parts) };
@@ -196,11 +212,22 @@ export function fromOpenAIResponses(params: unknown, options: BuildOptions = {})
     const type = str(item.type);
     if (type === undefined || type === 'message') {
       const role = str(item.role);
-      const parts = typeof item.content === 'string' ? (item.content === '' ? [] : [{ type: 'text' as const, text: item.content }]) : arr(item.content).map(responsesPart).filter((x): x is ContentPart => x !== undefined);
+      const parts =
+        typeof item.content === 'string'
+          ? item.content === ''
+            ? []
+            : [{ type: 'text' as const, text: item.content }]
+          : arr(item.content)
+              .map(responsesPart)
+              .filter((x): x is ContentPart => x !== undefined);
       const normRole: Role = role === 'system' || role === 'developer' ? 'system' : role === 'assistant' ? 'assistant' : 'user';
       r.messages.push({ role: normRole, content: simplify(parts) });
     } else if (type === 'function_call' || type === 'custom_tool_call') {
-      const part: ContentPart = { type: 'tool_call', name: str(item.name) ?? '', arguments: jsonText(type === 'function_call' ? item.arguments : item.input) };
+      const part: ContentPart = {
+        type: 'tool_call',
+        name: str(item.name) ?? '',
+        arguments: jsonText(type === 'function_call' ? item.arguments : item.input),
+      };
       put(part, 'id', str(item.call_id));
       appendPart(r.messages, 'assistant', part);
     } else if (type === 'function_call_output' || type === 'custom_tool_call_output') {
@@ -216,7 +243,15 @@ export function fromOpenAIResponses(params: unknown, options: BuildOptions = {})
   put(r, 'top_p', num(p.top_p));
   put(r, 'stream', bool(p.stream));
   put(r, 'reasoning_effort', isObj(p.reasoning) ? str(p.reasoning.effort) : undefined);
-  put(r, 'metadata', metadataOf(p.metadata, { user: str(p.user), safety_identifier: str(p.safety_identifier), previous_response_id: str(p.previous_response_id) }));
+  put(
+    r,
+    'metadata',
+    metadataOf(p.metadata, {
+      user: str(p.user),
+      safety_identifier: str(p.safety_identifier),
+      previous_response_id: str(p.previous_response_id),
+    }),
+  );
   return r;
 }
 
@@ -287,7 +322,14 @@ export function fromAnthropicMessages(params: unknown, options: BuildOptions = {
   }
   for (const m of arr(p.messages)) {
     if (!isObj(m)) continue;
-    const parts = typeof m.content === 'string' ? (m.content === '' ? [] : [{ type: 'text' as const, text: m.content }]) : arr(m.content).map(anthropicBlock).filter((x): x is ContentPart => x !== undefined);
+    const parts =
+      typeof m.content === 'string'
+        ? m.content === ''
+          ? []
+          : [{ type: 'text' as const, text: m.content }]
+        : arr(m.content)
+            .map(anthropicBlock)
+            .filter((x): x is ContentPart => x !== undefined);
     let role: Role = m.role === 'assistant' ? 'assistant' : 'user';
     // A user turn that only returns tool results is the tool speaking, not the user.
     if (role === 'user' && parts.length > 0 && parts.every((x) => x.type === 'tool_result')) role = 'tool';
@@ -396,7 +438,12 @@ export function fromAISDK(callOptions: unknown, model?: string | AISDKModelInfo,
       r.messages.push({ role: 'system', content: str(m.content) ?? outputText(m.content) });
       continue;
     }
-    const parts = typeof m.content === 'string' ? [{ type: 'text' as const, text: m.content }] : arr(m.content).map(aiSdkPart).filter((x): x is ContentPart => x !== undefined);
+    const parts =
+      typeof m.content === 'string'
+        ? [{ type: 'text' as const, text: m.content }]
+        : arr(m.content)
+            .map(aiSdkPart)
+            .filter((x): x is ContentPart => x !== undefined);
     const normRole: Role = role === 'assistant' ? 'assistant' : role === 'tool' ? 'tool' : 'user';
     r.messages.push({ role: normRole, content: simplify(parts) });
   }
@@ -413,7 +460,17 @@ export function fromAISDK(callOptions: unknown, model?: string | AISDKModelInfo,
     r.tools = tools;
   } else if (isObj(p.mode) && Array.isArray(p.mode.tools)) {
     // LanguageModelV1: tools live in mode.tools
-    return { ...r, tools: p.mode.tools.filter(isObj).map((t) => ({ name: str(t.name) ?? '', ...(str(t.description) ? { description: t.description as string } : {}), ...(t.parameters !== undefined ? { parameters: t.parameters } : {}) })), ...settings(p) };
+    return {
+      ...r,
+      tools: p.mode.tools
+        .filter(isObj)
+        .map((t) => ({
+          name: str(t.name) ?? '',
+          ...(str(t.description) ? { description: t.description as string } : {}),
+          ...(t.parameters !== undefined ? { parameters: t.parameters } : {}),
+        })),
+      ...settings(p),
+    };
   }
   return { ...r, ...settings(p) };
 }

@@ -45,7 +45,14 @@ function finish(reason: unknown): FinishReason {
   }
 }
 
-function response(provider: Provider | undefined, model: unknown, text: string, toolCalls: ToolCall[], reason: FinishReason, u: ResponseUsage): NormalizedResponse {
+function response(
+  provider: Provider | undefined,
+  model: unknown,
+  text: string,
+  toolCalls: ToolCall[],
+  reason: FinishReason,
+  u: ResponseUsage,
+): NormalizedResponse {
   const r: NormalizedResponse = { text, tool_calls: toolCalls, finish_reason: reason, usage: u };
   const m = str(model);
   return { ...(provider !== undefined ? { provider } : {}), ...(m !== undefined ? { model: m } : {}), ...r };
@@ -73,8 +80,18 @@ export function responseFromOpenAIChat(completion: unknown): NormalizedResponse 
   const u = isObj(c.usage) ? c.usage : {};
   const pd = isObj(u.prompt_tokens_details) ? u.prompt_tokens_details : {};
   const cd = isObj(u.completion_tokens_details) ? u.completion_tokens_details : {};
-  const reason = typeof msg.refusal === 'string' && msg.refusal !== '' && str(msg.content) === undefined ? 'content_filter' : finish(choice.finish_reason);
-  return response('openai', c.model, text, calls, reason, usage(num(u.prompt_tokens), num(u.completion_tokens), num(pd.cached_tokens), num(cd.reasoning_tokens)));
+  const reason =
+    typeof msg.refusal === 'string' && msg.refusal !== '' && str(msg.content) === undefined
+      ? 'content_filter'
+      : finish(choice.finish_reason);
+  return response(
+    'openai',
+    c.model,
+    text,
+    calls,
+    reason,
+    usage(num(u.prompt_tokens), num(u.completion_tokens), num(pd.cached_tokens), num(cd.reasoning_tokens)),
+  );
 }
 
 /** A normalized response from an OpenAI Responses API `response` object. */
@@ -107,7 +124,14 @@ export function responseFromOpenAIResponses(res: unknown): NormalizedResponse {
   const u = isObj(r.usage) ? r.usage : {};
   const id = isObj(u.input_tokens_details) ? u.input_tokens_details : {};
   const od = isObj(u.output_tokens_details) ? u.output_tokens_details : {};
-  return response('openai', r.model, text, calls, reason, usage(num(u.input_tokens), num(u.output_tokens), num(id.cached_tokens), num(od.reasoning_tokens)));
+  return response(
+    'openai',
+    r.model,
+    text,
+    calls,
+    reason,
+    usage(num(u.input_tokens), num(u.output_tokens), num(id.cached_tokens), num(od.reasoning_tokens)),
+  );
 }
 
 /** A normalized response from an Anthropic `message`. */

@@ -19,7 +19,9 @@ function isObj(v: unknown): v is Obj {
 function mapContent(c: unknown, fn: Fn, textTypes: ReadonlySet<string>): unknown {
   if (typeof c === 'string') return fn(c);
   if (!Array.isArray(c)) return c;
-  return c.map((p) => (isObj(p) && typeof p.text === 'string' && (p.type === undefined || textTypes.has(p.type as string)) ? { ...p, text: fn(p.text) } : p));
+  return c.map((p) =>
+    isObj(p) && typeof p.text === 'string' && (p.type === undefined || textTypes.has(p.type as string)) ? { ...p, text: fn(p.text) } : p,
+  );
 }
 
 function setParams(params: Obj, values: Record<string, unknown>, names: Record<string, string>): Obj {
@@ -37,7 +39,12 @@ export const chatAdapter: RequestAdapter<Obj> = {
   toRequest: (p) => fromOpenAIChat(p),
   redact(p, fn) {
     if (!Array.isArray(p.messages)) return p;
-    return { ...p, messages: p.messages.map((m) => (isObj(m) && m.content !== undefined && m.content !== null ? { ...m, content: mapContent(m.content, fn, CHAT_TEXT) } : m)) };
+    return {
+      ...p,
+      messages: p.messages.map((m) =>
+        isObj(m) && m.content !== undefined && m.content !== null ? { ...m, content: mapContent(m.content, fn, CHAT_TEXT) } : m,
+      ),
+    };
   },
   route: (p, model) => ({ ...p, model }),
   set(p, values) {
@@ -62,7 +69,10 @@ function chatStream(hideUsage: boolean): StreamAdapter<Obj> {
   let finish: unknown = null;
   let usage: unknown;
   const calls: { id?: string; type: 'function'; function: { name: string; arguments: string } }[] = [];
-  const deltaText = (c: unknown): string => (isObj(c) && isObj(c.delta) ? (typeof c.delta.content === 'string' ? c.delta.content : '') + (typeof c.delta.refusal === 'string' ? c.delta.refusal : '') : '');
+  const deltaText = (c: unknown): string =>
+    isObj(c) && isObj(c.delta)
+      ? (typeof c.delta.content === 'string' ? c.delta.content : '') + (typeof c.delta.refusal === 'string' ? c.delta.refusal : '')
+      : '';
   return {
     textOf: (chunk) => (Array.isArray(chunk.choices) ? chunk.choices.map(deltaText).join('') : ''),
     withText(chunk, text) {
@@ -97,7 +107,11 @@ function chatStream(hideUsage: boolean): StreamAdapter<Obj> {
       }
     },
     response: (text) =>
-      responseFromOpenAIChat({ model, choices: [{ message: { content: text, tool_calls: calls.filter(Boolean) }, finish_reason: finish }], usage }),
+      responseFromOpenAIChat({
+        model,
+        choices: [{ message: { content: text, tool_calls: calls.filter(Boolean) }, finish_reason: finish }],
+        usage,
+      }),
     hidden: (chunk) => hideUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0 && isObj(chunk.usage),
   };
 }
@@ -131,8 +145,10 @@ export const responsesAdapter: RequestAdapter<Obj> = {
       out.input = p.input.map((item) => {
         if (typeof item === 'string') return fn(item);
         if (!isObj(item)) return item;
-        if ((item.type === undefined || item.type === 'message') && item.content !== undefined) return { ...item, content: mapContent(item.content, fn, RESPONSES_TEXT) };
-        if ((item.type === 'function_call_output' || item.type === 'custom_tool_call_output') && item.output !== undefined) return { ...item, output: mapContent(item.output, fn, RESPONSES_TEXT) };
+        if ((item.type === undefined || item.type === 'message') && item.content !== undefined)
+          return { ...item, content: mapContent(item.content, fn, RESPONSES_TEXT) };
+        if ((item.type === 'function_call_output' || item.type === 'custom_tool_call_output') && item.output !== undefined)
+          return { ...item, output: mapContent(item.output, fn, RESPONSES_TEXT) };
         return item;
       });
     }
@@ -194,17 +210,29 @@ function responsesStream(): StreamAdapter<Obj> {
   let final: Obj | undefined;
   const calls: Obj[] = [];
   return {
-    textOf: (e) => ((e.type === 'response.output_text.delta' || e.type === 'response.refusal.delta') && typeof e.delta === 'string' ? e.delta : ''),
+    textOf: (e) =>
+      (e.type === 'response.output_text.delta' || e.type === 'response.refusal.delta') && typeof e.delta === 'string' ? e.delta : '',
     withText: (e, text) => ({ ...e, delta: text }),
     redactWhole: (e, fn) =>
-      e.type === 'response.output_text.done' || e.type === 'response.refusal.done' || e.type === 'response.content_part.done' || e.type === 'response.output_item.done' || e.type === 'response.completed' || e.type === 'response.incomplete' || e.type === 'response.failed'
+      e.type === 'response.output_text.done' ||
+      e.type === 'response.refusal.done' ||
+      e.type === 'response.content_part.done' ||
+      e.type === 'response.output_item.done' ||
+      e.type === 'response.completed' ||
+      e.type === 'response.incomplete' ||
+      e.type === 'response.failed'
         ? redactEvent(e, fn)
         : e,
     observe(e) {
       const r = isObj(e.response) ? e.response : undefined;
       if (r && typeof r.model === 'string') model = r.model;
       if (r && (e.type === 'response.completed' || e.type === 'response.incomplete' || e.type === 'response.failed')) final = r;
-      if (e.type === 'response.output_item.done' && isObj(e.item) && (e.item.type === 'function_call' || e.item.type === 'custom_tool_call')) calls.push(e.item);
+      if (
+        e.type === 'response.output_item.done' &&
+        isObj(e.item) &&
+        (e.item.type === 'function_call' || e.item.type === 'custom_tool_call')
+      )
+        calls.push(e.item);
     },
     response(text): NormalizedResponse {
       const base = final ?? { model, status: 'in_progress', output: calls };

@@ -44,13 +44,22 @@ export function withPolicy<C extends OpenAILike>(client: C, engine: GuardEngine,
         if (!chat || !chat.completions) return chat;
         const completions = chat.completions as unknown as Obj & { create: RawCreate };
         return namespaceProxy(chat, {
-          completions: () => resourceProxy(completions, { create: guardCreate(engine, options, chatSpec, completions.create.bind(completions)) as never }, wrapped),
+          completions: () =>
+            resourceProxy(
+              completions,
+              { create: guardCreate(engine, options, chatSpec, completions.create.bind(completions)) as never },
+              wrapped,
+            ),
         });
       },
       responses: () => {
         const responses = (client as OpenAILike).responses as unknown as (Obj & { create: RawCreate }) | undefined;
         if (!responses) return responses;
-        return resourceProxy(responses, { create: guardCreate(engine, options, responsesSpec, responses.create.bind(responses)) as never }, wrapped);
+        return resourceProxy(
+          responses,
+          { create: guardCreate(engine, options, responsesSpec, responses.create.bind(responses)) as never },
+          wrapped,
+        );
       },
     }),
     (copy) => withPolicy(copy, engine, options),
