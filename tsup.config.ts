@@ -1,24 +1,18 @@
+import { readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+// Every package subpath has its entry file in src/entries/, named as the subpath (`index` is the
+// main entry); `cli` is the `llm-policy` bin (Node only, starts with a shebang; dist/cli.js).
+const entries = Object.fromEntries(
+  readdirSync('src/entries')
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => [f.slice(0, -3), `src/entries/${f}`]),
+);
 
 export default defineConfig({
   // One build for every entry, so that ESM entries share chunks: state such as the regex
   // engine chosen by `llm-policy-engine/node` is then the same object the main entry uses.
-  // `testing` is the llm-policy-engine/testing entry; `cli` is the `llm-policy` bin (Node only,
-  // starts with a shebang; dist/cli.js).
-  entry: {
-    index: 'src/index.ts',
-    core: 'src/core.ts',
-    node: 'src/adapters/node/index.ts',
-    testing: 'src/testing/index.ts',
-    cli: 'src/cli/index.ts',
-    redis: 'src/adapters/redis/index.ts',
-    postgres: 'src/adapters/postgres/index.ts',
-    otel: 'src/adapters/otel/index.ts',
-    tiktoken: 'src/adapters/tokenizers/index.ts',
-    openai: 'src/integrations/openai/index.ts',
-    anthropic: 'src/integrations/anthropic/index.ts',
-    'ai-sdk': 'src/integrations/ai-sdk/index.ts',
-  },
+  entry: { ...entries, cli: 'src/cli/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -8,6 +8,7 @@ export default defineConfig({
     include: [
       'test/lang/**/*.test.ts',
       'test/compile/**/*.test.ts',
+      'test/policy/**/*.test.ts',
       'test/engine/**/*.test.ts',
       'test/builtins/**/*.test.ts',
       'test/conformance/**/*.test.ts',

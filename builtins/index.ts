@@ -1,7 +1,7 @@
 // The function library. Each module declares its functions for the registry
 // (src/lang/registry.ts); this entry gathers them.
 
-import type { FunctionDecl } from '../src/lang/registry.js';
+import type { FunctionDecl } from '../src/lang/library.js';
 import { encodingLibrary } from './encoding/index.js';
 import { listsLibrary } from './lists/index.js';
 import { llmLibrary } from './llm/index.js';

@@ -1,3 +1,4 @@
+import { fnv1aBytes } from '../../src/lang/library.js';
 // SHA-256 (FIPS 180-4) and 32-bit FNV-1a in plain JavaScript: synchronous and runtime-neutral
 // (WebCrypto's digest is async, node:crypto is Node-only). Linear in the input; strings are
 // hashed as their UTF-8 bytes.
@@ -112,11 +113,4 @@ export function sha256(data: Uint8Array): Uint8Array {
 }
 
 /** 32-bit FNV-1a of some bytes, 0 to 2^32 - 1. Not cryptographic: for bucketing and sampling. */
-export function fnv1a32(data: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < data.length; i++) {
-    h ^= data[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export const fnv1a32: (data: Uint8Array) => number = (data) => fnv1aBytes(data);

@@ -5,10 +5,10 @@
 // CEL's. Constant CIDR ranges and IP addresses are parsed once, at load, and an invalid one is
 // a load error at the call.
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import type { FunctionDecl, OverloadDecl } from '../../src/lang/registry.js';
-import { kindMatches } from '../../src/lang/registry.js';
-import { kindOf, noOverload } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import type { FunctionDecl, OverloadDecl } from '../../src/lang/library.js';
+import { kindMatches } from '../../src/lang/library.js';
+import { kindOf, noOverload } from '../../src/lang/library.js';
 import { encodeUtf8 } from '../std/numbers.js';
 import { base64Decode, base64Encode, base64UrlDecode, base64UrlEncode, hexDecode, hexEncode } from './base64.js';
 import { fnv1a32, sha256 } from './hash.js';

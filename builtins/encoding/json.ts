@@ -19,8 +19,8 @@
 // and bool map keys become strings; NaN and infinities, types, and two keys that become the
 // same string are errors.
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import { CelDuration, CelTimestamp, CelType, CelUint, kindOf, mapEntries } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { CelDuration, CelTimestamp, CelType, CelUint, kindOf, mapEntries } from '../../src/lang/library.js';
 import { formatDuration, formatTimestamp } from '../std/time.js';
 import { base64Encode } from './base64.js';
 

@@ -15,7 +15,7 @@
 //         ranges cannot be side-stepped by writing the address in its IPv6 form. Otherwise an
 //         IPv4 range never contains an IPv6 address, nor the reverse.
 
-import { EvaluationError } from '../../src/lang/errors.js';
+import { EvaluationError } from '../../src/lang/library.js';
 
 export interface Ip {
   /** 4 bytes (IPv4) or 16 (IPv6). */

@@ -3,7 +3,7 @@
 // 'https://trusted.example@evil.example/' is evil.example, 'HTTPS://API.Example.COM.' keeps its
 // trailing dot, and internationalized hosts are in punycode. Only absolute URLs are accepted.
 
-import { EvaluationError } from '../../src/lang/errors.js';
+import { EvaluationError } from '../../src/lang/library.js';
 
 // The compiler's ES lib does not declare URL (see tsconfig.json); this is the part we use.
 declare const URL: new (

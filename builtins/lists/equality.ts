@@ -15,9 +15,9 @@
 // MAX_PAIRWISE comparisons and fails with limit_exceeded beyond it: a policy cannot make one
 // call do unbounded quadratic work on a large input of lists or maps.
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import { fromHost } from '../../src/lang/operators.js';
-import { CelDuration, CelTimestamp, CelType, CelUint, celEquals } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { fromHost } from '../../src/lang/library.js';
+import { CelDuration, CelTimestamp, CelType, CelUint, celEquals } from '../../src/lang/library.js';
 
 /** Comparisons of unhashable values allowed in one call (the default maxSteps of a decision). */
 export const MAX_PAIRWISE = 1_000_000;

@@ -9,10 +9,10 @@
 // (n log n) and the comparison of lists or maps as elements in `distinct` and `sets.*`
 // (quadratic, with a per-call budget: see ./equality.ts).
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import { fromHost } from '../../src/lang/operators.js';
-import type { FunctionDecl, OverloadDecl } from '../../src/lang/registry.js';
-import { MAX_VALUE_DEPTH } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { fromHost } from '../../src/lang/library.js';
+import type { FunctionDecl, OverloadDecl } from '../../src/lang/library.js';
+import { MAX_VALUE_DEPTH } from '../../src/lang/library.js';
 import { PairwiseBudget, ValueSet } from './equality.js';
 import { sortByKeys, sortList } from './order.js';
 

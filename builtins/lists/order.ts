@@ -4,9 +4,9 @@
 // place in an order. Array.prototype.sort is stable, so equal keys keep their order (cel-go's
 // sort.Slice does not promise that; a stable order is what a policy author expects).
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import { fromHost } from '../../src/lang/operators.js';
-import { CelUint, compareStrings, celCompare, kindOf, typeNameOf, type Kind } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { fromHost } from '../../src/lang/library.js';
+import { CelUint, compareStrings, celCompare, kindOf, typeNameOf, type Kind } from '../../src/lang/library.js';
 
 type Compare = (a: any, b: any) => number;
 

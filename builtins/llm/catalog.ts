@@ -11,7 +11,7 @@
 // exactly $0.30 is the literal 0.3, never 0.30000000000000004.
 
 import catalogJson from './catalog.json';
-import { EvaluationError } from '../../src/lang/errors.js';
+import { EvaluationError } from '../../src/lang/library.js';
 
 export interface ModelPrices {
   /** USD per million input tokens. */

@@ -13,9 +13,9 @@
 // catalog and the installed tokenizer (setTokenizer); createLlmLibrary({ catalog, ... }) makes
 // another set, which a host passes to its engine with withLlmLibrary(registry, options).
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import { Registry, type FunctionDecl, type OverloadDecl } from '../../src/lang/registry.js';
-import { CelUint, kindOf, mapGet, mapKeys } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { Registry, type FunctionDecl, type OverloadDecl } from '../../src/lang/library.js';
+import { CelUint, kindOf, mapGet, mapKeys } from '../../src/lang/library.js';
 import {
   Catalog,
   costPico,

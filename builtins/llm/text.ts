@@ -2,7 +2,7 @@
 // `text | request`: pii.*, injection.*, llm.tokens. One pass, memoized per object, so every
 // rule that asks about the same request in one decision shares the work.
 
-import { kindOf, mapGet } from '../../src/lang/values.js';
+import { kindOf, mapGet } from '../../src/lang/library.js';
 
 /** A message's content: a string, or parts of which the `text` ones count. */
 function contentText(content: unknown, out: string[]): void {

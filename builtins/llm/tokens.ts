@@ -8,7 +8,7 @@
 // installed; other providers frame messages differently and get the same formula applied to
 // estimated counts. Parts that are not text have fixed, documented costs (IMAGE_TOKENS).
 
-import { kindOf, mapGet } from '../../src/lang/values.js';
+import { kindOf, mapGet } from '../../src/lang/library.js';
 import { countText, openaiEncodingFor, type Tokenizer } from './tokenizer.js';
 
 /** Tokens per message of the chat format. */

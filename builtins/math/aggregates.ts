@@ -8,9 +8,9 @@
 // double still cannot hold most decimal fractions exactly: compare totals with a margin, or
 // keep amounts in integer cents (ints are exact up to 2^63 - 1 and overflow is an error).
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import { fromHost } from '../../src/lang/operators.js';
-import { CelUint, checkInt, checkUint, compareNumbers, typeNameOf } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { fromHost } from '../../src/lang/library.js';
+import { CelUint, checkInt, checkUint, compareNumbers, typeNameOf } from '../../src/lang/library.js';
 
 type NumKind = 'int' | 'uint' | 'double';
 

@@ -8,9 +8,9 @@
 // Overload ids are cel-go's, lowercased (the registry's ids are lowercase); cel-go's internal
 // `math.@max`/`math.@min` overloads (`math_@max_int`, ...) are `math_greatest_int`, ....
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import type { FunctionDecl, OverloadDecl } from '../../src/lang/registry.js';
-import { CelUint, UINT64_MAX, checkInt } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import type { FunctionDecl, OverloadDecl } from '../../src/lang/library.js';
+import { CelUint, UINT64_MAX, checkInt } from '../../src/lang/library.js';
 import { avg, extreme, percentile, pick, sum } from './aggregates.js';
 
 export { avg, compensatedSum, extreme, percentile, sum } from './aggregates.js';

@@ -8,7 +8,7 @@
 // `matches` declaration) and never touch the cache on the hot path.
 
 import { RE2JS } from 're2js';
-import { EvaluationError } from '../../src/lang/errors.js';
+import { EvaluationError } from '../../src/lang/library.js';
 
 export interface RegexFlags {
   /** Case-insensitive matching, as the `(?i)` flag. */

@@ -2,8 +2,8 @@
 // declared 'state' (impure): never folded, never cached, and the compiler passes them the
 // engine's host ({ state, clock, reads }) as their first argument.
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import type { FunctionDecl } from '../../src/lang/registry.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import type { FunctionDecl } from '../../src/lang/library.js';
 
 type Metric = 'requests' | 'tokens' | 'costUsd';
 

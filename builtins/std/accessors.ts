@@ -4,8 +4,8 @@
 // Timestamp accessors take an optional time zone: an IANA name ('America/Los_Angeles'),
 // 'UTC', or a fixed offset ('+05:30', '-08:00'). UTC when absent.
 
-import type { FunctionDecl, OverloadDecl } from '../../src/lang/registry.js';
-import { CelDuration, CelTimestamp, noOverload } from '../../src/lang/values.js';
+import type { FunctionDecl, OverloadDecl } from '../../src/lang/library.js';
+import { CelDuration, CelTimestamp, noOverload } from '../../src/lang/library.js';
 import { resolveTimeZone, timestampFields, type TimeFields } from './time.js';
 
 type Field = (f: TimeFields) => number;

@@ -1,8 +1,8 @@
 // Type conversions: int, uint, double, string, bytes, bool, dyn, type, timestamp, duration.
 
-import type { FunctionDecl } from '../../src/lang/registry.js';
-import { EvaluationError } from '../../src/lang/errors.js';
-import { CelDuration, CelTimestamp, CelType, CelUint, INT64_MAX, NS_PER_SECOND, kindOf, typeNameOf } from '../../src/lang/values.js';
+import type { FunctionDecl } from '../../src/lang/library.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { CelDuration, CelTimestamp, CelType, CelUint, INT64_MAX, NS_PER_SECOND, kindOf, typeNameOf } from '../../src/lang/library.js';
 import {
   decodeUtf8,
   doubleToInt,

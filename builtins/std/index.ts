@@ -3,7 +3,7 @@
 // declared here: the compiler implements them (see src/lang/operators.ts), using the
 // range-checked time arithmetic exported from ./time.js.
 
-import type { FunctionDecl } from '../../src/lang/registry.js';
+import type { FunctionDecl } from '../../src/lang/library.js';
 import { timeFunctions } from './accessors.js';
 import { conversionFunctions } from './conversions.js';
 import { stringFunctions } from './strings.js';

@@ -1,8 +1,8 @@
 // Number and text conversions with CEL's (cel-go's) exact semantics: Go's strconv
 // parsing rules, Go's `%g` formatting of doubles, strict UTF-8.
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import { CelUint, INT64_MAX, INT64_MIN, UINT64_MAX } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { CelUint, INT64_MAX, INT64_MIN, UINT64_MAX } from '../../src/lang/library.js';
 
 function invalid(message: string): EvaluationError {
   return new EvaluationError('invalid_argument', message);

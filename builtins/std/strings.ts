@@ -1,7 +1,7 @@
 // size, contains, startsWith, endsWith, matches.
 
-import type { FunctionDecl } from '../../src/lang/registry.js';
-import { mapSize, noOverload } from '../../src/lang/values.js';
+import type { FunctionDecl } from '../../src/lang/library.js';
+import { mapSize, noOverload } from '../../src/lang/library.js';
 import { compileRegex } from '../regex/index.js';
 import { codePointLength } from './numbers.js';
 

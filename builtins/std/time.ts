@@ -7,11 +7,11 @@
 //   duration   a single int64 of nanoseconds, roughly +-292 years
 // Results outside them raise EvaluationError('overflow').
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import { CelDuration, CelTimestamp, INT64_MAX, NS_PER_SECOND } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { CelDuration, CelTimestamp, INT64_MAX, NS_PER_SECOND } from '../../src/lang/library.js';
 
 /** Smallest and largest duration CEL allows: the int64 range of nanoseconds. */
-export { MIN_DURATION_NS as DURATION_MIN_NS, MAX_DURATION_NS as DURATION_MAX_NS } from '../../src/lang/values.js';
+export { MIN_DURATION_NS as DURATION_MIN_NS, MAX_DURATION_NS as DURATION_MAX_NS } from '../../src/lang/library.js';
 
 const MIN_TIMESTAMP_SECONDS = -62135596800;
 const MAX_TIMESTAMP_SECONDS = 253402300799;
@@ -25,7 +25,7 @@ function invalid(message: string): EvaluationError {
 }
 
 /** Range-checked constructors: one home, the operators'. */
-export { timestampOf as timestampFromNanos, durationOf as durationFromNanos } from '../../src/lang/operators.js';
+export { timestampOf as timestampFromNanos, durationOf as durationFromNanos } from '../../src/lang/library.js';
 
 /** `timestamp(int)`: seconds since the Unix epoch. */
 export function timestampFromSeconds(seconds: bigint): CelTimestamp {

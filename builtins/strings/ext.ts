@@ -5,9 +5,9 @@
 // rule (an unchecked offset when the search string is empty, an error for `''.indexOf('a')`)
 // we give the sensible answer and say so in the description.
 
-import type { FunctionDecl } from '../../src/lang/registry.js';
-import { EvaluationError } from '../../src/lang/errors.js';
-import { typeNameOf } from '../../src/lang/values.js';
+import type { FunctionDecl } from '../../src/lang/library.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { typeNameOf } from '../../src/lang/library.js';
 import { listReverse } from '../lists/index.js';
 import {
   charAtUnit,

@@ -8,8 +8,8 @@
 // A constant format string is parsed once at load; an unknown clause in it is a load error
 // (cel-go reports it at compile time too).
 
-import type { FunctionDecl } from '../../src/lang/registry.js';
-import { EvaluationError } from '../../src/lang/errors.js';
+import type { FunctionDecl } from '../../src/lang/library.js';
+import { EvaluationError } from '../../src/lang/library.js';
 import {
   CelDuration,
   CelTimestamp,
@@ -21,7 +21,7 @@ import {
   mapEntries,
   noOverload,
   typeNameOf,
-} from '../../src/lang/values.js';
+} from '../../src/lang/library.js';
 import { formatTimestamp } from '../std/time.js';
 import { encodeUtf8 } from '../std/numbers.js';
 

@@ -1,9 +1,9 @@
 // `strings.*`: helpers that policies need and CEL's extension does not have. All pure and
 // linear in their input (see literals.ts for the list matchers).
 
-import type { FunctionDecl } from '../../src/lang/registry.js';
-import { EvaluationError } from '../../src/lang/errors.js';
-import { noOverload, typeNameOf } from '../../src/lang/values.js';
+import type { FunctionDecl } from '../../src/lang/library.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { noOverload, typeNameOf } from '../../src/lang/library.js';
 import { compileLiterals, type LiteralSet } from './literals.js';
 import { caseFold, cpLength, findUnit, normalizeWhitespace, unitIndex } from './text.js';
 

@@ -10,7 +10,7 @@
 //   text.ts     code-point indexing, white space, case folding
 //   literals.ts linear-time matching against a list of literals (Aho-Corasick)
 
-import type { FunctionDecl } from '../../src/lang/registry.js';
+import type { FunctionDecl } from '../../src/lang/library.js';
 import { extFunctions } from './ext.js';
 import { formatDecl } from './format.js';
 import { helperFunctions } from './helpers.js';

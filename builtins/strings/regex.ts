@@ -13,9 +13,9 @@
 // CEL's regex.extract returns optional(string); this engine has no optional values, so it
 // returns '' when there is no match (use `matches` first when '' is a possible match).
 
-import { kindMatches, type FunctionDecl, type OverloadDecl } from '../../src/lang/registry.js';
-import { EvaluationError } from '../../src/lang/errors.js';
-import { kindOf, noOverload } from '../../src/lang/values.js';
+import { kindMatches, type FunctionDecl, type OverloadDecl } from '../../src/lang/library.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { kindOf, noOverload } from '../../src/lang/library.js';
 import { compileRegex, type CompiledRegex, type RegexMatch } from '../regex/index.js';
 
 function invalid(message: string): EvaluationError {

@@ -9,7 +9,7 @@
 // (possible in JSON input, never in a CEL literal) counts as one code point, as
 // `codePointLength` does.
 
-import { EvaluationError } from '../../src/lang/errors.js';
+import { EvaluationError } from '../../src/lang/library.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
 

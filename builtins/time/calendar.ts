@@ -9,8 +9,8 @@
 // would depend on the TZ of the machine running the engine. The tests use date-fns, in a UTC
 // process, as the reference for the same calendar rules.
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import { CelTimestamp, MAX_TIMESTAMP_NS, MIN_TIMESTAMP_NS, NS_PER_SECOND } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import { CelTimestamp, MAX_TIMESTAMP_NS, MIN_TIMESTAMP_NS, NS_PER_SECOND } from '../../src/lang/library.js';
 import { civilFromDays, daysFromCivil, daysInMonth, splitSeconds, type TimeZone } from '../std/time.js';
 
 export function invalid(message: string): EvaluationError {

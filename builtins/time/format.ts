@@ -21,7 +21,7 @@
 import type { TimeZone } from '../std/time.js';
 import { splitSeconds } from '../std/time.js';
 import { civilFromDays } from '../std/time.js';
-import type { CelTimestamp } from '../../src/lang/values.js';
+import type { CelTimestamp } from '../../src/lang/library.js';
 import { invalid, isoWeekday, MONTH_NAMES, WEEKDAY_NAMES } from './calendar.js';
 
 export const MAX_PATTERN_LENGTH = 256;

@@ -16,10 +16,10 @@
 // Cost: every function is O(1) but for the holiday lists (O(n log n) in their length, once
 // at load when constant) and time.format (linear in the pattern, at most 256 characters).
 
-import { EvaluationError } from '../../src/lang/errors.js';
-import type { FunctionDecl, OverloadDecl, TypeName } from '../../src/lang/registry.js';
-import { kindMatches } from '../../src/lang/registry.js';
-import { CelTimestamp, kindOf, noOverload } from '../../src/lang/values.js';
+import { EvaluationError } from '../../src/lang/library.js';
+import type { FunctionDecl, OverloadDecl, TypeName } from '../../src/lang/library.js';
+import { kindMatches } from '../../src/lang/library.js';
+import { CelTimestamp, kindOf, noOverload } from '../../src/lang/library.js';
 import { resolveTimeZone, UTC, type TimeZone } from '../std/time.js';
 import {
   addBusinessDays,

@@ -2,7 +2,7 @@
 //   npm run build && node examples/middleware/ai-sdk.mjs
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText, wrapLanguageModel } from 'ai';
-import { PolicyDeniedError } from '../../dist/index.js';
+import { PolicyDeniedError } from '../../dist/guard.js';
 import { policyMiddleware } from '../../dist/ai-sdk.js';
 import { LEAKY, makeEngine, show, startFakeLLM } from './setup.mjs';
 

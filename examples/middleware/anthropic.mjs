@@ -1,7 +1,7 @@
 // The Anthropic client under policy, against the local fake server:
 //   npm run build && node examples/middleware/anthropic.mjs
 import Anthropic from '@anthropic-ai/sdk';
-import { PolicyDeniedError } from '../../dist/index.js';
+import { PolicyDeniedError } from '../../dist/guard.js';
 import { withPolicy } from '../../dist/anthropic.js';
 import { LEAKY, makeEngine, show, startFakeLLM } from './setup.mjs';
 

@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import OpenAI from 'openai';
-import { PolicyDeniedError } from '../../dist/index.js';
+import { PolicyDeniedError } from '../../dist/guard.js';
 import { policyContext, withPolicy } from '../../dist/openai.js';
 import { LEAKY, makeEngine, startFakeLLM } from './setup.mjs';
 

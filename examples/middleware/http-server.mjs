@@ -8,7 +8,7 @@
 // Streaming answers go out as SSE; a policy that stops the stream becomes an `error` event.
 import { createServer } from 'node:http';
 import OpenAI from 'openai';
-import { PolicyDeniedError } from '../../dist/index.js';
+import { PolicyDeniedError } from '../../dist/guard.js';
 import { policyContext, withPolicy } from '../../dist/openai.js';
 import { LEAKY, makeEngine, startFakeLLM } from './setup.mjs';
 

@@ -1,7 +1,7 @@
 // The OpenAI client under policy, against the local fake server:
 //   npm run build && node examples/middleware/openai.mjs
 import OpenAI from 'openai';
-import { PolicyDeniedError } from '../../dist/index.js';
+import { PolicyDeniedError } from '../../dist/guard.js';
 import { policyContext, withPolicy } from '../../dist/openai.js';
 import { LEAKY, makeEngine, show, startFakeLLM } from './setup.mjs';
 

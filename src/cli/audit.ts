@@ -3,7 +3,7 @@
 /// <reference types="node" />
 
 import { existsSync } from 'node:fs';
-import { verifyAuditLog } from '../adapters/node/audit.js';
+import { verifyAuditLog } from '../adapters/audit/file.js';
 import { usage, type Command } from './command.js';
 import { EXIT } from './io.js';
 

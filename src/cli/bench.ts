@@ -4,7 +4,7 @@
 import { SourceText } from '../lang/errors.js';
 import { parseTime } from '../testing/index.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command } from './command.js';
-import type { MemoryStateStore } from '../index.js';
+import type { MemoryStateStore } from '../entries/index.js';
 import { CliError, EXIT, display, expandPaths, parseData, readStdin, readText, type CliIssue } from './io.js';
 import { storeWith, usagesFrom } from './state.js';
 import { buildEngine, loadSetup, readPolicyFiles } from './load.js';

@@ -1,12 +1,12 @@
 // `llm-policy eval -p <policies...> -i <input.json|->`: one decision, optionally explained.
 
-import { preparePolicies } from '../engine/coverage.js';
+import { preparePolicies } from '../testing/coverage.js';
 import { parseTime } from '../testing/index.js';
 import { show } from '../testing/format.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command } from './command.js';
 import { effectText, explainDecision, formatExplain } from './explain.js';
 import { CliError, EXIT, display, expandPaths, parseData, readStdin, readText } from './io.js';
-import { MemoryStateStore } from '../index.js';
+import { MemoryStateStore } from '../entries/index.js';
 import { buildEngine, loadSetup, readPolicyFiles } from './load.js';
 import { storeWith, usagesFrom } from './state.js';
 

@@ -1,10 +1,10 @@
 // `eval --explain`: the engine's trace, with the value of every interesting sub-expression of
 // each condition, from a tracing run of the reference interpreter (src/engine/coverage.ts).
 
-import type { Decision, Registry, StateStore } from '../index.js';
+import type { Decision, Registry, StateStore } from '../entries/index.js';
 import { OP, pathOf, type Expr } from '../lang/ast.js';
 import { print, printValue } from '../lang/print.js';
-import { PolicyTracer, children, type Outcome, type PreparedExpr, type PreparedPolicy } from '../engine/coverage.js';
+import { PolicyTracer, children, type Outcome, type PreparedExpr, type PreparedPolicy } from '../testing/coverage.js';
 import type { Colors } from './io.js';
 
 export interface ExplainNode {

@@ -13,8 +13,8 @@ import { tokenize } from '../lang/lexer.js';
 import { ParseError } from '../lang/parse-error.js';
 import { parse } from '../lang/parser.js';
 import { print, printPretty } from '../lang/print.js';
-import { parsePolicyText } from '../engine/load/parse.js';
-import type { ExprSource } from '../engine/load/types.js';
+import { parsePolicyText } from '../policy/parse.js';
+import type { ExprSource } from '../policy/types.js';
 import { errorJson, reportError, usage, type Command } from './command.js';
 import { CliError, EXIT, display, expandPaths, readText, type Colors } from './io.js';
 

@@ -11,7 +11,7 @@ import {
   type JsonSchema,
   type Registry,
   type StateStore,
-} from '../index.js';
+} from '../entries/index.js';
 import { CliError, display, parseData, readText } from './io.js';
 
 export interface Setup {

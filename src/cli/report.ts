@@ -1,6 +1,6 @@
 // Reports of `llm-policy test`: JUnit XML and the coverage summary.
 
-import type { CoverageReport } from '../engine/coverage.js';
+import type { CoverageReport } from '../testing/coverage.js';
 import type { Colors } from './io.js';
 
 export interface CaseResult {

@@ -1,8 +1,8 @@
 // Usage records for the state store (`rate.*`, `budget.*`): the `state:` lists of test files
 // and the `--state <file>` of eval and bench.
 
-import type { StateStore, Usage } from '../index.js';
-import { MemoryStateStore } from '../index.js';
+import type { StateStore, Usage } from '../entries/index.js';
+import { MemoryStateStore } from '../entries/index.js';
 import { durationMs, parseTime } from '../testing/index.js';
 import { CliError, type CliIssue } from './io.js';
 

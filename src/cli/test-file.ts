@@ -4,7 +4,7 @@
 
 import { basename, dirname } from 'node:path';
 import { isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
-import { closest } from '../lang/checker.js';
+import { closest } from '../util/suggest.js';
 import { EVALUATION_ERROR_CODES, SourceText } from '../lang/errors.js';
 import { display, keyAt, nodeAt, type CliIssue } from './io.js';
 import { checkUsages, type UsageSpec } from './state.js';

@@ -2,8 +2,8 @@
 
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Decision, PolicyEngine } from '../index.js';
-import { CoverageCollector, preparePolicies, type PreparedPolicy } from '../engine/coverage.js';
+import type { Decision, PolicyEngine } from '../entries/index.js';
+import { CoverageCollector, preparePolicies, type PreparedPolicy } from '../testing/coverage.js';
 import { parseTime, ruleMatches } from '../testing/index.js';
 import { formatDecision, formatTrace, show } from '../testing/format.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command, type Io } from './command.js';

@@ -1,6 +1,6 @@
 // `llm-policy validate <paths...>`: load and type-check policy files.
 
-import { PolicyEngine, PolicyError, type PolicySummary } from '../index.js';
+import { PolicyEngine, PolicyError, type PolicySummary } from '../entries/index.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command } from './command.js';
 import { CliError, EXIT, expandPaths, type CliIssue } from './io.js';
 import { buildEngine, loadError, loadSetup, readPolicyFiles, type PolicyFile } from './load.js';

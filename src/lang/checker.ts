@@ -6,6 +6,7 @@ import { OP, SORT_BY_FUNCTION, type Expr } from './ast.js';
 import type { IssueCode } from './errors.js';
 import { kindMatches, type Registry, type TypeName } from './registry.js';
 import { CelType } from './values.js';
+import { closest } from '../util/suggest.js';
 
 export interface CheckIssue {
   code: IssueCode;
@@ -397,33 +398,4 @@ function dotted(e: Expr): string | undefined {
     return t === undefined ? undefined : `${t}.${e.field}`;
   }
   return undefined;
-}
-
-/** The closest candidate within a small edit distance, for "did you mean" hints. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
 }

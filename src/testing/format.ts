@@ -1,7 +1,7 @@
 // Plain-text renderings of decisions and explain traces, for assertion messages and the CLI.
 // Runtime-neutral, and type-only imports from the engine: this entry adds no engine code.
 
-import type { Decision, PolicyTrace, Trace } from '../index.js';
+import type { Decision, PolicyTrace, Trace } from '../decide/engine.js';
 
 /** JSON-ish text of a value; bigints as numbers, Maps as objects. */
 export function show(v: unknown): string {

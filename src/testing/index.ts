@@ -9,7 +9,8 @@
 // `expect.extend` protocol; nothing here imports a test framework or the engine's code (only
 // the in-memory state store, for testState).
 
-import type { Decision, MatchedRule, Metric, StateStore, Usage } from '../index.js';
+import type { Decision, MatchedRule } from '../decide/engine.js';
+import type { Metric, StateStore, Usage } from '../decide/state.js';
 import { MemoryStateStore } from '../adapters/state/memory.js';
 import { formatDecision, formatTrace, show } from './format.js';
 

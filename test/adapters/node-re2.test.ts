@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { getRegexEngine, re2jsEngine, setRegexEngine, type RegexEngine } from '../../builtins/regex/index.js';
-import { loadNativeRe2 } from '../../src/adapters/node/re2.js';
-import { compileExpression } from '../../src/index.js';
+import { loadNativeRe2 } from '../../src/adapters/regex/re2.js';
+import { compileExpression } from '../../src/entries/index.js';
 
 const native = loadNativeRe2();
 const before = getRegexEngine();

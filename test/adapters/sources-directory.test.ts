@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { DirectorySource, PolicyEngine, PolicyError } from '../../src/adapters/node/index.js';
+import { DirectorySource, PolicyEngine, PolicyError } from '../../src/entries/node.js';
 
 const doc = (name: string, limit: number) => `apiVersion: llmpolicy/v1
 kind: Policy

@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { HttpBundleSource, PolicyEngine, PolicyError } from '../../src/index.js';
+import { HttpBundleSource } from '../../src/entries/sources.js';
+import { PolicyEngine, PolicyError } from '../../src/entries/index.js';
 
 const doc = (name: string, limit: number) => `apiVersion: llmpolicy/v1
 kind: Policy

@@ -2,7 +2,7 @@
 // no builtin, and an engine built from it knows only the functions it is given.
 import { bundleNeutral } from './edge-bundle.js';
 import { expect, test } from 'vitest';
-import { PolicyEngine, PolicyError, Registry } from '../../src/core.js';
+import { PolicyEngine, PolicyError, Registry } from '../../src/entries/core.js';
 
 async function size(entry: string): Promise<{ bytes: number; inputs: string[] }> {
   const b = await bundleNeutral(entry, true);
@@ -10,8 +10,8 @@ async function size(entry: string): Promise<{ bytes: number; inputs: string[] }>
 }
 
 test('the core bundle leaves the function library out', async () => {
-  const core = await size('src/core.ts');
-  const full = await size('src/index.ts');
+  const core = await size('src/entries/core.ts');
+  const full = await size('src/entries/index.ts');
   expect(core.inputs.filter((i) => i.startsWith('builtins/'))).toEqual([]);
   expect(full.inputs.some((i) => i.startsWith('builtins/'))).toBe(true);
   expect(core.bytes).toBeLessThan(full.bytes);

@@ -18,24 +18,50 @@ function imports(file: string): string[] {
   return [...src.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!);
 }
 
-/** Which folders each layer may import from (besides itself and npm packages it declares). */
+/**
+ * Which folders each layer may import from (besides itself and npm packages it declares): the
+ * stages of a decision from the bottom up (docs/architecture.md). `src/entries` assembles the
+ * layers into the package's subpath entries.
+ */
+const CORE = ['src/util', 'src/lang', 'src/compile', 'src/policy', 'src/decide', 'src/audit'];
 const ALLOWED: Record<string, string[]> = {
-  'src/lang': [],
-  'src/compile': ['src/lang'],
-  'src/engine': ['src/lang', 'src/compile'],
-  builtins: ['src/lang'],
-  'src/adapters': ['src/lang', 'src/compile', 'src/engine', 'builtins'],
-  'src/integrations': ['src/lang', 'src/compile', 'src/engine', 'builtins', 'src/adapters'],
-  'src/testing': ['src/lang', 'src/compile', 'src/engine', 'builtins', 'src/adapters'],
-  'src/cli': ['src/lang', 'src/compile', 'src/engine', 'builtins', 'src/adapters', 'src/integrations', 'src/testing'],
+  'src/util': [],
+  'src/lang': CORE.slice(0, 1),
+  'src/compile': CORE.slice(0, 2),
+  'src/policy': CORE.slice(0, 3),
+  'src/decide': CORE.slice(0, 4),
+  'src/audit': CORE.slice(0, 5),
+  // the function library sees the language through one module only
+  builtins: ['src/lang/library.ts'],
+  'src/adapters': [...CORE, 'builtins'],
+  'src/integrations': [...CORE, 'builtins', 'src/adapters'],
+  'src/testing': [...CORE, 'builtins', 'src/adapters'],
+  'src/entries': [...CORE, 'builtins', 'src/adapters', 'src/integrations', 'src/testing'],
+  'src/cli': [...CORE, 'builtins', 'src/adapters', 'src/integrations', 'src/testing', 'src/entries'],
 };
 
-/** Node-only entries: the only places a `node:*` import may appear. */
-const NODE_ONLY = ['src/adapters/node', 'src/adapters/redis', 'src/adapters/postgres', 'src/cli'];
+/** Node-only code: the only places a `node:*` import may appear. */
+const NODE_ONLY = [
+  'src/entries/node.ts',
+  'src/entries/redis.ts',
+  'src/entries/postgres.ts',
+  'src/adapters/state/redis',
+  'src/adapters/sources/postgres',
+  'src/adapters/sources/directory.ts',
+  'src/adapters/audit/file.ts',
+  'src/adapters/regex',
+  'src/cli',
+];
 
 function layerOf(file: string): string | undefined {
   const rel = relative(root, file);
   return Object.keys(ALLOWED).find((l) => rel === l || rel.startsWith(`${l}/`));
+}
+
+function allowed(layer: string, target: string, file: string): boolean {
+  if (target === layer) return true;
+  const rel = relative(root, file).replace(/\.js$/, '.ts');
+  return ALLOWED[layer]!.some((a) => (a.endsWith('.ts') ? rel === a : target === a));
 }
 
 describe('layers', () => {
@@ -45,12 +71,14 @@ describe('layers', () => {
       for (const f of files(join(root, layer))) {
         for (const spec of imports(f)) {
           if (spec.startsWith('node:')) {
-            if (!NODE_ONLY.some((d) => relative(root, f).startsWith(`${d}/`))) bad.push(`${relative(root, f)} imports ${spec}`);
+            const rel = relative(root, f);
+            if (!NODE_ONLY.some((d) => rel === d || rel.startsWith(`${d}/`))) bad.push(`${rel} imports ${spec}`);
             continue;
           }
           if (!spec.startsWith('.')) continue;
-          const target = layerOf(resolve(dirname(f), spec));
-          if (target !== undefined && target !== layer && !ALLOWED[layer]!.includes(target)) {
+          const resolved = resolve(dirname(f), spec);
+          const target = layerOf(resolved);
+          if (target !== undefined && !allowed(layer, target, resolved)) {
             bad.push(`${relative(root, f)} imports ${spec} (${target})`);
           }
         }
@@ -60,17 +88,17 @@ describe('layers', () => {
   }
 });
 
-/** Every entry an edge runtime may load: all but the Node-only ones (node, cli, redis, postgres). */
-const NEUTRAL_ENTRIES = [
-  'src/index.ts',
-  'src/core.ts',
-  'src/testing/index.ts',
-  'src/adapters/tokenizers/index.ts',
-  'src/adapters/otel/index.ts',
-  'src/integrations/openai/index.ts',
-  'src/integrations/anthropic/index.ts',
-  'src/integrations/ai-sdk/index.ts',
-];
+/** Every entry an edge runtime may load: all but the Node-only ones. */
+const NEUTRAL_ENTRIES = readdirSync(join(root, 'src/entries'))
+  .map((n) => `src/entries/${n}`)
+  .filter((e) => !NODE_ONLY.includes(e));
+
+test('every package subpath has its entry in src/entries', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+  const files = readdirSync(join(root, 'src/entries')).map((n) => (n === 'index.ts' ? '.' : `./${n.replace(/\.ts$/, '')}`));
+  expect(subpaths.sort()).toEqual(files.sort());
+});
 
 test.each(NEUTRAL_ENTRIES)('%s bundles for a neutral platform without node:*, eval or new Function', async (entry) => {
   expect(edgeProblems(await bundleNeutral(entry))).toEqual([]);

@@ -2,16 +2,8 @@
 // sampling, redaction, and close() losing nothing.
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import {
-  MemoryAuditSink,
-  PolicyEngine,
-  PolicyError,
-  canonicalJson,
-  redactedCopy,
-  type AuditRecord,
-  type AuditSink,
-  type DecisionAuditRecord,
-} from '../../src/index.js';
+import { MemoryAuditSink, canonicalJson, redactedCopy } from '../../src/entries/audit.js';
+import { PolicyEngine, PolicyError, type AuditRecord, type AuditSink, type DecisionAuditRecord } from '../../src/entries/index.js';
 import { SRC, allowInput, bundleScript, denyInput, engineWith, tick, warnInput } from './helpers.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
@@ -492,7 +484,8 @@ describe('engine', () => {
       dir,
       'main',
       `
-      import { PolicyEngine, MemoryAuditSink } from ${JSON.stringify(`${SRC}index.ts`)};
+      import { PolicyEngine } from ${JSON.stringify(`${SRC}entries/index.ts`)};
+      import { MemoryAuditSink } from ${JSON.stringify(`${SRC}entries/audit.ts`)};
       const sink = new MemoryAuditSink();
       const e = new PolicyEngine({ audit: { sink, flushIntervalMs: 60_000 } });
       e.evaluate({});

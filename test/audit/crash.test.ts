@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { verifyAuditLog } from '../../src/adapters/node/index.js';
+import { verifyAuditLog } from '../../src/entries/node.js';
 import { POLICY, SRC, bundleScript } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-crash-'));
@@ -22,7 +22,7 @@ beforeAll(async () => {
     'child',
     `
     import { openSync, writeSync } from 'node:fs';
-    import { FileAuditSink, PolicyEngine, flushAuditOnExit } from ${JSON.stringify(`${SRC}adapters/node/index.ts`)};
+    import { FileAuditSink, PolicyEngine, flushAuditOnExit } from ${JSON.stringify(`${SRC}entries/node.ts`)};
     const [mode, path, progress, count] = process.argv.slice(2);
     const sink = new FileAuditSink({ path, chain: true });
     const e = new PolicyEngine({ audit: { sink, batchSize: ${BATCH}, flushIntervalMs: ${INTERVAL} } });

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FileAuditSink, GENESIS_HASH, verifyAuditLog } from '../../src/adapters/node/index.js';
-import { MemoryAuditSink, type AuditRecord } from '../../src/index.js';
+import { FileAuditSink, GENESIS_HASH, verifyAuditLog } from '../../src/entries/node.js';
+import { MemoryAuditSink } from '../../src/entries/audit.js';
+import { type AuditRecord } from '../../src/entries/index.js';
 import { allowInput, denyInput, engineWith, warnInput } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-file-'));

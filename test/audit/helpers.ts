@@ -1,5 +1,5 @@
 // Shared fixtures of the audit tests.
-import { PolicyEngine, type PolicyEngineOptions } from '../../src/index.js';
+import { PolicyEngine, type PolicyEngineOptions } from '../../src/entries/index.js';
 
 export const POLICY = `apiVersion: llmpolicy/v1
 kind: Policy

@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from 'vitest';
-import { FileAuditSink } from '../../src/adapters/node/index.js';
-import { MemoryAuditSink, PolicyEngine, StdoutAuditSink } from '../../src/index.js';
+import { FileAuditSink } from '../../src/entries/node.js';
+import { MemoryAuditSink, StdoutAuditSink } from '../../src/entries/audit.js';
+import { PolicyEngine } from '../../src/entries/index.js';
 import { POLICY, allowInput, denyInput, engineWith, warnInput } from './helpers.js';
 
 const root = resolve(__dirname, '../..');

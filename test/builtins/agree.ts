@@ -3,7 +3,7 @@
 // agree (value and kind, NaN included, or the same error code); `fails` expects an error code.
 import { expect } from 'vitest';
 import { builtinLibrary } from '../../builtins/index.js';
-import { compileExpression } from '../../src/index.js';
+import { compileExpression } from '../../src/entries/index.js';
 import { check } from '../../src/lang/checker.js';
 import { EvaluationError, PolicyError, type EvaluationErrorCode } from '../../src/lang/errors.js';
 import { interpret } from '../../src/lang/interpret.js';

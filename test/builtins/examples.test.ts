@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { builtinLibrary } from '../../builtins/index.js';
-import { compileExpression } from '../../src/index.js';
+import { compileExpression } from '../../src/entries/index.js';
 import { EvaluationError } from '../../src/lang/errors.js';
 import { celEquals, kindOf } from '../../src/lang/values.js';
 import { renderBuiltinsDoc, show } from '../../scripts/builtins-doc.js';

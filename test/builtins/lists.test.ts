@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { MAX_PAIRWISE, MAX_RANGE, ValueSet, hashKey } from '../../builtins/lists/index.js';
 import { error, loadError, value } from './agree.js';
-import { compileExpression } from '../../src/index.js';
+import { compileExpression } from '../../src/entries/index.js';
 import { parse } from '../../src/lang/parser.js';
 import { print } from '../../src/lang/print.js';
 import { Registry } from '../../src/lang/registry.js';

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { compileExpression } from '../../src/index.js';
+import { compileExpression } from '../../src/entries/index.js';
 import { EvaluationError, PolicyError, type EvaluationErrorCode, type IssueCode } from '../../src/lang/errors.js';
 import { CelDuration, CelTimestamp, CelType, CelUint } from '../../src/lang/values.js';
 import { compileRegex, re2jsEngine } from '../../builtins/regex/index.js';

@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { FileAuditSink } from '../../src/adapters/node/audit.js';
-import { PolicyEngine } from '../../src/index.js';
+import { FileAuditSink } from '../../src/adapters/audit/file.js';
+import { PolicyEngine } from '../../src/entries/index.js';
 import { POLICY, ensureBuilt, run, tempDir } from './run.js';
 
 let built = false;

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { PolicyEngine } from '../../src/index.js';
+import { PolicyEngine } from '../../src/entries/index.js';
 import { formatPolicyText } from '../../src/cli/fmt.js';
 import { ensureBuilt, root, run, tempDir, UNKNOWN_FUNCTION, YAML_ERROR } from './run.js';
 

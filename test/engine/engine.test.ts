@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { PolicyEngine, PolicyError } from '../../src/index.js';
+import { PolicyEngine, PolicyError } from '../../src/entries/index.js';
 
 const doc = (name: string, spec: string) => `apiVersion: llmpolicy/v1
 kind: Policy

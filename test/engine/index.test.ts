@@ -2,7 +2,7 @@
 // without it (explain mode tries every rule, so it serves as the unindexed reference).
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { PolicyEngine } from '../../src/index.js';
+import { PolicyEngine } from '../../src/entries/index.js';
 
 const rule = fc.oneof(
   fc

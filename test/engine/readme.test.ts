@@ -1,7 +1,7 @@
 // The README's examples, run as written.
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { PolicyEngine, PolicyError, compileExpression } from '../../src/index.js';
+import { PolicyEngine, PolicyError, compileExpression } from '../../src/entries/index.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

@@ -1,7 +1,7 @@
 // DESIGN.md section 7: every safety promise, with a test that tries to break it.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { PolicyEngine } from '../../src/index.js';
+import { PolicyEngine } from '../../src/entries/index.js';
 
 function engine(when: string, opts: ConstructorParameters<typeof PolicyEngine>[0] = {}): PolicyEngine {
   const e = new PolicyEngine(opts);

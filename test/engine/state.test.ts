@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { MemoryPolicySource, MemoryStateStore, PolicyEngine, PolicyError, type StateRead, type StateStore } from '../../src/index.js';
+import { MemoryPolicySource } from '../../src/entries/sources.js';
+import { MemoryStateStore, PolicyEngine, PolicyError, type StateRead, type StateStore } from '../../src/entries/index.js';
 
 const doc = (name: string, rules: string, extra = '') => `apiVersion: llmpolicy/v1
 kind: Policy

@@ -3,8 +3,8 @@
 // Each run uses a schema of its own and drops it afterwards.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PolicyEngine, PolicyError } from '../../src/index.js';
-import { migrationSql, PostgresPolicyStore } from '../../src/adapters/postgres/index.js';
+import { PolicyEngine, PolicyError } from '../../src/entries/index.js';
+import { migrationSql, PostgresPolicyStore } from '../../src/entries/postgres.js';
 import { PG_URL, sleep, uniqueId, waitFor } from './helpers.js';
 
 const schema = `lpe_test_${uniqueId()}`;

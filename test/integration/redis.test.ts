@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PolicyEngine } from '../../src/index.js';
-import { RedisStateStore } from '../../src/adapters/redis/index.js';
+import { PolicyEngine } from '../../src/entries/index.js';
+import { RedisStateStore } from '../../src/entries/redis.js';
 import { freePort, PrivateRedis, REDIS_URL, sleep, uniqueId, waitFor } from './helpers.js';
 
 const root = resolve(__dirname, '../..');

@@ -1,6 +1,6 @@
 // The generic guard(fn, engine, options) and the streaming window scanner, without any SDK.
 import { describe, expect, test, vi } from 'vitest';
-import { guard, PolicyDeniedError, type PolicyInput } from '../../src/index.js';
+import { guard, PolicyDeniedError, type PolicyInput } from '../../src/entries/guard.js';
 import { GuardedCall, StreamGuard, type StreamAdapter } from '../../src/integrations/guard/index.js';
 import { leakyText, makeEngine, SECRET } from './helpers.js';
 

@@ -1,7 +1,8 @@
 // withPolicy over the real `openai` client, talking to the fake server on 127.0.0.1.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import { MemoryAuditSink, PolicyDeniedError as MainPolicyDeniedError } from '../../src/index.js';
+import { MemoryAuditSink } from '../../src/entries/audit.js';
+import { PolicyDeniedError as MainPolicyDeniedError } from '../../src/entries/guard.js';
 import { PolicyDeniedError, policyContext, withPolicy, type OpenAIPolicyOptions } from '../../src/integrations/openai/index.js';
 import { startFakeLLM, type FakeLLM } from '../fixtures/llm-server/server.mjs';
 import { eventually, leakyText, makeEngine, SECRET } from './helpers.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Catalog, createLlmLibrary, defaultCatalog, picoPerToken, withLlmLibrary, type ModelEntry } from '../../builtins/llm/index.js';
-import { compileExpression, defaultRegistry, PolicyEngine } from '../../src/index.js';
+import { compileExpression, defaultRegistry, PolicyEngine } from '../../src/entries/index.js';
 
 const root = resolve(__dirname, '../..');
 const schema = JSON.parse(readFileSync(join(root, 'schemas/model-catalog.schema.json'), 'utf8'));

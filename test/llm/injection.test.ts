@@ -11,7 +11,7 @@ import {
   scoreOf,
   type Signal,
 } from '../../builtins/llm/injection/index.js';
-import { compileExpression } from '../../src/index.js';
+import { compileExpression } from '../../src/entries/index.js';
 
 const score = (t: string) => analyze(t).score;
 const families = (t: string) => new Set(analyze(t).signals.map((s) => s.family));

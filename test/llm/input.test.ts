@@ -1,7 +1,7 @@
 // The builders of the normalized input (docs/input.md) against realistic SDK payloads.
 import { describe, expect, test } from 'vitest';
 import { textOf } from '../../builtins/llm/text.js';
-import { compileExpression } from '../../src/index.js';
+import { compileExpression } from '../../src/entries/index.js';
 import {
   fromAISDK,
   fromAnthropicMessages,

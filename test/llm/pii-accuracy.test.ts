@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { clearPiiCache, scanPii } from '../../builtins/llm/pii/index.js';
 import { getRegexEngine, setRegexEngine } from '../../builtins/regex/index.js';
 import { GOAL, GOAL_ENTITIES, loadCorpus, measure } from '../../scripts/pii-accuracy.js';
-import { loadNativeRe2 } from '../../src/adapters/node/re2.js';
+import { loadNativeRe2 } from '../../src/adapters/regex/re2.js';
 
 const corpus = loadCorpus();
 const report = measure(corpus);

@@ -14,7 +14,7 @@ import {
   type PiiFinding,
 } from '../../builtins/llm/pii/index.js';
 import { cardIssuer, luhn, validIban, validNanp, validSsn } from '../../builtins/llm/pii/validators.js';
-import { compileExpression, PolicyEngine, PolicyError } from '../../src/index.js';
+import { compileExpression, PolicyEngine, PolicyError } from '../../src/entries/index.js';
 
 const found = (text: string) => detectPii(text).map((f) => [f.type, f.text] as const);
 const typesIn = (text: string) => detectPii(text).map((f) => f.type);

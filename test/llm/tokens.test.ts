@@ -20,7 +20,7 @@ import {
   type Tokenizer,
 } from '../../builtins/llm/index.js';
 import { countWithEncoder, createTiktokenTokenizer, MAX_RUN } from '../../src/adapters/tokenizers/tiktoken.js';
-import { compileExpression } from '../../src/index.js';
+import { compileExpression } from '../../src/entries/index.js';
 
 const corpus = JSON.parse(readFileSync(resolve(__dirname, '../fixtures/tokens/corpus.json'), 'utf8')) as {
   samples: { id: string; kind: string; lang: string; text: string }[];
@@ -316,7 +316,7 @@ describe('llm.tokens arguments', () => {
 describe('the llm-policy-engine/tiktoken entry', () => {
   test('installs itself on import and can be installed again', async () => {
     resetTokenizer();
-    const entry = await import('../../src/adapters/tokenizers/index.js');
+    const entry = await import('../../src/entries/tiktoken.js');
     entry.installTiktoken();
     expect(getTokenizer()).toBe(entry.tiktokenTokenizer);
     entry.tiktokenTokenizer.warmUp();

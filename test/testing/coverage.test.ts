@@ -10,8 +10,8 @@ import { interpret } from '../../src/lang/interpret.js';
 import { parse } from '../../src/lang/parser.js';
 import { print } from '../../src/lang/print.js';
 import { celEquals, kindOf } from '../../src/lang/values.js';
-import { CoverageCollector, preparePolicies, traceExpression, type Outcome } from '../../src/engine/coverage.js';
-import { defaultRegistry, PolicyEngine } from '../../src/index.js';
+import { CoverageCollector, preparePolicies, traceExpression, type Outcome } from '../../src/testing/coverage.js';
+import { defaultRegistry, PolicyEngine } from '../../src/entries/index.js';
 
 const registry = defaultRegistry();
 

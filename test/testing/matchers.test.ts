@@ -1,6 +1,6 @@
 // llm-policy-engine/testing: expectDecision, the expect.extend matchers, fixedClock.
 import { describe, expect, test } from 'vitest';
-import { PolicyEngine } from '../../src/index.js';
+import { PolicyEngine } from '../../src/entries/index.js';
 import {
   durationMs,
   expectDecision,

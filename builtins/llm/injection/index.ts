@@ -8,8 +8,8 @@
 // text and a response's text, joined with newlines; signal offsets index that text. One analysis
 // per text, memoized, however many rules ask.
 
-import { EvaluationError } from '../../../src/lang/errors.js';
-import type { FunctionDecl } from '../../../src/lang/registry.js';
+import { EvaluationError } from '../../../src/lang/library.js';
+import type { FunctionDecl } from '../../../src/lang/library.js';
 import { cpIndex, hasSurrogates } from '../../strings/text.js';
 import { textOf } from '../text.js';
 import { analyzeCached, DEFAULT_THRESHOLD, type Analysis } from './detect.js';

@@ -7,8 +7,8 @@
 // checked at load: an unknown type name is a load error at the call. docs/pii.md has the
 // entities, formats, scores and measured accuracy.
 
-import type { FunctionDecl, OverloadDecl } from '../../../src/lang/registry.js';
-import { kindOf, noOverload } from '../../../src/lang/values.js';
+import type { FunctionDecl, OverloadDecl } from '../../../src/lang/library.js';
+import { kindOf, noOverload } from '../../../src/lang/library.js';
 import { textOf } from '../text.js';
 import { detectPii, type PiiFinding, type PiiType } from './detect.js';
 import { checkStyle, checkTypes, redactWith, type RedactStyle } from './redact.js';

@@ -1,7 +1,7 @@
 // Redaction: the findings of detectPii replaced in the text. Used by `pii.redact` and by
 // middleware carrying out a `redact` obligation, so both redact exactly what `pii.found` sees.
 
-import { EvaluationError } from '../../../src/lang/errors.js';
+import { EvaluationError } from '../../../src/lang/library.js';
 import { hexEncode } from '../../encoding/base64.js';
 import { sha256 } from '../../encoding/hash.js';
 import { encodeUtf8 } from '../../std/numbers.js';

@@ -4,15 +4,10 @@
 // the Node entry installs node:crypto over it.
 
 import { sha256 } from '../../../builtins/encoding/hash.js';
-import { setAuditHash } from '../../engine/audit.js';
+import { hexEncode as hex } from '../../util/encoding.js';
+import { setAuditHash } from '../../audit/index.js';
 
 const utf8 = new TextEncoder();
-
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
-  return s;
-}
 
 /** Hex SHA-256 of the UTF-8 bytes of a text. */
 export function sha256Hex(text: string): string {

@@ -4,7 +4,7 @@
 // a collector is down; a batch still failing after `retries` attempts counts as failed (or goes
 // to the spill sink) and the flusher moves on.
 
-import type { AuditRecord, AuditSink } from '../../engine/audit.js';
+import type { AuditRecord, AuditSink } from '../../audit/index.js';
 import { installJsAuditHash } from './digest.js';
 
 type Fetch = (

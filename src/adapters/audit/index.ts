@@ -4,7 +4,7 @@
 export { MemoryAuditSink, type MemoryAuditSinkOptions } from './memory.js';
 export { StdoutAuditSink, type StdoutAuditSinkOptions } from './stdout.js';
 export { HttpAuditSink, HttpAuditError, type HttpAuditSinkOptions } from './http.js';
-export { canonicalJson, redactedCopy } from '../../engine/audit.js';
+export { canonicalJson, redactedCopy } from '../../audit/index.js';
 export type {
   AuditSink,
   AuditOptions,
@@ -15,4 +15,4 @@ export type {
   AuditDecisionError,
   AuditRedaction,
   AuditStats,
-} from '../../engine/audit.js';
+} from '../../audit/index.js';

@@ -1,6 +1,6 @@
 // MemoryAuditSink: keeps records in an array, for tests and for hosts that ship them elsewhere.
 
-import type { AuditRecord, AuditSink } from '../../engine/audit.js';
+import type { AuditRecord, AuditSink } from '../../audit/index.js';
 import { installJsAuditHash } from './digest.js';
 
 export interface MemoryAuditSinkOptions {

@@ -2,7 +2,7 @@
 // `msg`), so the lines go through the same log pipeline as a pino logger's. Runtime-neutral:
 // writes to process.stdout when there is one, else console.log, or to the `write` given.
 
-import type { AuditRecord, AuditSink } from '../../engine/audit.js';
+import type { AuditRecord, AuditSink } from '../../audit/index.js';
 import { installJsAuditHash } from './digest.js';
 
 export interface StdoutAuditSinkOptions {

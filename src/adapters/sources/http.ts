@@ -8,7 +8,7 @@
 //     path segment.
 // A JSON body with a `files` array is a bundle; anything else is a policy text.
 
-import type { PolicyFile, PolicySource } from '../../engine/source.js';
+import type { PolicyFile, PolicySource } from '../../policy/source.js';
 
 interface FetchResponse {
   status: number;

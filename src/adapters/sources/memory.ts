@@ -1,7 +1,7 @@
 // An in-memory policy source: the host holds the texts and calls `set()` to publish a new
 // set; a watching engine reloads it. Handy in tests and for policies fetched by the host.
 
-import type { PolicyFile, PolicySource } from '../../engine/source.js';
+import type { PolicyFile, PolicySource } from '../../policy/source.js';
 
 export class MemoryPolicySource implements PolicySource {
   private files: PolicyFile[];

@@ -14,7 +14,7 @@
 // most 3,660 exact events, 2,940 minute buckets and 9,624 hour buckets.
 
 import { LRUCache } from 'lru-cache';
-import type { Metric, StateStore, Usage } from '../../engine/state.js';
+import type { Metric, StateStore, Usage } from '../../decide/state.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;

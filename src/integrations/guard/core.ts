@@ -6,7 +6,7 @@
 import { Catalog, costPico, defaultCatalog, nanoToUsd, picoToNano } from '../../../builtins/llm/catalog.js';
 import { countText, getTokenizer } from '../../../builtins/llm/tokenizer.js';
 import { RequestCounter } from '../../../builtins/llm/tokens.js';
-import type { Decision } from '../../engine/engine.js';
+import type { Decision } from '../../decide/engine.js';
 import type { NormalizedRequest, NormalizedResponse, ResponseUsage as Usage } from '../input/types.js';
 import { PolicyDeniedError, type PolicyPhase } from './errors.js';
 import {

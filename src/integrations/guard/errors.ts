@@ -3,7 +3,7 @@
 // Symbol.for like PolicyError, so `instanceof` holds across copies of the package (ESM and CJS
 // builds loaded side by side, or two versions in one bundle).
 
-import type { Decision } from '../../engine/engine.js';
+import type { Decision } from '../../decide/engine.js';
 
 const POLICY_DENIED_ERROR = Symbol.for('llm-policy-engine.PolicyDeniedError');
 

@@ -1,7 +1,7 @@
 // Options and shapes shared by every middleware (openai, anthropic, ai-sdk, guard).
 
-import type { Decision } from '../../engine/engine.js';
-import type { Usage as StateUsage } from '../../engine/state.js';
+import type { Decision } from '../../decide/engine.js';
+import type { Usage as StateUsage } from '../../decide/state.js';
 import type { NormalizedRequest, NormalizedResponse, ResponseUsage as Usage } from '../input/types.js';
 import type { PolicyPhase } from './errors.js';
 

@@ -1,0 +1,631 @@
+// The policy engine: holds one immutable revision of compiled policies and decides,
+// synchronously, against it. Loading builds a whole new revision and swaps it in only when
+// every document compiled, so a decision always sees one complete revision and a failed
+// load changes nothing.
+
+import { EvaluationError, PolicyError, toEvaluationError, type Issue } from '../lang/errors.js';
+import type { JsonSchema } from '../lang/checker.js';
+import type { Registry } from '../lang/registry.js';
+import { UNSET, type Evaluator, type Frame } from '../compile/compile.js';
+import { resolveLimits, type Limits } from '../compile/limits.js';
+import { compilePolicy, display, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
+import { checkInput } from './input.js';
+import { parsePolicyText } from '../policy/parse.js';
+import type { RawPolicy } from '../policy/types.js';
+import { candidates, decidedRules } from '../policy/rule-index.js';
+import { fnv1a } from '../util/encoding.js';
+import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
+import type { PolicySource } from '../policy/source.js';
+import type { StateHost, StateRead, StateStore, Usage } from './state.js';
+
+export type { Effect } from '../policy/compile.js';
+
+export interface MatchedRule {
+  policy: string;
+  namespace: string;
+  rule: string;
+  effect: Effect;
+  message: string | undefined;
+}
+
+export interface DecisionError {
+  policy: string;
+  rule: string | undefined;
+  code: string;
+  message: string;
+  /** What the error counted as, per the policy's `onError`. */
+  handling: 'deny' | 'skip' | 'warn';
+}
+
+export interface Decision {
+  effect: Effect;
+  allowed: boolean;
+  reasons: string[];
+  matched: MatchedRule[];
+  obligations: Record<string, unknown>[];
+  errors: DecisionError[];
+  revision: string;
+  trace?: Trace;
+}
+
+export interface RuleTrace {
+  rule: string;
+  when: string | undefined;
+  /** true / false, or 'error' with the error's message. */
+  result: boolean | 'error';
+  error?: string;
+}
+
+export interface PolicyTrace {
+  policy: string;
+  applicable: boolean | 'error';
+  effect: Effect | undefined;
+  /** Whether the rule index narrowed the rules tried. */
+  indexed: boolean;
+  rules: RuleTrace[];
+  lets: Record<string, unknown>;
+}
+
+export interface Trace {
+  policies: PolicyTrace[];
+  durationMs: number;
+}
+
+export interface EngineOptions {
+  /** The function library. The main entry passes the standard library. */
+  registry: Registry;
+  /** Milliseconds since the epoch; `now` in policies. Default Date.now. */
+  clock?: () => number;
+  limits?: Partial<Limits>;
+  /** JSON Schema of the input: variables and fields it does not list are load errors. */
+  inputSchema?: JsonSchema;
+  /** Effect when no policy applies. Default `allow`. */
+  default?: 'allow' | 'deny';
+  /** Where rate and budget functions read and `record()` writes. */
+  state?: StateStore;
+  /**
+   * Decision cache (LRU of `max` decisions). Used only for a revision whose policies the
+   * compiler proves pure (no clock, no state); keyed by revision and the input paths read.
+   */
+  cache?: { max: number };
+  /**
+   * Told of every decision and every `record()` after the fact (the audit trail is one: the
+   * entries wire `audit` options to it). Called on the hot path: it must only enqueue.
+   */
+  observer?: DecisionObserver;
+}
+
+export interface EngineStats {
+  revision: string;
+  decisions: number;
+  cache: CacheStats;
+}
+
+/** What the engine tells an observer (src/audit implements it). */
+export interface DecisionObserver {
+  decision(policies: readonly CompiledPolicy[], input: unknown, decision: Decision, startedMs: number, cached: boolean): void;
+  usage(usage: Usage & { at: number }, revision: string, policies: readonly CompiledPolicy[]): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LoadFromOptions {
+  /** Keep following the source and swap in each good revision. */
+  watch?: boolean;
+  /** Called after every reload: the new revision, or the error that kept the last good one. */
+  onReload?: (result: { revision: string; error?: PolicyError | Error }) => void;
+}
+
+export interface EvaluateOptions {
+  explain?: boolean;
+}
+
+export interface PolicySummary {
+  name: string;
+  namespace: string;
+  version: string | undefined;
+  rules: number;
+  file: string | undefined;
+}
+
+/** One policy as loaded: its document (parsed once) and the text it came from. */
+interface Loaded {
+  text: string;
+  filename: string | undefined;
+  raw: RawPolicy;
+}
+
+/** One immutable, complete set of compiled policies. */
+interface Revision {
+  id: string;
+  policies: CompiledPolicy[];
+  letEvals: Evaluator[];
+  vars: number;
+  /** A frame kept for reuse; taken while a decision runs. */
+  spare: Frame | undefined;
+  /** Input paths the policies read, when every policy is pure (so decisions may be cached). */
+  cachePaths: string[][] | undefined;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'observer', 'state', 'cache']);
+
+export class PolicyEngine {
+  private readonly registry: Registry;
+  private readonly clock: () => number;
+  private readonly limits: Limits;
+  private readonly inputSchema: JsonSchema | undefined;
+  private readonly fallback: 'allow' | 'deny';
+  /** Source texts by policy key, from which every revision is rebuilt. */
+  private sources = new Map<string, Loaded>();
+  private current: Revision;
+  private revisionCounter = 0;
+  private readonly host: StateHost;
+  private readonly cache: DecisionCache | undefined;
+  private decisions = 0;
+  private readonly observer: DecisionObserver | undefined;
+  private readonly stopWatching: (() => void)[] = [];
+  /** Why the last reload from a source failed (the engine kept the set it had); undefined after a good one. */
+  lastReloadError: PolicyError | Error | undefined;
+
+  constructor(options: EngineOptions) {
+    const unknownOptions = Object.keys(options).filter((k) => !ENGINE_OPTION_KEYS.has(k));
+    const { limits, unknown } = resolveLimits(options.limits);
+    const bad = [
+      ...unknownOptions.map((k) => `unknown engine option \`${k}\``),
+      ...unknown.map((k) => `unknown limit \`${k}\` (or a value of the wrong type)`),
+    ];
+    if (bad.length) throw new PolicyError(bad.map((message) => ({ code: 'invalid_option', message })));
+    this.registry = options.registry;
+    this.clock = options.clock ?? Date.now;
+    this.limits = limits;
+    this.inputSchema = options.inputSchema;
+    this.fallback = options.default ?? 'allow';
+    this.current = { id: 'empty', policies: [], letEvals: [], vars: 0, spare: undefined, cachePaths: [] };
+    this.host = { state: options.state, clock: this.clock, reads: undefined };
+    if (options.cache) this.cache = new DecisionCache(options.cache.max);
+    this.observer = options.observer;
+  }
+
+  /** Id of the policy set decisions are made with. */
+  get revision(): string {
+    return this.current.id;
+  }
+
+  /**
+   * Adds (or replaces, by namespace and name) every policy in a YAML or JSON text. Throws a
+   * PolicyError listing every problem; then nothing changes.
+   */
+  addPolicy(text: string, options: { filename?: string } = {}): PolicySummary[] {
+    const { policies, issues } = parsePolicyText(text, options.filename);
+    if (issues.length) throw new PolicyError(issues, new Map([[options.filename, text]]));
+    const next = new Map(this.sources);
+    for (const p of policies) next.set(`${p.namespace}/${p.name}`, { text, filename: options.filename, raw: p });
+    this.swap(next);
+    return policies.map((p) => this.summary(`${p.namespace}/${p.name}`)!);
+  }
+
+  /** Replaces the whole policy set at once. */
+  setPolicies(files: { text: string; filename?: string }[]): void {
+    const next = new Map<string, Loaded>();
+    const issues: Issue[] = [];
+    const texts = new Map<string | undefined, string>();
+    for (const f of files) {
+      const r = parsePolicyText(f.text, f.filename);
+      issues.push(...r.issues);
+      texts.set(f.filename, f.text);
+      for (const p of r.policies) {
+        const key = `${p.namespace}/${p.name}`;
+        if (next.has(key)) {
+          const where = p.file !== undefined ? { file: p.file } : {};
+          issues.push({
+            code: 'duplicate_policy',
+            message: `policy \`${p.name}\` (namespace \`${p.namespace}\`) is defined twice`,
+            ...where,
+            offset: p.offset,
+            hint: 'rename one of them or give it another namespace',
+          });
+        }
+        next.set(key, { text: f.text, filename: f.filename, raw: p });
+      }
+    }
+    if (issues.length) throw new PolicyError(issues, texts);
+    this.swap(next);
+  }
+
+  removePolicy(name: string, namespace = 'default'): boolean {
+    const key = `${namespace}/${name}`;
+    if (!this.sources.has(key)) return false;
+    const next = new Map(this.sources);
+    next.delete(key);
+    this.swap(next);
+    return true;
+  }
+
+  policies(): PolicySummary[] {
+    return this.current.policies.map((p) => this.summary(p.key)!);
+  }
+
+  private summary(key: string): PolicySummary | undefined {
+    const p = this.current.policies.find((x) => x.key === key);
+    return p && { name: p.name, namespace: p.namespace, version: p.version, rules: p.rules.length, file: p.file };
+  }
+
+  /** Compiles the policies of `sources` into a new revision and swaps it in, or throws. */
+  private swap(sources: Map<string, Loaded>): void {
+    const letEvals: Evaluator[] = [];
+    const varSlots = { n: 0 };
+    const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema, letEvals, varSlots };
+    const issues: Issue[] = [];
+    const texts = new Map<string | undefined, string>();
+    const policies: CompiledPolicy[] = [];
+    for (const src of sources.values()) {
+      texts.set(src.filename, src.text);
+      const c = compilePolicy(src.raw, src.text, env, issues);
+      if (c) policies.push(c);
+    }
+    if (issues.length) throw new PolicyError(issues, texts);
+    this.sources = sources;
+    const pure = policies.every((p) => !p.purity.clock && !p.purity.state);
+    const cachePaths = pure
+      ? inputPaths(
+          policies.flatMap((p) => p.asts),
+          new Set(policies.flatMap((p) => p.lets.map((l) => l.name))),
+        )
+      : undefined;
+    this.current = { id: revisionId(sources, ++this.revisionCounter), policies, letEvals, vars: varSlots.n, spare: undefined, cachePaths };
+  }
+
+  /** Decides synchronously. Never throws: odd input and evaluation errors become part of the decision. */
+  evaluate(input: unknown, options?: EvaluateOptions): Decision {
+    const rev = this.current;
+    const explain = options?.explain === true;
+    this.decisions++;
+    const observer = this.observer;
+    const started = observer !== undefined ? now() : 0;
+    const key =
+      this.cache !== undefined && rev.cachePaths !== undefined && !explain ? this.cache.key(rev.id, rev.cachePaths, input) : undefined;
+    let d = key !== undefined ? this.cache!.get<Decision>(key) : undefined;
+    const cached = d !== undefined;
+    if (d === undefined) {
+      d = this.evaluateUncached(rev, input, explain);
+      if (key !== undefined) this.cache!.set(key, d);
+    }
+    // the hot path only stores references; the record is built in the background
+    if (observer !== undefined) observer.decision(rev.policies, input, d, started, cached);
+    return d;
+  }
+
+  private evaluateUncached(rev: Revision, input: unknown, explain: boolean): Decision {
+    const started = explain ? now() : 0;
+    const data = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
+    const inputProblem = this.limits.validateInput ? checkInput(input, this.limits) : undefined;
+    if (inputProblem) {
+      return finish(
+        {
+          effect: 'deny',
+          allowed: false,
+          reasons: [inputProblem],
+          matched: EMPTY as unknown as MatchedRule[],
+          obligations: EMPTY as unknown as Record<string, unknown>[],
+          errors: [{ policy: '', rule: undefined, code: 'limit_exceeded', message: inputProblem, handling: 'deny' }],
+          revision: rev.id,
+        },
+        explain ? { policies: [], durationMs: now() - started } : undefined,
+      );
+    }
+    let frame = rev.spare;
+    if (frame !== undefined) {
+      rev.spare = undefined;
+      frame.input = data;
+      frame.steps = 0;
+      frame.now = undefined;
+      const lets = frame.lets;
+      for (let i = 0; i < lets.length; i++) lets[i] = UNSET;
+    } else {
+      frame = {
+        input: data,
+        lets: new Array(rev.letEvals.length).fill(UNSET),
+        vars: new Array(rev.vars).fill(undefined),
+        steps: 0,
+        maxSteps: this.limits.maxSteps,
+        now: undefined,
+        clock: this.clock,
+        host: this.host,
+      };
+    }
+    try {
+      return this.decide(rev, frame, explain ? { policies: [], durationMs: 0 } : undefined, started);
+    } finally {
+      frame.input = EMPTY_INPUT;
+      rev.spare = frame;
+    }
+  }
+
+  private decide(rev: Revision, f: Frame, trace: Trace | undefined, started: number): Decision {
+    let matched: MatchedRule[] | undefined;
+    let errors: DecisionError[] | undefined;
+    let denied = false;
+    let warned = false;
+    // Policy effects are collected for the "which rules decided" reasons at the end.
+    let defaults: { policy: CompiledPolicy; effect: Effect }[] | undefined;
+    let deciding: { rule: CompiledRule; m: MatchedRule; failed: boolean }[] | undefined;
+
+    for (const p of rev.policies) {
+      const pt: PolicyTrace | undefined = trace
+        ? { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} }
+        : undefined;
+      if (pt) trace!.policies.push(pt);
+      if (p.target) {
+        let applies: unknown;
+        try {
+          applies = p.target(f);
+          if (typeof applies !== 'boolean')
+            throw new EvaluationError('no_matching_overload', `the target must be a bool, got ${typeof applies}`);
+        } catch (err) {
+          const e = toEvaluationError(err);
+          (errors ??= []).push({ policy: p.key, rule: undefined, code: e.code, message: `target: ${e.message}`, handling: p.onError });
+          if (pt) pt.applicable = 'error';
+          if (p.onError === 'skip') continue;
+          const effect: Effect = p.onError === 'warn' ? 'warn' : 'deny';
+          if (effect === 'deny') denied = true;
+          else warned = true;
+          (defaults ??= []).push({ policy: p, effect });
+          if (pt) pt.effect = effect;
+          continue;
+        }
+        if (applies === false) {
+          if (pt) pt.applicable = false;
+          continue;
+        }
+      }
+
+      const order = p.index && !trace ? candidates(p.index, f.input) : undefined;
+      // rules whose whole condition the index lookups already proved true
+      const decided = order !== undefined ? decidedRules() : undefined;
+      if (pt) pt.indexed = order !== undefined;
+      const n = order ? order.length : p.rules.length;
+      let pDeny = false;
+      let pWarn = false;
+      let pAllow = false;
+      let best: CompiledRule | undefined; // first-match / priority winner
+      let policyMatches: PolicyMatch[] = NO_MATCHES;
+      for (let k = 0; k < n; k++) {
+        const at = order ? order[k]! : k;
+        const rule = p.rules[at]!;
+        if (best && p.combining === 'priority' && rule.priority < best.priority) break;
+        let effect: Effect | undefined;
+        let failure: EvaluationError | undefined;
+        if (rule.when === undefined || (decided !== undefined && decided.has(at))) effect = rule.effect;
+        else {
+          try {
+            const v = rule.when(f);
+            if (v === true) effect = rule.effect;
+            else if (v !== false)
+              throw new EvaluationError(
+                'no_matching_overload',
+                `the condition must be a bool, got ${typeof v === 'object' ? (v === null ? 'null' : 'a collection') : typeof v}`,
+              );
+            if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: v === true });
+          } catch (err) {
+            failure = toEvaluationError(err);
+            (errors ??= []).push({ policy: p.key, rule: rule.id, code: failure.code, message: failure.message, handling: p.onError });
+            if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: 'error', error: failure.message });
+            if (p.onError === 'skip') continue;
+            effect = p.onError === 'warn' ? 'warn' : 'deny';
+          }
+        }
+        if (effect === undefined) continue;
+        if (pt && rule.when === undefined) pt.rules.push({ rule: rule.id, when: undefined, result: true });
+        if (policyMatches === NO_MATCHES) policyMatches = [];
+        policyMatches.push(failure ? { rule, effect, error: failure } : { rule, effect });
+        if (effect === 'deny') pDeny = true;
+        else if (effect === 'warn') pWarn = true;
+        else pAllow = true;
+        if (p.combining === 'first-match') {
+          best = rule;
+          break;
+        }
+        if (p.combining === 'priority' && (!best || rank(effect) > rank(effectOf(best, policyMatches)))) best = rule;
+      }
+
+      let pEffect: Effect;
+      let winners = policyMatches;
+      if (p.combining === 'deny-overrides') {
+        pEffect = pDeny ? 'deny' : pWarn ? 'warn' : pAllow ? 'allow' : p.default;
+      } else if (best) {
+        pEffect = effectOf(best, policyMatches);
+        if (p.combining === 'priority') winners = policyMatches.filter((m) => m.rule.priority === best!.priority);
+      } else {
+        pEffect = p.default;
+      }
+      if (pt) {
+        pt.effect = pEffect;
+        for (const l of p.lets) {
+          const v = f.lets[l.cell];
+          if (v !== UNSET) pt.lets[l.name] = v;
+        }
+      }
+      if (pEffect === 'deny') denied = true;
+      else if (pEffect === 'warn') warned = true;
+      if (winners.length === 0 && p.default === 'deny') (defaults ??= []).push({ policy: p, effect: 'deny' });
+      for (const w of winners) {
+        // A rule that failed did not hold: its message says why it counts, and its
+        // obligations are not collected.
+        const message = w.error
+          ? `rule \`${w.rule.id}\` failed (onError: ${p.onError}): ${w.error.message}`
+          : w.rule.message
+            ? w.rule.message(f)
+            : undefined;
+        const m: MatchedRule = { policy: p.name, namespace: p.namespace, rule: w.rule.id, effect: w.effect, message };
+        (matched ??= []).push(m);
+        (deciding ??= []).push({ rule: w.rule, m, failed: w.error !== undefined });
+      }
+    }
+
+    const effect: Effect = denied ? 'deny' : warned ? 'warn' : matched === undefined && defaults === undefined ? this.fallback : 'allow';
+    let reasons: string[] = EMPTY as unknown as string[];
+    let obligations: Record<string, unknown>[] = EMPTY as unknown as Record<string, unknown>[];
+    if (deciding !== undefined || defaults !== undefined) {
+      reasons = [];
+      for (const d of deciding ?? []) {
+        if (d.m.effect !== effect) continue;
+        reasons.push(d.m.message ?? `${d.m.policy}/${d.m.rule}`);
+      }
+      for (const d of defaults ?? [])
+        if (d.effect === effect)
+          reasons.push(
+            `${d.policy.name}: ${d.policy.target && errors?.some((e) => e.policy === d.policy.key && e.rule === undefined) ? 'target failed to evaluate' : 'no rule matched (default deny)'}`,
+          );
+      for (const d of deciding ?? []) {
+        if (d.rule.obligations.length === 0 || d.failed) continue;
+        if (effect === 'deny' ? d.m.effect === 'deny' : d.m.effect !== 'deny') {
+          if (obligations.length === 0) obligations = [];
+          obligations.push(...d.rule.obligations);
+        }
+      }
+    }
+    if (effect === 'deny' && reasons.length === 0 && errors)
+      reasons = errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''}: ${e.message}`);
+    if (effect === 'deny' && reasons.length === 0 && matched === undefined)
+      reasons = ['no policy allowed the request (engine default deny)'];
+    const decision: Decision = {
+      effect,
+      allowed: effect !== 'deny',
+      reasons,
+      matched: matched ?? (EMPTY as unknown as MatchedRule[]),
+      obligations,
+      errors: errors ?? (EMPTY as unknown as DecisionError[]),
+      revision: rev.id,
+    };
+    if (trace) trace.durationMs = now() - started;
+    return finish(decision, trace);
+  }
+
+  /**
+   * Records what a call used (requests, tokens, USD) against keys, at `usage.at` or now.
+   * Rate and budget functions read it back. Asynchronous for stores that write remotely.
+   */
+  async record(usage: Usage): Promise<void> {
+    const state = this.host.state;
+    if (!state) throw new Error('no state store: pass `state` to the engine to record usage');
+    const recorded = { ...usage, at: usage.at ?? this.clock() };
+    await state.record(recorded);
+    this.observer?.usage(recorded, this.current.id, this.current.policies);
+  }
+
+  /**
+   * Strict reads: finds which state keys this input makes the policies read (by deciding
+   * once while noting them), has the store fetch exactly those, then decides. Repeats when
+   * the fresh values lead the policies to read other keys (at most three rounds).
+   */
+  async evaluateAsync(input: unknown, options?: EvaluateOptions): Promise<Decision> {
+    const state = this.host.state;
+    if (!state?.prefetch) return this.evaluate(input, options);
+    const seen = new Set<string>();
+    for (let round = 0; round < 3; round++) {
+      const reads = this.readsOf(input);
+      const fresh = reads.filter((r) => !seen.has(`${r.metric}\u0000${r.key}\u0000${r.since}`));
+      if (fresh.length === 0) break;
+      for (const r of fresh) seen.add(`${r.metric}\u0000${r.key}\u0000${r.since}`);
+      await state.prefetch(fresh, this.clock());
+    }
+    return this.evaluate(input, options);
+  }
+
+  /** The state reads one decision makes for this input. */
+  private readsOf(input: unknown): StateRead[] {
+    const reads: StateRead[] = [];
+    this.host.reads = reads;
+    try {
+      this.evaluateUncached(this.current, input, false);
+    } finally {
+      this.host.reads = undefined;
+    }
+    return reads;
+  }
+
+  /**
+   * Loads the policy set from a source, and with `watch` keeps following it: each change is
+   * loaded as a whole and swapped in atomically; a change that does not compile keeps the
+   * last good set (see `lastReloadError` and `onReload`). The first load throws on error.
+   */
+  async loadFrom(source: PolicySource, options: LoadFromOptions = {}): Promise<void> {
+    this.setPolicies(await source.load());
+    this.lastReloadError = undefined;
+    if (!options.watch || !source.watch) return;
+    let running = Promise.resolve();
+    const reload = () => {
+      running = running.then(async () => {
+        try {
+          this.setPolicies(await source.load());
+          this.lastReloadError = undefined;
+          options.onReload?.({ revision: this.revision });
+        } catch (e) {
+          this.lastReloadError = e as Error;
+          options.onReload?.({ revision: this.revision, error: e as Error });
+        }
+      });
+    };
+    this.stopWatching.push(source.watch(reload));
+  }
+
+  stats(): EngineStats {
+    return {
+      revision: this.current.id,
+      decisions: this.decisions,
+      cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0 },
+    };
+  }
+
+  /** Writes the audit records queued so far (e.g. before a serverless invocation ends). */
+  async flushAudit(): Promise<void> {
+    await this.observer?.flush();
+  }
+
+  /** Stops watching sources, closes the state store, and writes every queued audit record and closes the sink. */
+  async close(): Promise<void> {
+    for (const stop of this.stopWatching.splice(0)) stop();
+    this.current.spare = undefined;
+    try {
+      await this.host.state?.close?.();
+    } finally {
+      await this.observer?.close();
+    }
+  }
+}
+
+interface PolicyMatch {
+  rule: CompiledRule;
+  effect: Effect;
+  error?: EvaluationError;
+}
+const NO_MATCHES: PolicyMatch[] = [];
+
+const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
+
+function finish(d: Decision, trace: Trace | undefined): Decision {
+  if (trace) d.trace = trace;
+  return d;
+}
+
+function rank(e: Effect): number {
+  return e === 'deny' ? 2 : e === 'warn' ? 1 : 0;
+}
+
+function effectOf(rule: CompiledRule, matches: { rule: CompiledRule; effect: Effect }[]): Effect {
+  return matches.find((m) => m.rule === rule)?.effect ?? rule.effect;
+}
+
+const perf = (globalThis as { performance?: { now(): number } }).performance;
+function now(): number {
+  return perf ? perf.now() : Date.now();
+}
+
+/** A stable id for a policy set: FNV-1a over the sources, plus a local counter. */
+function revisionId(sources: Map<string, Loaded>, counter: number): string {
+  let h = 0x811c9dc5;
+  for (const key of [...sources.keys()].sort()) h = fnv1a(`${key}\u0000${sources.get(key)!.text}\u0000`, h);
+  return `${h.toString(16).padStart(8, '0')}-${counter}`;
+}
+export { display };

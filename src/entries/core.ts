@@ -1,0 +1,75 @@
+// `llm-policy-engine/core`: the engine without the function library, for the smallest
+// bundle. Pass a registry with exactly the functions your policies use (operators, macros
+// and field access need none):
+//
+//   import { PolicyEngine, Registry } from 'llm-policy-engine/core';
+//   // myFunctions: FunctionDecl[] declared like the builtins (see docs/engine.md)
+//   const engine = new PolicyEngine({ registry: new Registry(myFunctions) });
+//
+// This file assembles the layers: the deciding engine (src/decide) knows the audit trail
+// (src/audit) only as an observer; the `audit` option is wired here.
+
+import { AUDIT_DISABLED, Auditor, type AuditOptions, type AuditSink, type AuditStats } from '../audit/index.js';
+import {
+  PolicyEngine as DecidingEngine,
+  type EngineOptions as DecidingOptions,
+  type EngineStats as DecidingStats,
+} from '../decide/engine.js';
+
+export interface EngineOptions extends Omit<DecidingOptions, 'observer'> {
+  /** Audit records, one per decision and per `record()`: a sink, or options with one (docs/audit.md). */
+  audit?: AuditSink | AuditOptions;
+}
+
+export interface EngineStats extends DecidingStats {
+  audit: AuditStats;
+}
+
+export class PolicyEngine extends DecidingEngine {
+  private readonly auditor: Auditor | undefined;
+
+  constructor(options: EngineOptions) {
+    const { audit, ...rest } = options;
+    // validate the engine's own options before the audit's, so a typo is reported as one
+    const auditor = audit ? new Auditor(audit, options.clock ?? Date.now) : undefined;
+    super({ ...rest, observer: auditor });
+    this.auditor = auditor;
+  }
+
+  override stats(): EngineStats {
+    return { ...super.stats(), audit: this.auditor?.stats() ?? { ...AUDIT_DISABLED } };
+  }
+}
+
+export { compileExpression, type ExpressionOptions } from '../compile/expression.js';
+export { PolicyError, EvaluationError, formatIssue, type Issue, type IssueCode, type EvaluationErrorCode } from '../lang/errors.js';
+export { Registry, type FunctionDecl, type OverloadDecl, type Purity, type FunctionExample, type TypeName } from '../lang/registry.js';
+export { CelUint, CelTimestamp, CelDuration, CelType } from '../lang/values.js';
+export { DEFAULT_LIMITS, type Limits } from '../compile/limits.js';
+export type { CompiledExpression } from '../compile/expression.js';
+export type {
+  Decision,
+  DecisionError,
+  Effect,
+  EvaluateOptions,
+  MatchedRule,
+  PolicySummary,
+  PolicyTrace,
+  RuleTrace,
+  Trace,
+  LoadFromOptions,
+} from '../decide/engine.js';
+export type { JsonSchema } from '../lang/checker.js';
+export type { StateStore, StateRead, Usage, Metric } from '../decide/state.js';
+export type { PolicySource, PolicyFile } from '../policy/source.js';
+export type {
+  AuditSink,
+  AuditOptions,
+  AuditRecord,
+  DecisionAuditRecord,
+  UsageAuditRecord,
+  AuditMatchedRule,
+  AuditDecisionError,
+  AuditRedaction,
+  AuditStats,
+} from '../audit/index.js';
