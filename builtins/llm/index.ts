@@ -55,6 +55,7 @@ export {
   TOKEN_CACHE_ENTRIES,
   type Tokenizer,
 } from './tokenizer.js';
+import { table } from '../../src/lang/library.js';
 export { IMAGE_TOKENS, REPLY_PRIMING_TOKENS, RequestCounter, TOKENS_PER_MESSAGE, TOKENS_PER_NAME } from './tokens.js';
 
 export interface LlmLibraryOptions {
@@ -92,12 +93,12 @@ function tokenArg(v: unknown, what: string): bigint {
   return n;
 }
 
-const OPTION_KEYS: Record<string, 'cachedInput' | 'reasoning'> = {
+const OPTION_KEYS = table<'cachedInput' | 'reasoning'>({
   cachedInputTokens: 'cachedInput',
   cached_input_tokens: 'cachedInput',
   reasoningTokens: 'reasoning',
   reasoning_tokens: 'reasoning',
-};
+});
 
 function countsWithOptions(input: unknown, output: unknown, options?: object): TokenCounts {
   const t: TokenCounts = {

@@ -23,6 +23,7 @@ import {
   unitIndex,
   upperAscii as upperAsciiText,
 } from './text.js';
+import { table } from '../../src/lang/library.js';
 
 // ------------------------------------------------------------------ search helpers
 
@@ -181,7 +182,7 @@ function reverse(s: string): string {
 
 // ------------------------------------------------------------------ quote
 
-const QUOTE_ESCAPES: Record<string, string> = {
+const QUOTE_ESCAPES = table<string>({
   '\x07': '\\a',
   '\b': '\\b',
   '\f': '\\f',
@@ -191,7 +192,7 @@ const QUOTE_ESCAPES: Record<string, string> = {
   '\v': '\\v',
   '\\': '\\\\',
   '"': '\\"',
-};
+});
 const QUOTE_RE = /[\x07\b\f\n\r\t\v\\"]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** cel-go's strings.quote: double quotes around, CEL escapes for \a \b \f \n \r \t \v \\ and ", a lone surrogate becomes U+FFFD. */

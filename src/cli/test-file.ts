@@ -8,6 +8,7 @@ import { closest } from '../util/suggest.js';
 import { EVALUATION_ERROR_CODES, SourceText } from '../lang/errors.js';
 import { display, keyAt, nodeAt, type CliIssue } from './io.js';
 import { checkUsages, type UsageSpec } from './state.js';
+import { table } from '../util/table.js';
 
 export type Effect = 'allow' | 'deny' | 'warn';
 
@@ -55,7 +56,7 @@ export interface Suite {
 const TOP_KEYS = ['$schema', 'apiVersion', 'kind', 'name', 'description', 'policies', 'now', 'state', 'cases'];
 const CASE_KEYS = ['name', 'description', 'input', 'inputFile', 'now', 'policies', 'state', 'skip', 'expect'];
 const EXPECT_KEYS = ['effect', 'rules', 'notRules', 'reasons', 'obligations', 'errors'];
-const SYNONYMS: Record<string, string> = {
+const SYNONYMS = table<string>({
   tests: 'cases',
   case: 'cases',
   policy: 'policies',
@@ -72,7 +73,7 @@ const SYNONYMS: Record<string, string> = {
   fixture: 'inputFile',
   time: 'now',
   clock: 'now',
-};
+});
 export const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 type Path = (string | number)[];

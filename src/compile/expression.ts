@@ -54,10 +54,23 @@ export function compileSource(text: string, opts: SourceOptions): SourceResult {
   if (opts.variables) env.variables = opts.variables;
   if (opts.inputSchema) env.inputSchema = opts.inputSchema;
   if (opts.strictVariables) env.strictVariables = true;
-  const checked = check(ast, env);
-  if (checked.issues.length > 0) return { issues: checked.issues };
   const issues: CheckIssue[] = [];
-  const node = compileNode(checked.expr, { ...opts, issues });
+  let checked: ReturnType<typeof check>;
+  let node: ReturnType<typeof compileNode>;
+  try {
+    checked = check(ast, env);
+    if (checked.issues.length > 0) return { issues: checked.issues };
+    node = compileNode(checked.expr, { ...opts, issues });
+  } catch (e) {
+    // Only a host that raised limits.maxExpressionDepth far past the default gets here.
+    if (e instanceof RangeError)
+      return {
+        issues: [
+          { code: 'limit_exceeded', message: 'expression nests too deeply to check', pos: 0, hint: 'lower `limits.maxExpressionDepth`' },
+        ],
+      };
+    throw e;
+  }
   if (issues.length) return { issues };
   const out: SourceResult = { ast: checked.expr, ev: node.ev, type: checked.type, issues };
   if (node.konst) out.konst = node.konst;

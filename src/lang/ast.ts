@@ -45,6 +45,39 @@ export const OP = {
   index: '_[_]',
 } as const;
 
+/** The sub-expressions of a node, in source order. */
+export function childrenOf(e: Expr): Expr[] {
+  switch (e.k) {
+    case 'lit':
+    case 'ident':
+      return [];
+    case 'select':
+      return [e.target];
+    case 'call':
+      return e.target ? [e.target, ...e.args] : e.args;
+    case 'list':
+      return e.elems;
+    case 'map':
+      return e.entries.flatMap((x) => [x.key, x.value]);
+    case 'macro':
+      return e.transform ? [e.target, e.body, e.transform] : [e.target, e.body];
+  }
+}
+
+/**
+ * The first node found below `max` levels of nesting, or undefined when the tree is no deeper.
+ * Iterative, so that it is safe on any tree the parser can build.
+ */
+export function deeperThan(root: Expr, max: number): Expr | undefined {
+  const stack: [Expr, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [e, d] = stack.pop()!;
+    if (d > max) return e;
+    for (const c of childrenOf(e)) stack.push([c, d + 1]);
+  }
+  return undefined;
+}
+
 /** Number of nodes, for the AST size limit. */
 export function countNodes(e: Expr): number {
   switch (e.k) {
@@ -66,10 +99,13 @@ export function countNodes(e: Expr): number {
 
 /** `a.b.c` as ['a','b','c'] when the expression is a plain path of field selections. */
 export function pathOf(e: Expr): string[] | undefined {
-  if (e.k === 'ident') return [e.name];
-  if (e.k === 'select' && !e.test) {
-    const p = pathOf(e.target);
-    return p ? [...p, e.field] : undefined;
+  const fields: string[] = [];
+  let x = e;
+  while (x.k === 'select' && !x.test) {
+    fields.push(x.field);
+    x = x.target;
   }
-  return undefined;
+  if (x.k !== 'ident') return undefined;
+  fields.push(x.name);
+  return fields.reverse();
 }

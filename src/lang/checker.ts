@@ -2,11 +2,12 @@
 // every function exists with a matching arity, and infers the types it can know. Input is
 // dynamic unless the host gives an input JSON Schema; with one, misspelt fields are errors.
 
-import { OP, SORT_BY_FUNCTION, type Expr } from './ast.js';
+import { OP, SORT_BY_FUNCTION, pathOf, type Expr } from './ast.js';
 import type { IssueCode } from './errors.js';
 import { kindMatches, type Registry, type TypeName } from './registry.js';
 import { CelType } from './values.js';
 import { closest } from '../util/suggest.js';
+import { table } from '../util/table.js';
 
 export interface CheckIssue {
   code: IssueCode;
@@ -44,7 +45,7 @@ export interface Checked {
 
 const DYN: CType = { kind: 'dyn' };
 
-export const TYPE_NAMES: Record<string, string> = {
+export const TYPE_NAMES = table<string>({
   int: 'int',
   uint: 'uint',
   double: 'double',
@@ -57,11 +58,11 @@ export const TYPE_NAMES: Record<string, string> = {
   type: 'type',
   'google.protobuf.Timestamp': 'google.protobuf.Timestamp',
   'google.protobuf.Duration': 'google.protobuf.Duration',
-};
+});
 
 /** Operator signatures (kinds only), for load-time type errors such as `'a' + 1`. */
 const NUM = ['int', 'uint', 'double'];
-const OPERATORS: Record<string, { params: string[]; result: string }[]> = {
+const OPERATORS = table<{ params: string[]; result: string }[]>({
   [OP.add]: [
     ...NUM.flatMap((a) => NUM.map((b) => ({ params: [a, b], result: a === b ? a : 'double' }))).filter(
       (s) => s.params[0] === s.params[1] || s.params.includes('double'),
@@ -91,7 +92,7 @@ const OPERATORS: Record<string, { params: string[]; result: string }[]> = {
     { params: ['duration'], result: 'duration' },
   ],
   [OP.not]: [{ params: ['bool'], result: 'bool' }],
-};
+});
 function arith() {
   return NUM.flatMap((a) => NUM.map((b) => ({ params: [a, b], result: a === b ? a : 'double' }))).filter(
     (s) => s.params[0] === s.params[1] || s.params.includes('double'),
@@ -392,10 +393,5 @@ function litKind(v: unknown): string {
 
 /** `a.b.c` for a chain of plain selections on an identifier. */
 function dotted(e: Expr): string | undefined {
-  if (e.k === 'ident') return e.name;
-  if (e.k === 'select' && !e.test) {
-    const t = dotted(e.target);
-    return t === undefined ? undefined : `${t}.${e.field}`;
-  }
-  return undefined;
+  return pathOf(e)?.join('.');
 }

@@ -2,6 +2,7 @@
 
 import { ParseError } from './parse-error.js';
 import { CelUint, INT64_MAX, UINT64_MAX } from './values.js';
+import { table } from '../util/table.js';
 
 export type TokenKind = 'int' | 'uint' | 'double' | 'string' | 'bytes' | 'ident' | 'quoted_ident' | 'punct' | 'eof';
 
@@ -41,7 +42,7 @@ const PUNCT = [
   '}',
 ];
 
-const ESCAPES: Record<string, number> = {
+const ESCAPES = table<number>({
   a: 7,
   b: 8,
   f: 12,
@@ -54,7 +55,7 @@ const ESCAPES: Record<string, number> = {
   '"': 34,
   "'": 39,
   '`': 96,
-};
+});
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];

@@ -1,6 +1,6 @@
 // Recursive-descent parser for CEL (cel-spec langdef grammar), with macro expansion.
 
-import { OP, type Expr, type MacroName } from './ast.js';
+import { OP, deeperThan, type Expr, type MacroName } from './ast.js';
 import { ParseError } from './parse-error.js';
 import { tokenize, type Token } from './lexer.js';
 import { CelUint, INT64_MAX } from './values.js';
@@ -45,7 +45,14 @@ export interface ParseOptions {
 export function parse(src: string, options: ParseOptions = {}): Expr {
   const maxLength = options.maxLength ?? 100_000;
   if (src.length > maxLength) throw new ParseError(`expression is longer than ${maxLength} characters`, 0, 'limit_exceeded');
-  return new Parser(tokenize(src), options.maxDepth ?? 250).parseAll();
+  const maxDepth = options.maxDepth ?? 250;
+  const e = new Parser(tokenize(src), maxDepth).parseAll();
+  // Chains (`a + b + c`, `x.a.b.c`, `l[0][0]`) are parsed by loops, not recursion, but nest the
+  // tree as deep as they are long; every later stage walks the tree recursively, so the
+  // tree's own depth is what the limit bounds.
+  const deepest = deeperThan(e, maxDepth);
+  if (deepest) throw new ParseError(`expression nests deeper than ${maxDepth} levels`, deepest.pos, 'limit_exceeded');
+  return e;
 }
 
 class Parser {
@@ -106,19 +113,33 @@ class Parser {
   }
 
   private or(): Expr {
-    let left = this.and();
-    for (let t; (t = this.accept('||')); ) {
-      left = { k: 'call', pos: t.pos, fn: OP.or, target: undefined, args: [left, this.and()] };
-    }
-    return left;
+    return this.logical('||', OP.or, () => this.and());
   }
 
   private and(): Expr {
-    let left = this.relation();
-    for (let t; (t = this.accept('&&')); ) {
-      left = { k: 'call', pos: t.pos, fn: OP.and, target: undefined, args: [left, this.relation()] };
+    return this.logical('&&', OP.and, () => this.relation());
+  }
+
+  /**
+   * A chain `a || b || c ...` as a balanced tree, as cel-go builds it: the operators are
+   * commutative under CEL's error rules, so the value is the same, and a chain of a thousand
+   * terms nests ten levels deep instead of a thousand.
+   */
+  private logical(op: string, fn: string, operand: () => Expr): Expr {
+    const first = operand();
+    if (!this.isPunct(op)) return first;
+    const terms = [first];
+    const ops: number[] = [];
+    for (let t; (t = this.accept(op)); ) {
+      ops.push(t.pos);
+      terms.push(operand());
     }
-    return left;
+    const build = (lo: number, hi: number): Expr => {
+      if (lo === hi) return terms[lo]!;
+      const mid = (lo + hi + 1) >> 1;
+      return { k: 'call', pos: ops[mid - 1]!, fn, target: undefined, args: [build(lo, mid - 1), build(mid, hi)] };
+    };
+    return build(0, terms.length - 1);
   }
 
   private relation(): Expr {

@@ -6,11 +6,12 @@
 
 import { OP, type Expr } from './ast.js';
 import { CelDuration, CelTimestamp, CelType, CelUint } from './values.js';
+import { table } from '../util/table.js';
 
 /** Binding strength, loosest first (cel-spec langdef grammar). */
 const PREC = { cond: 1, or: 2, and: 3, rel: 4, add: 5, mul: 6, unary: 7, member: 8, primary: 9 } as const;
 
-const BINARY: Record<string, { op: string; prec: number }> = {
+const BINARY = table<{ op: string; prec: number }>({
   [OP.or]: { op: '||', prec: PREC.or },
   [OP.and]: { op: '&&', prec: PREC.and },
   [OP.eq]: { op: '==', prec: PREC.rel },
@@ -25,7 +26,7 @@ const BINARY: Record<string, { op: string; prec: number }> = {
   [OP.mul]: { op: '*', prec: PREC.mul },
   [OP.div]: { op: '/', prec: PREC.mul },
   [OP.mod]: { op: '%', prec: PREC.mul },
-};
+});
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const QUOTABLE = /^[A-Za-z0-9_.\-/ ]+$/;
@@ -153,17 +154,17 @@ function callDoc(e: Extract<Expr, { k: 'call' }>, ind: number, sub: (x: Expr, mi
     const b = BINARY[e.fn];
     if (b && a.length === 2) {
       if (b.op === '&&' || b.op === '||') {
-        // a && b && c: one group, broken after every operator or none
+        // a && b && c: one group, broken after every operator or none. The parser builds
+        // chains as balanced trees (the operators are associative), so both sides flatten.
         const operands: Expr[] = [];
         const collect = (x: Expr) => {
           if (x.k === 'call' && x.fn === e.fn && x.target === undefined && x.args.length === 2) {
             collect(x.args[0]!);
-            operands.push(x.args[1]!);
+            collect(x.args[1]!);
           } else operands.push(x);
         };
-        collect(a[0]!);
-        operands.push(a[1]!);
-        const docs = operands.map((x, i) => sub(x, i === 0 ? b.prec : b.prec + 1));
+        collect(e);
+        const docs = operands.map((x) => sub(x, b.prec + 1));
         return group(join(docs, [` ${b.op}`, line]));
       }
       if (b.prec === PREC.add) return group([sub(a[0]!, b.prec), ` ${b.op}`, nest(ind, [line, sub(a[1]!, b.prec + 1)])]);

@@ -22,6 +22,7 @@ import { literalSource, stringSource } from './scalar.js';
 import { schemaProblems, type NodeLocator, type PathSeg, type Span } from './schema-issues.js';
 import { parseTemplate } from './template.js';
 import type { ExprSource, RawLet, RawPolicy, RawRule } from './types.js';
+import { table } from '../util/table.js';
 
 /** Identifiers CEL reserves; they cannot name a `let`. */
 const RESERVED = new Set([
@@ -275,7 +276,7 @@ function exprAt(doc: YamlDoc, path: PathSeg[], value: string | number | boolean,
   return out;
 }
 
-const YAML_HINTS: Record<string, string> = {
+const YAML_HINTS = table<string>({
   TAG_RESOLVE_FAILED: 'in YAML `!` starts a tag: quote an expression that starts with `!`, e.g. `when: "!has(user.id)"`',
   BLOCK_AS_IMPLICIT_KEY: 'quote a value that contains `: `, e.g. `when: "a ? b : c"`',
   MULTILINE_IMPLICIT_KEY: 'a key must be on one line; check the indentation or quote the value',
@@ -284,7 +285,7 @@ const YAML_HINTS: Record<string, string> = {
   BAD_INDENT: 'check the indentation of this line',
   BAD_ALIAS: 'in YAML `*` and `&` start aliases and anchors: quote a value that starts with them',
   BAD_SCALAR_START: 'quote the value',
-};
+});
 
 function yamlHint(errCode: string, message: string, text: string, span: Span): string | undefined {
   if (/missing closing/i.test(message)) return 'add the closing quote';

@@ -9,6 +9,7 @@
 
 import type { Scalar } from 'yaml';
 import type { ExprSource } from './types.js';
+import { table } from '../util/table.js';
 
 /** How far greedy alignment looks ahead for a value character before giving up on it. */
 const MAX_SKIP = 4096;
@@ -108,7 +109,7 @@ export function greedy(src: string, from: number, to: number, value: string): nu
   return offsets;
 }
 
-const ESCAPES: Record<string, string> = {
+const ESCAPES = table<string>({
   '0': '\0',
   a: '\x07',
   b: '\b',
@@ -127,7 +128,7 @@ const ESCAPES: Record<string, string> = {
   '/': '/',
   '\\': '\\',
   '\t': '\t',
-};
+});
 
 /**
  * Decodes the double-quoted scalar src[start, end) (quotes included) the way the `yaml` package

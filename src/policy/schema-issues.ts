@@ -2,6 +2,7 @@
 
 import type { PolicySchemaError } from './validator.generated.js';
 import { closest, editDistance } from '../util/suggest.js';
+import { table } from '../util/table.js';
 
 export type PathSeg = string | number;
 
@@ -76,7 +77,7 @@ const SYNONYMS: Record<Section, Record<string, string>> = {
   },
 };
 
-const PATTERN_HINTS: Record<string, { what: string; hint: string }> = {
+const PATTERN_HINTS = table<{ what: string; hint: string }>({
   name: {
     what: 'policy name',
     hint: 'use letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit',
@@ -87,9 +88,9 @@ const PATTERN_HINTS: Record<string, { what: string; hint: string }> = {
   },
   version: { what: 'version', hint: 'use a semantic version such as `1.0.0`' },
   id: { what: 'rule id', hint: 'a rule id must not be empty or start or end with blanks' },
-};
+});
 
-const REQUIRED_HINTS: Record<string, string> = {
+const REQUIRED_HINTS = table<string>({
   apiVersion: 'add `apiVersion: llmpolicy/v1`',
   kind: 'add `kind: Policy`',
   metadata: 'add `metadata:` with at least `name: <policy name>`',
@@ -98,7 +99,7 @@ const REQUIRED_HINTS: Record<string, string> = {
   id: 'add `id: <unique id>` to the rule',
   effect: 'add `effect: allow`, `effect: deny` or `effect: warn`',
   model: 'add `model: <model name>`',
-};
+});
 
 function sectionOf(path: PathSeg[]): Section | undefined {
   if (path.length === 0) return 'document';
@@ -163,7 +164,7 @@ function describeValue(v: unknown): string {
   }
 }
 
-const TYPE_NAMES: Record<string, string> = {
+const TYPE_NAMES = table<string>({
   object: 'a mapping',
   array: 'a list',
   string: 'a string',
@@ -171,7 +172,7 @@ const TYPE_NAMES: Record<string, string> = {
   number: 'a number',
   boolean: 'a boolean',
   null: 'null',
-};
+});
 
 function typeList(t: unknown): string {
   const names = (Array.isArray(t) ? t : [t]).map((x) => TYPE_NAMES[String(x)] ?? String(x));

@@ -174,7 +174,8 @@ describe('print', () => {
   test.each([
     ['a  &&  (b)', 'a && b'],
     ['(a && b) && c', 'a && b && c'],
-    ['a && (b && c)', 'a && (b && c)'],
+    // `&&` and `||` are associative: chains parse as balanced trees and print flat
+    ['a && (b && c)', 'a && b && c'],
     ['(a || b) && c', '(a || b) && c'],
     ['a || b && c', 'a || b && c'],
     ['(a + b) * c', '(a + b) * c'],

@@ -16,6 +16,7 @@ import { guardIterable, StreamGuard, type StreamAdapter } from '../guard/stream.
 import type { GuardEngine, PolicyCallContext, PolicyOptions } from '../guard/types.js';
 import { fromAISDK } from '../input/request.js';
 import { responseFromAISDK } from '../input/response.js';
+import { table } from '../../util/table.js';
 
 export { PolicyDeniedError, type PolicyDeniedErrorOptions, type PolicyPhase } from '../guard/errors.js';
 export type { CallInfo, GuardContext, GuardEngine, PolicyCallContext, PolicyInput, PolicyOptions, StreamOptions } from '../guard/types.js';
@@ -94,7 +95,7 @@ function redactPrompt(prompt: unknown, fn: Fn): unknown {
   });
 }
 
-const SET_NAMES: Record<string, string> = {
+const SET_NAMES = table<string>({
   max_tokens: 'maxOutputTokens',
   max_output_tokens: 'maxOutputTokens',
   top_p: 'topP',
@@ -102,7 +103,7 @@ const SET_NAMES: Record<string, string> = {
   stop: 'stopSequences',
   presence_penalty: 'presencePenalty',
   frequency_penalty: 'frequencyPenalty',
-};
+});
 
 interface CallState {
   call: GuardedCall<Obj>;
