@@ -27,8 +27,8 @@ Options:
   -h, --help             show this help
 
 Exit status: 0 when the files were written (or listed), 2 for an unknown template, a file that
-exists (without --force) or a file that cannot be written. Nothing is written unless every
-file can be.
+exists (without --force) or a file that cannot be written. Every check is made before the
+first file is written.
 
 Examples:
   llm-policy init --list

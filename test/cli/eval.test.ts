@@ -86,7 +86,9 @@ describe.skipIf(!built)('llm-policy eval', () => {
       value: 'true',
       children: [{ expr: 'user.tier', value: "'free'" }],
     });
-    const plain = JSON.parse(run(['eval', '-p', 'test/fixtures/cli/policies', '-i', '-', '--format', 'json'], { input: FREE_GPT4O }).stdout);
+    const plain = JSON.parse(
+      run(['eval', '-p', 'test/fixtures/cli/policies', '-i', '-', '--format', 'json'], { input: FREE_GPT4O }).stdout,
+    );
     expect(plain.trace).toBeUndefined();
     expect(plain.explain).toBeUndefined();
   });
