@@ -1,16 +1,15 @@
-// Evaluates the example policies in examples/policies against examples/requests.json and
-// prints each decision. Run with `npm run demo` (it builds the package first).
-import { readFileSync, readdirSync } from 'node:fs';
+// A gateway assembled from library templates: loads the policies that examples/gateway.test.yaml
+// names (from examples/policies) and prints the decision for each of its cases. Run with
+// `npm run demo` (it builds the package first); `llm-policy test examples` checks the same cases.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { PolicyEngine, PolicyError } from '../dist/index.js';
 
-const dir = new URL('./policies/', import.meta.url);
+const suiteUrl = new URL('./gateway.test.yaml', import.meta.url);
+const suite = parse(readFileSync(suiteUrl, 'utf8'));
 const engine = new PolicyEngine();
 try {
-  for (const name of readdirSync(dir)
-    .filter((n) => /\.(ya?ml|json)$/.test(n))
-    .sort()) {
-    engine.addPolicy(readFileSync(new URL(name, dir), 'utf8'), { filename: `examples/policies/${name}` });
-  }
+  engine.setPolicies(suite.policies.map((p) => ({ text: readFileSync(new URL(p, suiteUrl), 'utf8'), filename: `examples/${p}` })));
 } catch (e) {
   if (e instanceof PolicyError) {
     console.error(e.format());
@@ -20,18 +19,31 @@ try {
 }
 
 console.log(
-  `loaded ${engine
+  `${suite.description}\nloaded ${engine
     .policies()
     .map((p) => `${p.name} (${p.rules} rules)`)
-    .join(', ')}; revision ${engine.revision}\n`,
+    .join(', ')}\n`,
 );
-const cases = JSON.parse(readFileSync(new URL('./requests.json', import.meta.url), 'utf8'));
-for (const c of cases) {
+// At most three lines of each kind: a malformed input fails every rule of every policy.
+const lines = (label, items) => {
+  for (const x of items.slice(0, 3)) console.log(`      ${label}: ${x}`);
+  if (items.length > 3) console.log(`      ... and ${items.length - 3} more`);
+};
+for (const c of suite.cases) {
   const d = engine.evaluate(c.input);
   console.log(`${d.effect.toUpperCase().padEnd(5)} ${c.name}`);
-  for (const r of d.reasons) console.log(`      reason: ${r}`);
-  for (const m of d.matched) console.log(`      matched: ${m.policy}/${m.rule} (${m.effect})`);
-  for (const o of d.obligations) console.log(`      obligation: ${JSON.stringify(o)}`);
-  for (const e of d.errors) console.log(`      error: ${e.policy}${e.rule ? `/${e.rule}` : ''} [${e.code}] ${e.message} -> ${e.handling}`);
+  lines('reason', d.reasons);
+  lines(
+    'matched',
+    d.matched.map((m) => `${m.policy}/${m.rule} (${m.effect})`),
+  );
+  lines(
+    'obligation',
+    d.obligations.map((o) => JSON.stringify(o)),
+  );
+  lines(
+    'error',
+    d.errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''} [${e.code}] ${e.message} -> ${e.handling}`),
+  );
 }
 await engine.close();

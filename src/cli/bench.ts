@@ -84,7 +84,7 @@ ${ENGINE_HELP}
 Exit status: 0, or 2 when the policies or the inputs cannot be loaded.
 
 Example:
-  llm-policy bench -p examples/policies -i examples/requests.jsonl`,
+  llm-policy bench -p policies -i requests.jsonl`,
   options: {
     ...ENGINE_OPTIONS,
     policy: { type: 'string', short: 'p', multiple: true },

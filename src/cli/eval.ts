@@ -36,8 +36,8 @@ Exit status: 0 when a decision was made (1 with --fail-on-deny and a deny), 2 wh
 policies or the input cannot be loaded.
 
 Examples:
-  llm-policy eval -p examples/policies -i request.json --explain
-  echo '{"user":{"tier":"free"},"request":{"model":"gpt-4o"}}' | llm-policy eval -p examples/policies -i -`,
+  llm-policy eval -p policies -i request.json --explain
+  echo '{"user":{"tier":"free"},"request":{"model":"gpt-4o"}}' | llm-policy eval -p policies -i -`,
   options: {
     ...ENGINE_OPTIONS,
     policy: { type: 'string', short: 'p', multiple: true },

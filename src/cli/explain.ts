@@ -1,5 +1,5 @@
 // `eval --explain`: the engine's trace, with the value of every interesting sub-expression of
-// each condition, from a tracing run of the reference interpreter (src/engine/coverage.ts).
+// each condition, from a tracing run of the reference interpreter (src/testing/coverage.ts).
 
 import type { Decision, Registry, StateStore } from '../entries/index.js';
 import { OP, pathOf, type Expr } from '../lang/ast.js';

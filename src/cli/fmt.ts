@@ -285,9 +285,9 @@ Exit status: 0 when done (with --check or --diff: when every file is already for
 when --check or --diff finds a file that would change, 2 when a file cannot be read or parsed.
 
 Examples:
-  llm-policy fmt examples/policies
-  llm-policy fmt --check examples/policies
-  llm-policy fmt --diff examples/policies/cost-control.yaml`,
+  llm-policy fmt policies
+  llm-policy fmt --check policies
+  llm-policy fmt --diff policies/cost-control.yaml`,
   options: {
     check: { type: 'boolean' },
     diff: { type: 'boolean' },

@@ -80,6 +80,17 @@ export function paintIssues(text: string, c: Colors): string {
 
 // ------------------------------------------------------------------ files
 
+/** The package's version, from the package.json next to dist/ (undefined when not running from the package). */
+export function packageVersion(): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'llm-policy-engine' && pkg.version) return pkg.version;
+  } catch {
+    // not running from the package
+  }
+  return undefined;
+}
+
 /** A path as shown to the user: relative to the working directory when inside it. */
 export function display(path: string): string {
   const rel = relative(process.cwd(), resolve(path));

@@ -3,30 +3,19 @@
 // 2 usage or load errors.
 /// <reference types="node" />
 
-import { readFileSync } from 'node:fs';
 import { auditCommand } from './audit.js';
 import { benchCommand } from './bench.js';
 import { parse, processIo, reportError, usage, type Command, type Io } from './command.js';
 import { evalCommand } from './eval.js';
 import { fmtCommand } from './fmt.js';
-import { CliError, EXIT } from './io.js';
+import { initCommand } from './init.js';
+import { CliError, EXIT, packageVersion } from './io.js';
 import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
-/** The package's version, read from the package.json next to dist/. */
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'llm-policy-engine' && pkg.version) return pkg.version;
-  } catch {
-    // not running from the package
-  }
-  return 'unknown';
-}
+export const COMMANDS: Command[] = [initCommand, validateCommand, testCommand, evalCommand, fmtCommand, benchCommand, auditCommand];
 
-export const COMMANDS: Command[] = [validateCommand, testCommand, evalCommand, fmtCommand, benchCommand, auditCommand];
-
-const HELP = `llm-policy: check, test, explain, format and benchmark llm-policy-engine policies
+const HELP = `llm-policy: start from ready-made policies, then check, test, explain, format and benchmark them
 
 Usage: llm-policy <command> [options]
 
@@ -44,11 +33,12 @@ file \`fmt --check\` would change), 2 usage or load errors (a missing file, a YA
 unknown function).
 
 Examples:
-  llm-policy validate examples/policies
-  llm-policy test examples/tests --coverage
-  llm-policy eval -p examples/policies -i request.json --explain
-  llm-policy fmt --check examples/policies
-  llm-policy bench -p examples/policies -i requests.jsonl
+  llm-policy init --template max-tokens-cap
+  llm-policy validate policies
+  llm-policy test policies --coverage
+  llm-policy eval -p policies -i request.json --explain
+  llm-policy fmt --check policies
+  llm-policy bench -p policies -i requests.jsonl
   llm-policy audit verify audit.log.1 audit.log`;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
@@ -58,7 +48,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return first === undefined ? EXIT.error : EXIT.ok;
   }
   if (first === '-v' || first === '--version') {
-    io.out(version());
+    io.out(packageVersion() ?? 'unknown');
     return EXIT.ok;
   }
   if (first === 'help') {

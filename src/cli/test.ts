@@ -41,7 +41,7 @@ Exit status: 0 when every case passed (and coverage is at least the threshold), 
 case failed or coverage is below the threshold, 2 when a test file or policy cannot be loaded.
 
 Example:
-  llm-policy test examples/tests --coverage`,
+  llm-policy test policies --coverage`,
   options: {
     ...ENGINE_OPTIONS,
     policy: { type: 'string', short: 'p', multiple: true },

@@ -23,7 +23,7 @@ ${ENGINE_HELP}
 Exit status: 0 when every file is valid, 2 when any is not (or a file cannot be read).
 
 Example:
-  llm-policy validate examples/policies`,
+  llm-policy validate policies`,
   options: { ...ENGINE_OPTIONS },
   async run(io, values, positionals) {
     const json = values.format === 'json';

@@ -13,7 +13,7 @@ const FREE_GPT4O = JSON.stringify({
 describe.skipIf(!built)('llm-policy eval', () => {
   test('prints the decision', () => {
     const dir = tempDir({ 'in.json': FREE_GPT4O });
-    const r = run(['eval', '-p', 'examples/policies', '-i', `${dir}/in.json`]);
+    const r = run(['eval', '-p', 'test/fixtures/cli/policies', '-i', `${dir}/in.json`]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^effect: deny$/m);
     expect(r.stdout).toContain('reasons:\n  - Model gpt-4o is not available on the free tier');
@@ -24,7 +24,7 @@ describe.skipIf(!built)('llm-policy eval', () => {
   });
 
   test('--explain prints the trace as a tree: rule, condition value, sub-expression values', () => {
-    const r = run(['eval', '-p', 'examples/policies/model-access.yaml', '-i', '-', '--explain'], { input: FREE_GPT4O });
+    const r = run(['eval', '-p', 'test/fixtures/cli/policies/model-access.yaml', '-i', '-', '--explain'], { input: FREE_GPT4O });
     expect(r.code).toBe(0);
     const out = r.stdout;
     expect(out).toContain('default/model-access  applies → deny');
@@ -42,7 +42,7 @@ describe.skipIf(!built)('llm-policy eval', () => {
   });
 
   test('--explain shows errors and let values', () => {
-    const r = run(['eval', '-p', 'examples/policies/cost-control.yaml', '-i', '-', '--explain'], {
+    const r = run(['eval', '-p', 'test/fixtures/cli/policies/cost-control.yaml', '-i', '-', '--explain'], {
       input: '{"user":{"tier":"pro"},"request":{"model":"gpt-4o","max_tokens":100},"budget":{"spent_usd":0,"limit_usd":1}}',
     });
     expect(r.code).toBe(0);
@@ -53,7 +53,7 @@ describe.skipIf(!built)('llm-policy eval', () => {
   });
 
   test('--format json prints the decision object, with the explanation under `explain`', () => {
-    const r = run(['eval', '-p', 'examples/policies', '-i', '-', '--format', 'json', '--explain'], { input: FREE_GPT4O });
+    const r = run(['eval', '-p', 'test/fixtures/cli/policies', '-i', '-', '--format', 'json', '--explain'], { input: FREE_GPT4O });
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);
     expect(d).toMatchObject({
@@ -86,7 +86,9 @@ describe.skipIf(!built)('llm-policy eval', () => {
       value: 'true',
       children: [{ expr: 'user.tier', value: "'free'" }],
     });
-    const plain = JSON.parse(run(['eval', '-p', 'examples/policies', '-i', '-', '--format', 'json'], { input: FREE_GPT4O }).stdout);
+    const plain = JSON.parse(
+      run(['eval', '-p', 'test/fixtures/cli/policies', '-i', '-', '--format', 'json'], { input: FREE_GPT4O }).stdout,
+    );
     expect(plain.trace).toBeUndefined();
     expect(plain.explain).toBeUndefined();
   });
@@ -105,21 +107,21 @@ describe.skipIf(!built)('llm-policy eval', () => {
   });
 
   test('--fail-on-deny exits 1 on a deny', () => {
-    const r = run(['eval', '-p', 'examples/policies', '-i', '-', '--fail-on-deny'], { input: FREE_GPT4O });
+    const r = run(['eval', '-p', 'test/fixtures/cli/policies', '-i', '-', '--fail-on-deny'], { input: FREE_GPT4O });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^effect: deny$/m);
   });
 
   test('bad input: a missing input file, invalid JSON, no -i, no -p', () => {
-    const missing = run(['eval', '-p', 'examples/policies', '-i', 'nosuch.json']);
+    const missing = run(['eval', '-p', 'test/fixtures/cli/policies', '-i', 'nosuch.json']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read `nosuch.json`: no such file or directory');
     const dir = tempDir({ 'bad.json': '{"user": {"tier": "free",}\n}' });
-    const invalid = run(['eval', '-p', `${root}/examples/policies`, '-i', 'bad.json'], { cwd: dir });
+    const invalid = run(['eval', '-p', `${root}/test/fixtures/cli/policies`, '-i', 'bad.json'], { cwd: dir });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('bad.json:1:26: error[input]: invalid JSON');
     expect(invalid.stderr).toContain(' 1 | {"user": {"tier": "free",}\n   |                          ^');
-    expect(run(['eval', '-p', 'examples/policies']).stderr).toContain('no input given');
+    expect(run(['eval', '-p', 'test/fixtures/cli/policies']).stderr).toContain('no input given');
     expect(run(['eval', '-i', '-']).stderr).toContain('no policies given');
   });
 

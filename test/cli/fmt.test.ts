@@ -89,17 +89,17 @@ describe('formatPolicyText', () => {
 
   test('is idempotent, on the example policies too', () => {
     expect(formatPolicyText(FORMATTED, 'messy.yaml')).toBe(FORMATTED);
-    for (const n of readdirSync(join(root, 'examples/policies'))) {
-      const once = formatPolicyText(readFileSync(join(root, 'examples/policies', n), 'utf8'), n);
+    for (const n of readdirSync(join(root, 'test/fixtures/cli/policies'))) {
+      const once = formatPolicyText(readFileSync(join(root, 'test/fixtures/cli/policies', n), 'utf8'), n);
       expect(formatPolicyText(once, n)).toBe(once);
     }
   });
 
   test('keeps the meaning: the formatted example policies decide the example requests alike', () => {
-    const requests = JSON.parse(readFileSync(join(root, 'examples/requests.json'), 'utf8')) as { input: unknown }[];
-    const files = readdirSync(join(root, 'examples/policies')).map((n) => ({
+    const requests = JSON.parse(readFileSync(join(root, 'test/fixtures/cli/requests.json'), 'utf8')) as { input: unknown }[];
+    const files = readdirSync(join(root, 'test/fixtures/cli/policies')).map((n) => ({
       n,
-      text: readFileSync(join(root, 'examples/policies', n), 'utf8'),
+      text: readFileSync(join(root, 'test/fixtures/cli/policies', n), 'utf8'),
     }));
     const before = new PolicyEngine({ clock: () => 0 });
     before.setPolicies(files.map((f) => ({ text: f.text, filename: f.n })));
@@ -163,8 +163,8 @@ describe.skipIf(!built)('llm-policy fmt', () => {
 
   test('the example policies are formatted idempotently', () => {
     const dir = tempDir({});
-    for (const n of readdirSync(join(root, 'examples/policies')))
-      writeFileSync(join(dir, n), readFileSync(join(root, 'examples/policies', n)));
+    for (const n of readdirSync(join(root, 'test/fixtures/cli/policies')))
+      writeFileSync(join(dir, n), readFileSync(join(root, 'test/fixtures/cli/policies', n)));
     expect(run(['fmt', '.'], { cwd: dir }).code).toBe(0);
     expect(run(['fmt', '--check', '.'], { cwd: dir }).stdout).toContain('0 files would be reformatted, 2 already formatted');
     expect(run(['validate', '.'], { cwd: dir }).code).toBe(0);

@@ -7,7 +7,7 @@ import { cli, ensureBuilt, root, run, tempDir, UNKNOWN_FUNCTION } from './run.js
 const built = ensureBuilt();
 if (!built) console.warn('test/cli: dist/cli.js is missing (LLM_POLICY_NO_BUILD is set): run `npm run build` first; skipping');
 
-const COMMANDS = ['validate', 'test', 'eval', 'fmt', 'bench'];
+const COMMANDS = ['init', 'validate', 'test', 'eval', 'fmt', 'bench'];
 
 describe.skipIf(!built)('llm-policy', () => {
   test('dist/cli.js starts with a shebang, is executable and is the package bin', () => {
@@ -63,7 +63,7 @@ describe.skipIf(!built)('llm-policy', () => {
     const b = run(['eval', '-p']);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/option `--policy` needs a value/);
-    const c = run(['validate', '--format', 'xml', 'examples/policies']);
+    const c = run(['validate', '--format', 'xml', 'test/fixtures/cli/policies']);
     expect(c.code).toBe(2);
     expect(c.stderr).toContain('`--format` must be `text` or `json`, got `xml`');
   });
@@ -76,7 +76,7 @@ describe.skipIf(!built)('llm-policy', () => {
     expect(forced.stderr).toMatch(/\u001b\[31m/);
     const both = run(['validate', 'bad.yaml'], { cwd: dir, env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
     expect(both.stderr).not.toMatch(/\u001b\[/);
-    const ok = run(['validate', 'examples/policies'], { env: { FORCE_COLOR: '1' } });
+    const ok = run(['validate', 'test/fixtures/cli/policies'], { env: { FORCE_COLOR: '1' } });
     expect(ok.stdout).toMatch(/\u001b\[32m✓/);
   });
 });

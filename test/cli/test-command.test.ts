@@ -41,7 +41,7 @@ cases:
 
 describe.skipIf(!built)('llm-policy test', () => {
   test('the example suites pass with full coverage; the summary line is exactly `N passed, N failed`', () => {
-    const r = run(['test', 'examples/tests', '--coverage', '--coverage-threshold', '100']);
+    const r = run(['test', 'test/fixtures/cli/tests', '--coverage', '--coverage-threshold', '100']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^coverage: 100\.0% \(\d+\/\d+ outcomes\)$/m);
     const last = r.stdout.trimEnd().split('\n').pop();
@@ -228,9 +228,9 @@ cases:
   });
 
   test('a missing test file: exit 2 naming it', () => {
-    const r = run(['test', 'examples/tests/nosuch.yaml']);
+    const r = run(['test', 'test/fixtures/cli/tests/nosuch.yaml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('cannot read `examples/tests/nosuch.yaml`: no such file or directory');
+    expect(r.stderr).toContain('cannot read `test/fixtures/cli/tests/nosuch.yaml`: no such file or directory');
   });
 
   test('a YAML error or a schema problem in a test file: exit 2 with file:line:column and a caret', () => {

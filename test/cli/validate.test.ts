@@ -6,18 +6,18 @@ const built = ensureBuilt();
 
 describe.skipIf(!built)('llm-policy validate', () => {
   test('the example policies are valid', () => {
-    const r = run(['validate', 'examples/policies']);
+    const r = run(['validate', 'test/fixtures/cli/policies']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('✓ examples/policies/cost-control.yaml: cost-control (4 rules)');
-    expect(r.stdout).toContain('✓ examples/policies/model-access.yaml: model-access (3 rules), request-hygiene (3 rules)');
+    expect(r.stdout).toContain('✓ test/fixtures/cli/policies/cost-control.yaml: cost-control (4 rules)');
+    expect(r.stdout).toContain('✓ test/fixtures/cli/policies/model-access.yaml: model-access (3 rules), request-hygiene (3 rules)');
     expect(r.stdout).toMatch(/^2 files, 3 policies, 10 rules: ok$/m);
     expect(r.stderr).toBe('');
   });
 
   test('a missing file: exit 2, the message names the file', () => {
-    const r = run(['validate', 'examples/policies/nosuch.yaml']);
+    const r = run(['validate', 'test/fixtures/cli/policies/nosuch.yaml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('cannot read `examples/policies/nosuch.yaml`: no such file or directory');
+    expect(r.stderr).toContain('cannot read `test/fixtures/cli/policies/nosuch.yaml`: no such file or directory');
     expect(r.stdout).toBe('');
   });
 
@@ -55,18 +55,18 @@ describe.skipIf(!built)('llm-policy validate', () => {
   });
 
   test('--format json: ok, files and policies; or ok false and the issues', () => {
-    const ok = run(['validate', 'examples/policies', '--format', 'json']);
+    const ok = run(['validate', 'test/fixtures/cli/policies', '--format', 'json']);
     expect(ok.code).toBe(0);
     const j = JSON.parse(ok.stdout);
     expect(j.ok).toBe(true);
     expect(j.issues).toEqual([]);
     expect(j.files).toEqual([
       {
-        file: 'examples/policies/cost-control.yaml',
+        file: 'test/fixtures/cli/policies/cost-control.yaml',
         policies: [{ name: 'cost-control', namespace: 'default', version: '1.0.0', rules: 4 }],
       },
       {
-        file: 'examples/policies/model-access.yaml',
+        file: 'test/fixtures/cli/policies/model-access.yaml',
         policies: [
           { name: 'model-access', namespace: 'default', rules: 3 },
           { name: 'request-hygiene', namespace: 'default', rules: 3 },

@@ -1,4 +1,4 @@
-// The tracing run of the reference interpreter (src/engine/coverage.ts), used for coverage and
+// The tracing run of the reference interpreter (src/testing/coverage.ts), used for coverage and
 // `eval --explain`: it gives the interpreter's own value for every expression and every node,
 // and the coverage collector counts rules and branches from it.
 import fc from 'fast-check';

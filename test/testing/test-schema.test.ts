@@ -1,5 +1,5 @@
 // schemas/policy-test.schema.json and the CLI's hand-written checks of test files
-// (src/cli/test-file.ts) agree: the example suites are valid under both, and each broken
+// (src/cli/test-file.ts) agree: the library's suites are valid under both, and each broken
 // document is rejected by both.
 import Ajv2020 from 'ajv/dist/2020.js';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -80,14 +80,21 @@ const BROKEN: [string, string][] = [
 ];
 
 describe('policy test files: schema and checker agree', () => {
-  test('the example suites are valid', () => {
-    const dir = join(root, 'examples/tests');
-    const files = readdirSync(dir).filter((n) => n.endsWith('.yaml'));
-    expect(files.length).toBeGreaterThanOrEqual(2);
-    for (const n of files) {
-      const text = readFileSync(join(dir, n), 'utf8');
-      for (const d of data(text)) expect(validate(d), `${n}: ${JSON.stringify(validate.errors)}`).toBe(true);
-      expect(parseTestFile(text, join(dir, n)).issues).toEqual([]);
+  test('the library suites and the CLI fixtures are valid', () => {
+    const library = join(root, 'examples/policies');
+    const files = [
+      ...readdirSync(library, { recursive: true, encoding: 'utf8' })
+        .filter((n) => n.endsWith('.test.yaml'))
+        .map((n) => join(library, n)),
+      ...readdirSync(join(root, 'test/fixtures/cli/tests'))
+        .filter((n) => n.endsWith('.yaml'))
+        .map((n) => join(root, 'test/fixtures/cli/tests', n)),
+    ];
+    expect(files.length).toBeGreaterThanOrEqual(53);
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      for (const d of data(text)) expect(validate(d), `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(parseTestFile(text, f).issues).toEqual([]);
     }
   });
 
