@@ -3,7 +3,7 @@
 
 import { SourceText } from '../lang/errors.js';
 import { parseTime } from '../testing/index.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command } from './command.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command, expandOptions } from './command.js';
 import type { MemoryStateStore } from '../entries/index.js';
 import { CliError, EXIT, display, expandPaths, parseData, readStdin, readText, type CliIssue } from './io.js';
 import { storeWith, usagesFrom } from './state.js';
@@ -116,7 +116,7 @@ Example:
         functions: values.functions as string | undefined,
         inputSchema: values['input-schema'] as string | undefined,
       });
-      const files = readPolicyFiles(expandPaths(policyPaths, 'policy'));
+      const files = readPolicyFiles(expandPaths(policyPaths, 'policy', undefined, expandOptions(io, values)));
       let store: MemoryStateStore | undefined;
       if (values.state !== undefined) {
         const file = display(values.state as string);

@@ -60,7 +60,13 @@ export interface Command {
 export const COMMON: Options = {
   help: { type: 'boolean', short: 'h' },
   format: { type: 'string' },
+  'follow-symlinks': { type: 'boolean' },
 };
+
+/** How commands expand directory arguments: links out of the directory are skipped, with a warning. */
+export function expandOptions(io: Io, values: Record<string, unknown>): { followSymlinks: boolean; warn: (m: string) => void } {
+  return { followSymlinks: values['follow-symlinks'] === true, warn: (m) => io.err(`warning: ${m}`) };
+}
 
 export const ENGINE_OPTIONS: Options = {
   'input-schema': { type: 'string' },

@@ -3,7 +3,7 @@
 import { preparePolicies } from '../testing/coverage.js';
 import { parseTime } from '../testing/index.js';
 import { show } from '../testing/format.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command } from './command.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command, expandOptions } from './command.js';
 import { effectText, explainDecision, formatExplain } from './explain.js';
 import { CliError, EXIT, display, expandPaths, parseData, readStdin, readText } from './io.js';
 import { MemoryStateStore } from '../entries/index.js';
@@ -65,7 +65,7 @@ Examples:
         functions: values.functions as string | undefined,
         inputSchema: values['input-schema'] as string | undefined,
       });
-      const files = readPolicyFiles(expandPaths(policyPaths, 'policy'));
+      const files = readPolicyFiles(expandPaths(policyPaths, 'policy', undefined, expandOptions(io, values)));
       // one reading of the clock, shared by the engine and the explain tracer
       const fixedNow = nowMs ?? Date.now();
       const stateFile = values.state as string | undefined;

@@ -15,7 +15,7 @@ import { parse } from '../lang/parser.js';
 import { print, printPretty } from '../lang/print.js';
 import { parsePolicyText } from '../policy/parse.js';
 import type { ExprSource } from '../policy/types.js';
-import { errorJson, reportError, usage, type Command } from './command.js';
+import { errorJson, reportError, usage, type Command, expandOptions } from './command.js';
 import { CliError, EXIT, display, expandPaths, readText, type Colors } from './io.js';
 
 const ORDER: Record<string, string[]> = {
@@ -305,7 +305,7 @@ Examples:
         if (!Number.isInteger(width) || width < 20)
           throw usage(`\`--width\` must be an integer of at least 20, got \`${String(values.width)}\``, fmtCommand);
       }
-      const files = expandPaths(positionals, 'policy');
+      const files = expandPaths(positionals, 'policy', undefined, expandOptions(io, values));
       const results: { file: string; changed: boolean; error?: CliError }[] = [];
       for (const path of files) {
         const file = display(path);

@@ -1,8 +1,8 @@
 // Files, paths, colours and errors shared by the commands.
 /// <reference types="node" />
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, relative, resolve } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { formatIssue, SourceText, type Issue } from '../lang/errors.js';
 
@@ -136,34 +136,59 @@ const DATA_EXT = new Set(['.yaml', '.yml', '.json']);
 const POLICY_KIND = /^\s*["']?kind["']?\s*:\s*["']?Policy["']?\s*,?\s*(#.*)?$/m;
 const TEST_KIND = /^\s*["']?kind["']?\s*:\s*["']?PolicyTest["']?\s*,?\s*(#.*)?$/m;
 
-function walk(dir: string, out: string[]): void {
+export interface ExpandOptions {
+  /** Read links that lead out of the directory given (`--follow-symlinks`). */
+  followSymlinks?: boolean;
+  /** Told of each link skipped because it leads out of the directory. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Data files under `dir`. A link is followed when its target lies inside `root` (the directory
+ * the user named), or anywhere with `followSymlinks`; a directory is entered once by its real
+ * path, so a link loop ends.
+ */
+function walk(dir: string, out: string[], root: string, options: ExpandOptions, visited: Set<string>): void {
+  let real: string;
   let names: string[];
   try {
+    real = realpathSync(dir);
     names = readdirSync(dir).sort();
   } catch (e) {
     throw new CliError(`cannot read \`${display(dir)}\`: ${reason(e)}`, [
       { code: 'file', message: `cannot read \`${display(dir)}\`: ${reason(e)}`, file: display(dir) },
     ]);
   }
+  if (visited.has(real)) return;
+  visited.add(real);
   for (const n of names) {
     if (n.startsWith('.') || n === 'node_modules') continue;
     const p = join(dir, n);
     let st;
     try {
       st = statSync(p);
+      if (lstatSync(p).isSymbolicLink() && !options.followSymlinks && !inside(root, realpathSync(p))) {
+        options.warn?.(`skipped \`${display(p)}\`: a link to outside \`${display(root)}\` (pass --follow-symlinks to read it)`);
+        continue;
+      }
     } catch {
-      continue;
+      continue; // a dangling link, or a file gone since the listing
     }
-    if (st.isDirectory()) walk(p, out);
+    if (st.isDirectory()) walk(p, out, root, options, visited);
     else if (DATA_EXT.has(extname(n).toLowerCase())) out.push(p);
   }
+}
+
+function inside(root: string, target: string): boolean {
+  const r = relative(root, target);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
 /**
  * Files named by the arguments: files as given, directories searched (recursively) for
  * .yaml, .yml and .json files of the wanted kind (`kind: Policy` or `kind: PolicyTest`).
  */
-export function expandPaths(paths: string[], kind: 'policy' | 'test', base = process.cwd()): string[] {
+export function expandPaths(paths: string[], kind: 'policy' | 'test', base = process.cwd(), options: ExpandOptions = {}): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const p of paths) {
@@ -174,7 +199,7 @@ export function expandPaths(paths: string[], kind: 'policy' | 'test', base = pro
     }
     if (statSync(abs).isDirectory()) {
       const found: string[] = [];
-      walk(abs, found);
+      walk(abs, found, realpathSync(abs), options, new Set());
       const re = kind === 'policy' ? POLICY_KIND : TEST_KIND;
       const matching = found.filter((f) => {
         try {

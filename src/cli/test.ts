@@ -6,7 +6,7 @@ import type { Decision, PolicyEngine } from '../entries/index.js';
 import { CoverageCollector, preparePolicies, type PreparedPolicy } from '../testing/coverage.js';
 import { parseTime, ruleMatches } from '../testing/index.js';
 import { formatDecision, formatTrace, show } from '../testing/format.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command, type Io } from './command.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command, type Io, expandOptions } from './command.js';
 import { CliError, EXIT, display, expandPaths, parseData, readText, type CliIssue } from './io.js';
 import { buildEngine, loadSetup, readPolicyFiles, type PolicyFile } from './load.js';
 import { formatCoverage, junit, type CaseResult, type Failure, type SuiteResult } from './report.js';
@@ -111,7 +111,7 @@ async function runTests(io: Io, values: Record<string, unknown>, positionals: st
   const suites: Suite[] = [];
   const fileIssues: CliIssue[] = [];
   const sources = new Map<string | undefined, string>();
-  for (const path of expandPaths(positionals, 'test')) {
+  for (const path of expandPaths(positionals, 'test', undefined, expandOptions(io, values))) {
     const text = readText(path);
     const r = parseTestFile(text, path);
     sources.set(display(path), text);
@@ -129,7 +129,7 @@ async function runTests(io: Io, values: Record<string, unknown>, positionals: st
   const policySet = (paths: string[], base: string): PolicySet => {
     let files: string[];
     try {
-      files = expandPaths(paths, 'policy', base);
+      files = expandPaths(paths, 'policy', base, expandOptions(io, values));
     } catch (e) {
       if (e instanceof CliError) return { files: [], store: new SwappableStore(), error: e };
       throw e;

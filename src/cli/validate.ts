@@ -1,7 +1,7 @@
 // `llm-policy validate <paths...>`: load and type-check policy files.
 
 import { PolicyEngine, PolicyError, type PolicySummary } from '../entries/index.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command } from './command.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command, expandOptions } from './command.js';
 import { CliError, EXIT, expandPaths, type CliIssue } from './io.js';
 import { buildEngine, loadError, loadSetup, readPolicyFiles, type PolicyFile } from './load.js';
 
@@ -33,7 +33,7 @@ Example:
         functions: values.functions as string | undefined,
         inputSchema: values['input-schema'] as string | undefined,
       });
-      const files = readPolicyFiles(expandPaths(positionals, 'policy'));
+      const files = readPolicyFiles(expandPaths(positionals, 'policy', undefined, expandOptions(io, values)));
       // Each file on its own first, so that every file's problems are reported even when an
       // earlier one cannot be parsed; then all together, for names defined in two files.
       const issues: CliIssue[] = [];

@@ -13,7 +13,7 @@ import type { CheckIssue } from '../lang/checker.js';
 import { EvaluationError, toEvaluationError } from '../lang/errors.js';
 import * as ops from '../lang/operators.js';
 import { dispatcher, kindMatches, type OverloadDecl, type Registry } from '../lang/registry.js';
-import { CelTimestamp, celEquals, kindOf, mapKeys, noOverload } from '../lang/values.js';
+import { CelTimestamp, celEquals, kindOf, mapKeys, noOverload, typeNameOf } from '../lang/values.js';
 
 export interface Frame {
   /** The input object: its own keys are the variables. */
@@ -362,7 +362,7 @@ class Compiler {
       if (Array.isArray(coll)) return coll;
       if (name === 'sortBy') throw new EvaluationError('no_matching_overload', '`sortBy` needs a list', pos);
       if (kindOf(coll) === 'map') return mapKeys(coll as object);
-      throw new EvaluationError('no_matching_overload', `\`${name}\` needs a list or a map`, pos);
+      throw new EvaluationError('no_matching_overload', `\`${name}\` needs a list or a map, not ${typeNameOf(coll)}`, pos);
     };
     const run = (f: Frame, item: unknown): unknown => {
       if (++f.steps > f.maxSteps) throw new EvaluationError('limit_exceeded', `more than ${f.maxSteps} evaluation steps`, pos);

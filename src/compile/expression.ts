@@ -10,6 +10,7 @@ import { parse } from '../lang/parser.js';
 import type { Registry } from '../lang/registry.js';
 import { compileNode, newFrame, type CompileContext, type Evaluator, type Purity } from './compile.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { meter } from '../util/meter.js';
 
 export interface SourceResult {
   ast?: Expr;
@@ -28,6 +29,7 @@ export interface SourceOptions extends Omit<CompileContext, 'issues'> {
 }
 
 export function compileSource(text: string, opts: SourceOptions): SourceResult {
+  meter.scanned += text.length;
   const limits = opts.limits ?? DEFAULT_LIMITS;
   let ast: Expr;
   try {

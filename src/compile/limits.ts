@@ -2,6 +2,12 @@
 // be raised per engine (`new PolicyEngine({ limits })`); unknown keys are rejected.
 
 export interface Limits {
+  /**
+   * Characters of policy text in one load (`addPolicy`, `setPolicies`, a reload from a source).
+   * Loading is linear in the text (docs/performance.md), so this bounds how long a load can
+   * hold the thread; a larger load is refused with a positioned `limit_exceeded`.
+   */
+  maxPolicyBytes: number;
   /** Characters in one expression. */
   maxExpressionLength: number;
   /** Nesting depth of one expression's syntax tree. */
@@ -9,8 +15,9 @@ export interface Limits {
   /** Nodes in one expression's syntax tree. */
   maxAstNodes: number;
   /**
-   * Work per decision, across every rule: macro iterations (all, exists, map, filter, ...)
-   * and list elements visited by `in`.
+   * Work per decision, across every rule: each condition and target evaluated, macro
+   * iterations (all, exists, map, filter, ...) and list elements visited by `in`. A decision
+   * that runs past it stops and denies.
    */
   maxSteps: number;
   /**
@@ -20,6 +27,15 @@ export interface Limits {
    * by the depth guard of the recursive operations.
    */
   validateInput: boolean;
+  /**
+   * Rule errors in one decision before it stops and denies (whatever the policies' onError):
+   * an input that makes every rule fail must not cost every rule's error.
+   */
+  maxErrors: number;
+  /** Reasons listed in a decision; the rest are counted in one last reason. */
+  maxReasons: number;
+  /** Characters of a rule's message; each interpolated value is cut to fit, ending in `…`. */
+  maxMessageLength: number;
   /** Nesting depth of the input object (objects and arrays), with validateInput. */
   maxInputDepth: number;
   /** Objects, arrays and values in the input object, with validateInput. */
@@ -29,11 +45,15 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxPolicyBytes: 4_000_000,
   maxExpressionLength: 100_000,
   maxExpressionDepth: 250,
   maxAstNodes: 25_000,
   maxSteps: 1_000_000,
   validateInput: false,
+  maxErrors: 100,
+  maxReasons: 100,
+  maxMessageLength: 1_000,
   maxInputDepth: 64,
   maxInputNodes: 1_000_000,
   maxStringLength: 10_000_000,

@@ -5,14 +5,33 @@
 
 import { LRUCache } from 'lru-cache';
 import type { Expr } from '../lang/ast.js';
-import { CelDuration, CelTimestamp, CelType, CelUint } from '../lang/values.js';
+import { CelDuration, CelTimestamp, CelType, CelUint, kindOf } from '../lang/values.js';
 
 export interface CacheStats {
   enabled: boolean;
   hits: number;
   misses: number;
   size: number;
+  /** Bytes the cached keys and decisions are estimated to hold (bounded by `maxBytes`). */
+  bytes: number;
+  /** Inputs not cached because their key was longer than `maxKeyLength`. */
+  skipped: number;
 }
+
+export interface CacheOptions {
+  /** Decisions kept. */
+  max: number;
+  /** Estimated bytes of keys and decisions kept; the least recently used go first. Default 64 MB. */
+  maxBytes?: number;
+  /**
+   * Characters of the longest key cached. The key renders every input field the policies read,
+   * so a long prompt makes a long key; such inputs are decided afresh, not cached, and not
+   * hashed either (a short hash of attacker-chosen text could be made to collide). Default 16,384.
+   */
+  maxKeyLength?: number;
+}
+
+export const CACHE_DEFAULTS = Object.freeze({ maxBytes: 64 * 1024 * 1024, maxKeyLength: 16_384 });
 
 /** Decisions from the cache are shared between callers, so they are frozen. */
 interface Frozen {
@@ -21,19 +40,33 @@ interface Frozen {
 
 export class DecisionCache {
   private readonly lru: LRUCache<string, Frozen>;
+  private readonly maxKeyLength: number;
   private hits = 0;
   private misses = 0;
+  private skipped = 0;
 
-  constructor(max: number) {
-    this.lru = new LRUCache({ max });
+  constructor(options: CacheOptions) {
+    this.maxKeyLength = options.maxKeyLength ?? CACHE_DEFAULTS.maxKeyLength;
+    this.lru = new LRUCache({
+      max: options.max,
+      maxSize: options.maxBytes ?? CACHE_DEFAULTS.maxBytes,
+      sizeCalculation: (d, key) => 2 * key.length + decisionBytes(d),
+    });
   }
 
   /**
-   * The key of this input for this revision, or undefined for an input the digest cannot
-   * render (a cycle, a function): such an input is decided afresh and not cached.
+   * The key of this input for this revision, or undefined for an input not to cache: one the
+   * digest cannot render (a cycle, a function, a getter that throws) or whose key is too long.
    */
   key(revision: string, paths: string[][], input: unknown): string | undefined {
-    return digest(revision, paths, input);
+    let k: string | undefined;
+    try {
+      k = digest(revision, paths, input, this.maxKeyLength);
+    } catch {
+      return undefined; // a getter or Proxy threw: decide afresh, do not cache
+    }
+    if (k === undefined) this.skipped++;
+    return k;
   }
 
   /** The cached decision for a key, counting the hit or the miss. */
@@ -52,8 +85,26 @@ export class DecisionCache {
   }
 
   stats(): CacheStats {
-    return { enabled: true, hits: this.hits, misses: this.misses, size: this.lru.size };
+    return {
+      enabled: true,
+      hits: this.hits,
+      misses: this.misses,
+      size: this.lru.size,
+      bytes: this.lru.calculatedSize,
+      skipped: this.skipped,
+    };
   }
+}
+
+/** A rough size of a decision: its strings twice over (UTF-16), plus a fixed cost per object. */
+function decisionBytes(d: unknown): number {
+  const x = d as { reasons: string[]; matched: { message?: string }[]; obligations: unknown[]; errors: { message: string }[] };
+  let n = 200;
+  for (const r of x.reasons) n += 40 + 2 * r.length;
+  for (const m of x.matched) n += 120 + 2 * (m.message?.length ?? 0);
+  for (const e of x.errors) n += 120 + 2 * e.message.length;
+  n += 200 * x.obligations.length;
+  return n;
 }
 
 function deepFreeze<T>(v: T): T {
@@ -114,15 +165,30 @@ export function inputPaths(asts: Expr[], lets: Set<string>): string[][] {
     }
   };
   for (const a of asts) walk(a, new Set());
-  // A path under another read path adds nothing to the key.
-  const all = [...out.values()].sort((a, b) => a.length - b.length);
-  return all.filter((p, i) => !all.slice(0, i).some((q) => q.length < p.length && q.every((k, j) => p[j] === k)));
+  return prunePaths([...out.values()]);
+}
+
+/** The paths without duplicates and without any path under another (it adds nothing to the key). */
+export function prunePaths(paths: string[][]): string[][] {
+  const seen = new Set<string>();
+  const kept: string[][] = [];
+  for (const p of [...paths].sort((a, b) => a.length - b.length)) {
+    let covered = false;
+    for (let n = 1; n <= p.length && !covered; n++) covered = seen.has(p.slice(0, n).join('\u0000'));
+    if (covered) continue;
+    seen.add(p.join('\u0000'));
+    kept.push(p);
+  }
+  return kept;
 }
 
 const MISSING = '\u0001';
 
-/** Revision and the canonical form of each read path's value; undefined for an unrenderable input. */
-function digest(revision: string, paths: string[][], input: unknown): string | undefined {
+/**
+ * Revision and the canonical form of each read path's value; undefined for an unrenderable
+ * input or one whose key would pass `max` characters.
+ */
+function digest(revision: string, paths: string[][], input: unknown, max: number): string | undefined {
   let out = revision;
   for (const p of paths) {
     let v: unknown = input;
@@ -132,16 +198,20 @@ function digest(revision: string, paths: string[][], input: unknown): string | u
         if (v === undefined) break;
       } else v = (v as Record<string, unknown>)[k];
     }
-    const c = v === undefined ? MISSING : canonical(v, 0);
+    const c = v === undefined ? MISSING : canonical(v, 0, { left: max - out.length });
     if (c === undefined) return undefined;
     out += `\u0000${c}`;
+    if (out.length > max) return undefined;
   }
   return out;
 }
 
 /** A rendering in which equal CEL values of the same type are equal strings. */
-function canonical(v: unknown, depth: number): string | undefined {
+function canonical(v: unknown, depth: number, budget: { left: number }): string | undefined {
   if (depth > 64) return undefined;
+  // a long text is given up on before it is copied into a key it would make too long
+  if (typeof v === 'string' && (budget.left -= v.length) < 0) return undefined;
+  if (typeof v === 'object' && v !== null && (budget.left -= 8) < 0) return undefined;
   switch (typeof v) {
     case 'string':
       return `s${v.length}:${v}`; // length-prefixed: unambiguous without escaping
@@ -156,7 +226,7 @@ function canonical(v: unknown, depth: number): string | undefined {
       if (Array.isArray(v)) {
         const parts: string[] = [];
         for (const x of v) {
-          const c = x === undefined ? 'U' : canonical(x, depth + 1);
+          const c = x === undefined ? 'U' : canonical(x, depth + 1, budget);
           if (c === undefined) return undefined;
           parts.push(c);
         }
@@ -168,13 +238,14 @@ function canonical(v: unknown, depth: number): string | undefined {
       if (v instanceof CelType) return `ty:${v.name}`;
       if (v instanceof Date) return `ts:${v.getTime()}`;
       if (v instanceof Uint8Array) return `b:${Array.from(v).join('.')}`;
+      if (kindOf(v) === 'unknown') return undefined; // a Set, a typed array: not a CEL value
       const entries =
         v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]] as [unknown, unknown]);
       const parts: string[] = [];
       for (const [k, x] of entries) {
         if (x === undefined) continue;
-        const ck = canonical(k, depth + 1);
-        const cx = canonical(x, depth + 1);
+        const ck = canonical(k, depth + 1, budget);
+        const cx = canonical(x, depth + 1, budget);
         if (ck === undefined || cx === undefined) return undefined;
         parts.push(`${ck}:${cx}`);
       }

@@ -3,7 +3,7 @@
 // every document compiled, so a decision always sees one complete revision and a failed
 // load changes nothing.
 
-import { EvaluationError, PolicyError, toEvaluationError, type Issue } from '../lang/errors.js';
+import { EvaluationError, PolicyError, SourceText, toEvaluationError, type Issue } from '../lang/errors.js';
 import type { JsonSchema } from '../lang/checker.js';
 import type { Registry } from '../lang/registry.js';
 import { UNSET, type Evaluator, type Frame } from '../compile/compile.js';
@@ -14,7 +14,7 @@ import { parsePolicyText } from '../policy/parse.js';
 import type { RawPolicy } from '../policy/types.js';
 import { candidates, decidedRules } from '../policy/rule-index.js';
 import { fnv1a } from '../util/encoding.js';
-import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
+import { DecisionCache, inputPaths, prunePaths, type CacheOptions, type CacheStats } from './cache.js';
 import type { PolicySource } from '../policy/source.js';
 import type { StateHost, StateRead, StateStore, Usage } from './state.js';
 
@@ -87,7 +87,7 @@ export interface EngineOptions {
    * Decision cache (LRU of `max` decisions). Used only for a revision whose policies the
    * compiler proves pure (no clock, no state); keyed by revision and the input paths read.
    */
-  cache?: { max: number };
+  cache?: CacheOptions;
   /**
    * Told of every decision and every `record()` after the fact (the audit trail is one: the
    * entries wire `audit` options to it). Called on the hot path: it must only enqueue.
@@ -128,21 +128,36 @@ export interface PolicySummary {
   file: string | undefined;
 }
 
-/** One policy as loaded: its document (parsed once) and the text it came from. */
-interface Loaded {
+/** A policy text as loaded: shared by the documents it holds, so each text is indexed and hashed once. */
+interface LoadedText {
   text: string;
   filename: string | undefined;
+  source: SourceText;
+  hash: number;
+}
+
+/** One policy as loaded: its document (parsed once), the text it came from, and once compiled, the result. */
+interface Loaded {
+  file: LoadedText;
   raw: RawPolicy;
+  compiled?: CompiledPolicy;
+  /** Input paths the policy reads, when it is pure (no clock, no state). */
+  paths?: string[][] | undefined;
+  /** FNV-1a of the key and the text, for the revision id. */
+  keyHash?: number;
 }
 
 /** One immutable, complete set of compiled policies. */
 interface Revision {
   id: string;
   policies: CompiledPolicy[];
-  letEvals: Evaluator[];
+  byKey: Map<string, CompiledPolicy>;
+  /** Macro variable slots: the most any one policy uses. */
   vars: number;
   /** A frame kept for reuse; taken while a decision runs. */
   spare: Frame | undefined;
+  /** Let cells of each policy (by position in `policies`), kept with the spare frame. */
+  spareLets: unknown[][] | undefined;
   /** Input paths the policies read, when every policy is pure (so decisions may be cached). */
   cachePaths: string[][] | undefined;
 }
@@ -181,9 +196,9 @@ export class PolicyEngine {
     this.limits = limits;
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
-    this.current = { id: 'empty', policies: [], letEvals: [], vars: 0, spare: undefined, cachePaths: [] };
+    this.current = { id: 'empty', policies: [], byKey: new Map(), vars: 0, spare: undefined, spareLets: undefined, cachePaths: [] };
     this.host = { state: options.state, clock: this.clock, reads: undefined };
-    if (options.cache) this.cache = new DecisionCache(options.cache.max);
+    if (options.cache) this.cache = new DecisionCache(options.cache);
     this.observer = options.observer;
   }
 
@@ -197,16 +212,19 @@ export class PolicyEngine {
    * PolicyError listing every problem; then nothing changes.
    */
   addPolicy(text: string, options: { filename?: string } = {}): PolicySummary[] {
+    this.checkSize([{ text, filename: options.filename }]);
     const { policies, issues } = parsePolicyText(text, options.filename);
     if (issues.length) throw new PolicyError(issues, new Map([[options.filename, text]]));
+    const file = loadedText(text, options.filename);
     const next = new Map(this.sources);
-    for (const p of policies) next.set(`${p.namespace}/${p.name}`, { text, filename: options.filename, raw: p });
+    for (const p of policies) next.set(`${p.namespace}/${p.name}`, { file, raw: p });
     this.swap(next);
     return policies.map((p) => this.summary(`${p.namespace}/${p.name}`)!);
   }
 
   /** Replaces the whole policy set at once. */
   setPolicies(files: { text: string; filename?: string }[]): void {
+    this.checkSize(files);
     const next = new Map<string, Loaded>();
     const issues: Issue[] = [];
     const texts = new Map<string | undefined, string>();
@@ -214,6 +232,7 @@ export class PolicyEngine {
       const r = parsePolicyText(f.text, f.filename);
       issues.push(...r.issues);
       texts.set(f.filename, f.text);
+      const file = loadedText(f.text, f.filename);
       for (const p of r.policies) {
         const key = `${p.namespace}/${p.name}`;
         if (next.has(key)) {
@@ -226,11 +245,40 @@ export class PolicyEngine {
             hint: 'rename one of them or give it another namespace',
           });
         }
-        next.set(key, { text: f.text, filename: f.filename, raw: p });
+        // a policy whose text did not change keeps what it compiled to
+        const prev = this.sources.get(key);
+        next.set(key, prev !== undefined && prev.file.text === f.text && prev.file.filename === f.filename ? prev : { file, raw: p });
       }
     }
     if (issues.length) throw new PolicyError(issues, texts);
     this.swap(next);
+  }
+
+  /** Refuses a load larger than limits.maxPolicyBytes, pointing where the budget ran out. */
+  private checkSize(files: { text: string; filename?: string }[]): void {
+    const max = this.limits.maxPolicyBytes;
+    let total = 0;
+    for (const f of files) {
+      if (typeof f.text !== 'string') continue; // the parser reports it
+      if (total + f.text.length > max) {
+        const offset = max - total;
+        const where = new SourceText(f.text).position(offset);
+        throw new PolicyError(
+          [
+            {
+              code: 'limit_exceeded',
+              message: `the policy text of this load is longer than ${max} characters (limits.maxPolicyBytes)`,
+              ...(f.filename !== undefined ? { file: f.filename } : {}),
+              offset,
+              ...where,
+              hint: 'split the policies across engines or raise `limits.maxPolicyBytes`',
+            },
+          ],
+          new Map([[f.filename, f.text]]),
+        );
+      }
+      total += f.text.length;
+    }
   }
 
   removePolicy(name: string, namespace = 'default'): boolean {
@@ -247,33 +295,50 @@ export class PolicyEngine {
   }
 
   private summary(key: string): PolicySummary | undefined {
-    const p = this.current.policies.find((x) => x.key === key);
+    const p = this.current.byKey.get(key);
     return p && { name: p.name, namespace: p.namespace, version: p.version, rules: p.rules.length, file: p.file };
   }
 
-  /** Compiles the policies of `sources` into a new revision and swaps it in, or throws. */
+  /**
+   * Compiles the policies of `sources` that are not compiled yet into a new revision and swaps
+   * it in, or throws and changes nothing. Each policy compiles on its own, so a load costs
+   * what the policies it adds cost, not what the whole set costs.
+   */
   private swap(sources: Map<string, Loaded>): void {
-    const letEvals: Evaluator[] = [];
-    const varSlots = { n: 0 };
-    const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema, letEvals, varSlots };
+    const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema };
     const issues: Issue[] = [];
     const texts = new Map<string | undefined, string>();
-    const policies: CompiledPolicy[] = [];
-    for (const src of sources.values()) {
-      texts.set(src.filename, src.text);
-      const c = compilePolicy(src.raw, src.text, env, issues);
-      if (c) policies.push(c);
+    const fresh: [Loaded, CompiledPolicy][] = [];
+    for (const l of sources.values()) {
+      if (l.compiled !== undefined) continue;
+      texts.set(l.file.filename, l.file.text);
+      const c = compilePolicy(l.raw, l.file.source, env, issues);
+      if (c) fresh.push([l, c]);
     }
     if (issues.length) throw new PolicyError(issues, texts);
+    for (const [l, c] of fresh) {
+      l.compiled = c;
+      l.paths = c.purity.clock || c.purity.state ? undefined : inputPaths(c.asts, new Set(c.lets.map((x) => x.name)));
+    }
     this.sources = sources;
-    const pure = policies.every((p) => !p.purity.clock && !p.purity.state);
-    const cachePaths = pure
-      ? inputPaths(
-          policies.flatMap((p) => p.asts),
-          new Set(policies.flatMap((p) => p.lets.map((l) => l.name))),
-        )
-      : undefined;
-    this.current = { id: revisionId(sources, ++this.revisionCounter), policies, letEvals, vars: varSlots.n, spare: undefined, cachePaths };
+    const policies: CompiledPolicy[] = [];
+    const byKey = new Map<string, CompiledPolicy>();
+    let vars = 0;
+    let pure = true;
+    let hash = 0;
+    for (const [key, l] of sources) {
+      const c = l.compiled!;
+      policies.push(c);
+      byKey.set(key, c);
+      if (c.vars > vars) vars = c.vars;
+      if (l.paths === undefined) pure = false;
+      // a sum, so the id does not depend on the order policies were added in
+      hash = (hash + (l.keyHash ??= fnv1a(`${key}\u0000${l.file.hash}`))) >>> 0;
+    }
+    // what a cache key reads, worked out only when there is a cache
+    const cachePaths = pure && this.cache !== undefined ? prunePaths([...sources.values()].flatMap((l) => l.paths!)) : undefined;
+    const id = `${hash.toString(16).padStart(8, '0')}-${++this.revisionCounter}`;
+    this.current = { id, policies, byKey, vars, spare: undefined, spareLets: undefined, cachePaths };
   }
 
   /** Decides synchronously. Never throws: odd input and evaluation errors become part of the decision. */
@@ -283,13 +348,22 @@ export class PolicyEngine {
     this.decisions++;
     const observer = this.observer;
     const started = observer !== undefined ? now() : 0;
-    const key =
-      this.cache !== undefined && rev.cachePaths !== undefined && !explain ? this.cache.key(rev.id, rev.cachePaths, input) : undefined;
-    let d = key !== undefined ? this.cache!.get<Decision>(key) : undefined;
-    const cached = d !== undefined;
-    if (d === undefined) {
-      d = this.evaluateUncached(rev, input, explain);
-      if (key !== undefined) this.cache!.set(key, d);
+    let d: Decision;
+    let cached = false;
+    try {
+      const key =
+        this.cache !== undefined && rev.cachePaths !== undefined && !explain ? this.cache.key(rev.id, rev.cachePaths, input) : undefined;
+      const hit = key !== undefined ? this.cache!.get<Decision>(key) : undefined;
+      cached = hit !== undefined;
+      if (hit !== undefined) d = hit;
+      else {
+        d = this.evaluateUncached(rev, input, explain);
+        if (key !== undefined) this.cache!.set(key, d);
+      }
+    } catch (err) {
+      // The last line of the never-throws promise: whatever escaped (a host object that throws
+      // where no rule reads it, a bug of ours) is a decision, and it denies.
+      d = unreadable(rev.id, toEvaluationError(err), explain);
     }
     // the hot path only stores references; the record is built in the background
     if (observer !== undefined) observer.decision(rev.policies, input, d, started, cached);
@@ -301,31 +375,22 @@ export class PolicyEngine {
     const data = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
     const inputProblem = this.limits.validateInput ? checkInput(input, this.limits) : undefined;
     if (inputProblem) {
-      return finish(
-        {
-          effect: 'deny',
-          allowed: false,
-          reasons: [inputProblem],
-          matched: EMPTY as unknown as MatchedRule[],
-          obligations: EMPTY as unknown as Record<string, unknown>[],
-          errors: [{ policy: '', rule: undefined, code: 'limit_exceeded', message: inputProblem, handling: 'deny' }],
-          revision: rev.id,
-        },
-        explain ? { policies: [], durationMs: now() - started } : undefined,
-      );
+      const d = unreadable(rev.id, new EvaluationError(inputProblem.code, inputProblem.message), explain);
+      if (d.trace) d.trace.durationMs = now() - started;
+      return d;
     }
     let frame = rev.spare;
-    if (frame !== undefined) {
+    let cells = rev.spareLets;
+    if (frame !== undefined && cells !== undefined) {
       rev.spare = undefined;
+      rev.spareLets = undefined;
       frame.input = data;
       frame.steps = 0;
       frame.now = undefined;
-      const lets = frame.lets;
-      for (let i = 0; i < lets.length; i++) lets[i] = UNSET;
     } else {
       frame = {
         input: data,
-        lets: new Array(rev.letEvals.length).fill(UNSET),
+        lets: EMPTY as unknown as unknown[],
         vars: new Array(rev.vars).fill(undefined),
         steps: 0,
         maxSteps: this.limits.maxSteps,
@@ -333,16 +398,18 @@ export class PolicyEngine {
         clock: this.clock,
         host: this.host,
       };
+      cells = rev.policies.map((p) => (p.letEvals.length === 0 ? (EMPTY as unknown as unknown[]) : new Array(p.letEvals.length)));
     }
     try {
-      return this.decide(rev, frame, explain ? { policies: [], durationMs: 0 } : undefined, started);
+      return this.decide(rev, frame, cells, explain ? { policies: [], durationMs: 0 } : undefined, started);
     } finally {
       frame.input = EMPTY_INPUT;
       rev.spare = frame;
+      rev.spareLets = cells;
     }
   }
 
-  private decide(rev: Revision, f: Frame, trace: Trace | undefined, started: number): Decision {
+  private decide(rev: Revision, f: Frame, cells: unknown[][], trace: Trace | undefined, started: number): Decision {
     let matched: MatchedRule[] | undefined;
     let errors: DecisionError[] | undefined;
     let denied = false;
@@ -351,13 +418,20 @@ export class PolicyEngine {
     let defaults: { policy: CompiledPolicy; effect: Effect }[] | undefined;
     let deciding: { rule: CompiledRule; m: MatchedRule; failed: boolean }[] | undefined;
 
-    for (const p of rev.policies) {
+    const policies = rev.policies;
+    for (let pi = 0; pi < policies.length; pi++) {
+      const p = policies[pi]!;
+      // the policy's let cells, empty again for this decision
+      const lets = cells[pi]!;
+      for (let i = 0; i < lets.length; i++) lets[i] = UNSET;
+      f.lets = lets;
       const pt: PolicyTrace | undefined = trace
         ? { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} }
         : undefined;
       if (pt) trace!.policies.push(pt);
       if (p.target) {
         let applies: unknown;
+        if (++f.steps > f.maxSteps) return this.stopped(rev, f, errors, matched, trace, started);
         try {
           applies = p.target(f);
           if (typeof applies !== 'boolean')
@@ -365,6 +439,7 @@ export class PolicyEngine {
         } catch (err) {
           const e = toEvaluationError(err);
           (errors ??= []).push({ policy: p.key, rule: undefined, code: e.code, message: `target: ${e.message}`, handling: p.onError });
+          if (f.steps > f.maxSteps || errors.length > this.limits.maxErrors) return this.stopped(rev, f, errors, matched, trace, started);
           if (pt) pt.applicable = 'error';
           if (p.onError === 'skip') continue;
           const effect: Effect = p.onError === 'warn' ? 'warn' : 'deny';
@@ -398,6 +473,9 @@ export class PolicyEngine {
         let failure: EvaluationError | undefined;
         if (rule.when === undefined || (decided !== undefined && decided.has(at))) effect = rule.effect;
         else {
+          // every condition evaluated costs a step, so the work of a decision is bounded
+          // however many rules the input makes the engine try
+          if (++f.steps > f.maxSteps) return this.stopped(rev, f, errors, matched, trace, started);
           try {
             const v = rule.when(f);
             if (v === true) effect = rule.effect;
@@ -410,6 +488,7 @@ export class PolicyEngine {
           } catch (err) {
             failure = toEvaluationError(err);
             (errors ??= []).push({ policy: p.key, rule: rule.id, code: failure.code, message: failure.message, handling: p.onError });
+            if (f.steps > f.maxSteps || errors.length > this.limits.maxErrors) return this.stopped(rev, f, errors, matched, trace, started);
             if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: 'error', error: failure.message });
             if (p.onError === 'skip') continue;
             effect = p.onError === 'warn' ? 'warn' : 'deny';
@@ -487,6 +566,12 @@ export class PolicyEngine {
     }
     if (effect === 'deny' && reasons.length === 0 && errors)
       reasons = errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''}: ${e.message}`);
+    const maxReasons = this.limits.maxReasons;
+    if (reasons.length > maxReasons) {
+      const rest = reasons.length - maxReasons;
+      reasons = reasons.slice(0, maxReasons);
+      reasons.push(`and ${rest} more (limits.maxReasons)`);
+    }
     if (effect === 'deny' && reasons.length === 0 && matched === undefined)
       reasons = ['no policy allowed the request (engine default deny)'];
     const decision: Decision = {
@@ -500,6 +585,41 @@ export class PolicyEngine {
     };
     if (trace) trace.durationMs = now() - started;
     return finish(decision, trace);
+  }
+
+  /**
+   * Ends a decision that ran past the step budget or failed on too many rules: deny, once,
+   * whatever the policies' onError, since the rules not tried could have denied. The errors
+   * kept are the first `maxErrors`, then one that says why the decision stopped.
+   */
+  private stopped(
+    rev: Revision,
+    f: Frame,
+    errors: DecisionError[] | undefined,
+    matched: MatchedRule[] | undefined,
+    trace: Trace | undefined,
+    started: number,
+  ): Decision {
+    const { maxSteps, maxErrors } = this.limits;
+    const message =
+      f.steps > maxSteps
+        ? `the decision stopped after ${maxSteps} evaluation steps (limits.maxSteps); the rules not tried count as a deny`
+        : `the decision stopped after ${maxErrors} rule errors (limits.maxErrors); the rules not tried count as a deny`;
+    const kept = (errors ?? []).slice(0, maxErrors);
+    kept.push({ policy: '', rule: undefined, code: 'limit_exceeded', message, handling: 'deny' });
+    if (trace) trace.durationMs = now() - started;
+    return finish(
+      {
+        effect: 'deny',
+        allowed: false,
+        reasons: [message],
+        matched: matched ?? (EMPTY as unknown as MatchedRule[]),
+        obligations: EMPTY as unknown as Record<string, unknown>[],
+        errors: kept,
+        revision: rev.id,
+      },
+      trace,
+    );
   }
 
   /**
@@ -574,7 +694,7 @@ export class PolicyEngine {
     return {
       revision: this.current.id,
       decisions: this.decisions,
-      cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0 },
+      cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0, bytes: 0, skipped: 0 },
     };
   }
 
@@ -604,6 +724,22 @@ const NO_MATCHES: PolicyMatch[] = [];
 
 const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
 
+/** The decision for an input the engine could not read or decide on at all: deny, with why. */
+function unreadable(revision: string, e: EvaluationError, explain: boolean): Decision {
+  return finish(
+    {
+      effect: 'deny',
+      allowed: false,
+      reasons: [e.message],
+      matched: EMPTY as unknown as MatchedRule[],
+      obligations: EMPTY as unknown as Record<string, unknown>[],
+      errors: [{ policy: '', rule: undefined, code: e.code, message: e.message, handling: 'deny' }],
+      revision,
+    },
+    explain ? { policies: [], durationMs: 0 } : undefined,
+  );
+}
+
 function finish(d: Decision, trace: Trace | undefined): Decision {
   if (trace) d.trace = trace;
   return d;
@@ -622,10 +758,8 @@ function now(): number {
   return perf ? perf.now() : Date.now();
 }
 
-/** A stable id for a policy set: FNV-1a over the sources, plus a local counter. */
-function revisionId(sources: Map<string, Loaded>, counter: number): string {
-  let h = 0x811c9dc5;
-  for (const key of [...sources.keys()].sort()) h = fnv1a(`${key}\u0000${sources.get(key)!.text}\u0000`, h);
-  return `${h.toString(16).padStart(8, '0')}-${counter}`;
+function loadedText(text: string, filename: string | undefined): LoadedText {
+  return { text, filename, source: new SourceText(text), hash: fnv1a(text) };
 }
+
 export { display };

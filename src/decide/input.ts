@@ -2,16 +2,27 @@
 // string length. Recursion is bounded by maxInputDepth, so it cannot overflow the stack.
 
 import type { Limits } from '../compile/limits.js';
+import type { EvaluationErrorCode } from '../lang/errors.js';
 
-/** A plain-words problem with the input, or undefined when it is within the limits. */
-export function checkInput(input: unknown, limits: Limits): string | undefined {
+/** What is wrong with an input, in plain words, or undefined when it is within the limits. */
+export function checkInput(input: unknown, limits: Limits): { code: EvaluationErrorCode; message: string } | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
   const budget = { nodes: limits.maxInputNodes };
-  const r = walk(input, 1, limits, budget);
+  let r: number;
+  try {
+    r = walk(input, 1, limits, budget);
+  } catch (e) {
+    // a getter or a Proxy trap that throws: the input cannot be read, so it cannot be allowed
+    return { code: 'unsupported_value', message: `input cannot be read: ${e instanceof Error ? e.message : String(e)}` };
+  }
   if (r === OK) return undefined;
-  if (r === TOO_DEEP) return `input nests deeper than ${limits.maxInputDepth} levels (limits.maxInputDepth); a cyclic input does this too`;
-  if (r === TOO_MANY) return `input has more than ${limits.maxInputNodes} values (limits.maxInputNodes)`;
-  return `input holds a string longer than ${limits.maxStringLength} characters (limits.maxStringLength)`;
+  const message =
+    r === TOO_DEEP
+      ? `input nests deeper than ${limits.maxInputDepth} levels (limits.maxInputDepth); a cyclic input does this too`
+      : r === TOO_MANY
+        ? `input has more than ${limits.maxInputNodes} values (limits.maxInputNodes)`
+        : `input holds a string longer than ${limits.maxStringLength} characters (limits.maxStringLength)`;
+  return { code: 'limit_exceeded', message };
 }
 
 const OK = 0;

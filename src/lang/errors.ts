@@ -3,6 +3,8 @@
 //
 // Message wording: lowercase, no final period, user input in backticks.
 
+import { meter } from '../util/meter.js';
+
 /** The closed set of load-time issue codes; docs/errors.md explains each and how to fix it. */
 export const ISSUE_CODES = [
   'yaml_syntax',
@@ -90,6 +92,7 @@ export function formatIssue(issue: Issue, text?: string): string {
 export class SourceText {
   private readonly starts: number[] = [0];
   constructor(readonly text: string) {
+    meter.scanned += text.length;
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
   }
   position(offset: number): { line: number; column: number } {

@@ -5,7 +5,7 @@ import { OP, SORT_BY_FUNCTION, type Expr } from './ast.js';
 import { EvaluationError, toEvaluationError } from './errors.js';
 import * as ops from './operators.js';
 import { dispatcher, type Registry } from './registry.js';
-import { kindOf, mapKeys } from './values.js';
+import { kindOf, mapKeys, typeNameOf } from './values.js';
 
 export interface InterpretEnv {
   registry: Registry;
@@ -71,7 +71,7 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
       if (e.macro === 'sortBy' && !Array.isArray(coll)) throw new EvaluationError('no_matching_overload', '`sortBy` needs a list', e.pos);
       if (Array.isArray(coll)) items = coll;
       else if (kindOf(coll) === 'map') items = mapKeys(coll as object);
-      else throw new EvaluationError('no_matching_overload', `\`${e.macro}\` needs a list or a map`, e.pos);
+      else throw new EvaluationError('no_matching_overload', `\`${e.macro}\` needs a list or a map, not ${typeNameOf(coll)}`, e.pos);
       const inner = new Map(scope);
       const body = (item: unknown) => {
         if (++st.steps > st.max) throw new EvaluationError('limit_exceeded', `more than ${st.max} evaluation steps`, e.pos);

@@ -102,12 +102,30 @@ export function kindOf(v: unknown): Kind {
       if (v instanceof CelType) return 'type';
       if (v instanceof Uint8Array) return 'bytes';
       if (v instanceof Map) return 'map';
+      // Collections whose content is not in own properties would read as empty maps (a Set
+      // of roles as no roles, so `exists` over it says false): they are values CEL has no
+      // type for, and every operation on them is an error.
+      if (opaque(v)) return 'unknown';
       // Any other object (a plain object, a host class instance) is a map of its own
       // enumerable properties; its prototype is never visible.
       return 'map';
     default:
       return 'unknown';
   }
+}
+
+function opaque(v: object): boolean {
+  const p = Object.getPrototypeOf(v);
+  if (p === Object.prototype || p === null) return false;
+  return (
+    v instanceof Set ||
+    v instanceof WeakMap ||
+    v instanceof WeakSet ||
+    v instanceof Promise ||
+    v instanceof ArrayBuffer ||
+    ArrayBuffer.isView(v) ||
+    typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+  );
 }
 
 export function isPlainObject(v: object): boolean {
@@ -139,7 +157,7 @@ export function typeNameOf(v: unknown): string {
     case 'duration':
       return 'google.protobuf.Duration';
     case 'unknown':
-      return typeof v;
+      return typeof v === 'object' && v !== null ? `unsupported ${(v as object).constructor?.name ?? 'object'}` : typeof v;
     default:
       return k;
   }

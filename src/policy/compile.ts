@@ -41,20 +41,27 @@ export interface CompiledPolicy {
   file: string | undefined;
   /** Every checked expression of the policy (target, lets, conditions, messages): what it reads. */
   asts: Expr[];
+  /**
+   * Evaluators of the policy's lets, by cell. Each policy numbers its own cells and macro
+   * slots, so it compiles alone and a load recompiles only the policies that changed; the
+   * engine gives it a cell array of its own while it decides.
+   */
+  letEvals: Evaluator[];
+  /** Macro variable slots the policy's expressions use. */
+  vars: number;
 }
 
 export interface PolicyCompileEnv {
   registry: Registry;
   limits: Limits;
   inputSchema?: JsonSchema;
-  /** Let cells and macro slots are numbered across the whole policy set. */
-  letEvals: Evaluator[];
-  varSlots: { n: number };
 }
 
-export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEnv, issues: Issue[]): CompiledPolicy | undefined {
-  const src = new SourceText(text);
+/** Compiles one policy; `src` is the text it came from (shared by the documents of one file). */
+export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompileEnv, issues: Issue[]): CompiledPolicy | undefined {
   const before = issues.length;
+  const letEvals: Evaluator[] = [];
+  const varSlots = { n: 0 };
   const purity: Purity = { clock: false, state: false };
   const report = (es: ExprSource, list: CheckIssue[]) => {
     for (const i of list) {
@@ -69,8 +76,8 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
   // Lets: a cell each, visible to every expression of the policy (and to each other).
   const letCells = new Map<string, number>();
   for (const l of raw.lets) {
-    letCells.set(l.name, env.letEvals.length);
-    env.letEvals.push(() => {
+    letCells.set(l.name, letEvals.length);
+    letEvals.push(() => {
       throw new Error('let evaluated before compilation finished');
     });
   }
@@ -84,9 +91,9 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
       registry: env.registry,
       lets: letCells,
       letConsts,
-      letEvals: env.letEvals,
+      letEvals,
       purity,
-      varSlots: env.varSlots,
+      varSlots,
       variables,
       inputSchema: env.inputSchema,
       limits: env.limits,
@@ -103,7 +110,7 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
   for (const l of raw.lets) {
     const c = one(l.expr);
     if (c) {
-      env.letEvals[letCells.get(l.name)!] = c.ev;
+      letEvals[letCells.get(l.name)!] = c.ev;
       letAsts.set(l.name, c.ast);
       if (c.konst) letConsts.set(l.name, c.konst.value);
     }
@@ -130,7 +137,7 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
   const whenAsts: (Expr | undefined)[] = [];
   for (const r of raw.rules) {
     const when = r.when ? one(r.when) : undefined;
-    const message = r.message ? template(r.message, one) : undefined;
+    const message = r.message ? template(r.message, one, env.limits.maxMessageLength) : undefined;
     whenAsts.push(when?.ast);
     rules.push({
       id: r.id,
@@ -167,41 +174,86 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
     purity,
     file: raw.file,
     asts,
+    letEvals,
+    vars: varSlots.n,
   };
 }
 
-function template(t: TemplateSource, one: (es: ExprSource) => { ev: Evaluator } | undefined): CompiledRule['message'] {
+function template(t: TemplateSource, one: (es: ExprSource) => { ev: Evaluator } | undefined, max: number): CompiledRule['message'] {
   const parts = t.parts.map((p) => (typeof p === 'string' ? p : one(p)?.ev));
   if (parts.every((p) => typeof p === 'string')) {
-    const s = parts.join('');
+    const s = cut(parts.join(''), max);
     return () => s;
   }
   return (f) => {
     let out = '';
     for (const p of parts) {
+      if (out.length >= max) break;
       if (typeof p === 'string') out += p;
       else if (p) {
         try {
-          out += display(p(f));
+          // input text lands in reasons and in the audit trail: never more of it than fits
+          out += display(p(f), max - out.length);
         } catch {
           out += '<error>';
         }
       }
     }
-    return out;
+    return cut(out, max);
   };
 }
 
-/** How a value appears inside a message. */
-export function display(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+function cut(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** How a value appears inside a message, in at most `max` characters (cut with `…`). */
+export function display(v: unknown, max = Number.POSITIVE_INFINITY): string {
+  if (typeof v === 'string') return cut(v, max);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return cut(String(v), max);
   if (v === null) return 'null';
+  const w = { out: '', max };
   try {
-    return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Map ? Object.fromEntries(x) : x)) ?? String(v);
-  } catch {
-    return String(v);
+    json(v, w, 0);
+  } catch (e) {
+    if (e !== FULL) return cut(String(v), max);
   }
+  return cut(w.out, max);
+}
+
+const FULL = Symbol('full');
+
+/** JSON of a CEL value (maps as objects, ints as numbers), written only until `max` is passed. */
+function json(v: unknown, w: { out: string; max: number }, depth: number): void {
+  const put = (s: string) => {
+    w.out += s;
+    if (w.out.length > w.max) throw FULL;
+  };
+  if (typeof v === 'string') return put(JSON.stringify(v.length > w.max ? v.slice(0, w.max) : v));
+  if (typeof v === 'number') return put(Number.isFinite(v) ? String(v) : 'null');
+  if (typeof v === 'bigint' || typeof v === 'boolean') return put(String(v));
+  if (v === null || v === undefined || typeof v !== 'object' || depth > 32) return put('null');
+  if (Array.isArray(v)) {
+    put('[');
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) put(',');
+      json(v[i], w, depth + 1);
+    }
+    return put(']');
+  }
+  const toJSON = (v as { toJSON?: () => unknown }).toJSON;
+  if (typeof toJSON === 'function') return json(toJSON.call(v), w, depth + 1);
+  const entries = v instanceof Map ? [...v.entries()] : Object.entries(v);
+  put('{');
+  let first = true;
+  for (const [k, x] of entries) {
+    if (x === undefined) continue;
+    if (!first) put(',');
+    first = false;
+    put(`${JSON.stringify(String(k))}:`);
+    json(x, w, depth + 1);
+  }
+  put('}');
 }
 
 function findCycle(start: string, asts: Map<string, Expr>): string[] | undefined {

@@ -10,6 +10,7 @@ import {
   isScalar,
   isSeq,
   parseAllDocuments,
+  type Alias,
   type Document,
   type Node,
   type Pair,
@@ -22,6 +23,7 @@ import { literalSource, stringSource } from './scalar.js';
 import { schemaProblems, type NodeLocator, type PathSeg, type Span } from './schema-issues.js';
 import { parseTemplate } from './template.js';
 import type { ExprSource, RawLet, RawPolicy, RawRule } from './types.js';
+import { meter } from '../util/meter.js';
 import { table } from '../util/table.js';
 
 /** Identifiers CEL reserves; they cannot name a `let`. */
@@ -49,13 +51,16 @@ const RESERVED = new Set([
   'while',
 ]);
 
-/** Bound on alias expansion (billion-laughs documents). */
-const MAX_ALIAS_COUNT = 100;
+/** Alias nodes one document may hold. */
+export const MAX_ALIASES = 100;
+/** Nodes one document may expand to once its aliases are resolved (billion-laughs documents). */
+export const MAX_EXPANDED_NODES = 100_000;
 
 type YamlDoc = Document.Parsed;
 
 /** Parses every document of a YAML or JSON text into raw policies. Never throws on bad input. */
 export function parsePolicyText(text: string, filename?: string): { policies: RawPolicy[]; issues: Issue[] } {
+  if (typeof text === 'string') meter.scanned += text.length;
   const source = new SourceText(text);
   const issues: Issue[] = [];
   const policies: RawPolicy[] = [];
@@ -184,7 +189,9 @@ function loadDocument(
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // checkNodes bounded the aliases and what they expand to; yaml's own count (which
+    // multiplies uses by nesting) would refuse documents well inside those bounds
+    data = doc.toJS({ maxAliasCount: -1 });
   } catch (e) {
     issues.push(issue('yaml_syntax', errorText(e), spanOf(contents) ?? { offset: 0, length: 1 }));
     return undefined;
@@ -473,16 +480,23 @@ function locator(doc: YamlDoc): NodeLocator {
   };
 }
 
-/** Keys that would be unsafe or lossy as plain-object keys, and aliases with no anchor. */
+/**
+ * Keys that would be unsafe or lossy as plain-object keys; aliases with no anchor; more than
+ * MAX_ALIASES aliases, or aliases that expand the document past MAX_EXPANDED_NODES nodes.
+ */
 function checkNodes(doc: YamlDoc, issue: MakeIssue, issues: Issue[]): void {
   const stack: unknown[] = [doc.contents];
   const seen = new Set<unknown>();
+  const aliases: Alias[] = [];
+  let dangling = false;
   while (stack.length > 0) {
     const node = stack.pop();
     if (node === null || node === undefined || seen.has(node)) continue;
     seen.add(node);
     if (isAlias(node)) {
+      aliases.push(node);
       if (node.resolve(doc) === undefined) {
+        dangling = true;
         issues.push(
           issue(
             'yaml_syntax',
@@ -508,6 +522,45 @@ function checkNodes(doc: YamlDoc, issue: MakeIssue, issues: Issue[]): void {
       for (const item of node.items) stack.push(item);
     }
   }
+  if (aliases.length > MAX_ALIASES) {
+    const extra = aliases.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0))[MAX_ALIASES]!;
+    issues.push(
+      issue(
+        'limit_exceeded',
+        `more than ${MAX_ALIASES} aliases in one document`,
+        spanOf(extra) ?? { offset: 0, length: 1 },
+        'repeat the value, or move shared conditions into a `let`',
+      ),
+    );
+  } else if (aliases.length > 0 && !dangling && expandedSize(doc) > MAX_EXPANDED_NODES) {
+    issues.push(
+      issue(
+        'limit_exceeded',
+        `aliases expand the document to more than ${MAX_EXPANDED_NODES} values`,
+        spanOf(doc.contents as Node) ?? { offset: 0, length: 1 },
+        'aliases of collections that hold aliases multiply: repeat less, or move shared parts into a `let`',
+      ),
+    );
+  }
+}
+
+/** Values in the document once every alias is replaced by what it names; memoized per node. */
+function expandedSize(doc: YamlDoc): number {
+  const memo = new Map<unknown, number>();
+  const size = (node: unknown, depth: number): number => {
+    if (node === null || node === undefined) return 1;
+    const known = memo.get(node);
+    if (known !== undefined) return known;
+    // an alias cycle (an anchor that contains an alias of itself) never ends: count it as too big
+    if (depth > 200) return Number.POSITIVE_INFINITY;
+    let n = 1;
+    if (isAlias(node)) n = size(node.resolve(doc), depth + 1);
+    else if (isMap(node)) for (const p of node.items) n += size(p.key, depth + 1) + size(p.value, depth + 1);
+    else if (isSeq(node)) for (const item of node.items) n += size(item, depth + 1);
+    memo.set(node, n);
+    return n;
+  };
+  return size(doc.contents, 0);
 }
 
 interface RuleData {

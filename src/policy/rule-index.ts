@@ -125,7 +125,14 @@ const EMPTY: number[] = [];
  */
 export function candidates(index: RuleIndex, input: Record<string, unknown>): number[] | undefined {
   decidedByLookup = undefined;
-  return lookup(index, input, undefined);
+  try {
+    return lookup(index, input, undefined);
+  } catch {
+    // A getter or Proxy in the input threw: try every rule, so that each rule that reads the
+    // field meets the error itself and its policy's onError decides.
+    decidedByLookup = undefined;
+    return index.all;
+  }
 }
 
 let decidedByLookup: Set<number> | undefined;

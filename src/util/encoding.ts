@@ -2,6 +2,8 @@
 // and URL-safe alphabets) and lowercase hex. Hand-written so the same code runs in Node and edge
 // runtimes (no Buffer, no btoa, whose Latin-1 strings are a trap); one pass, linear time.
 
+import { meter } from './meter.js';
+
 export const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 export const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -76,6 +78,7 @@ export function hexEncode(b: Uint8Array): string {
 
 /** 32-bit FNV-1a of a string's UTF-16 code units. Not cryptographic: for ids, bucketing and sampling. */
 export function fnv1a(text: string, seed = 0x811c9dc5): number {
+  meter.scanned += text.length;
   let h = seed;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

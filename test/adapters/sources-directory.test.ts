@@ -57,6 +57,29 @@ describe('DirectorySource.load', () => {
     expect(files[1]!.text).toBe(doc('b', 1));
   });
 
+  test('a link out of the directory is skipped and reported (followSymlinks reads it); a link loop ends', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'lpe-outside-'));
+    try {
+      writeFileSync(join(outside, 'secret.yaml'), doc('secret', 1));
+      writeFileSync(join(dir, 'a.yaml'), doc('a', 1));
+      mkdirSync(join(dir, 'sub'));
+      symlinkSync(join(outside, 'secret.yaml'), join(dir, 'secret.yaml'));
+      symlinkSync(outside, join(dir, 'elsewhere'));
+      symlinkSync(dir, join(dir, 'sub/loop')); // back to the root: entered once
+      const errors: string[] = [];
+      const files = await new DirectorySource(dir, { onError: (e) => errors.push(e.message) }).load();
+      expect(files.map((f) => f.filename)).toEqual(['a.yaml']);
+      expect(errors.sort()).toEqual([
+        'elsewhere: skipped, a link to outside the directory (followSymlinks: true reads it)',
+        'secret.yaml: skipped, a link to outside the directory (followSymlinks: true reads it)',
+      ]);
+      const all = await new DirectorySource(dir, { followSymlinks: true }).load();
+      expect(all.map((f) => f.filename)).toEqual(['a.yaml', 'elsewhere/secret.yaml', 'secret.yaml']);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   test('an empty directory is an empty set; a missing one is an error', async () => {
     expect(await new DirectorySource(dir).load()).toEqual([]);
     await expect(new DirectorySource(join(dir, 'nope')).load()).rejects.toThrow(/ENOENT/);

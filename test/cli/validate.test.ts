@@ -1,4 +1,6 @@
 // `llm-policy validate`, end to end through the built binary.
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ensureBuilt, POLICY, run, tempDir, UNKNOWN_FUNCTION, YAML_ERROR } from './run.js';
 
@@ -12,6 +14,20 @@ describe.skipIf(!built)('llm-policy validate', () => {
     expect(r.stdout).toContain('✓ test/fixtures/cli/policies/model-access.yaml: model-access (3 rules), request-hygiene (3 rules)');
     expect(r.stdout).toMatch(/^2 files, 3 policies, 10 rules: ok$/m);
     expect(r.stderr).toBe('');
+  });
+
+  test('a link out of the directory is skipped with a warning; --follow-symlinks reads it; a link loop ends', () => {
+    const outside = tempDir({ 'bad.yaml': UNKNOWN_FUNCTION });
+    const dir = tempDir({ 'good.yaml': POLICY });
+    symlinkSync(join(outside, 'bad.yaml'), join(dir, 'bad.yaml'));
+    mkdirSync(join(dir, 'sub'));
+    symlinkSync(dir, join(dir, 'sub/loop'));
+    const r = run(['validate', '.'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: skipped `bad.yaml`: a link to outside `.` (pass --follow-symlinks to read it)');
+    const all = run(['validate', '.', '--follow-symlinks'], { cwd: dir });
+    expect(all.code).toBe(2);
+    expect(all.stderr).toContain('unknown function `nosuch`');
   });
 
   test('a missing file: exit 2, the message names the file', () => {

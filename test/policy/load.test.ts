@@ -676,7 +676,7 @@ describe('YAML syntax errors', () => {
           .join(', ')}]`,
       );
     const { issues } = parsePolicyText(lines.join('\n') + '\n');
-    expect(issues).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: expect.stringContaining('alias') })]);
+    expect(issues).toEqual([expect.objectContaining({ code: 'limit_exceeded', message: expect.stringContaining('alias') })]);
   });
 });
 

@@ -3,9 +3,9 @@
 // when files change. See docs/adapters/directory.md.
 
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { PolicyFile, PolicySource } from '../../policy/source.js';
 
 export interface DirectorySourceOptions {
@@ -21,6 +21,18 @@ export interface DirectorySourceOptions {
   watchMode?: 'auto' | 'recursive' | 'per-directory';
   /** Called when watching fails (a watcher error); the source keeps going with the rest. */
   onError?: (error: Error) => void;
+  /**
+   * Read links that lead out of the directory. Default false: such a link is skipped (and
+   * reported to `onError`), so whoever can write into the directory cannot make the engine read
+   * other files; links inside it (Kubernetes ConfigMaps mount files as links to `..data/`) are
+   * followed. A directory is entered once by its real path either way, so a link loop ends.
+   */
+  followSymlinks?: boolean;
+}
+
+function inside(root: string, target: string): boolean {
+  const r = relative(root, target);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
 /** Names skipped while walking: hidden files and folders (`.git`, editor swap files, `..data`) and node_modules. */
@@ -34,6 +46,7 @@ export class DirectorySource implements PolicySource {
   private readonly extensions: string[];
   private readonly mode: 'recursive' | 'per-directory';
   private readonly onError: ((e: Error) => void) | undefined;
+  private readonly followSymlinks: boolean;
 
   constructor(dir: string, options: DirectorySourceOptions = {}) {
     this.dir = dir;
@@ -42,12 +55,18 @@ export class DirectorySource implements PolicySource {
     const mode = options.watchMode ?? 'auto';
     this.mode = mode === 'auto' ? (process.platform === 'darwin' || process.platform === 'win32' ? 'recursive' : 'per-directory') : mode;
     this.onError = options.onError;
+    this.followSymlinks = options.followSymlinks ?? false;
   }
 
   /** Every policy file of the tree, sorted by path; file names are relative to the directory, with `/`. */
   async load(): Promise<PolicyFile[]> {
     const paths: string[] = [];
+    const root = await realpath(this.dir);
+    const visited = new Set<string>();
     const walk = async (d: string): Promise<void> => {
+      const real = await realpath(d);
+      if (visited.has(real)) return;
+      visited.add(real);
       const entries = await readdir(d, { withFileTypes: true });
       for (const e of entries) {
         if (skipped(e.name)) continue;
@@ -55,7 +74,13 @@ export class DirectorySource implements PolicySource {
         let isDir = e.isDirectory();
         let isFile = e.isFile();
         if (e.isSymbolicLink()) {
-          const s = await stat(p).catch(() => undefined); // a dangling link is no file
+          const target = await realpath(p).catch(() => undefined); // a dangling link is no file
+          if (target === undefined) continue;
+          if (!this.followSymlinks && !inside(root, target)) {
+            this.onError?.(new Error(`${this.rel(p)}: skipped, a link to outside the directory (followSymlinks: true reads it)`));
+            continue;
+          }
+          const s = await stat(p).catch(() => undefined);
           isDir = !!s?.isDirectory();
           isFile = !!s?.isFile();
         }
