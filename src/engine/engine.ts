@@ -15,7 +15,24 @@ import type { RawPolicy } from './load/types.js';
 import { candidates, decidedRules } from './rule-index.js';
 import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
 import type { PolicySource } from './source.js';
-import type { StateHost, StateRead, StateStore, Usage } from './state.js';
+import { windowStart } from '../lang/period.js';
+import {
+  checkAmount,
+  checkHolds,
+  checkTime,
+  checkUsage,
+  DEFAULT_RESERVATION_TTL_MS,
+  reservationId,
+  shown,
+  type Hold,
+  type Metric,
+  type Reservation,
+  type ReserveSpec,
+  type StateHost,
+  type StateRead,
+  type StateStore,
+  type Usage,
+} from './state.js';
 import { AUDIT_DISABLED, Auditor, type AuditOptions, type AuditSink, type AuditStats } from './audit.js';
 
 export type { Effect } from './compile-policy.js';
@@ -172,7 +189,7 @@ export class PolicyEngine {
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
     this.current = { id: 'empty', policies: [], letEvals: [], vars: 0, spare: undefined, cachePaths: [] };
-    this.host = { state: options.state, clock: this.clock, reads: undefined };
+    this.host = { state: options.state, clock: this.clock, reads: undefined, holds: [] };
     if (options.cache) this.cache = new DecisionCache(options.cache.max);
     if (options.audit) this.auditor = new Auditor(options.audit, this.clock);
   }
@@ -324,9 +341,15 @@ export class PolicyEngine {
         host: this.host,
       };
     }
+    const holds = this.host.holds!;
+    holds.length = 0;
     try {
-      return this.decide(rev, frame, explain ? { policies: [], durationMs: 0 } : undefined, started);
+      const d = this.decide(rev, frame, explain ? { policies: [], durationMs: 0 } : undefined, started);
+      // budget.reserve asked for holds: an allowed decision carries them for the enforcement point
+      if (holds.length > 0 && d.allowed) d.obligations = [...d.obligations, ...holds.map((h) => ({ reserve: { ...h } }))];
+      return d;
     } finally {
+      holds.length = 0;
       frame.input = EMPTY_INPUT;
       rev.spare = frame;
     }
@@ -499,9 +522,70 @@ export class PolicyEngine {
   async record(usage: Usage): Promise<void> {
     const state = this.host.state;
     if (!state) throw new Error('no state store: pass `state` to the engine to record usage');
-    const recorded = { ...usage, at: usage.at ?? this.clock() };
+    const recorded = checkUsage(usage, this.clock());
     await state.record(recorded);
     this.auditor?.usage(recorded, this.current.id, this.current.policies);
+  }
+
+  /**
+   * Check-and-add in one atomic step: adds `amount` (default 1) of `metric` (default
+   * `requests`) to each key only when every limit holds with it, counting open reservations.
+   * Resolves to whether it did. Unlike `evaluate` then `record`, concurrent callers cannot all
+   * pass a limit that has room for one of them (docs/state.md).
+   */
+  async consume(limits: ReserveSpec | ReserveSpec[], options: { at?: number } = {}): Promise<boolean> {
+    const state = this.needs('consume');
+    const at = checkTime('consume', 'at', options.at ?? this.clock());
+    const holds = toHolds(limits, at, 'requests');
+    const admitted = await state.consume!(holds, at);
+    if (admitted)
+      for (const h of holds)
+        this.auditor?.usage({ keys: [h.key], requests: 0, [h.metric]: h.amount, at }, this.current.id, this.current.policies);
+    return admitted;
+  }
+
+  /**
+   * Holds `amount` (default metric `costUsd`) on each key until the call it is for is settled
+   * or released, atomically refused when a limit would be exceeded: `spent + reserved + amount >
+   * limit`. Resolves to the reservation, or undefined when refused. A reservation that is never
+   * settled lapses after `ttlMs` (default 10 minutes).
+   */
+  async reserve(limits: ReserveSpec | ReserveSpec[], options: { ttlMs?: number } = {}): Promise<Reservation | undefined> {
+    const state = this.needs('reserve');
+    const at = this.clock();
+    const ttl = options.ttlMs ?? DEFAULT_RESERVATION_TTL_MS;
+    if (typeof ttl !== 'number' || !(ttl > 0) || ttl === Infinity)
+      throw new TypeError(`invalid reservation: \`ttlMs\` must be a positive number of ms, got ${shown(ttl)}`);
+    const reservation: Reservation = Object.freeze({ id: reservationId(), holds: toHolds(limits, at, 'costUsd'), expiresAt: at + ttl });
+    return (await state.reserve!(reservation, at)) ? reservation : undefined;
+  }
+
+  /**
+   * Replaces a reservation's holds with what the call actually used, in one atomic step: the
+   * holds go and `usage` is recorded (at its `at` or now). Settling an expired reservation just
+   * records the usage.
+   */
+  async settle(reservation: Reservation, usage: Usage): Promise<void> {
+    const state = this.needs('settle');
+    const recorded = checkUsage(usage, this.clock());
+    await state.settle!(reservation, recorded);
+    this.auditor?.usage(recorded, this.current.id, this.current.policies);
+  }
+
+  /** Drops a reservation's holds (the call failed, was aborted, or timed out). */
+  async release(reservation: Reservation): Promise<void> {
+    await this.needs('release').settle!(reservation, undefined);
+  }
+
+  private needs(op: 'consume' | 'reserve' | 'settle' | 'release'): StateStore {
+    const state = this.host.state;
+    if (!state) throw new Error(`no state store: pass \`state\` to the engine to ${op}`);
+    const has = op === 'consume' ? state.consume : op === 'reserve' ? state.reserve : state.settle;
+    if (typeof has !== 'function')
+      throw new Error(
+        `the state store has no \`${op === 'consume' ? 'consume' : op === 'reserve' ? 'reserve' : 'settle'}\`: use MemoryStateStore or RedisStateStore, or implement it (docs/state.md)`,
+      );
+    return state;
   }
 
   /**
@@ -594,6 +678,27 @@ interface PolicyMatch {
 const NO_MATCHES: PolicyMatch[] = [];
 
 const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
+
+/** Engine-level limits (a period, defaults) as the holds a store checks. */
+function toHolds(limits: ReserveSpec | ReserveSpec[], at: number, metric: Metric): Hold[] {
+  const list = Array.isArray(limits) ? limits : [limits];
+  const holds = list.map((l): Hold => {
+    if (l === null || typeof l !== 'object')
+      throw new TypeError(`invalid limit: expected \`{ key, amount, limit, period }\`, got ${shown(l)}`);
+    const m = l.metric ?? metric;
+    let since: number;
+    try {
+      since = windowStart(l.period, at);
+    } catch {
+      throw new TypeError(
+        `invalid limit: \`period\` must be a duration such as \`1m\` or \`24h\`, or \`day\`, \`week\`, \`month\`, \`year\`, got ${shown(l.period)}`,
+      );
+    }
+    const amount = l.amount === undefined && metric === 'requests' ? 1 : checkAmount('limit', 'amount', l.amount, m !== 'costUsd');
+    return { key: l.key, metric: m, amount, limit: l.limit, since };
+  });
+  return checkHolds(holds);
+}
 
 function finish(d: Decision, trace: Trace | undefined): Decision {
   if (trace) d.trace = trace;
