@@ -35,11 +35,15 @@ const estimate = compileExpression('llm.estimateCost(r)').evaluate({ r: params }
 const cost = (input: number, output: number) => compileExpression(`llm.cost('gpt-4o-mini', ${input}, ${output})`).evaluate({}) as number;
 
 /** A memory store whose holds take a round trip, like a remote store's: decisions made meanwhile do not see them. */
-class SlowHolds extends MemoryStateStore {
-  override async reserve(...args: Parameters<MemoryStateStore['reserve']>): Promise<boolean> {
-    await new Promise((r) => setTimeout(r, 1));
-    return super.reserve(...args);
-  }
+function slowHolds(): MemoryStateStore {
+  const s = new MemoryStateStore();
+  const sync = s.reserve.bind(s);
+  return Object.assign(s, {
+    reserve: async (...args: Parameters<MemoryStateStore['reserve']>) => {
+      await new Promise((r) => setTimeout(r, 1));
+      return sync(...args);
+    },
+  });
 }
 
 function setup(user: { id: string; limit: number }, options: OpenAIPolicyOptions = {}, state = new MemoryStateStore()) {
@@ -117,7 +121,7 @@ describe('reserve before, settle after', () => {
 
   test('concurrent calls that all pass the decision get holds only while the budget lasts', async () => {
     // room for 5 estimates: 20 calls decide at once (all see an empty budget), then race to hold it
-    const { openai, held, spent } = setup({ id: 'u5', limit: estimate * 5.5 }, {}, new SlowHolds());
+    const { openai, held, spent } = setup({ id: 'u5', limit: estimate * 5.5 }, {}, slowHolds());
     server.reply({ inputTokens: 40, outputTokens: 12 });
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => openai.chat.completions.create(params)));
     const denied = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
