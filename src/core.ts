@@ -26,7 +26,8 @@ export type {
 } from './engine/engine.js';
 export type { JsonSchema } from './lang/checker.js';
 export type { EngineStats, LoadFromOptions } from './engine/engine.js';
-export type { StateStore, StateRead, Usage, Metric } from './engine/state.js';
+export type { StateStore, StateRead, Usage, Metric, RecordedUsage, Hold, Reservation, ReserveSpec } from './engine/state.js';
+export { checkUsage, checkHolds } from './engine/state.js';
 export type { PolicySource, PolicyFile } from './engine/source.js';
 export type {
   AuditSink,

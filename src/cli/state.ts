@@ -119,4 +119,7 @@ export class SwappableStore implements StateStore {
   stale(): boolean {
     return this.current.stale?.() ?? false;
   }
+  reserved(key: string, metric: Parameters<StateStore['sum']>[1], now: number): number {
+    return this.current.reserved?.(key, metric, now) ?? 0;
+  }
 }

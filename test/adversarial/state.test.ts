@@ -4,7 +4,7 @@
 // a fixed number of runs and operations per run, never wall time.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { MemoryStateStore, PolicyEngine, type StateStore } from '../../src/index.js';
+import { MemoryStateStore, PolicyEngine, type ReserveSpec, type StateStore } from '../../src/index.js';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
 const LIMIT = 10;
@@ -177,5 +177,57 @@ describe('concurrency never admits past a limit', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  test('200 concurrent requests against a $1 budget: reservations never pass it; check-then-record does', async () => {
+    const store = new MemoryStateStore();
+    const e = new PolicyEngine({ clock: () => T0, state: store });
+    e.addPolicy(`apiVersion: llmpolicy/v1
+kind: Policy
+metadata: { name: budget }
+spec:
+  rules:
+    - { id: reserve, when: "!budget.reserve(request.key, request.estimate, 1.0, 'day')", effect: deny }
+`);
+    const request = fc.record({
+      estimate: fc.integer({ min: 5, max: 15 }).map((c) => c / 1000),
+      used: fc.double({ min: 0.2, max: 1, noNaN: true }),
+    });
+    let overspent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.array(request, { minLength: 200, maxLength: 200 }), async (s, requests) => {
+        const key = fresh();
+        const naive = fresh();
+        let worst = 0;
+        const observe = (k: string) => {
+          worst = Math.max(worst, store.sum(k, 'costUsd', T0 - 1, T0) + store.reserved(k, 'costUsd', T0));
+        };
+        await interleave(
+          s,
+          requests.map((q) => async () => {
+            const cost = Math.round(q.estimate * q.used * 1e6) / 1e6;
+            // with reservations: the decision asks, the host holds, settles after the call
+            const d = e.evaluate({ request: { key, estimate: q.estimate } });
+            await s.schedule(Promise.resolve());
+            const holds = d.obligations.map((o) => o.reserve as ReserveSpec);
+            const r = d.allowed ? await e.reserve(holds) : undefined;
+            observe(key);
+            await s.schedule(Promise.resolve()); // the LLM call
+            if (r) await e.settle(r, { keys: [key], costUsd: cost });
+            observe(key);
+            // check-then-record: the same traffic, deciding on spend alone
+            const n = e.evaluate({ request: { key: naive, estimate: q.estimate } });
+            await s.schedule(Promise.resolve());
+            if (n.allowed) await e.record({ keys: [naive], costUsd: q.estimate });
+          }),
+        );
+        expect(worst).toBeLessThanOrEqual(1 + 1e-9);
+        expect(store.reserved(key, 'costUsd', T0)).toBe(0);
+        overspent = Math.max(overspent, store.sum(naive, 'costUsd', T0 - 1, T0) - 1);
+      }),
+      { numRuns: 20 },
+    );
+    // the same interleavings break a check-then-record budget: the test can tell the difference
+    expect(overspent).toBeGreaterThan(0.1);
   });
 });
