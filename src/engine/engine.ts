@@ -524,7 +524,7 @@ export class PolicyEngine {
     if (!state) throw new Error('no state store: pass `state` to the engine to record usage');
     const recorded = checkUsage(usage, this.clock());
     await state.record(recorded);
-    this.auditor?.usage(recorded, this.current.id, this.current.policies);
+    this.auditor?.usage({ ...usage, at: recorded.at }, this.current.id, this.current.policies);
   }
 
   /**
@@ -569,7 +569,7 @@ export class PolicyEngine {
     const state = this.needs('settle');
     const recorded = checkUsage(usage, this.clock());
     await state.settle!(reservation, recorded);
-    this.auditor?.usage(recorded, this.current.id, this.current.policies);
+    this.auditor?.usage({ ...usage, at: recorded.at }, this.current.id, this.current.policies);
   }
 
   /** Drops a reservation's holds (the call failed, was aborted, or timed out). */
