@@ -44,8 +44,15 @@ function checked(v: number, what: string, key: string): number {
   );
 }
 
-function read(host: Host, key: string, metric: Metric, period: string): number {
+/** The engine's now: a clock that returns NaN would make every window empty, and every limit pass. */
+function clock(host: Host): number {
   const now = host.clock();
+  if (typeof now === 'number' && Number.isFinite(now)) return now;
+  throw new EvaluationError('invalid_state', `the engine clock returned \`${String(now)}\`, not a time: fix the \`clock\` option`);
+}
+
+function read(host: Host, key: string, metric: Metric, period: string): number {
+  const now = clock(host);
   const since = windowStart(period, now);
   host.reads?.push({ key, metric, since });
   return checked(store(host).sum(key, metric, since, now), `\`${metric}\``, key);
@@ -53,7 +60,7 @@ function read(host: Host, key: string, metric: Metric, period: string): number {
 
 /** USD open reservations hold on `key` now. */
 function held(host: Host, key: string): number {
-  const now = host.clock();
+  const now = clock(host);
   host.reads?.push({ key, metric: 'costUsd', since: now, reserved: true });
   const s = store(host);
   return s.reserved ? checked(s.reserved(key, 'costUsd', now), 'the reservations', key) : 0;

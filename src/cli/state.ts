@@ -3,6 +3,7 @@
 
 import type { StateStore, Usage } from '../index.js';
 import { MemoryStateStore } from '../index.js';
+import { checkAmount } from '../engine/state.js';
 import { durationMs, parseTime } from '../testing/index.js';
 import { CliError, type CliIssue } from './io.js';
 
@@ -48,10 +49,14 @@ export function checkUsages(v: unknown, p: Path, problem: UsageProblem): void {
         'e.g. `keys: [user:u1, team:t9]`',
       );
     }
+    // the same check as every store's (a count that is not whole would fail there, later)
     for (const m of ['requests', 'tokens', 'costUsd']) {
-      const x = u[m];
-      if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0))
-        problem([...at, m], `\`${m}\` must be a number of at least 0`);
+      if (u[m] === undefined) continue;
+      try {
+        checkAmount('usage', m, u[m], m !== 'costUsd');
+      } catch (e) {
+        problem([...at, m], (e as Error).message.replace(/^invalid usage: /, ''));
+      }
     }
     if (u.at !== undefined && u.ago !== undefined) problem([...at, 'ago'], 'give `at` or `ago`, not both', undefined, true);
     if (u.at !== undefined) {

@@ -363,3 +363,14 @@ describe('reservations', () => {
     await expect(e.consume({ key: 'k', limit: 2, period: 'day' })).rejects.toThrow(/the state store has no `consume`/);
   });
 });
+
+describe('siblings of the class', () => {
+  test('a clock that returns NaN fails state rules closed instead of reading empty windows', async () => {
+    const e = new PolicyEngine({ clock: () => Number.NaN });
+    e.addPolicy(doc('b', `    - { id: budget, when: "budget.spent('user:a', 'day') >= 1.0", effect: deny }\n`));
+    const d = e.evaluate({});
+    expect(d.effect).toBe('deny');
+    expect(d.errors[0]).toMatchObject({ code: 'invalid_state', message: expect.stringContaining('the engine clock returned `NaN`') });
+    await expect(e.record({ keys: ['user:a'], costUsd: 1 })).rejects.toThrow(/`at` must be a time/);
+  });
+});
