@@ -1,9 +1,12 @@
 // Budget reservation through the middleware: a policy asks with budget.reserve, the wrapped
 // client holds the estimate before the call, settles with the actual cost after it, and
 // releases on error or abort, with no code of the caller's.
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, wrapLanguageModel } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { compileExpression, guard, MemoryStateStore, PolicyDeniedError, PolicyEngine } from '../../src/index.js';
+import { policyMiddleware } from '../../src/integrations/ai-sdk/index.js';
 import { withPolicy, type OpenAIPolicyOptions } from '../../src/integrations/openai/index.js';
 import { startFakeLLM, type FakeLLM } from '../fixtures/llm-server/server.mjs';
 import { NOW } from './helpers.js';
@@ -190,5 +193,29 @@ describe('guard()', () => {
       { reserve: expect.objectContaining({ key: 'user:g2', amount: estimate }) },
       expect.anything(),
     );
+  });
+});
+
+describe('AI SDK middleware', () => {
+  test('generateText holds, then settles; a failing provider releases', async () => {
+    const { engine, spies, spent, held } = setup({ id: 'ai1', limit: 1 });
+    const provider = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'test-key' });
+    const middleware = policyMiddleware(engine, { context: () => ({ user: { id: 'ai1', limit: 1 } }) });
+    const model = wrapLanguageModel({ model: provider.chat('gpt-4o-mini'), middleware });
+    let heldDuring = -1;
+    server.reply(() => {
+      heldDuring = held();
+      return { inputTokens: 30, outputTokens: 7 };
+    });
+    await generateText({ model, prompt: 'Say hello', maxOutputTokens: 100, maxRetries: 0 });
+    expect(spies.reserve).toHaveBeenCalledTimes(1);
+    expect(heldDuring).toBeGreaterThan(0);
+    expect(held()).toBe(0);
+    expect(spent()).toBeCloseTo(cost(30, 7), 12);
+    server.reply({ status: 500 });
+    await expect(generateText({ model, prompt: 'Say hello', maxOutputTokens: 100, maxRetries: 0 })).rejects.toThrow();
+    expect(spies.release).toHaveBeenCalledTimes(1);
+    expect(held()).toBe(0);
+    expect(spent()).toBeCloseTo(cost(30, 7), 12);
   });
 });

@@ -512,6 +512,11 @@ export class RedisStateStore implements StateStore {
     return out;
   }
 
+  /** Usage or releases not yet acknowledged by Redis. */
+  private unsentWork(): boolean {
+    return this.queue.length > 0 || this.open.cells.size > 0 || this.open.releases.length > 0;
+  }
+
   private seal(): void {
     if (this.open.cells.size === 0 && this.open.releases.length === 0) return;
     this.queue.push(this.open);
@@ -575,7 +580,7 @@ export class RedisStateStore implements StateStore {
         this.lastRefreshAt = Date.now();
         for (const v of this.views.values()) v.prune(now);
         // usage recorded while the breaker was open goes out now
-        if (this.queue.length || this.open.cells.size) this.scheduleFlush(0);
+        if (this.unsentWork()) this.scheduleFlush(0);
       }
     } finally {
       this.refreshing = false;
@@ -910,13 +915,13 @@ export class RedisStateStore implements StateStore {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const deadline = Date.now() + timeoutMs;
-    while ((this.queue.length || this.open.cells.size) && Date.now() < deadline) {
+    while (this.unsentWork() && Date.now() < deadline) {
       if (this.breaker !== 'closed') {
         this.breaker = 'closed'; // one more try each round
         this.failures = 0;
       }
       await this.flush();
-      if (this.queue.length || this.open.cells.size) await new Promise((r) => setTimeout(r, 100));
+      if (this.unsentWork()) await new Promise((r) => setTimeout(r, 100));
     }
     this.closed = true;
     this.dropped += this.buffered;
