@@ -15,17 +15,13 @@ import type { RawPolicy } from './load/types.js';
 import { candidates, decidedRules } from './rule-index.js';
 import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
 import type { PolicySource } from './source.js';
-import { windowStart } from '../lang/period.js';
 import {
-  checkAmount,
-  checkHolds,
   checkTime,
   checkUsage,
   DEFAULT_RESERVATION_TTL_MS,
   reservationId,
   shown,
-  type Hold,
-  type Metric,
+  toHolds,
   type Reservation,
   type ReserveSpec,
   type StateHost,
@@ -678,27 +674,6 @@ interface PolicyMatch {
 const NO_MATCHES: PolicyMatch[] = [];
 
 const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
-
-/** Engine-level limits (a period, defaults) as the holds a store checks. */
-function toHolds(limits: ReserveSpec | ReserveSpec[], at: number, metric: Metric): Hold[] {
-  const list = Array.isArray(limits) ? limits : [limits];
-  const holds = list.map((l): Hold => {
-    if (l === null || typeof l !== 'object')
-      throw new TypeError(`invalid limit: expected \`{ key, amount, limit, period }\`, got ${shown(l)}`);
-    const m = l.metric ?? metric;
-    let since: number;
-    try {
-      since = windowStart(l.period, at);
-    } catch {
-      throw new TypeError(
-        `invalid limit: \`period\` must be a duration such as \`1m\` or \`24h\`, or \`day\`, \`week\`, \`month\`, \`year\`, got ${shown(l.period)}`,
-      );
-    }
-    const amount = l.amount === undefined && metric === 'requests' ? 1 : checkAmount('limit', 'amount', l.amount, m !== 'costUsd');
-    return { key: l.key, metric: m, amount, limit: l.limit, since };
-  });
-  return checkHolds(holds);
-}
 
 function finish(d: Decision, trace: Trace | undefined): Decision {
   if (trace) d.trace = trace;

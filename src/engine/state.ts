@@ -4,6 +4,8 @@
 // it. docs/state.md describes the model; this file holds the contract every store implements
 // and the one validation every write goes through.
 
+import { windowStart } from '../lang/period.js';
+
 /** What one LLM call (or any counted event) used. */
 export interface Usage {
   /** Keys the usage counts against, e.g. `['user:u1', 'team:t9']`. */
@@ -243,4 +245,25 @@ export function reservationId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (c?.randomUUID) return c.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** Engine-level limits (a period, defaults) as the holds a store checks. */
+export function toHolds(limits: ReserveSpec | ReserveSpec[], at: number, metric: Metric): Hold[] {
+  const list = Array.isArray(limits) ? limits : [limits];
+  const holds = list.map((l): Hold => {
+    if (l === null || typeof l !== 'object')
+      throw new TypeError(`invalid limit: expected \`{ key, amount, limit, period }\`, got ${shown(l)}`);
+    const m = l.metric ?? metric;
+    let since: number;
+    try {
+      since = windowStart(l.period, at);
+    } catch {
+      throw new TypeError(
+        `invalid limit: \`period\` must be a duration such as \`1m\` or \`24h\`, or \`day\`, \`week\`, \`month\`, \`year\`, got ${shown(l.period)}`,
+      );
+    }
+    const amount = l.amount === undefined && metric === 'requests' ? 1 : checkAmount('limit', 'amount', l.amount, m !== 'costUsd');
+    return { key: l.key, metric: m, amount, limit: l.limit, since };
+  });
+  return checkHolds(holds);
 }
