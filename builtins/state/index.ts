@@ -3,55 +3,73 @@
 // engine's host ({ state, clock, reads }) as their first argument.
 
 import { EvaluationError } from '../../src/lang/library.js';
+import { windowStart } from '../../src/lang/library.js';
 import type { FunctionDecl } from '../../src/lang/library.js';
 
 type Metric = 'requests' | 'tokens' | 'costUsd';
 
 /** The engine's host, structurally (builtins do not import the engine). */
 interface Host {
-  state: { sum(key: string, metric: Metric, since: number, now: number): number; stale?(): boolean } | undefined;
+  state:
+    | {
+        sum(key: string, metric: Metric, since: number, now: number): number;
+        reserved?(key: string, metric: Metric, now: number): number;
+        stale?(): boolean;
+      }
+    | undefined;
   clock: () => number;
-  reads: { key: string; metric: Metric; since: number }[] | undefined;
+  reads: { key: string; metric: Metric; since: number; reserved?: boolean }[] | undefined;
+  /** Holds `budget.reserve` asks for; the engine turns them into `reserve` obligations of the decision. */
+  holds?: { key: string; amount: number; limit: number; period: string; metric: Metric }[] | undefined;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+export { windowStart };
+
+function store(host: Host): NonNullable<Host['state']> {
+  if (!host.state)
+    throw new EvaluationError('invalid_argument', 'no state store: pass `state` to the engine to use rate and budget functions');
+  return host.state;
+}
 
 /**
- * Start of a window ending at `now`: a sliding duration (`'30s'`, `'1m'`, `'24h'`, `'7d'`)
- * or a calendar period in UTC (`'minute'`, `'hour'`, `'day'`, `'week'` from Monday, `'month'`,
- * `'year'`).
+ * A value read back from the store. No valid usage sums to NaN, an infinity or a negative
+ * number, so such a value (a Redis key written by something else, a store with a bug) fails
+ * the rule closed instead of comparing false against every limit.
  */
-export function windowStart(period: string, now: number): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(period);
-  if (m) return now - Number(m[1]) * UNIT_MS[m[2]!]!;
-  const d = new Date(now);
-  switch (period) {
-    case 'minute':
-      return now - (now % 60_000);
-    case 'hour':
-      return now - (now % 3_600_000);
-    case 'day':
-      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-    case 'week':
-      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
-    case 'month':
-      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-    case 'year':
-      return Date.UTC(d.getUTCFullYear(), 0, 1);
-  }
+function checked(v: number, what: string, key: string): number {
+  if (typeof v === 'number' && v >= 0 && v !== Infinity) return v;
   throw new EvaluationError(
-    'invalid_argument',
-    `invalid period \`${period.slice(0, 40)}\`: use a duration such as \`30s\`, \`1m\`, \`24h\`, \`7d\`, or \`day\`, \`week\`, \`month\`, \`year\``,
+    'invalid_state',
+    `the state store returned \`${String(v)}\` for ${what} of \`${key.slice(0, 80)}\`: no recorded usage adds up to that; repair or delete the stored key`,
   );
 }
 
-function read(host: Host, key: string, metric: Metric, period: string): number {
+/** The engine's now: a clock that returns NaN would make every window empty, and every limit pass. */
+function clock(host: Host): number {
   const now = host.clock();
+  if (typeof now === 'number' && Number.isFinite(now)) return now;
+  throw new EvaluationError('invalid_state', `the engine clock returned \`${String(now)}\`, not a time: fix the \`clock\` option`);
+}
+
+function read(host: Host, key: string, metric: Metric, period: string): number {
+  const now = clock(host);
   const since = windowStart(period, now);
   host.reads?.push({ key, metric, since });
-  if (!host.state)
-    throw new EvaluationError('invalid_argument', 'no state store: pass `state` to the engine to use rate and budget functions');
-  return host.state.sum(key, metric, since, now);
+  return checked(store(host).sum(key, metric, since, now), `\`${metric}\``, key);
+}
+
+/** USD open reservations hold on `key` now. */
+function held(host: Host, key: string): number {
+  const now = clock(host);
+  host.reads?.push({ key, metric: 'costUsd', since: now, reserved: true });
+  const s = store(host);
+  return s.reserved ? checked(s.reserved(key, 'costUsd', now), 'the reservations', key) : 0;
+}
+
+/** A USD limit or amount a policy passes: NaN or a negative limit would make every comparison with it pass. */
+function usd(v: number, what: string): number {
+  if (Number.isFinite(v) && v >= 0) return v;
+  throw new EvaluationError('invalid_argument', `${what} must be a finite number of USD of at least 0, got ${v}`);
 }
 
 const checkPeriod = (args: unknown[]) => {
@@ -140,11 +158,71 @@ export const stateLibrary: FunctionDecl[] = [
         id: 'budget_remaining_string_double_string',
         params: ['string', 'double', 'string'],
         result: 'double',
-        impl: (h: Host, key: string, limit: number, period: string) => Math.max(0, limit - read(h, key, 'costUsd', period)),
+        impl: (h: Host, key: string, limit: number, period: string) =>
+          Math.max(0, usd(limit, 'the limit') - read(h, key, 'costUsd', period)),
         specialize: (a) => checkPeriod([a[0], a[2]]),
       },
     ],
     examples: [example("budget.remaining('team:none', 50.0, 'month')", 50), example("budget.remaining('team:none', 0.0, 'day')", 0)],
+  },
+  {
+    name: 'budget.reserved',
+    category: 'state',
+    description: 'USD held for a key by open reservations (calls in flight whose cost is not known yet); budget.spent does not include it',
+    purity: 'state',
+    overloads: [{ id: 'budget_reserved_string', params: ['string'], result: 'double', impl: (h: Host, key: string) => held(h, key) }],
+    examples: [
+      example("budget.reserved('team:none')", 0),
+      example("budget.spent('team:none', 'day') + budget.reserved('team:none') < 5.0", true),
+    ],
+  },
+  {
+    name: 'budget.available',
+    category: 'state',
+    description:
+      'USD a key may still commit under a limit in a period: `limit - budget.spent(key, period) - budget.reserved(key)`, never below 0',
+    purity: 'state',
+    overloads: [
+      {
+        id: 'budget_available_string_double_string',
+        params: ['string', 'double', 'string'],
+        result: 'double',
+        impl: (h: Host, key: string, limit: number, period: string) =>
+          Math.max(0, usd(limit, 'the limit') - read(h, key, 'costUsd', period) - held(h, key)),
+        specialize: (a) => checkPeriod([a[0], a[2]]),
+      },
+    ],
+    examples: [
+      example("budget.available('team:none', 50.0, 'month')", 50),
+      example("budget.available('team:none', 1.0, 'day') >= 0.5", true),
+    ],
+  },
+  {
+    name: 'budget.reserve',
+    category: 'state',
+    description:
+      "Whether `amount` USD fits in a key's budget (`spent + reserved + amount <= limit`); when it does, an allowed decision carries a `reserve` obligation and the middleware (or `engine.reserve`) holds the amount atomically before the call and settles it with the actual cost after (docs/state.md)",
+    purity: 'state',
+    overloads: [
+      {
+        id: 'budget_reserve_string_double_double_string',
+        params: ['string', 'double', 'double', 'string'],
+        result: 'bool',
+        impl: (h: Host, key: string, amount: number, limit: number, period: string) => {
+          usd(amount, 'the amount');
+          usd(limit, 'the limit');
+          const fits = read(h, key, 'costUsd', period) + held(h, key) + amount <= limit;
+          if (fits && h.holds !== undefined) h.holds.push({ key, amount, limit, period, metric: 'costUsd' });
+          return fits;
+        },
+        specialize: (a) => checkPeriod([a[0], a[3]]),
+      },
+    ],
+    examples: [
+      example("budget.reserve('team:none', 0.25, 1.0, 'day')", true),
+      example("budget.reserve('team:none', 2.0, 1.0, 'day')", false),
+      example("budget.reserve('team:none', -1.0, 1.0, 'day')", { error: 'invalid_argument' }),
+    ],
   },
   {
     name: 'state.stale',

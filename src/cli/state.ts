@@ -3,6 +3,7 @@
 
 import type { StateStore, Usage } from '../entries/index.js';
 import { MemoryStateStore } from '../entries/index.js';
+import { checkAmount } from '../decide/state.js';
 import { durationMs, parseTime } from '../testing/index.js';
 import { CliError, type CliIssue } from './io.js';
 
@@ -48,10 +49,14 @@ export function checkUsages(v: unknown, p: Path, problem: UsageProblem): void {
         'e.g. `keys: [user:u1, team:t9]`',
       );
     }
+    // the same check as every store's (a count that is not whole would fail there, later)
     for (const m of ['requests', 'tokens', 'costUsd']) {
-      const x = u[m];
-      if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0))
-        problem([...at, m], `\`${m}\` must be a number of at least 0`);
+      if (u[m] === undefined) continue;
+      try {
+        checkAmount('usage', m, u[m], m !== 'costUsd');
+      } catch (e) {
+        problem([...at, m], (e as Error).message.replace(/^invalid usage: /, ''));
+      }
     }
     if (u.at !== undefined && u.ago !== undefined) problem([...at, 'ago'], 'give `at` or `ago`, not both', undefined, true);
     if (u.at !== undefined) {
@@ -118,5 +123,8 @@ export class SwappableStore implements StateStore {
   }
   stale(): boolean {
     return this.current.stale?.() ?? false;
+  }
+  reserved(key: string, metric: Parameters<StateStore['sum']>[1], now: number): number {
+    return this.current.reserved?.(key, metric, now) ?? 0;
   }
 }

@@ -85,7 +85,7 @@ export interface ExpressionOptions {
   inputSchema?: JsonSchema;
   /** Milliseconds since the epoch, for `now`. Default: Date.now. */
   clock?: () => number;
-  /** Read by rate and budget functions (a StateStore; see src/engine/state.ts). */
+  /** Read by rate and budget functions (a StateStore; see src/decide/state.ts). */
   state?: unknown;
   limits?: Partial<Limits>;
 }

@@ -16,7 +16,20 @@ import { candidates, decidedRules } from '../policy/rule-index.js';
 import { fnv1a } from '../util/encoding.js';
 import { DecisionCache, inputPaths, prunePaths, type CacheOptions, type CacheStats } from './cache.js';
 import type { PolicySource } from '../policy/source.js';
-import type { StateHost, StateRead, StateStore, Usage } from './state.js';
+import {
+  checkTime,
+  checkUsage,
+  DEFAULT_RESERVATION_TTL_MS,
+  reservationId,
+  shown,
+  toHolds,
+  type Reservation,
+  type ReserveSpec,
+  type StateHost,
+  type StateRead,
+  type StateStore,
+  type Usage,
+} from './state.js';
 
 export type { Effect } from '../policy/compile.js';
 
@@ -197,7 +210,7 @@ export class PolicyEngine {
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
     this.current = { id: 'empty', policies: [], byKey: new Map(), vars: 0, spare: undefined, spareLets: undefined, cachePaths: [] };
-    this.host = { state: options.state, clock: this.clock, reads: undefined };
+    this.host = { state: options.state, clock: this.clock, reads: undefined, holds: [] };
     if (options.cache) this.cache = new DecisionCache(options.cache);
     this.observer = options.observer;
   }
@@ -400,9 +413,15 @@ export class PolicyEngine {
       };
       cells = rev.policies.map((p) => (p.letEvals.length === 0 ? (EMPTY as unknown as unknown[]) : new Array(p.letEvals.length)));
     }
+    const holds = this.host.holds!;
+    holds.length = 0;
     try {
-      return this.decide(rev, frame, cells, explain ? { policies: [], durationMs: 0 } : undefined, started);
+      const d = this.decide(rev, frame, cells, explain ? { policies: [], durationMs: 0 } : undefined, started);
+      // budget.reserve asked for holds: an allowed decision carries them for the enforcement point
+      if (holds.length > 0 && d.allowed) d.obligations = [...d.obligations, ...holds.map((h) => ({ reserve: { ...h } }))];
+      return d;
     } finally {
+      holds.length = 0;
       frame.input = EMPTY_INPUT;
       rev.spare = frame;
       rev.spareLets = cells;
@@ -629,9 +648,70 @@ export class PolicyEngine {
   async record(usage: Usage): Promise<void> {
     const state = this.host.state;
     if (!state) throw new Error('no state store: pass `state` to the engine to record usage');
-    const recorded = { ...usage, at: usage.at ?? this.clock() };
+    const recorded = checkUsage(usage, this.clock());
     await state.record(recorded);
-    this.observer?.usage(recorded, this.current.id, this.current.policies);
+    this.observer?.usage({ ...usage, at: recorded.at }, this.current.id, this.current.policies);
+  }
+
+  /**
+   * Check-and-add in one atomic step: adds `amount` (default 1) of `metric` (default
+   * `requests`) to each key only when every limit holds with it, counting open reservations.
+   * Resolves to whether it did. Unlike `evaluate` then `record`, concurrent callers cannot all
+   * pass a limit that has room for one of them (docs/state.md).
+   */
+  async consume(limits: ReserveSpec | ReserveSpec[], options: { at?: number } = {}): Promise<boolean> {
+    const state = this.needs('consume');
+    const at = checkTime('consume', 'at', options.at ?? this.clock());
+    const holds = toHolds(limits, at, 'requests');
+    const admitted = await state.consume!(holds, at);
+    if (admitted)
+      for (const h of holds)
+        this.observer?.usage({ keys: [h.key], requests: 0, [h.metric]: h.amount, at }, this.current.id, this.current.policies);
+    return admitted;
+  }
+
+  /**
+   * Holds `amount` (default metric `costUsd`) on each key until the call it is for is settled
+   * or released, atomically refused when a limit would be exceeded: `spent + reserved + amount >
+   * limit`. Resolves to the reservation, or undefined when refused. A reservation that is never
+   * settled lapses after `ttlMs` (default 10 minutes).
+   */
+  async reserve(limits: ReserveSpec | ReserveSpec[], options: { ttlMs?: number } = {}): Promise<Reservation | undefined> {
+    const state = this.needs('reserve');
+    const at = this.clock();
+    const ttl = options.ttlMs ?? DEFAULT_RESERVATION_TTL_MS;
+    if (typeof ttl !== 'number' || !(ttl > 0) || ttl === Infinity)
+      throw new TypeError(`invalid reservation: \`ttlMs\` must be a positive number of ms, got ${shown(ttl)}`);
+    const reservation: Reservation = Object.freeze({ id: reservationId(), holds: toHolds(limits, at, 'costUsd'), expiresAt: at + ttl });
+    return (await state.reserve!(reservation, at)) ? reservation : undefined;
+  }
+
+  /**
+   * Replaces a reservation's holds with what the call actually used, in one atomic step: the
+   * holds go and `usage` is recorded (at its `at` or now). Settling an expired reservation just
+   * records the usage.
+   */
+  async settle(reservation: Reservation, usage: Usage): Promise<void> {
+    const state = this.needs('settle');
+    const recorded = checkUsage(usage, this.clock());
+    await state.settle!(reservation, recorded);
+    this.observer?.usage({ ...usage, at: recorded.at }, this.current.id, this.current.policies);
+  }
+
+  /** Drops a reservation's holds (the call failed, was aborted, or timed out). */
+  async release(reservation: Reservation): Promise<void> {
+    await this.needs('release').settle!(reservation, undefined);
+  }
+
+  private needs(op: 'consume' | 'reserve' | 'settle' | 'release'): StateStore {
+    const state = this.host.state;
+    if (!state) throw new Error(`no state store: pass \`state\` to the engine to ${op}`);
+    const has = op === 'consume' ? state.consume : op === 'reserve' ? state.reserve : state.settle;
+    if (typeof has !== 'function')
+      throw new Error(
+        `the state store has no \`${op === 'consume' ? 'consume' : op === 'reserve' ? 'reserve' : 'settle'}\`: use MemoryStateStore or RedisStateStore, or implement it (docs/state.md)`,
+      );
+    return state;
   }
 
   /**

@@ -60,7 +60,8 @@ export type {
   LoadFromOptions,
 } from '../decide/engine.js';
 export type { JsonSchema } from '../lang/checker.js';
-export type { StateStore, StateRead, Usage, Metric } from '../decide/state.js';
+export type { StateStore, StateRead, Usage, Metric, RecordedUsage, Hold, Reservation, ReserveSpec } from '../decide/state.js';
+export { checkUsage, checkHolds } from '../decide/state.js';
 export type { PolicySource, PolicyFile } from '../policy/source.js';
 export type {
   AuditSink,

@@ -46,3 +46,4 @@ export {
 export { durationOf, fromHost, timestampOf } from './operators.js';
 export { STD, URL_SAFE, base64Encode, base64UrlEncode, fnv1aBytes, hexEncode } from '../util/encoding.js';
 export { table } from '../util/table.js';
+export { windowStart } from './period.js';

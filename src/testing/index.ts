@@ -318,6 +318,10 @@ export function testState(clock: () => number = Date.now, usages: TestUsage[] = 
   const st: TestState = {
     sum: (key: string, metric: Metric, since: number, now: number) => inner.sum(key, metric, since, now),
     record: (usage) => inner.record(usage),
+    consume: (holds, at) => inner.consume(holds, at),
+    reserve: (r, at) => inner.reserve(r, at),
+    settle: (r, usage) => inner.settle(r, usage),
+    reserved: (key, metric, now) => inner.reserved(key, metric, now),
     add: (...us) => {
       for (const u of us) inner.record(toUsage(u));
     },

@@ -194,3 +194,184 @@ describe('policy sources', () => {
     expect(e.evaluate({}).effect).toBe('deny'); // closed: no longer following
   });
 });
+
+describe('bad amounts (issue 17, item 3)', () => {
+  const budgetPolicy = doc('b', `    - { id: budget, when: "budget.spent('user:a', 'day') >= 1.0", effect: deny }\n`);
+
+  test.each([
+    ['costUsd', Number.NaN],
+    ['costUsd', Number.POSITIVE_INFINITY],
+    ['costUsd', Number.NEGATIVE_INFINITY],
+    ['costUsd', -5],
+    ['costUsd', '0.5'],
+    ['tokens', 2.5],
+    ['tokens', -1],
+    ['requests', Number.NaN],
+    ['at', Number.NaN],
+  ])('engine.record rejects %s = %s with an error naming both, and the budget still denies', async (field, value) => {
+    const e = new PolicyEngine({ clock: () => T0 });
+    e.addPolicy(budgetPolicy);
+    await e.record({ keys: ['user:a'], costUsd: 2 });
+    expect(e.evaluate({}).effect).toBe('deny');
+    const shown = typeof value === 'string' ? `"${value}"` : String(value);
+    await expect(e.record({ keys: ['user:a'], [field]: value } as never)).rejects.toThrow(
+      `invalid usage: \`${field}\` must be a ${field === 'costUsd' || field === 'at' ? '' : 'whole '}`.replace('a  ', 'a '),
+    );
+    await expect(e.record({ keys: ['user:a'], [field]: value } as never)).rejects.toThrow(`got \`${shown}\``);
+    expect(e.evaluate({}).effect).toBe('deny');
+  });
+
+  test('a negative cost cannot wipe out a budget, and an empty key list is refused', async () => {
+    const e = new PolicyEngine({ clock: () => T0 });
+    e.addPolicy(budgetPolicy);
+    await e.record({ keys: ['user:a'], costUsd: 2 });
+    await expect(e.record({ keys: ['user:a'], costUsd: -2 })).rejects.toThrow(TypeError);
+    await expect(e.record({ keys: [], costUsd: 1 })).rejects.toThrow(/`keys` must be a non-empty list/);
+    await expect(e.record({ keys: [''], costUsd: 1 })).rejects.toThrow(/non-empty strings/);
+    expect(e.evaluate({}).effect).toBe('deny');
+  });
+
+  test('MemoryStateStore.record checks what it is given directly: nothing is written', () => {
+    const s = new MemoryStateStore();
+    expect(() => s.record({ keys: ['k'], at: T0, costUsd: Number.NaN })).toThrow(/`costUsd`/);
+    expect(() => s.record({ keys: ['k'], at: T0, tokens: Number.POSITIVE_INFINITY })).toThrow(/`tokens`/);
+    expect(() => s.record({ keys: ['k'], at: Number.NaN })).toThrow(/`at`/);
+    expect(s.size).toBe(0);
+    expect(s.sum('k', 'costUsd', T0 - 60_000, T0)).toBe(0);
+  });
+
+  test.each([Number.NaN, Number.POSITIVE_INFINITY, -1])('a sum read back as %s fails the rule closed with invalid_state', (bad) => {
+    const store: StateStore = { sum: () => bad, record: () => undefined };
+    const e = new PolicyEngine({ state: store, clock: () => T0 });
+    e.addPolicy(budgetPolicy);
+    const d = e.evaluate({});
+    expect(d.effect).toBe('deny');
+    expect(d.errors).toEqual([expect.objectContaining({ code: 'invalid_state', rule: 'budget' })]);
+    expect(d.errors[0]!.message).toBe(
+      `the state store returned \`${bad}\` for \`costUsd\` of \`user:a\`: no recorded usage adds up to that; repair or delete the stored key`,
+    );
+  });
+
+  test('a NaN limit in a policy is an error, not a comparison that always passes', () => {
+    const e = new PolicyEngine({ clock: () => T0 });
+    e.addPolicy(doc('b', `    - { id: r, when: "budget.remaining('user:a', double('NaN'), 'day') <= 0.0", effect: deny }\n`));
+    expect(e.evaluate({}).errors[0]).toMatchObject({ code: 'invalid_argument' });
+    expect(e.evaluate({}).effect).toBe('deny');
+  });
+});
+
+describe('consume (issue 17, item 10)', () => {
+  test('concurrent evaluate-then-record passes a limit many times over; consume admits exactly the limit', async () => {
+    const e = new PolicyEngine({ clock: () => T0 });
+    e.addPolicy(doc('r', `    - { id: rate, when: "rate.count('user:a', '1m') >= 5", effect: deny }\n`));
+    // check-then-record: every caller decides before any has recorded
+    const racing = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const d = await e.evaluateAsync({});
+        await new Promise((r) => setTimeout(r, 0)); // the LLM call
+        if (d.allowed) await e.record({ keys: ['user:a'] });
+        return d.allowed;
+      }),
+    );
+    expect(racing.filter(Boolean)).toHaveLength(20);
+    const consumed = await Promise.all(Array.from({ length: 20 }, () => e.consume({ key: 'user:b', limit: 5, period: '1m' })));
+    expect(consumed.filter(Boolean)).toHaveLength(5);
+    expect(e.evaluate({}).effect).toBe('deny');
+  });
+
+  test('every limit must hold; several limits on one key add the amount once', async () => {
+    let now = T0;
+    const s = new MemoryStateStore();
+    const e = new PolicyEngine({ clock: () => now, state: s });
+    const limits = [
+      { key: 'user:a', limit: 3, period: '1m' },
+      { key: 'user:a', limit: 10, period: 'day' },
+      { key: 'team:t', limit: 4, period: '1m' },
+    ];
+    expect(await e.consume(limits)).toBe(true);
+    expect(s.sum('user:a', 'requests', T0 - 60_000, T0)).toBe(1);
+    expect(await e.consume({ key: 'team:t', limit: 4, period: '1m', amount: 2 })).toBe(true);
+    expect(await e.consume(limits)).toBe(true);
+    expect(await e.consume(limits)).toBe(false); // team:t is full; user:a is not charged
+    expect(s.sum('user:a', 'requests', T0 - 60_000, T0)).toBe(2);
+    now += 61_000;
+    expect(await e.consume(limits)).toBe(true);
+  });
+
+  test('bad limits are refused with the field named', async () => {
+    const e = new PolicyEngine({ clock: () => T0 });
+    await expect(e.consume({ key: 'k', limit: Number.NaN, period: '1m' })).rejects.toThrow(/`limit` must be a finite number/);
+    await expect(e.consume({ key: 'k', limit: 1, period: '1 minute' })).rejects.toThrow(/`period` must be a duration/);
+    await expect(e.consume({ key: '', limit: 1, period: '1m' })).rejects.toThrow(/`key` must be a non-empty string/);
+    await expect(e.consume({ key: 'k', limit: 1, period: '1m', amount: 0.5 })).rejects.toThrow(/`amount` must be a whole number/);
+    await expect(e.reserve({ key: 'k', limit: 1, period: 'day', amount: Number.NaN })).rejects.toThrow(/`amount` must be a finite number/);
+  });
+});
+
+describe('reservations', () => {
+  const reservePolicy = doc(
+    'b',
+    `    - id: budget
+      when: "!budget.reserve('user:' + user.id, request.estimate, 1.0, 'day')"
+      effect: deny
+      message: "{{ budget.available('user:' + user.id, 1.0, 'day') }} available"
+`,
+  );
+
+  test('budget.reserve asks; an allowed decision carries the hold; a denied one does not', async () => {
+    const e = new PolicyEngine({ clock: () => T0 });
+    e.addPolicy(reservePolicy);
+    const d = e.evaluate({ user: { id: 'a' }, request: { estimate: 0.4 } });
+    expect(d.obligations).toEqual([{ reserve: { key: 'user:a', amount: 0.4, limit: 1, period: 'day', metric: 'costUsd' } }]);
+    expect(e.evaluate({ user: { id: 'a' }, request: { estimate: 1.5 } })).toMatchObject({ effect: 'deny', obligations: [] });
+    // deciding holds nothing: only engine.reserve (or the middleware) does
+    expect(e.evaluate({ user: { id: 'a' }, request: { estimate: 0.4 } }).effect).toBe('allow');
+    const r1 = await e.reserve(d.obligations.map((o) => o.reserve as never));
+    const r2 = await e.reserve(d.obligations.map((o) => o.reserve as never));
+    expect(r1 && r2).toBeTruthy();
+    expect(await e.reserve(d.obligations.map((o) => o.reserve as never))).toBeUndefined();
+    const held = e.evaluate({ user: { id: 'a' }, request: { estimate: 0.4 } });
+    expect(held.effect).toBe('deny');
+    expect(Number.parseFloat(held.reasons[0]!)).toBeCloseTo(0.2, 12);
+    await e.settle(r1!, { keys: ['user:a'], costUsd: 0.1 });
+    await e.release(r2!);
+    expect(Number.parseFloat(e.evaluate({ user: { id: 'a' }, request: { estimate: 2 } }).reasons[0]!)).toBeCloseTo(0.9, 12);
+  });
+
+  test('an abandoned reservation lapses at its TTL; settling it late still records the spend', async () => {
+    let now = T0;
+    const s = new MemoryStateStore();
+    const e = new PolicyEngine({ clock: () => now, state: s });
+    const r = (await e.reserve({ key: 'k', amount: 0.9, limit: 1, period: 'day' }, { ttlMs: 30_000 }))!;
+    expect(await e.reserve({ key: 'k', amount: 0.5, limit: 1, period: 'day' })).toBeUndefined();
+    expect(s.reserved('k', 'costUsd', now)).toBeCloseTo(0.9, 12);
+    now += 30_000;
+    expect(s.reserved('k', 'costUsd', now)).toBe(0);
+    expect(s.reservations).toBe(0);
+    const r2 = await e.reserve({ key: 'k', amount: 0.5, limit: 1, period: 'day' });
+    expect(r2).toBeDefined();
+    await e.settle(r, { keys: ['k'], costUsd: 0.3 }); // the slow call came back after all
+    expect(s.sum('k', 'costUsd', T0 - 1, now)).toBeCloseTo(0.3, 12);
+    expect(s.reserved('k', 'costUsd', now)).toBeCloseTo(0.5, 12);
+    await e.settle(r, { keys: ['k'], costUsd: 0.3 }); // twice: the usage counts again, no hold is dropped twice
+    expect(s.reserved('k', 'costUsd', now)).toBeCloseTo(0.5, 12);
+  });
+
+  test('a store without reservations says so', async () => {
+    const store: StateStore = { sum: () => 0, record: () => undefined };
+    const e = new PolicyEngine({ state: store });
+    await expect(e.reserve({ key: 'k', amount: 1, limit: 2, period: 'day' })).rejects.toThrow(/the state store has no `reserve`/);
+    await expect(e.consume({ key: 'k', limit: 2, period: 'day' })).rejects.toThrow(/the state store has no `consume`/);
+  });
+});
+
+describe('siblings of the class', () => {
+  test('a clock that returns NaN fails state rules closed instead of reading empty windows', async () => {
+    const e = new PolicyEngine({ clock: () => Number.NaN });
+    e.addPolicy(doc('b', `    - { id: budget, when: "budget.spent('user:a', 'day') >= 1.0", effect: deny }\n`));
+    const d = e.evaluate({});
+    expect(d.effect).toBe('deny');
+    expect(d.errors[0]).toMatchObject({ code: 'invalid_state', message: expect.stringContaining('the engine clock returned `NaN`') });
+    await expect(e.record({ keys: ['user:a'], costUsd: 1 })).rejects.toThrow(/`at` must be a time/);
+  });
+});

@@ -12,9 +12,24 @@
 //
 // Memory: at most `maxKeys` keys (least recently used are evicted first) and, per key, at
 // most 3,660 exact events, 2,940 minute buckets and 9,624 hour buckets.
+//
+// consume and reserve are synchronous, so each is atomic by construction: nothing else runs
+// between the check and the write. Reservations lapse by the engine clock (`expiresAt`).
 
 import { LRUCache } from 'lru-cache';
-import type { Metric, StateStore, Usage } from '../../decide/state.js';
+import {
+  checkHolds,
+  checkTime,
+  checkUsage,
+  heldAmounts,
+  type HeldAmount,
+  type Hold,
+  type Metric,
+  type RecordedUsage,
+  type Reservation,
+  type StateStore,
+  type Usage,
+} from '../../decide/state.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -106,8 +121,73 @@ export interface MemoryStateStoreOptions {
   maxKeys?: number;
 }
 
+const METRIC_INDEX: Record<Metric, number> = { requests: 0, tokens: 1, costUsd: 2 };
+
+/** Open reservations: what each holds, what each key holds in all, and their expiry times in order. */
+class Holds {
+  private readonly open = new Map<string, { amounts: HeldAmount[]; expiresAt: number }>();
+  /** Per key: totals per metric and the number of reservations holding it (the entry goes with the last). */
+  private readonly byKey = new Map<string, { v: [number, number, number]; n: number }>();
+  /** Expiry times ascending; `head` skips the ones swept. */
+  private queue: { at: number; id: string }[] = [];
+  private head = 0;
+
+  has(id: string): boolean {
+    return this.open.has(id);
+  }
+
+  add(id: string, amounts: HeldAmount[], expiresAt: number): void {
+    this.open.set(id, { amounts, expiresAt });
+    for (const a of amounts) {
+      let k = this.byKey.get(a.key);
+      if (!k) this.byKey.set(a.key, (k = { v: [0, 0, 0], n: 0 }));
+      k.v[METRIC_INDEX[a.metric]] += a.amount;
+      k.n++;
+    }
+    // usually the latest expiry (one TTL for all): an append
+    let i = this.queue.length;
+    while (i > this.head && this.queue[i - 1]!.at > expiresAt) i--;
+    this.queue.splice(i, 0, { at: expiresAt, id });
+  }
+
+  drop(id: string): void {
+    const o = this.open.get(id);
+    if (!o) return;
+    this.open.delete(id);
+    for (const a of o.amounts) {
+      const k = this.byKey.get(a.key)!;
+      if (--k.n === 0) this.byKey.delete(a.key);
+      else k.v[METRIC_INDEX[a.metric]] -= a.amount;
+    }
+  }
+
+  /** Drops the reservations whose time has passed. */
+  sweep(now: number): void {
+    const q = this.queue;
+    while (this.head < q.length && q[this.head]!.at <= now) {
+      const e = q[this.head++]!;
+      if (this.open.get(e.id)?.expiresAt === e.at) this.drop(e.id);
+    }
+    if (this.head > 64 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  held(key: string, metric: Metric): number {
+    const k = this.byKey.get(key);
+    // float residue of adds and drops must not read as a (tiny negative) amount
+    return k ? Math.max(0, k.v[METRIC_INDEX[metric]]) : 0;
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+}
+
 export class MemoryStateStore implements StateStore {
   private readonly keys: LRUCache<string, KeyState>;
+  private readonly holds = new Holds();
 
   constructor(options: MemoryStateStoreOptions = {}) {
     this.keys = new LRUCache({ max: options.maxKeys ?? 100_000 });
@@ -126,11 +206,12 @@ export class MemoryStateStore implements StateStore {
     );
   }
 
-  record(usage: Usage & { at: number }): void {
-    const requests = usage.requests ?? 1;
-    const tokens = usage.tokens ?? 0;
-    const cost = usage.costUsd ?? 0;
-    const at = usage.at;
+  record(usage: RecordedUsage | (Usage & { at: number })): void {
+    this.add(checkUsage(usage));
+  }
+
+  private add(usage: RecordedUsage): void {
+    const { requests, tokens, costUsd: cost, at } = usage;
     for (const key of new Set(usage.keys)) {
       let k = this.keys.get(key);
       if (!k) this.keys.set(key, (k = new KeyState()));
@@ -143,9 +224,54 @@ export class MemoryStateStore implements StateStore {
     }
   }
 
+  reserved(key: string, metric: Metric, now: number): number {
+    this.holds.sweep(now);
+    return this.holds.held(key, metric);
+  }
+
+  /** Whether every hold fits: usage in its window, plus what is held, plus the amount, within its limit. */
+  private fits(holds: readonly Hold[], amounts: HeldAmount[], at: number): boolean {
+    this.holds.sweep(at);
+    for (const h of holds) {
+      const amount = amounts.find((a) => a.key === h.key && a.metric === h.metric)!.amount;
+      if (this.sum(h.key, h.metric, h.since, at) + this.holds.held(h.key, h.metric) + amount > h.limit) return false;
+    }
+    return true;
+  }
+
+  consume(holds: readonly Hold[], at: number): boolean {
+    const amounts = heldAmounts(checkHolds(holds));
+    checkTime('consume', 'at', at);
+    if (!this.fits(holds, amounts, at)) return false;
+    for (const a of amounts) this.add({ keys: [a.key], requests: 0, tokens: 0, costUsd: 0, at, [a.metric]: a.amount });
+    return true;
+  }
+
+  reserve(reservation: Reservation, at: number): boolean {
+    const { id, expiresAt } = reservation;
+    const amounts = heldAmounts(checkHolds(reservation.holds));
+    if (typeof id !== 'string' || id === '' || this.holds.has(id))
+      throw new TypeError(`invalid reservation: \`id\` must be a new non-empty string, got \`${String(id).slice(0, 60)}\``);
+    checkTime('reservation', 'expiresAt', expiresAt);
+    if (!this.fits(reservation.holds, amounts, at)) return false;
+    this.holds.add(id, amounts, expiresAt);
+    return true;
+  }
+
+  settle(reservation: Reservation, usage: RecordedUsage | undefined): void {
+    const u = usage === undefined ? undefined : checkUsage(usage);
+    this.holds.drop(reservation.id);
+    if (u) this.add(u);
+  }
+
   /** Number of keys held, for stats and tests. */
   get size(): number {
     return this.keys.size;
+  }
+
+  /** Number of open reservations (expired ones are dropped at the next read or write). */
+  get reservations(): number {
+    return this.holds.size;
   }
 
   async close(): Promise<void> {

@@ -273,7 +273,13 @@ export function policyMiddleware(engine: GuardEngine, options: AISDKPolicyOption
     async wrapGenerate({ doGenerate, params, model }) {
       const { params: p, state } = await stateFor('generate', params as Obj, model as LanguageModelLike);
       const direct = p === params && !state.target;
-      const result = (direct ? await doGenerate() : await (state.target ?? (model as LanguageModelLike)).doGenerate(p)) as Obj;
+      let result: Obj;
+      try {
+        result = (direct ? await doGenerate() : await (state.target ?? (model as LanguageModelLike)).doGenerate(p)) as Obj;
+      } catch (e) {
+        await state.call.release();
+        throw e;
+      }
       const redact = await state.call.after(
         responseFromAISDK(result, { modelId: state.modelId, provider: (model as LanguageModelLike).provider }),
       );
@@ -283,9 +289,15 @@ export function policyMiddleware(engine: GuardEngine, options: AISDKPolicyOption
     async wrapStream({ doStream, params, model }) {
       const { params: p, state } = await stateFor('stream', params as Obj, model as LanguageModelLike);
       const direct = p === params && !state.target;
-      const result = (direct ? await doStream() : await (state.target ?? (model as LanguageModelLike)).doStream(p)) as Obj & {
-        stream: ReadableLike;
-      };
+      let result: Obj & { stream: ReadableLike };
+      try {
+        result = (direct ? await doStream() : await (state.target ?? (model as LanguageModelLike)).doStream(p)) as Obj & {
+          stream: ReadableLike;
+        };
+      } catch (e) {
+        await state.call.release();
+        throw e;
+      }
       const guard = new StreamGuard(
         state.call as GuardedCall<unknown>,
         partStream(state, (model as LanguageModelLike).provider) as StreamAdapter<unknown>,

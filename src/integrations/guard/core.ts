@@ -7,6 +7,7 @@ import { Catalog, costPico, defaultCatalog, nanoToUsd, picoToNano } from '../../
 import { countText, getTokenizer } from '../../../builtins/llm/tokenizer.js';
 import { RequestCounter } from '../../../builtins/llm/tokens.js';
 import type { Decision } from '../../decide/engine.js';
+import type { Reservation, ReserveSpec } from '../../decide/state.js';
 import type { NormalizedRequest, NormalizedResponse, ResponseUsage as Usage } from '../input/types.js';
 import { PolicyDeniedError, type PolicyPhase } from './errors.js';
 import {
@@ -151,6 +152,10 @@ export class GuardedCall<P> {
   request: NormalizedRequest | Record<string, unknown>;
   private recorded = false;
   private readonly seen = new Set<string>();
+  /** What the request decision asked to hold (budget.reserve), its decision, and the hold once made. */
+  private holds: ReserveSpec[] | undefined;
+  private holdDecision: Decision | undefined;
+  private reservation: Reservation | undefined;
 
   constructor(setup: CallSetup<P>) {
     this.engine = setup.engine;
@@ -237,6 +242,12 @@ export class GuardedCall<P> {
       if (a.redact) params = a.redact(params, redactor(plan.redact));
       else unsupported('redact', plan.redact);
     }
+    if (plan.reserve.length > 0) {
+      if (this.engine.reserve && this.engine.settle && this.engine.release) {
+        this.holds = plan.reserve;
+        this.holdDecision = decision;
+      } else for (const r of plan.reserve) unsupported('reserve', r);
+    }
     this.hooks('request', input, decision, plan);
     if (params !== this.params) {
       this.params = params;
@@ -251,11 +262,64 @@ export class GuardedCall<P> {
     return this.applyRequest(input, this.engine.evaluate(input));
   }
 
-  /** `before`, with engine.evaluateAsync when `strict` is set. */
+  /** `before`, with engine.evaluateAsync when `strict` is set, then the budget holds the decision asked for. */
   async beforeAsync(): Promise<P> {
-    if (!this.options.strict || !this.engine.evaluateAsync) return this.before();
-    const input = this.input('request');
-    return this.applyRequest(input, await this.engine.evaluateAsync(input));
+    let params: P;
+    if (!this.options.strict || !this.engine.evaluateAsync) params = this.before();
+    else {
+      const input = this.input('request');
+      params = this.applyRequest(input, await this.engine.evaluateAsync(input));
+    }
+    await this.reserve();
+    return params;
+  }
+
+  /** Whether the request decision asked for budget to be held before the call (see `reserve`). */
+  get reserving(): boolean {
+    return this.holds !== undefined && this.reservation === undefined;
+  }
+
+  /**
+   * Holds the budget the request decision asked for (`reserve` obligations), all at once and
+   * atomically: when calls in flight have taken it since the decision, throws PolicyDeniedError
+   * and nothing is sent.
+   */
+  async reserve(): Promise<void> {
+    if (!this.reserving) return;
+    const holds = this.holds!;
+    const ttl = this.options.reservationTtlMs;
+    const r = await this.engine.reserve!(holds, ttl !== undefined ? { ttlMs: ttl } : {});
+    if (r === undefined) {
+      const d = this.holdDecision!;
+      const why = holds.map((h) => `\`${h.key}\` has no room for ${h.amount} more (limit ${h.limit} per ${h.period})`).join('; ');
+      throw this.deny('request', {
+        ...d,
+        effect: 'deny',
+        allowed: false,
+        reasons: [`budget reservation refused: ${why}: calls in flight hold the rest`],
+        obligations: [],
+      });
+    }
+    this.reservation = r;
+  }
+
+  /** The call failed, was aborted or timed out before any usage: drops the budget held for it. */
+  async release(): Promise<void> {
+    if (this.recorded) return;
+    this.recorded = true;
+    const r = this.reservation;
+    if (r === undefined) return;
+    try {
+      await this.engine.release!(r);
+    } catch (e) {
+      (this.options.onUsageError ?? warnUsage)(e, this.info);
+    }
+  }
+
+  /** Releases the hold if `api` (the provider call) fails; reads only the response status, never the body. */
+  watch(api: { asResponse?(): Promise<unknown> }): void {
+    if (this.reservation === undefined || typeof api.asResponse !== 'function') return;
+    api.asResponse().then(undefined, () => this.release());
   }
 
   // ---------------------------------------------------------------- response phase
@@ -307,17 +371,18 @@ export class GuardedCall<P> {
    * stream stopped early), an estimate from the request and the text received.
    */
   async record(response: NormalizedResponse | Record<string, unknown> | undefined, textSoFar?: string): Promise<void> {
-    if (this.recorded || this.options.recordUsage === false) return;
-    this.recorded = true;
+    if (this.recorded) return;
+    if (this.options.recordUsage === false) return this.release();
     const input = this.input('response', response);
     let keys: string[];
     try {
       keys = (this.options.usageKeys ?? defaultUsageKeys)(input);
     } catch (e) {
       (this.options.onUsageError ?? warnUsage)(e, this.info);
-      return;
+      return this.release();
     }
-    if (keys.length === 0) return;
+    if (keys.length === 0) return this.release();
+    this.recorded = true;
     const r = (isObj(response) ? response : {}) as Record<string, unknown>;
     const model =
       (typeof r.model === 'string' && r.model !== '' ? r.model : undefined) ?? String((this.request as { model?: unknown }).model ?? '');
@@ -327,18 +392,30 @@ export class GuardedCall<P> {
     else if (usage.output_tokens === 0 && text !== '') usage = { ...usage, output_tokens: this.estimate(model, text).output_tokens };
     const requested = String((this.request as { model?: unknown }).model ?? '');
     // the provider's model id (a dated snapshot, say) first; the requested id when the catalog does not know it
-    const cost = this.options.cost
+    let cost = this.options.cost
       ? this.options.cost(model, usage)
       : (catalogCost(model, usage) ?? (requested !== model ? catalogCost(requested, usage) : undefined));
+    const held = this.reservation;
+    if (cost !== undefined && !(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0)) {
+      // NaN or a negative cost must not reach the budget (it would turn it fail-open): say so, and
+      // count what was held for the call instead, when something was
+      (this.options.onUsageError ?? warnUsage)(
+        new TypeError(
+          `cost of \`${model}\` is \`${String(cost)}\`, not a number of USD: ${held ? 'the amount held for the call is recorded instead' : 'recorded without a cost'}`,
+        ),
+        this.info,
+      );
+      cost = undefined;
+    }
+    if (cost === undefined && held !== undefined)
+      cost = Math.max(0, ...held.holds.filter((h) => h.metric === 'costUsd').map((h) => h.amount));
+    const spent = { keys, requests: 1, tokens: usage.input_tokens + usage.output_tokens, ...(cost !== undefined ? { costUsd: cost } : {}) };
     try {
-      await this.engine.record({
-        keys,
-        requests: 1,
-        tokens: usage.input_tokens + usage.output_tokens,
-        ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}),
-      });
+      if (held) await this.engine.settle!(held, spent);
+      else await this.engine.record(spent);
     } catch (e) {
       (this.options.onUsageError ?? warnUsage)(e, this.info);
+      if (held) await this.engine.release!(held).catch(() => undefined);
     }
   }
 

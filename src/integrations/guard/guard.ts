@@ -66,7 +66,13 @@ export function guard<A extends unknown[], R>(
     };
     const call = new GuardedCall<A>({ engine, options, adapter, operation: name, params: args, stream: false, callContext });
     const sent = await call.beforeAsync();
-    const result = (await fn(...sent)) as Awaited<R>;
+    let result: Awaited<R>;
+    try {
+      result = (await fn(...sent)) as Awaited<R>;
+    } catch (e) {
+      await call.release();
+      throw e;
+    }
     if (options.chunks && isAsyncIterable(result)) {
       const g = new StreamGuard(call as GuardedCall<unknown>, options.chunks(), options.stream);
       return guardIterable(result, g) as Awaited<R>;

@@ -1,6 +1,8 @@
 // The obligations middleware carries out itself: `redact` (PII and secrets in the text),
-// `route` (another model) and `set` (request parameters). Everything else goes to the
-// host's `onObligation` hook.
+// `route` (another model), `set` (request parameters) and `reserve` (budget held for the call,
+// asked for by budget.reserve). Everything else goes to the host's `onObligation` hook.
+
+import type { ReserveSpec } from '../../decide/state.js';
 
 import { redactText, type RedactStyle } from '../../../builtins/llm/pii/index.js';
 
@@ -14,6 +16,8 @@ export interface ObligationPlan {
   route?: string;
   set?: Record<string, unknown>;
   redact?: RedactSpec;
+  /** Budget to hold before the call (all of them, atomically). */
+  reserve: ReserveSpec[];
   /** Obligations left for the hook, one key each. */
   other: Record<string, unknown>[];
 }
@@ -61,7 +65,7 @@ function mergeRedact(a: RedactSpec | undefined, b: RedactSpec): RedactSpec {
  * several `set`s merge (later keys win); the last `route` wins.
  */
 export function planObligations(obligations: readonly Record<string, unknown>[], known: ReadonlySet<string>): ObligationPlan {
-  const plan: ObligationPlan = { other: [] };
+  const plan: ObligationPlan = { reserve: [], other: [] };
   for (const o of obligations) {
     if (!isObj(o)) continue;
     for (const [key, value] of Object.entries(o)) {
@@ -77,6 +81,9 @@ export function planObligations(obligations: readonly Record<string, unknown>[],
       } else if (key === 'set') {
         if (!isObj(value)) throw invalid('set', value);
         plan.set = { ...plan.set, ...value };
+      } else if (key === 'reserve') {
+        if (!isObj(value) || typeof value.key !== 'string' || typeof value.period !== 'string') throw invalid('reserve', value);
+        plan.reserve.push(value as unknown as ReserveSpec);
       } else plan.other.push({ [key]: value });
     }
   }
@@ -88,5 +95,6 @@ export function redactor(spec: RedactSpec): (text: string) => string {
   return (text) => (text === '' ? text : redactText(text, spec.entities, spec.style));
 }
 
-export const REQUEST_OBLIGATIONS: ReadonlySet<string> = new Set(['redact', 'route', 'set']);
-export const RESPONSE_OBLIGATIONS: ReadonlySet<string> = new Set(['redact']);
+export const REQUEST_OBLIGATIONS: ReadonlySet<string> = new Set(['redact', 'route', 'set', 'reserve']);
+/** `reserve` after the call has nothing left to hold: a response-phase one is dropped. */
+export const RESPONSE_OBLIGATIONS: ReadonlySet<string> = new Set(['redact', 'reserve']);

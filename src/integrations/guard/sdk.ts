@@ -74,9 +74,15 @@ export function guardCreate<P>(
     };
 
     const send = (p: P): ApiPromiseLike<unknown> => {
-      if (!stream) return unwrapWith(raw(p, taken.options), post);
+      if (!stream) {
+        const api = raw(p, taken.options);
+        call.watch(api);
+        return unwrapWith(api, post);
+      }
       const prepared = spec.prepareStream?.(p) ?? { params: p, hideUsage: false };
-      return unwrapWith(raw(prepared.params, taken.options), async (data) => {
+      const api = raw(prepared.params, taken.options);
+      call.watch(api);
+      return unwrapWith(api, async (data) => {
         const guard = new StreamGuard(call as GuardedCall<unknown>, spec.streamAdapter(prepared.hideUsage), options.stream);
         return restream(data as StainlessStream, () => guardIterable(data as AsyncIterable<unknown>, guard));
       });
@@ -84,7 +90,15 @@ export function guardCreate<P>(
 
     if (!options.strict) {
       try {
-        return send(call.before());
+        const p = call.before();
+        if (!call.reserving) return send(p);
+        // budget to hold first: the request goes out once the hold is made
+        return new DeferredApiPromise(
+          (async () => {
+            await call.reserve();
+            return { inner: send(p) };
+          })(),
+        );
       } catch (e) {
         return DeferredApiPromise.rejected(e);
       }

@@ -1,15 +1,18 @@
 // Options and shapes shared by every middleware (openai, anthropic, ai-sdk, guard).
 
 import type { Decision } from '../../decide/engine.js';
-import type { Usage as StateUsage } from '../../decide/state.js';
+import type { Reservation, ReserveSpec, Usage as StateUsage } from '../../decide/state.js';
 import type { NormalizedRequest, NormalizedResponse, ResponseUsage as Usage } from '../input/types.js';
 import type { PolicyPhase } from './errors.js';
 
-/** What the engine needs from a PolicyEngine: evaluate, optionally evaluateAsync, record. */
+/** What the engine needs from a PolicyEngine: evaluate, optionally evaluateAsync, record, and reserve/settle/release for `reserve` obligations. */
 export interface GuardEngine {
   evaluate(input: unknown): Decision;
   evaluateAsync?(input: unknown): Promise<Decision>;
   record(usage: StateUsage): Promise<void>;
+  reserve?(limits: ReserveSpec[], options?: { ttlMs?: number }): Promise<Reservation | undefined>;
+  settle?(reservation: Reservation, usage: StateUsage): Promise<void>;
+  release?(reservation: Reservation): Promise<void>;
 }
 
 /** Per-call data for the policy input: `user`, `context`, and any other top-level variables (e.g. `budget`). */
@@ -91,6 +94,11 @@ export interface PolicyOptions<P = unknown> {
   cost?: (model: string, usage: Usage) => number | undefined;
   /** Record usage with engine.record after each call (default true). */
   recordUsage?: boolean;
+  /**
+   * How long budget held for a call (a `reserve` obligation) lasts if the call is never settled,
+   * e.g. the process dies mid-call (ms; default 10 minutes). Make it longer than your slowest call.
+   */
+  reservationTtlMs?: number;
   /** Called when engine.record fails (default: console.warn); the call's result is still returned. */
   onUsageError?: (error: unknown, ctx: CallInfo) => void;
   /** Values of `context.phase` (default `request` and `response`). */

@@ -3,6 +3,11 @@
 // acknowledged yet (`unsent`). Window sums read running totals that are recomputed lazily
 // from the lowest bucket changed since the last read, so the usual update (the newest bucket)
 // costs O(1) and a sum costs two binary searches.
+//
+// A value read from Redis that no usage can produce (not a number, negative, infinite: a key
+// written by something else) is kept as a mark, not as a number: a window sum that covers a
+// marked bucket is NaN, which the state functions turn into a fail-closed error, and sums of
+// windows that do not cover it stay exact.
 
 import type { Metric } from '../../../decide/state.js';
 
@@ -25,6 +30,8 @@ export class Buckets {
   /** cum[m][i] = total of buckets before i; valid up to index `valid`. */
   private cum: Triple = [[0], [0], [0]];
   private valid = 0;
+  /** Buckets whose remote value could not be read as usage, per metric (rare: usually empty). */
+  private bad: { start: number; m: number }[] = [];
 
   constructor(readonly size: number) {}
 
@@ -81,8 +88,25 @@ export class Buckets {
     if (i < this.valid) this.valid = i;
   }
 
-  /** Redis said the bucket starting at `start` holds `value`. */
+  /** This process added `delta` to Redis directly (an atomic consume): it is remote usage at once. */
+  addRemote(at: number, m: number, delta: number): void {
+    if (delta === 0) return;
+    const i = this.slot(this.start(at));
+    this.remote[m]![i] = tidy(this.remote[m]![i]! + delta);
+    if (i < this.valid) this.valid = i;
+  }
+
+  private mark(start: number, m: number, corrupt: boolean): void {
+    const i = this.bad.findIndex((b) => b.start === start && b.m === m);
+    if (corrupt && i < 0) this.bad.push({ start, m });
+    else if (!corrupt && i >= 0) this.bad.splice(i, 1);
+  }
+
+  /** Redis said the bucket starting at `start` holds `value` (NaN: something that is not usage). */
   setRemote(start: number, m: number, value: number): void {
+    const corrupt = !(value >= 0 && value !== Infinity);
+    if (corrupt || this.bad.length > 0) this.mark(start, m, corrupt);
+    if (corrupt) value = 0;
     const n = this.t.length;
     let i = n > 0 && this.t[n - 1] === start ? n - 1 : this.lowerBound(start);
     if (this.t[i] !== start) {
@@ -97,6 +121,7 @@ export class Buckets {
 
   /** Redis's whole content for [from, to): every bucket in the range takes its value from `values` (absent: 0). */
   replaceRemote(from: number, to: number, values: Map<number, [number, number, number]>): void {
+    if (this.bad.length > 0) this.bad = this.bad.filter((b) => b.start < from || b.start >= to || values.has(b.start));
     for (let i = this.lowerBound(from); i < this.t.length && this.t[i]! < to; i++) {
       if (values.has(this.t[i]!)) continue;
       for (let m = 0; m < 3; m++) this.remote[m]![i] = 0;
@@ -111,12 +136,24 @@ export class Buckets {
   /** Usage of the buckets overlapping [from, to): the bucket holding `from` counts whole. */
   sum(m: number, from: number, to: number): number {
     if (to <= from) return 0;
+    if (this.bad.length > 0) {
+      const s = this.start(from);
+      for (const b of this.bad) if (b.m === m && b.start >= s && b.start < to) return NaN;
+    }
     const a = this.lowerBound(this.start(from));
     const b = this.lowerBound(to);
     if (b <= a) return 0;
     if (this.valid < b) this.recompute(b);
     const c = this.cum[m]!;
     return tidy(c[b]! - c[a]!);
+  }
+
+  /** This process's usage not yet acknowledged by Redis in the buckets overlapping [from, to). */
+  pending(m: number, from: number, to: number): number {
+    let s = 0;
+    const u = this.unsent[m]!;
+    for (let i = this.lowerBound(this.start(from)); i < this.t.length && this.t[i]! < to; i++) s += u[i]!;
+    return s;
   }
 
   private recompute(upto: number): void {
@@ -135,6 +172,7 @@ export class Buckets {
     while (k < this.t.length && this.t[k]! < before && this.unsent[0]![k] === 0 && this.unsent[1]![k] === 0 && this.unsent[2]![k] === 0)
       k++;
     if (k === 0 || (k < 64 && k * 2 < this.t.length)) return;
+    if (this.bad.length > 0) this.bad = this.bad.filter((b) => b.start > this.t[k - 1]!);
     this.t = this.t.slice(k);
     for (let m = 0; m < 3; m++) {
       this.remote[m] = this.remote[m]!.slice(k);

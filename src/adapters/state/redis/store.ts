@@ -16,11 +16,29 @@
 // record() adds usage to the local view at once and queues it; batches go to Redis (one in
 // flight at a time, at most `flushMs` after the usage) through one Lua script that applies
 // them atomically and idempotently.
+//
+// consume and reserve are one script call each (ATOMIC_SCRIPT): the limits are checked against
+// what Redis holds, plus this process's usage not yet flushed, and the write happens in the same
+// step, so no other process can slip in between. Open reservations live in one hash per key,
+// `<prefix><key>|r`, field `<id>:<metric>`, value `<metric>:<amount>:<expires at>`; settling or
+// releasing one rides on the next batch (its usage and the hold's removal in one script call).
 
 import { createClient } from 'redis';
-import type { Metric, StateRead, StateStore, Usage } from '../../../decide/state.js';
+import {
+  checkHolds,
+  checkTime,
+  checkUsage,
+  heldAmounts,
+  type Hold,
+  type Metric,
+  type RecordedUsage,
+  type Reservation,
+  type StateRead,
+  type StateStore,
+  type Usage,
+} from '../../../decide/state.js';
 import { Buckets, METRIC_CODE, METRIC_INDEX } from './buckets.js';
-import { STATE_SCRIPT } from './script.js';
+import { ATOMIC_SCRIPT, STATE_SCRIPT } from './script.js';
 
 const SECOND = 1000;
 const MINUTE = 60_000;
@@ -113,8 +131,36 @@ class KeyView {
   fullAt = 0;
   /** Whether the windows read reach past the last hour (then the minute and hour buckets are refreshed too). */
   deep = false;
+  /** The key's open reservations are read (budget.reserved...): the refresh follows its hold hash. */
+  followHolds = false;
+  /** Open holds as Redis last said, by field (`<id>:<metric>`): [metric, amount, expires at]. */
+  holds = new Map<string, [number, number, number]>();
+  /** The hold hash held an entry that is not a hold: reads of it fail closed. */
+  holdsBad = false;
+  /** Holds this process settled or released whose removal Redis has not applied yet. */
+  readonly releasing = new Set<string>();
 
   constructor(readonly key: string) {}
+
+  reserved(m: number, now: number): number {
+    if (this.holdsBad) return NaN;
+    let s = 0;
+    for (const [field, h] of this.holds) if (h[0] === m && h[2] > now && !this.releasing.has(field)) s += h[1];
+    return s;
+  }
+
+  /** This process's usage of metric `m` in [since, now] that Redis has not acknowledged. */
+  pending(m: number, since: number, now: number): number {
+    const until = now + 1;
+    const exactFrom = now - (now % MINUTE) - HOUR;
+    const minuteFrom = now - (now % HOUR) - 48 * HOUR;
+    const [s, mi, h] = this.levels as [Buckets, Buckets, Buckets];
+    return (
+      s.pending(m, Math.max(since, exactFrom), until) +
+      mi.pending(m, Math.max(since, minuteFrom), Math.min(exactFrom, until)) +
+      h.pending(m, since, Math.min(minuteFrom, until))
+    );
+  }
 
   sum(m: number, since: number, now: number): number {
     const until = now + 1;
@@ -144,6 +190,8 @@ interface Cell {
 class Batch {
   seq = 0;
   readonly cells = new Map<string, Cell>();
+  /** Holds settled or released: [view key, hold hash, field]. */
+  readonly releases: [string, string, string][] = [];
   records = 0;
 }
 
@@ -153,6 +201,8 @@ interface ReadOp {
   level: number;
   /** Whole hash (HGETALL, covering [from, to)) or named buckets (HMGET). */
   full: boolean;
+  /** The read is of the key's hold hash. */
+  holds?: boolean;
   from: number;
   to: number;
   /** For HMGET: the bucket start and metric of each field. */
@@ -202,7 +252,7 @@ export class RedisStateStore implements StateStore {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshing = false;
   private readonly timer: ReturnType<typeof setInterval>;
-  private sha: string | undefined;
+  private readonly shas = new Map<string, string>();
   private closed = false;
 
   /** Engine time last seen (a read or a record) and the real time it was seen at. */
@@ -268,6 +318,18 @@ export class RedisStateStore implements StateStore {
     return v;
   }
 
+  /** What open reservations hold on `key` now (the local view: this process's holds at once, others' as of the last refresh). */
+  reserved(key: string, metric: Metric, now: number): number {
+    this.see(now);
+    const v = this.view(key);
+    v.lastRead = this.lastNowReal;
+    if (!v.followHolds) {
+      v.followHolds = true;
+      v.needsFull = true;
+    }
+    return v.reserved(METRIC_INDEX[metric], now);
+  }
+
   /** Whether reads may be older than the staleness bound: the breaker is not closed, or refreshes stopped succeeding. */
   stale(): boolean {
     if (this.breaker !== 'closed') return true;
@@ -280,6 +342,7 @@ export class RedisStateStore implements StateStore {
     const views = new Map<KeyView, number>();
     for (const r of reads) {
       const v = this.read(r.key, r.metric, r.since, now);
+      if (r.reserved) v.followHolds = true;
       views.set(v, Math.min(views.get(v) ?? Infinity, r.since));
     }
     if (this.breaker === 'open' && Date.now() < this.openUntil) return;
@@ -290,14 +353,19 @@ export class RedisStateStore implements StateStore {
 
   // ---- writes ---------------------------------------------------------------------------
 
-  record(usage: Usage & { at: number }): void {
+  record(usage: RecordedUsage | (Usage & { at: number })): void {
     if (this.closed) throw new Error('RedisStateStore is closed');
+    const u = checkUsage(usage);
     if (this.buffered >= this.o.maxBuffered) {
       this.dropped++;
       return;
     }
+    this.add(u);
+  }
+
+  private add(usage: RecordedUsage): void {
     this.see(usage.at);
-    const vals: [number, number, number] = [usage.requests ?? 1, usage.tokens ?? 0, usage.costUsd ?? 0];
+    const vals: [number, number, number] = [usage.requests, usage.tokens, usage.costUsd];
     const at = usage.at;
     const sec = at - (((at % SECOND) + SECOND) % SECOND);
     for (const key of new Set(usage.keys)) {
@@ -317,8 +385,140 @@ export class RedisStateStore implements StateStore {
     this.scheduleFlush(this.o.flushMs);
   }
 
+  // ---- consume and reservations ----------------------------------------------------------
+
+  consume(holds: readonly Hold[], at: number): Promise<boolean> {
+    return this.atomic(checkHolds(holds), checkTime('consume', 'at', at), undefined);
+  }
+
+  reserve(reservation: Reservation, at: number): Promise<boolean> {
+    const { id, expiresAt } = reservation;
+    const holds = checkHolds(reservation.holds);
+    if (typeof id !== 'string' || !/^[\w.-]{1,100}$/.test(id))
+      throw new TypeError(
+        `invalid reservation: \`id\` must be 1 to 100 letters, digits, \`-\`, \`_\` or \`.\`, got \`${String(id).slice(0, 60)}\``,
+      );
+    checkTime('reservation', 'expiresAt', expiresAt);
+    return this.atomic(holds, checkTime('reserve', 'at', at), reservation);
+  }
+
+  /**
+   * Drops the reservation's holds and records `usage` (when given): both go to Redis in one
+   * batch, so no process sees the budget free before the spend is counted. The view stops
+   * counting the holds at once.
+   */
+  settle(reservation: Reservation, usage: RecordedUsage | undefined): void {
+    if (this.closed) throw new Error('RedisStateStore is closed');
+    const u = usage === undefined ? undefined : checkUsage(usage);
+    if (u !== undefined) {
+      if (this.buffered >= this.o.maxBuffered) this.dropped++;
+      else this.add(u);
+    }
+    // after the usage's cells: a batch sealed in between carries the usage, not the release
+    for (const a of heldAmounts(reservation.holds)) {
+      const field = `${reservation.id}:${METRIC_INDEX[a.metric]}`;
+      this.open.releases.push([a.key, this.holdKey(a.key), field]);
+      this.views.get(a.key)?.releasing.add(field);
+    }
+    this.scheduleFlush(this.o.flushMs);
+  }
+
+  private holdKey(key: string): string {
+    return `${this.prefix}${key}|r`;
+  }
+
+  /** Checks the holds in Redis and, when all fit, writes the increments (consume) or the holds (reserve), in one script call. */
+  private async atomic(holds: Hold[], at: number, reservation: Reservation | undefined): Promise<boolean> {
+    const op = reservation ? 'reserve' : 'consume';
+    if (this.closed) throw new Error('RedisStateStore is closed');
+    if (this.breaker === 'open' && Date.now() < this.openUntil)
+      throw new Error(`redis: cannot ${op}: the circuit is open after ${this.failures} failed calls (${this.lastError ?? 'no answer'})`);
+    this.see(at);
+    const amounts = heldAmounts(holds);
+    const ttl = reservation ? Math.max(1, Math.ceil(reservation.expiresAt - at)) + 1000 : 0;
+    const arg = {
+      n: at,
+      id: reservation?.id ?? '',
+      t: ttl,
+      h: amounts.map((a) => {
+        const m = METRIC_INDEX[a.metric];
+        return [this.holdKey(a.key), m, a.amount, `${m}:${a.amount}:${reservation?.expiresAt ?? 0}`];
+      }),
+      c: holds.map((h) => {
+        const m = METRIC_INDEX[h.metric];
+        const n = amounts.findIndex((a) => a.key === h.key && a.metric === h.metric);
+        return [n + 1, h.limit, this.views.get(h.key)?.pending(m, h.since, at) ?? 0, this.ranges(h.key, m, h.since, at)];
+      }),
+      i: [] as [string, string, string][],
+      e: [] as [string, number][],
+    };
+    if (!reservation) {
+      const cells = amounts.map((a) => {
+        const v: [number, number, number] = [0, 0, 0];
+        v[METRIC_INDEX[a.metric]] = a.amount;
+        return { key: a.key, at, v };
+      });
+      this.increments(cells, arg.i, arg.e);
+    }
+    let status: number;
+    let check: number;
+    try {
+      [status, check] = JSON.parse(String(await this.runScript(ATOMIC_SCRIPT, JSON.stringify(arg)))) as [number, number];
+    } catch (e) {
+      this.failure(e);
+      throw new Error(`redis: cannot ${op}: ${(e as Error)?.message ?? String(e)}`);
+    }
+    this.success();
+    if (status === 2) {
+      const key = holds[check - 1]?.key ?? '?';
+      throw new Error(
+        `cannot ${op}: the state of \`${key}\` in Redis holds a value that is not usage (written by something else?); repair or delete \`${this.prefix}${key}|*\``,
+      );
+    }
+    if (status !== 1) return false;
+    for (const a of amounts) {
+      const view = this.view(a.key);
+      const m = METRIC_INDEX[a.metric];
+      if (reservation) {
+        view.holds.set(`${reservation.id}:${m}`, [m, a.amount, reservation.expiresAt]);
+        view.followHolds = true;
+      } else for (let l = 0; l < 3; l++) view.levels[l]!.addRemote(at, m, a.amount);
+    }
+    return true;
+  }
+
+  /**
+   * The bucket hashes and bucket-index ranges of `key`'s window [since, now] at each resolution:
+   * the same split and the same edge rule (the bucket holding `since` counts whole) as KeyView.sum.
+   */
+  private ranges(key: string, m: number, since: number, now: number): [string, string, number, number][] {
+    const until = now + 1;
+    const exactFrom = now - (now % MINUTE) - HOUR;
+    const minuteFrom = now - (now % HOUR) - 48 * HOUR;
+    const spans: [number, number][] = [
+      [Math.max(since, exactFrom), until],
+      [Math.max(since, minuteFrom), Math.min(exactFrom, until)],
+      [since, Math.min(minuteFrom, until)],
+    ];
+    const out: [string, string, number, number][] = [];
+    spans.forEach(([from, to], l) => {
+      if (to <= from) return;
+      const L = LEVELS[l]!;
+      const lo = Math.floor(from / L.size);
+      const hi = Math.ceil(to / L.size);
+      for (let h = Math.floor((lo * L.size) / L.hash); h <= Math.floor(((hi - 1) * L.size) / L.hash); h++)
+        out.push([`${this.prefix}${key}|${L.tag}|${h}`, METRIC_CODE[m]!, lo, hi]);
+    });
+    return out;
+  }
+
+  /** Usage or releases not yet acknowledged by Redis. */
+  private unsentWork(): boolean {
+    return this.queue.length > 0 || this.open.cells.size > 0 || this.open.releases.length > 0;
+  }
+
   private seal(): void {
-    if (this.open.cells.size === 0) return;
+    if (this.open.cells.size === 0 && this.open.releases.length === 0) return;
     this.queue.push(this.open);
     this.open = new Batch();
   }
@@ -367,7 +567,7 @@ export class RedisStateStore implements StateStore {
       const real = Date.now();
       const plan: Plan = { reads: [], ops: [], full: [], tails: [] };
       for (const v of this.views.values()) {
-        if (v.lastRead === 0 || real - v.lastRead > this.o.idleMs || v.metrics === 0) continue;
+        if (v.lastRead === 0 || real - v.lastRead > this.o.idleMs || (v.metrics === 0 && !v.followHolds)) continue;
         if (!v.synced || v.needsFull || real - v.fullAt > this.o.resyncMs || now - v.syncedTo > 2 * MINUTE) {
           this.planFull(plan, v, now - Math.max(v.span, v.prevSpan), now);
         } else {
@@ -380,7 +580,7 @@ export class RedisStateStore implements StateStore {
         this.lastRefreshAt = Date.now();
         for (const v of this.views.values()) v.prune(now);
         // usage recorded while the breaker was open goes out now
-        if (this.queue.length || this.open.cells.size) this.scheduleFlush(0);
+        if (this.unsentWork()) this.scheduleFlush(0);
       }
     } finally {
       this.refreshing = false;
@@ -403,7 +603,14 @@ export class RedisStateStore implements StateStore {
         plan.ops.push({ view: v, level: l, full: true, from: h * L.hash, to: (h + 1) * L.hash });
       }
     }
+    this.planHolds(plan, v);
     plan.full.push({ view: v, from, to, deep });
+  }
+
+  private planHolds(plan: Plan, v: KeyView): void {
+    if (!v.followHolds) return;
+    plan.reads.push({ key: this.holdKey(v.key), fields: 0 });
+    plan.ops.push({ view: v, level: -1, full: true, holds: true, from: 0, to: 0 });
   }
 
   /** Reads the buckets of [from, to] of the metrics the view is read for (HMGET). */
@@ -436,6 +643,7 @@ export class RedisStateStore implements StateStore {
       }
       push();
     }
+    this.planHolds(plan, v);
     plan.tails.push({ view: v, to });
   }
 
@@ -444,45 +652,32 @@ export class RedisStateStore implements StateStore {
   /** Runs one plan; applies its result to the view. Returns whether it succeeded; never throws. */
   private async run(plan: Plan): Promise<boolean> {
     const inc = plan.inc;
-    const arg: { p: string; s: number; i: [string, string, string][]; e: [string, number][]; g: [string, string[] | 0][] } = {
+    const arg: {
+      p: string;
+      s: number;
+      i: [string, string, string][];
+      e: [string, number][];
+      r: [string, string][];
+      g: [string, string[] | 0][];
+    } = {
       p: this.procKey,
       s: inc?.seq ?? 0,
       i: [],
       e: [],
+      r: inc ? inc.releases.map((x) => [x[1], x[2]]) : [],
       g: plan.reads.map((r) => [r.key, r.fields]),
     };
-    if (inc) {
-      const sums = new Map<string, { key: string; field: string; d: number }>();
-      const ttl = new Map<string, number>();
-      for (const c of inc.cells.values()) {
-        for (let l = 0; l < 3; l++) {
-          const L = LEVELS[l]!;
-          const b = Math.floor(c.at / L.size);
-          const key = `${this.prefix}${c.key}|${L.tag}|${Math.floor((b * L.size) / L.hash)}`;
-          ttl.set(key, L.ttlSeconds);
-          for (let m = 0; m < 3; m++) {
-            if (c.v[m] === 0) continue;
-            const field = `${b}${METRIC_CODE[m]}`;
-            const id = `${key}\u0000${field}`;
-            const s = sums.get(id);
-            if (s) s.d += c.v[m]!;
-            else sums.set(id, { key, field, d: c.v[m]! });
-          }
-        }
-      }
-      for (const s of sums.values()) arg.i.push([s.key, s.field, String(s.d)]);
-      for (const [k, t] of ttl) arg.e.push([k, t]);
-    }
+    if (inc) this.increments(this.valid(inc), arg.i, arg.e);
     let reply: unknown;
     try {
-      reply = await this.runScript(JSON.stringify(arg));
+      reply = await this.runScript(STATE_SCRIPT, JSON.stringify(arg));
     } catch (e) {
       this.failure(e);
       return false;
     }
-    let parsed: [number, unknown];
+    let parsed: [number, unknown, unknown];
     try {
-      parsed = JSON.parse(String(reply)) as [number, unknown];
+      parsed = JSON.parse(String(reply)) as [number, unknown, unknown];
     } catch (e) {
       this.failure(e);
       return false;
@@ -491,9 +686,20 @@ export class RedisStateStore implements StateStore {
     if (inc) {
       for (const c of inc.cells.values())
         for (let l = 0; l < 3; l++) for (let m = 0; m < 3; m++) c.view.levels[l]!.confirm(c.at, m, c.v[m]!);
+      for (const [key, , field] of inc.releases) {
+        const v = this.views.get(key);
+        v?.holds.delete(field);
+        v?.releasing.delete(field);
+      }
       if (this.queue[0] === inc) this.queue.shift();
       this.buffered -= inc.records;
       this.flushed += inc.records;
+      if (Array.isArray(parsed[2]) && parsed[2].length > 0)
+        this.report(
+          new Error(
+            `redis: usage not added to ${parsed[2].slice(0, 3).join(', ')}${parsed[2].length > 3 ? ', ...' : ''}: the field holds something that is not a number (written by something else?)`,
+          ),
+        );
     }
     const out = Array.isArray(parsed[1]) ? (parsed[1] as unknown[]) : [];
     plan.ops.forEach((op, n) => this.apply(op, out[n]));
@@ -512,8 +718,21 @@ export class RedisStateStore implements StateStore {
   }
 
   private apply(op: ReadOp, result: unknown): void {
-    const buckets = op.view.levels[op.level]!;
     const list = Array.isArray(result) ? result : [];
+    if (op.holds) {
+      const holds = new Map<string, [number, number, number]>();
+      let bad = false;
+      for (let i = 0; i + 1 < list.length; i += 2) {
+        const parts = String(list[i + 1]).split(':');
+        const [m, amount, exp] = parts.map(usage);
+        if (parts.length !== 3 || !(m === 0 || m === 1 || m === 2) || Number.isNaN(amount) || Number.isNaN(exp)) bad = true;
+        else holds.set(String(list[i]), [m, amount!, exp!]);
+      }
+      op.view.holds = holds;
+      op.view.holdsBad = bad;
+      return;
+    }
+    const buckets = op.view.levels[op.level]!;
     if (op.full) {
       const values = new Map<number, [number, number, number]>();
       const size = LEVELS[op.level]!.size;
@@ -524,30 +743,79 @@ export class RedisStateStore implements StateStore {
         if (m < 0 || !Number.isFinite(start)) continue;
         let v = values.get(start);
         if (!v) values.set(start, (v = [0, 0, 0]));
-        v[m] = Number(list[i + 1]) || 0;
+        v[m] = usage(list[i + 1]);
       }
       buckets.replaceRemote(op.from, op.to, values);
     } else {
-      op.fields!.forEach((f, i) => buckets.setRemote(f.start, f.m, typeof list[i] === 'string' ? Number(list[i]) || 0 : 0));
+      op.fields!.forEach((f, i) => buckets.setRemote(f.start, f.m, list[i] === null || list[i] === false ? 0 : usage(list[i])));
     }
   }
 
-  private async runScript(arg: string): Promise<unknown> {
+  private async runScript(script: string, arg: string): Promise<unknown> {
     if (this.connecting) {
       await this.timeout(this.connecting);
       this.connecting = undefined;
     }
-    if (this.sha) {
+    const known = this.shas.get(script);
+    if (known) {
       try {
-        return await this.timeout(this.client.sendCommand(['EVALSHA', this.sha, '0', arg]));
+        return await this.timeout(this.client.sendCommand(['EVALSHA', known, '0', arg]));
       } catch (e) {
         if (!/NOSCRIPT/.test(String((e as Error)?.message))) throw e;
-        this.sha = undefined; // the server restarted and forgot the script
+        this.shas.delete(script); // the server restarted and forgot the script
       }
     }
-    const sha = await this.timeout(this.client.sendCommand(['SCRIPT', 'LOAD', STATE_SCRIPT]));
-    this.sha = String(sha);
-    return await this.timeout(this.client.sendCommand(['EVALSHA', this.sha, '0', arg]));
+    const sha = String(await this.timeout(this.client.sendCommand(['SCRIPT', 'LOAD', script])));
+    this.shas.set(script, sha);
+    return await this.timeout(this.client.sendCommand(['EVALSHA', sha, '0', arg]));
+  }
+
+  /** The bucket increments (summed per field) and hash TTLs of some cells, as the scripts take them. */
+  private increments(
+    cells: Iterable<{ key: string; at: number; v: [number, number, number] }>,
+    i: [string, string, string][],
+    e: [string, number][],
+  ): void {
+    const sums = new Map<string, { key: string; field: string; d: number }>();
+    const ttl = new Map<string, number>();
+    for (const c of cells) {
+      for (let l = 0; l < 3; l++) {
+        const L = LEVELS[l]!;
+        const b = Math.floor(c.at / L.size);
+        const key = `${this.prefix}${c.key}|${L.tag}|${Math.floor((b * L.size) / L.hash)}`;
+        ttl.set(key, L.ttlSeconds);
+        for (let m = 0; m < 3; m++) {
+          if (c.v[m] === 0) continue;
+          const field = `${b}${METRIC_CODE[m]}`;
+          const id = `${key}\u0000${field}`;
+          const s = sums.get(id);
+          if (s) s.d += c.v[m]!;
+          else sums.set(id, { key, field, d: c.v[m]! });
+        }
+      }
+    }
+    for (const s of sums.values()) i.push([s.key, s.field, String(s.d)]);
+    for (const [k, t] of ttl) e.push([k, t]);
+  }
+
+  /**
+   * The flush path checks what it sends like record() checks what it takes: a cell whose sums
+   * are not usage (which record() makes impossible, short of a bug) is dropped and reported,
+   * never sent, so one bad value cannot fail every batch after it.
+   */
+  private valid(batch: Batch): Cell[] {
+    const out: Cell[] = [];
+    for (const c of batch.cells.values()) {
+      try {
+        checkUsage({ keys: [c.key], requests: c.v[0], tokens: c.v[1], costUsd: c.v[2], at: c.at });
+        out.push(c);
+      } catch (e) {
+        batch.cells.delete(`${c.at}\u0000${c.key}`);
+        this.dropped++;
+        this.report(e as Error);
+      }
+    }
+    return out;
   }
 
   private timeout<T>(p: Promise<T>): Promise<T> {
@@ -578,6 +846,10 @@ export class RedisStateStore implements StateStore {
       this.breaker = 'open';
       this.openUntil = Date.now() + this.o.resetMs;
     }
+    this.report(err);
+  }
+
+  private report(err: Error): void {
     try {
       this.onError?.(err);
     } catch {
@@ -643,13 +915,13 @@ export class RedisStateStore implements StateStore {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const deadline = Date.now() + timeoutMs;
-    while ((this.queue.length || this.open.cells.size) && Date.now() < deadline) {
+    while (this.unsentWork() && Date.now() < deadline) {
       if (this.breaker !== 'closed') {
         this.breaker = 'closed'; // one more try each round
         this.failures = 0;
       }
       await this.flush();
-      if (this.queue.length || this.open.cells.size) await new Promise((r) => setTimeout(r, 100));
+      if (this.unsentWork()) await new Promise((r) => setTimeout(r, 100));
     }
     this.closed = true;
     this.dropped += this.buffered;
@@ -662,4 +934,11 @@ export class RedisStateStore implements StateStore {
       }
     }
   }
+}
+
+/** A value read from Redis as usage: NaN for anything no usage can be (not a number, negative, infinite). */
+function usage(x: unknown): number {
+  if (typeof x !== 'string' || x.trim() === '') return NaN;
+  const v = Number(x);
+  return v >= 0 && v !== Infinity ? v : NaN;
 }
