@@ -18,6 +18,7 @@ export default defineConfig({
     openai: 'src/integrations/openai/index.ts',
     anthropic: 'src/integrations/anthropic/index.ts',
     'ai-sdk': 'src/integrations/ai-sdk/index.ts',
+    'catalog-full': 'builtins/llm/catalog-full.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -26,13 +26,27 @@ export {
   clearTokenCache,
   defaultCatalog,
   Catalog,
+  setModelCatalog,
+  extendModelCatalog,
+  resetModelCatalog,
+  getModelCatalog,
   type Tokenizer,
   type LlmLibraryOptions,
   type ModelCatalog,
   type ModelEntry,
   type ModelPrices,
   type ModelTier,
+  type CatalogTable,
 } from '../builtins/llm/index.js';
+export {
+  setRegexEngine,
+  getRegexEngine,
+  RegexSyntaxError,
+  type RegexEngine,
+  type CompiledRegex,
+  type RegexFlags,
+  type RegexMatch,
+} from '../builtins/regex/index.js';
 export * from './integrations/input/index.js';
 export { redactText, detectPii, PII_TYPES } from '../builtins/llm/pii/index.js';
 export { HttpBundleSource, type HttpBundleSourceOptions } from './adapters/sources/http.js';

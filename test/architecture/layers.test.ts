@@ -70,6 +70,7 @@ const NEUTRAL_ENTRIES = [
   'src/integrations/openai/index.ts',
   'src/integrations/anthropic/index.ts',
   'src/integrations/ai-sdk/index.ts',
+  'builtins/llm/catalog-full.ts',
 ];
 
 test.each(NEUTRAL_ENTRIES)('%s bundles for a neutral platform without node:*, eval or new Function', async (entry) => {
