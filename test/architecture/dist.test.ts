@@ -35,3 +35,46 @@ test.runIf(built)('the package resolves and decides through its exports map, ESM
   const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   expect(JSON.parse(stdout)).toEqual(['deny', 'deny', true, 'string', 'function']);
 });
+
+test.runIf(built)('plug-ins are shared by every entry of both builds: /node installs re2 for the CommonJS main entry too', () => {
+  // CommonJS entries are separate bundles, each with its own copy of the builtins: only the
+  // registry on globalThis (builtins/plugins.ts) makes an install in one seen by the others.
+  const script = `
+    const { createRequire } = await import('node:module');
+    const require = createRequire(process.cwd() + '/');
+    const out = {};
+    const cjsMain = require('llm-policy-engine');
+    out.before = cjsMain.getRegexEngine().name;
+    const cjsNode = require('llm-policy-engine/node');
+    out.native = cjsNode.regexBackend().name;
+    out.cjsMain = cjsMain.getRegexEngine().name;
+    const esmMain = await import('llm-policy-engine');
+    out.esmMain = esmMain.getRegexEngine().name;
+    // a tokenizer installed through the ESM build counts for the CommonJS one
+    esmMain.setTokenizer({ name: 'fixed', count: () => 42 });
+    out.cjsTokens = String(cjsMain.compileExpression("llm.tokens('a long enough text for the cache to matter at all, really')").evaluate({}));
+    // the full catalog, imported as ESM, is known to the CommonJS main entry
+    out.knownBefore = cjsMain.compileExpression("llm.knownModel('gpt-4o') && !llm.knownModel(m)").evaluate({ m: process.env.HOSTED });
+    await import('llm-policy-engine/catalog-full');
+    out.knownAfter = cjsMain.compileExpression('llm.knownModel(m)').evaluate({ m: process.env.HOSTED });
+    console.log(JSON.stringify(out));
+  `;
+  const hosted = 'llama-3.3-70b-versatile'; // a Groq model: in the full table only
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, HOSTED: hosted },
+  });
+  const out = JSON.parse(stdout);
+  expect(out.before).toBe('re2js');
+  const engine = out.native; // 're2' where the optional addon is installed (CI requires it), else 're2js'
+  expect({ ...out, native: undefined }).toEqual({
+    before: 're2js',
+    cjsMain: engine,
+    esmMain: engine,
+    cjsTokens: '42',
+    knownBefore: true,
+    knownAfter: true,
+  });
+  if (process.env.REQUIRE_NATIVE_RE2) expect(engine).toBe('re2');
+});
