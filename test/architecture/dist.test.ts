@@ -1,7 +1,7 @@
 // The built package (dist/, made by `npm run build`; CI builds before testing) works from both
 // module systems, and an error thrown by one copy is recognised by the other.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
 
@@ -77,4 +77,38 @@ test.runIf(built)('plug-ins are shared by every entry of both builds: /node inst
     knownAfter: true,
   });
   if (process.env.REQUIRE_NATIVE_RE2) expect(engine).toBe('re2');
+});
+
+test.runIf(built)('sideEffects lists every entry that installs a plug-in on import, in both builds', () => {
+  const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
+    exports: Record<string, unknown>;
+    sideEffects: string[];
+  };
+  const entries = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+  // One process per build imports the entries one by one: an entry installs something when a
+  // plug-in slot's generation moves during its import (its top level runs on first import).
+  const names = entries.map((e) => (e === '.' ? 'index' : e.slice(2)));
+  const installing: string[] = [];
+  for (const how of ['import', 'require'] as const) {
+    const script = `
+      const { createRequire } = await import('node:module');
+      const req = createRequire(process.cwd() + '/');
+      const total = () => Object.values(globalThis[Symbol.for('llm-policy-engine.plugins')] ?? {}).reduce((n, s) => n + s.generation, 0);
+      const out = [];
+      for (const name of ${JSON.stringify(names)}) {
+        const spec = name === 'index' ? 'llm-policy-engine' : 'llm-policy-engine/' + name;
+        const before = total();
+        ${how === 'import' ? 'await import(spec)' : 'req(spec)'};
+        if (total() > before) out.push(name);
+      }
+      console.log(JSON.stringify(out));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }),
+    ) as string[];
+    installing.push(...out.map((n) => `./dist/${n}.${how === 'import' ? 'js' : 'cjs'}`));
+  }
+  expect(installing).toContain('./dist/tiktoken.cjs');
+  expect(installing).toContain('./dist/catalog-full.js');
+  // /node also installs the node:crypto audit hash, whether or not the re2 addon loads
+  expect([...pkg.sideEffects].sort()).toEqual([...new Set([...installing, './dist/node.js', './dist/node.cjs'])].sort());
 });
