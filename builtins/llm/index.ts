@@ -36,13 +36,9 @@ export {
   expandTable,
   extendModelCatalog,
   femtoPerToken,
-  femtoToNano,
   getModelCatalog,
-  nanoToUsd,
-  modelKey,
   resetModelCatalog,
   setModelCatalog,
-  PRICE_DECIMALS,
   type CatalogTable,
   type ModelCatalog,
   type ModelEntry,
@@ -59,11 +55,8 @@ export {
   resetTokenizer,
   setTokenizer,
   tokenCacheSize,
-  TOKEN_CACHE_CHARS,
-  TOKEN_CACHE_ENTRIES,
   type Tokenizer,
 } from './tokenizer.js';
-export { IMAGE_TOKENS, REPLY_PRIMING_TOKENS, RequestCounter, TOKENS_PER_MESSAGE, TOKENS_PER_NAME } from './tokens.js';
 
 export interface LlmLibraryOptions {
   /**

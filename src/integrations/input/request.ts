@@ -462,13 +462,11 @@ export function fromAISDK(callOptions: unknown, model?: string | AISDKModelInfo,
     // LanguageModelV1: tools live in mode.tools
     return {
       ...r,
-      tools: p.mode.tools
-        .filter(isObj)
-        .map((t) => ({
-          name: str(t.name) ?? '',
-          ...(str(t.description) ? { description: t.description as string } : {}),
-          ...(t.parameters !== undefined ? { parameters: t.parameters } : {}),
-        })),
+      tools: p.mode.tools.filter(isObj).map((t) => ({
+        name: str(t.name) ?? '',
+        ...(str(t.description) ? { description: t.description as string } : {}),
+        ...(t.parameters !== undefined ? { parameters: t.parameters } : {}),
+      })),
       ...settings(p),
     };
   }
