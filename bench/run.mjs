@@ -366,12 +366,10 @@ results.machineStart = await reportLoad('at start');
  */
 async function reportLoad(when) {
   const idleOf = () =>
-    os
-      .cpus()
-      .reduce((a, c) => ({ idle: a.idle + c.times.idle, total: a.total + Object.values(c.times).reduce((x, y) => x + y, 0) }), {
-        idle: 0,
-        total: 0,
-      });
+    os.cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, total: a.total + Object.values(c.times).reduce((x, y) => x + y, 0) }), {
+      idle: 0,
+      total: 0,
+    });
   const a = idleOf();
   await new Promise((r) => setTimeout(r, 500));
   const b = idleOf();
