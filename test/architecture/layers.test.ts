@@ -76,3 +76,10 @@ const NEUTRAL_ENTRIES = [
 test.each(NEUTRAL_ENTRIES)('%s bundles for a neutral platform without node:*, eval or new Function', async (entry) => {
   expect(edgeProblems(await bundleNeutral(entry))).toEqual([]);
 });
+
+test('the main entry bundles the browser build of lru-cache (no node:diagnostics_channel import)', async () => {
+  const { inputs } = await bundleNeutral('src/index.ts');
+  const lru = inputs.filter((i) => i.includes('node_modules/lru-cache/'));
+  expect(lru.length).toBeGreaterThan(0);
+  expect(lru.every((i) => i.includes('/dist/esm/browser/'))).toBe(true);
+});
