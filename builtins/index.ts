@@ -15,21 +15,6 @@ import { timeLibrary } from './time/index.js';
 
 export { stdLibrary } from './std/index.js';
 export * as stdTime from './std/time.js';
-export {
-  clearRegexCache,
-  compileRegex,
-  getRegexEngine,
-  re2jsEngine,
-  regexCacheSize,
-  regexMatches,
-  setRegexEngine,
-  RegexSyntaxError,
-  REGEX_CACHE_SIZE,
-  type CompiledRegex,
-  type RegexEngine,
-  type RegexFlags,
-  type RegexMatch,
-} from './regex/index.js';
 
 export { encodingLibrary, listsLibrary, mathLibrary, stateLibrary, stringsLibrary, timeLibrary };
 

@@ -18,7 +18,7 @@ import { parseUrl, urlMap } from './url.js';
 
 export { base64Decode, base64Encode, base64UrlDecode, base64UrlEncode, hexDecode, hexEncode } from './base64.js';
 export { fnv1a32, sha256 } from './hash.js';
-export { jsonParse, jsonStringify, JSON_MAX_DEPTH, JSON_MAX_LENGTH } from './json.js';
+export { jsonParse, jsonStringify } from './json.js';
 
 /** A bytes overload and a string overload (hashed or encoded as UTF-8) of one function. */
 function bytesOrString(idPrefix: string, result: string, impl: (b: Uint8Array) => unknown): OverloadDecl[] {

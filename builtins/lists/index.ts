@@ -17,7 +17,6 @@ import { PairwiseBudget, ValueSet } from './equality.js';
 import { sortByKeys, sortList } from './order.js';
 
 export { MAX_PAIRWISE, ValueSet, hashKey } from './equality.js';
-export { comparatorFor, sortByKeys, sortList } from './order.js';
 
 /** Largest list `lists.range` builds: the default step limit, which iterating it would reach. */
 export const MAX_RANGE = 1_000_000;

@@ -1,17 +1,24 @@
-// The model catalog (catalog.json, schemas/model-catalog.schema.json) and exact money
-// arithmetic for llm.cost, llm.estimateCost, llm.model and llm.fitsContext.
+// The model catalog and exact money arithmetic for llm.cost, llm.estimateCost, llm.model and
+// llm.fitsContext.
+//
+// The shipped catalog is generated (scripts/gen-catalog.mjs) from @pydantic/genai-prices into a
+// compact table: catalog-main.generated.ts, the model makers' own APIs, is in the main entry;
+// catalog-full.generated.ts, every other model, is installed by `llm-policy-engine/catalog-full`.
+// The catalog in use is a process-wide plug-in (src/util/plugins.ts): the shipped tables,
+// under whatever a host installs with setModelCatalog or extendModelCatalog.
 //
 // Money never goes through binary floating point until the very end. A price of p USD per
-// million tokens is p micro-dollars per token, which is p * 10^6 pico-dollars per token: with
-// at most 6 decimal places in p (the schema's rule, checked when a catalog is loaded) that is
-// an integer, read from the price's decimal text without any floating-point multiplication.
-// A cost is the BigInt sum of tokens x pico-dollars, rounded half-up to whole nano-dollars
-// (10^-9 USD), and only then divided by 10^9 into a double. Both operands of that division
-// are exact doubles, so the result is the double nearest to the decimal cost: a cost of
-// exactly $0.30 is the literal 0.3, never 0.30000000000000004.
+// million tokens is p * 10^9 femto-dollars (10^-15 USD) per token: with at most 9 decimal
+// places in p (checked when a catalog is loaded) that is an integer, read from the price's
+// decimal text without any floating-point multiplication. A cost is the BigInt sum of tokens x
+// femto-dollars, rounded half-up to whole nano-dollars (10^-9 USD), and only then divided by
+// 10^9 into a double. Both operands of that division are exact doubles, so the result is the
+// double nearest to the decimal cost: a cost of exactly $0.30 is the literal 0.3, never
+// 0.30000000000000004.
 
-import catalogJson from './catalog.json';
 import { EvaluationError } from '../../src/lang/library.js';
+import { plugin } from '../../src/lang/library.js';
+import { table as mainTable } from './catalog-main.generated.js';
 
 export interface ModelPrices {
   /** USD per million input tokens. */
@@ -20,6 +27,8 @@ export interface ModelPrices {
   output: number;
   /** USD per million cached input tokens (cache reads); `input` when absent. */
   cached_input?: number;
+  /** USD per million tokens written to a prompt cache; `input` when absent. */
+  cache_write?: number;
   /** USD per million reasoning tokens; `output` when absent. */
   reasoning?: number;
 }
@@ -33,8 +42,10 @@ export interface ModelEntry {
   id: string;
   provider: string;
   aliases?: string[];
-  context_window: number;
-  max_output: number;
+  /** Input plus output tokens; unknown for some generated entries. */
+  context_window?: number;
+  /** Unknown for most generated entries: the context window bounds the output then. */
+  max_output?: number;
   max_input?: number;
   pricing: ModelPrices;
   tiers?: ModelTier[];
@@ -52,13 +63,69 @@ export interface ModelCatalog {
   sources?: string[];
 }
 
-/** The catalog shipped with the package. */
-export const defaultCatalog: ModelCatalog = catalogJson as ModelCatalog;
+/**
+ * A generated table (scripts/gen-catalog.mjs): per provider, one line a model,
+ * `id|aliases|context_window|max_output|max_input|status|tokenizer|prices|tiers`, where prices
+ * are `input,output,cached_input,cache_write,reasoning` and tiers `above:prices;...`; empty
+ * fields for what a model lacks, trailing ones cut.
+ */
+export interface CatalogTable {
+  asOf: string;
+  source: string;
+  providers: Record<string, string>;
+}
+
+const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'reasoning'] as const;
+
+function pricesOf(text: string): ModelPrices {
+  const p: Record<string, number> = {};
+  text.split(',').forEach((v, i) => {
+    if (v !== '') p[PRICE_FIELDS[i]!] = Number(v);
+  });
+  return p as unknown as ModelPrices;
+}
+
+/** The models of a generated table. */
+export function expandTable(t: CatalogTable): ModelEntry[] {
+  const out: ModelEntry[] = [];
+  for (const [provider, rows] of Object.entries(t.providers)) {
+    for (const line of rows.split('\n')) {
+      if (line === '') continue;
+      const [id, aliases, cw, mo, mi, status, tokenizer, prices, tiers] = line.split('|') as (string | undefined)[];
+      const e: ModelEntry = { id: id!, provider, pricing: pricesOf(prices ?? '') };
+      if (aliases) e.aliases = aliases.split(' ');
+      if (cw) e.context_window = Number(cw);
+      if (mo) e.max_output = Number(mo);
+      if (mi) e.max_input = Number(mi);
+      if (status) e.status = status as ModelEntry['status'];
+      if (tokenizer) e.tokenizer = tokenizer as ModelEntry['tokenizer'];
+      if (tiers)
+        e.tiers = tiers.split(';').map((tier) => {
+          const [above, p] = tier.split(':') as [string, string];
+          return { above_input_tokens: Number(above), ...pricesOf(p) };
+        });
+      out.push(e);
+    }
+  }
+  return out;
+}
+
+/** The catalog shipped in the main entry: the model makers' own APIs. */
+export const defaultCatalog: ModelCatalog = {
+  asOf: mainTable.asOf,
+  models: expandTable(mainTable),
+  currency: 'USD',
+  unit: 'USD per million tokens',
+  sources: [mainTable.source],
+};
 
 // ------------------------------------------------------------------ exact prices
 
-/** Pico-dollars per token of a price in USD per million tokens (an integer, exactly). */
-export function picoPerToken(usdPerMillion: number, where = 'price'): bigint {
+/** Decimal places a price may have (USD per million tokens). */
+export const PRICE_DECIMALS = 9;
+
+/** Femto-dollars (10^-15 USD) per token of a price in USD per million tokens (an integer, exactly). */
+export function femtoPerToken(usdPerMillion: number, where = 'price'): bigint {
   if (typeof usdPerMillion !== 'number' || !Number.isFinite(usdPerMillion) || usdPerMillion < 0) {
     throw new TypeError(`${where}: a price must be a finite number >= 0, got ${String(usdPerMillion)}`);
   }
@@ -68,34 +135,37 @@ export function picoPerToken(usdPerMillion: number, where = 'price'): bigint {
   const [intPart, fracPart = ''] = mantissa.split('.') as [string, string | undefined];
   const scale = fracPart.length - (expText === undefined ? 0 : Number(expText));
   const digits = BigInt(intPart + fracPart);
-  if (scale > 6)
-    throw new TypeError(`${where}: ${text} has more than 6 decimal places (the catalog's precision is 10^-6 USD per million tokens)`);
-  return digits * 10n ** BigInt(6 - scale);
+  if (scale > PRICE_DECIMALS)
+    throw new TypeError(
+      `${where}: ${text} has more than ${PRICE_DECIMALS} decimal places (the catalog's precision is 10^-${PRICE_DECIMALS} USD per million tokens)`,
+    );
+  return digits * 10n ** BigInt(PRICE_DECIMALS - scale);
 }
 
-interface PicoPrices {
+interface FemtoPrices {
   input: bigint;
   output: bigint;
   cached: bigint;
+  cacheWrite: bigint;
   reasoning: bigint;
 }
 
-function picoPrices(p: ModelPrices, fallback: ModelPrices | undefined, where: string): PicoPrices {
-  const input = picoPerToken(p.input, `${where}.input`);
-  const output = picoPerToken(p.output, `${where}.output`);
-  const cachedUsd = p.cached_input ?? fallback?.cached_input;
-  const reasoningUsd = p.reasoning ?? fallback?.reasoning;
+function femtoPrices(p: ModelPrices, where: string): FemtoPrices {
+  const input = femtoPerToken(p.input, `${where}.input`);
+  const output = femtoPerToken(p.output, `${where}.output`);
+  const or = (v: number | undefined, fallback: bigint, k: string) => (v === undefined ? fallback : femtoPerToken(v, `${where}.${k}`));
   return {
     input,
     output,
-    cached: cachedUsd === undefined ? input : picoPerToken(cachedUsd, `${where}.cached_input`),
-    reasoning: reasoningUsd === undefined ? output : picoPerToken(reasoningUsd, `${where}.reasoning`),
+    cached: or(p.cached_input, input, 'cached_input'),
+    cacheWrite: or(p.cache_write, input, 'cache_write'),
+    reasoning: or(p.reasoning, output, 'reasoning'),
   };
 }
 
-/** Whole nano-dollars (rounded half-up) of an amount of pico-dollars. */
-export function picoToNano(pico: bigint): bigint {
-  return (pico + 500n) / 1000n;
+/** Whole nano-dollars (rounded half-up) of an amount of femto-dollars. */
+export function femtoToNano(femto: bigint): bigint {
+  return (femto + 500_000n) / 1_000_000n;
 }
 
 /** A double USD amount of whole nano-dollars: the double nearest to the decimal amount. */
@@ -107,9 +177,9 @@ export function nanoToUsd(nano: bigint): number {
 
 export interface ResolvedModel {
   readonly entry: ModelEntry;
-  readonly base: PicoPrices;
+  readonly base: FemtoPrices;
   /** Tiers, highest threshold first. */
-  readonly tiers: readonly { above: bigint; prices: PicoPrices }[];
+  readonly tiers: readonly { above: bigint; prices: FemtoPrices }[];
   /** What llm.model returns (frozen; the same object on every call). */
   readonly facts: Readonly<Record<string, unknown>>;
 }
@@ -117,7 +187,11 @@ export interface ResolvedModel {
 export interface TokenCounts {
   input: bigint;
   output: bigint;
+  /** The part of `input` read from a prompt cache. */
   cachedInput: bigint;
+  /** The part of `input` written to a prompt cache. */
+  cacheWrite: bigint;
+  /** The part of `output` spent on reasoning. */
   reasoning: bigint;
 }
 
@@ -136,7 +210,7 @@ const ENTRY_KEYS = new Set([
   'status',
   'note',
 ]);
-const PRICE_KEYS = new Set(['input', 'output', 'cached_input', 'reasoning']);
+const PRICE_KEYS = new Set<string>(PRICE_FIELDS);
 const TIER_KEYS = new Set([...PRICE_KEYS, 'above_input_tokens']);
 
 function fail(where: string, why: string): never {
@@ -160,7 +234,7 @@ function checkPrices(p: unknown, where: string, keys: Set<string>): void {
   for (const k of PRICE_KEYS) {
     if (o[k] === undefined) continue;
     try {
-      picoPerToken(o[k] as number, `${where}.${k}`);
+      femtoPerToken(o[k] as number, `${where}.${k}`);
     } catch (e) {
       fail(where, (e as Error).message);
     }
@@ -188,8 +262,8 @@ function resolve(e: ModelEntry, where: string): ResolvedModel {
   if (e.aliases !== undefined && (!Array.isArray(e.aliases) || e.aliases.some((a) => typeof a !== 'string' || a.trim() === ''))) {
     fail(where, '`aliases` must be a list of non-empty strings');
   }
-  checkTokens(e.context_window, `${where}.context_window`);
-  checkTokens(e.max_output, `${where}.max_output`);
+  if (e.context_window !== undefined) checkTokens(e.context_window, `${where}.context_window`);
+  if (e.max_output !== undefined) checkTokens(e.max_output, `${where}.max_output`);
   if (e.max_input !== undefined) checkTokens(e.max_input, `${where}.max_input`);
   checkPrices(e.pricing, `${where}.pricing`, PRICE_KEYS);
   if (e.tiers !== undefined && !Array.isArray(e.tiers)) fail(where, '`tiers` must be a list');
@@ -200,32 +274,32 @@ function resolve(e: ModelEntry, where: string): ResolvedModel {
   if (e.status !== undefined && !STATUSES.has(e.status)) fail(where, `unknown status \`${String(e.status)}\``);
   if (e.tokenizer !== undefined && !TOKENIZERS.has(e.tokenizer)) fail(where, `unknown tokenizer \`${String(e.tokenizer)}\``);
 
-  const base = picoPrices(e.pricing, undefined, `${where}.pricing`);
+  const base = femtoPrices(e.pricing, `${where}.pricing`);
   const tiers = (e.tiers ?? [])
-    .map((t, i) => ({ above: BigInt(t.above_input_tokens), prices: picoPrices(t, undefined, `${where}.tiers[${i}]`) }))
+    .map((t, i) => ({ above: BigInt(t.above_input_tokens), prices: femtoPrices(t, `${where}.tiers[${i}]`) }))
     .sort((a, b) => (a.above > b.above ? -1 : a.above < b.above ? 1 : 0));
   const p = e.pricing;
+  // Limits the catalog does not know are absent, not guessed: `has(llm.model(m).max_output)`.
+  const limits: Record<string, bigint> = {};
+  if (e.context_window !== undefined) limits.context_window = intFact(e.context_window);
+  if (e.max_output !== undefined) limits.max_output = intFact(e.max_output);
+  const maxInput = e.max_input ?? e.context_window;
+  if (maxInput !== undefined) limits.max_input = intFact(maxInput);
+  const priceFacts = (t: ModelPrices) => ({
+    input_price: t.input,
+    output_price: t.output,
+    cached_input_price: t.cached_input ?? t.input,
+    cache_write_price: t.cache_write ?? t.input,
+    reasoning_price: t.reasoning ?? t.output,
+  });
   const facts = Object.freeze({
     id: e.id,
     provider: e.provider,
     aliases: Object.freeze([...(e.aliases ?? [])]),
-    context_window: intFact(e.context_window),
-    max_output: intFact(e.max_output),
-    max_input: intFact(e.max_input ?? e.context_window),
-    input_price: p.input,
-    output_price: p.output,
-    cached_input_price: p.cached_input ?? p.input,
-    reasoning_price: p.reasoning ?? p.output,
+    ...limits,
+    ...priceFacts(p),
     tiers: Object.freeze(
-      (e.tiers ?? []).map((t) =>
-        Object.freeze({
-          above_input_tokens: intFact(t.above_input_tokens),
-          input_price: t.input,
-          output_price: t.output,
-          cached_input_price: t.cached_input ?? t.input,
-          reasoning_price: t.reasoning ?? t.output,
-        }),
-      ),
+      (e.tiers ?? []).map((t) => Object.freeze({ above_input_tokens: intFact(t.above_input_tokens), ...priceFacts(t) })),
     ),
     status: e.status ?? 'active',
   });
@@ -311,20 +385,105 @@ export class Catalog {
 }
 
 /** The prices that apply to a request with `inputTokens` input tokens. */
-export function pricesFor(m: ResolvedModel, inputTokens: bigint): PicoPrices {
+export function pricesFor(m: ResolvedModel, inputTokens: bigint): FemtoPrices {
   for (const t of m.tiers) if (inputTokens > t.above) return t.prices;
   return m.base;
 }
 
 /**
- * The exact cost in pico-dollars. `cachedInput` is part of `input` and `reasoning` part of
- * `output`, as OpenAI reports usage and as the normalized response.usage is (docs/input.md).
+ * The exact cost in femto-dollars. `cachedInput` and `cacheWrite` are parts of `input` and
+ * `reasoning` part of `output`, as OpenAI reports usage and as the normalized response.usage
+ * is (docs/input.md).
  */
-export function costPico(m: ResolvedModel, t: TokenCounts): bigint {
-  if (t.cachedInput > t.input)
-    throw new EvaluationError('invalid_argument', `cached input tokens (${t.cachedInput}) exceed input tokens (${t.input})`);
+export function costFemto(m: ResolvedModel, t: TokenCounts): bigint {
+  if (t.cachedInput + t.cacheWrite > t.input)
+    throw new EvaluationError(
+      'invalid_argument',
+      t.cacheWrite === 0n
+        ? `cached input tokens (${t.cachedInput}) exceed input tokens (${t.input})`
+        : `cached input tokens (${t.cachedInput}) and cache write tokens (${t.cacheWrite}) exceed input tokens (${t.input})`,
+    );
   if (t.reasoning > t.output)
     throw new EvaluationError('invalid_argument', `reasoning tokens (${t.reasoning}) exceed output tokens (${t.output})`);
   const p = pricesFor(m, t.input);
-  return (t.input - t.cachedInput) * p.input + t.cachedInput * p.cached + (t.output - t.reasoning) * p.output + t.reasoning * p.reasoning;
+  return (
+    (t.input - t.cachedInput - t.cacheWrite) * p.input +
+    t.cachedInput * p.cached +
+    t.cacheWrite * p.cacheWrite +
+    (t.output - t.reasoning) * p.output +
+    t.reasoning * p.reasoning
+  );
+}
+
+// ------------------------------------------------------------------ the process-wide catalog
+
+// Two plug-in slots: the shipped tables (the main one; `llm-policy-engine/catalog-full` adds
+// the full one) and a host's layer over them. Kept apart so that the order of installing does
+// not matter: the full table added after a host's prices stays under them.
+const shippedPlugin = plugin<readonly CatalogTable[]>('catalog.shipped', () => [mainTable]);
+const hostPlugin = plugin<{ models: ModelEntry[]; extend: boolean; asOf?: string } | undefined>('catalog.host', () => undefined);
+
+let memo: { shipped: number; host: number; catalog: Catalog } | undefined;
+
+/** The catalog llm.* functions use unless a library was made with its own (process-wide). */
+export function getModelCatalog(): Catalog {
+  const shipped = shippedPlugin.generation();
+  const host = hostPlugin.generation();
+  if (memo !== undefined && memo.shipped === shipped && memo.host === host) return memo.catalog;
+  const tables = shippedPlugin.get();
+  const base = new Catalog(
+    tables.flatMap((t) => (t === mainTable ? defaultCatalog.models : expandTable(t))),
+    tables.map((t) => t.asOf).sort()[0],
+  );
+  const layer = hostPlugin.get();
+  const catalog =
+    layer === undefined ? base : Catalog.from({ asOf: layer.asOf ?? base.asOf ?? '', models: layer.models }, base, layer.extend);
+  memo = { shipped, host, catalog };
+  return catalog;
+}
+
+/** Adds a generated table under the shipped catalog (the full table's entry does this). */
+export function addShippedTable(t: CatalogTable): void {
+  const tables = shippedPlugin.get();
+  if (tables.some((x) => x.source === t.source && x.asOf === t.asOf && Object.keys(x.providers).join() === Object.keys(t.providers).join()))
+    return;
+  shippedPlugin.set([...tables, t]);
+}
+
+function modelsOf(input: ModelCatalog | readonly ModelEntry[]): { models: ModelEntry[]; asOf?: string } {
+  // validates (a TypeError naming the model and field) before anything is installed
+  const own = Catalog.from(input);
+  return { models: own.models(), asOf: own.asOf };
+}
+
+/**
+ * Replaces the model catalog of every llm.* function in the process that was not made with a
+ * catalog of its own: only these models are known from now on. Throws a TypeError naming the
+ * model and field for an invalid entry, and then changes nothing. Install it before loading
+ * policies: pure calls with constant arguments, such as `llm.cost('gpt-4o', 1000, 0)`, are
+ * evaluated once, at load.
+ */
+export function setModelCatalog(catalog: ModelCatalog | readonly ModelEntry[]): void {
+  hostPlugin.set({ ...modelsOf(catalog), extend: false });
+}
+
+/**
+ * Lays models over the process-wide catalog: a model replaces the one with the same id (with
+ * all its aliases), and an id or alias wins over an alias of another model. Repeated calls
+ * accumulate. Validated like setModelCatalog.
+ */
+export function extendModelCatalog(catalog: ModelCatalog | readonly ModelEntry[]): void {
+  const add = modelsOf(catalog);
+  const prev = hostPlugin.get();
+  if (prev === undefined) {
+    hostPlugin.set({ ...add, extend: true });
+    return;
+  }
+  const merged = Catalog.from({ asOf: add.asOf ?? prev.asOf ?? '', models: add.models }, new Catalog(prev.models, prev.asOf));
+  hostPlugin.set({ models: merged.models(), asOf: merged.asOf, extend: prev.extend });
+}
+
+/** Back to the shipped catalog (with the full table, if it was installed). */
+export function resetModelCatalog(): void {
+  hostPlugin.set(undefined);
 }

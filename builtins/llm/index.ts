@@ -1,7 +1,7 @@
 // The `llm` library: token counts, model facts and cost (docs/llm.md).
 //
 //   llm.tokens(text | request | messages [, model])  -> int
-//   llm.cost(model, inputTokens, outputTokens [, {cachedInputTokens, reasoningTokens}]) -> double USD
+//   llm.cost(model, inputTokens, outputTokens [, {cachedInputTokens, cacheWriteTokens, reasoningTokens}]) -> double USD
 //   llm.cost(model, usage)                             -> double USD (usage as in response.usage)
 //   llm.costNanos(...)                                 -> int nano-dollars, same overloads
 //   llm.estimateCost(request [, model])                -> double USD
@@ -9,19 +9,20 @@
 //   llm.knownModel(id)                                 -> bool
 //   llm.fitsContext(request [, model])                 -> bool
 //
-// The functions close over a model catalog and a tokenizer: `llmLibrary` uses the shipped
-// catalog and the installed tokenizer (setTokenizer); createLlmLibrary({ catalog, ... }) makes
-// another set, which a host passes to its engine with withLlmLibrary(registry, options).
+// The functions close over a model catalog and a tokenizer: `llmLibrary` uses the process-wide
+// catalog (the shipped one, or what setModelCatalog / extendModelCatalog installed) and the
+// installed tokenizer (setTokenizer); createLlmLibrary({ catalog, ... }) makes another set,
+// which a host passes to its engine with withLlmLibrary(registry, options).
 
 import { EvaluationError } from '../../src/lang/library.js';
 import { Registry, type FunctionDecl, type OverloadDecl } from '../../src/lang/library.js';
 import { CelUint, kindOf, mapGet, mapKeys } from '../../src/lang/library.js';
 import {
   Catalog,
-  costPico,
-  defaultCatalog,
+  costFemto,
+  femtoToNano,
+  getModelCatalog,
   nanoToUsd,
-  picoToNano,
   type ModelCatalog,
   type ModelEntry,
   type TokenCounts,
@@ -32,10 +33,13 @@ import { isRequestLike, RequestCounter, requestSignature, sameSignature } from '
 export {
   Catalog,
   defaultCatalog,
-  picoPerToken,
-  picoToNano,
-  nanoToUsd,
-  modelKey,
+  expandTable,
+  extendModelCatalog,
+  femtoPerToken,
+  getModelCatalog,
+  resetModelCatalog,
+  setModelCatalog,
+  type CatalogTable,
   type ModelCatalog,
   type ModelEntry,
   type ModelPrices,
@@ -51,17 +55,17 @@ export {
   resetTokenizer,
   setTokenizer,
   tokenCacheSize,
-  TOKEN_CACHE_CHARS,
-  TOKEN_CACHE_ENTRIES,
   type Tokenizer,
 } from './tokenizer.js';
 import { table } from '../../src/lang/library.js';
-export { IMAGE_TOKENS, REPLY_PRIMING_TOKENS, RequestCounter, TOKENS_PER_MESSAGE, TOKENS_PER_NAME } from './tokens.js';
 
 export interface LlmLibraryOptions {
-  /** Models to add (or, with `extendCatalog: false`, the only models): a catalog document or a list of models. */
+  /**
+   * Models to add to the process-wide catalog (or, with `extendCatalog: false`, the only
+   * models): a catalog document or a list of models.
+   */
   catalog?: ModelCatalog | ModelEntry[];
-  /** Lay `catalog` over the shipped catalog (true, the default) or use it alone (false). */
+  /** Lay `catalog` over the process-wide catalog (true, the default) or use it alone (false). */
   extendCatalog?: boolean;
   /**
    * Output tokens llm.estimateCost assumes for a request without `max_tokens`: the model's
@@ -93,9 +97,11 @@ function tokenArg(v: unknown, what: string): bigint {
   return n;
 }
 
-const OPTION_KEYS = table<'cachedInput' | 'reasoning'>({
+const OPTION_KEYS = table<'cachedInput' | 'cacheWrite' | 'reasoning'>({
   cachedInputTokens: 'cachedInput',
   cached_input_tokens: 'cachedInput',
+  cacheWriteTokens: 'cacheWrite',
+  cache_write_tokens: 'cacheWrite',
   reasoningTokens: 'reasoning',
   reasoning_tokens: 'reasoning',
 });
@@ -105,31 +111,35 @@ function countsWithOptions(input: unknown, output: unknown, options?: object): T
     input: tokenArg(input, 'inputTokens'),
     output: tokenArg(output, 'outputTokens'),
     cachedInput: 0n,
+    cacheWrite: 0n,
     reasoning: 0n,
   };
   if (options !== undefined) {
     for (const k of mapKeys(options)) {
       const field = typeof k === 'string' ? OPTION_KEYS[k] : undefined;
-      if (field === undefined) throw bad(`unknown option \`${String(k)}\` (expected cachedInputTokens, reasoningTokens)`);
+      if (field === undefined) throw bad(`unknown option \`${String(k)}\` (expected cachedInputTokens, cacheWriteTokens, reasoningTokens)`);
       t[field] = tokenArg(mapGet(options, k), String(k));
     }
   }
   return t;
 }
 
-/** Counts from a normalized usage map: input_tokens, output_tokens, cached_input_tokens?, reasoning_tokens?. */
+/** Counts from a normalized usage map: input_tokens, output_tokens, cached_input_tokens?, cache_write_tokens?, reasoning_tokens?. */
 function countsFromUsage(usage: object): TokenCounts {
   const get = (snake: string, camel: string) => mapGet(usage, snake) ?? mapGet(usage, camel);
   const input = get('input_tokens', 'inputTokens');
   const output = get('output_tokens', 'outputTokens');
   if (input === undefined || output === undefined) throw bad('usage needs input_tokens and output_tokens');
-  const cached = get('cached_input_tokens', 'cachedInputTokens');
-  const reasoning = get('reasoning_tokens', 'reasoningTokens');
+  const optional = (snake: string, camel: string) => {
+    const v = get(snake, camel);
+    return v === undefined || v === null ? 0n : tokenArg(v, snake);
+  };
   return {
     input: tokenArg(input, 'input_tokens'),
     output: tokenArg(output, 'output_tokens'),
-    cachedInput: cached === undefined || cached === null ? 0n : tokenArg(cached, 'cached_input_tokens'),
-    reasoning: reasoning === undefined || reasoning === null ? 0n : tokenArg(reasoning, 'reasoning_tokens'),
+    cachedInput: optional('cached_input_tokens', 'cachedInputTokens'),
+    cacheWrite: optional('cache_write_tokens', 'cacheWriteTokens'),
+    reasoning: optional('reasoning_tokens', 'reasoningTokens'),
   };
 }
 
@@ -149,8 +159,18 @@ function isMapValue(v: unknown): v is object {
  * model and field when `options.catalog` has an invalid entry.
  */
 export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[] {
-  const base = new Catalog(defaultCatalog.models, defaultCatalog.asOf);
-  const catalog = options.catalog === undefined ? base : Catalog.from(options.catalog, base, options.extendCatalog ?? true);
+  const own = options.catalog === undefined ? undefined : Catalog.from(options.catalog); // a bad entry throws here
+  const extend = options.extendCatalog ?? true;
+  // Over the process-wide catalog as it is at each call (a table installed later shows), the
+  // merged result kept until that catalog changes.
+  let merged: { base: Catalog; catalog: Catalog } | undefined;
+  const catalogNow = (): Catalog => {
+    const base = getModelCatalog();
+    if (own === undefined) return base;
+    if (!extend) return own;
+    if (merged?.base !== base) merged = { base, catalog: Catalog.from(options.catalog!, base) };
+    return merged.catalog;
+  };
   const defaultMax = options.defaultMaxTokens ?? 'max_output';
   if (defaultMax !== 'max_output' && (!Number.isSafeInteger(defaultMax) || defaultMax < 0)) {
     throw new TypeError(`defaultMaxTokens must be 'max_output' or a whole number >= 0, got ${String(defaultMax)}`);
@@ -160,7 +180,7 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
   /** The model id handed to the tokenizer: the catalog's tokenizer choice, else the canonical id. */
   function tokenizerModel(model: string): string {
     if (model === '') return '';
-    const r = catalog.lookup(model);
+    const r = catalogNow().lookup(model);
     if (r === undefined) return model;
     switch (r.entry.tokenizer) {
       case 'o200k_base':
@@ -205,30 +225,36 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
   }
 
   function costNano(model: string, t: TokenCounts): bigint {
-    return picoToNano(costPico(catalog.require(model), t));
+    return femtoToNano(costFemto(catalogNow().require(model), t));
   }
 
   function estimate(request: object, modelOverride?: string): bigint {
     const model = modelOf(request, modelOverride);
-    const r = catalog.require(model);
+    const e = catalogNow().require(model).entry;
     const input = tokensOf(request, model);
     const mt = mapGet(request, 'max_tokens');
-    const output =
-      mt === undefined || mt === null
-        ? defaultMax === 'max_output'
-          ? BigInt(r.entry.max_output)
-          : BigInt(defaultMax)
-        : tokenArg(mt, 'max_tokens');
-    return costNano(model, { input, output, cachedInput: 0n, reasoning: 0n });
+    let output: bigint;
+    if (mt !== undefined && mt !== null) output = tokenArg(mt, 'max_tokens');
+    else if (defaultMax !== 'max_output') output = BigInt(defaultMax);
+    else {
+      // the most the provider can bill: its max output, else whatever the window leaves
+      const most = e.max_output ?? e.context_window;
+      if (most === undefined)
+        throw bad(`the catalog has no max_output or context window for model \`${e.id}\` (set max_tokens, or defaultMaxTokens)`);
+      output = BigInt(most);
+    }
+    return costNano(model, { input, output, cachedInput: 0n, cacheWrite: 0n, reasoning: 0n });
   }
 
   function fits(request: object, modelOverride?: string): boolean {
     const model = modelOf(request, modelOverride);
-    const e = catalog.require(model).entry;
+    const e = catalogNow().require(model).entry;
+    if (e.context_window === undefined)
+      throw bad(`the catalog has no context window for model \`${e.id}\` (add one with extendModelCatalog)`);
     const input = tokensOf(request, model);
     const mt = mapGet(request, 'max_tokens');
     const output = mt === undefined || mt === null ? 0n : tokenArg(mt, 'max_tokens');
-    if (output > BigInt(e.max_output)) return false;
+    if (e.max_output !== undefined && output > BigInt(e.max_output)) return false;
     if (input > BigInt(e.max_input ?? e.context_window)) return false;
     return input + output <= BigInt(e.context_window);
   }
@@ -290,7 +316,7 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
     name: 'llm.cost',
     category: CATEGORY,
     description:
-      'USD cost of a call from its token counts: cached input tokens are part of the input tokens and reasoning tokens part of the output tokens (options cachedInputTokens, reasoningTokens), or a usage map as in response.usage; computed exactly in integers and rounded to the nano-dollar; an unknown model is an error',
+      'USD cost of a call from its token counts: cache reads and cache writes are parts of the input tokens and reasoning tokens part of the output tokens (options cachedInputTokens, cacheWriteTokens, reasoningTokens), or a usage map as in response.usage; long-context tiers price the whole request; computed exactly in integers and rounded to the nano-dollar; an unknown model is an error',
     purity: 'pure',
     overloads: costOverloads('llm_cost', 'double', nanoToUsd),
     examples: [
@@ -301,6 +327,7 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
         expr: "llm.cost('claude-haiku-4-5', {'input_tokens': 1200, 'output_tokens': 300, 'cached_input_tokens': 1000, 'reasoning_tokens': 0})",
         result: 0.0018,
       },
+      { expr: "llm.cost('claude-haiku-4-5', 10000, 1000, {'cachedInputTokens': 6000, 'cacheWriteTokens': 2000})", result: 0.0101 },
       { expr: "llm.cost('no-such-model', 10, 10)", result: { error: 'invalid_argument' } },
     ],
   };
@@ -350,10 +377,10 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
     name: 'llm.model',
     category: CATEGORY,
     description:
-      'Facts about a model from the catalog, by id or alias (a provider prefix such as openai/ is ignored): id, provider, aliases, context_window, max_output, max_input, input_price, output_price, cached_input_price, reasoning_price (USD per million tokens), tiers, status; an unknown model is an error',
+      'Facts about a model from the catalog, by id or alias (a provider prefix such as openai/ is ignored): id, provider, aliases, context_window, max_output, max_input (each absent when the catalog does not know it), input_price, output_price, cached_input_price, cache_write_price, reasoning_price (USD per million tokens), tiers, status; an unknown model is an error',
     purity: 'pure',
     overloads: [
-      { id: 'llm_model_string', params: ['string'], result: 'map(string, dyn)', impl: (id: string) => catalog.require(id).facts },
+      { id: 'llm_model_string', params: ['string'], result: 'map(string, dyn)', impl: (id: string) => catalogNow().require(id).facts },
     ],
     examples: [
       { expr: "llm.model('gpt-4o-2024-08-06').id", result: 'gpt-4o' },
@@ -370,7 +397,7 @@ export function createLlmLibrary(options: LlmLibraryOptions = {}): FunctionDecl[
     description: 'Whether the model catalog has a model, by id or alias',
     purity: 'pure',
     overloads: [
-      { id: 'llm_known_model_string', params: ['string'], result: 'bool', impl: (id: string) => catalog.lookup(id) !== undefined },
+      { id: 'llm_known_model_string', params: ['string'], result: 'bool', impl: (id: string) => catalogNow().lookup(id) !== undefined },
     ],
     examples: [
       { expr: "llm.knownModel('openai/gpt-4.1')", result: true },

@@ -7,13 +7,15 @@
 // OpenAI models, `llm-policy-engine/tiktoken` (src/adapters/tokenizers/), installs itself on
 // import and falls back to the estimator for every model it has no encoding for.
 //
-// The installed tokenizer lives in a globalThis slot, not in a module variable, so that every
-// copy of this module (the ESM and the CommonJS builds, a bundler's duplicate) sees the one
-// that was installed.
+// The installed tokenizer is a plug-in of src/util/plugins.ts, so that every copy of this
+// module (the ESM and the CommonJS builds, a bundler's duplicate) sees the one installed.
 //
 // Counts are memoized per text in a bounded LRU keyed by the tokenizer's encoding family and
 // the text itself: a system prompt shared by every request is encoded once per process, and
 // a text that several rules count in one decision is encoded once.
+
+import { LRUCache } from 'lru-cache';
+import { plugin } from '../../src/lang/library.js';
 
 /** A synchronous tokenizer. `count` gets plain text (no chat framing) and returns a count. */
 export interface Tokenizer {
@@ -257,18 +259,9 @@ export function openaiEncodingFor(model: string): 'o200k_base' | 'cl100k_base' |
 
 // ------------------------------------------------------------------ installation
 
-const SLOT = Symbol.for('llm-policy-engine.tokenizer');
-type Slot = { tokenizer: Tokenizer; generation: number };
-
-function slot(): Slot {
-  const g = globalThis as unknown as Record<symbol, Slot | undefined>;
-  let s = g[SLOT];
-  if (s === undefined) {
-    s = { tokenizer: estimateTokenizer, generation: 0 };
-    Object.defineProperty(g, SLOT, { value: s, enumerable: false, configurable: true, writable: false });
-  }
-  return s;
-}
+// A process-wide plug-in (src/util/plugins.ts): the ESM and CommonJS builds, and a bundler's
+// duplicate copy, share the installed tokenizer.
+const tokenizerPlugin = plugin<Tokenizer>('tokenizer', () => estimateTokenizer);
 
 /**
  * Installs the tokenizer every llm.* function uses from now on (process-wide; empties the
@@ -276,19 +269,17 @@ function slot(): Slot {
  * such as `llm.tokens('...')`, are evaluated once, at load.
  */
 export function setTokenizer(tokenizer: Tokenizer): void {
-  const s = slot();
-  s.tokenizer = tokenizer;
-  s.generation++;
+  tokenizerPlugin.set(tokenizer);
   clearTokenCache();
 }
 
 export function getTokenizer(): Tokenizer {
-  return slot().tokenizer;
+  return tokenizerPlugin.get();
 }
 
 /** Changes whenever a tokenizer is installed: memoized counts from before are stale. */
 export function tokenizerGeneration(): number {
-  return slot().generation;
+  return tokenizerPlugin.generation();
 }
 
 /** Back to the estimator. */
@@ -305,15 +296,17 @@ export const TOKEN_CACHE_CHARS = 4_000_000;
 /** Texts shorter than this are counted every time: cheaper than a cache lookup. */
 const CACHE_MIN_LENGTH = 48;
 
-// text -> (family -> count). Map iteration follows insertion order, so the first key is the
-// least recently used one (a hit moves its text to the end).
-const cache = new Map<string, Map<string, number>>();
-let cachedChars = 0;
+// text -> (family -> count)
+const cache = new LRUCache<string, Map<string, number>>({
+  max: TOKEN_CACHE_ENTRIES,
+  maxSize: TOKEN_CACHE_CHARS,
+  maxEntrySize: TOKEN_CACHE_CHARS / 4,
+  sizeCalculation: (_, text) => text.length,
+});
 let cacheGeneration = -1;
 
 export function clearTokenCache(): void {
   cache.clear();
-  cachedChars = 0;
 }
 
 /** Number of cached texts, for tests and metrics. */
@@ -325,33 +318,20 @@ export function tokenCacheSize(): number {
 export function countText(text: string, model: string, tokenizer: Tokenizer = getTokenizer()): number {
   if (text.length === 0) return 0;
   if (text.length < CACHE_MIN_LENGTH || text.length > TOKEN_CACHE_CHARS / 4) return tokenizer.count(text, model);
-  const s = slot();
-  if (cacheGeneration !== s.generation) {
+  const generation = tokenizerPlugin.generation();
+  if (cacheGeneration !== generation) {
     clearTokenCache();
-    cacheGeneration = s.generation;
+    cacheGeneration = generation;
   }
   const family =
-    tokenizer === s.tokenizer ? (tokenizer.family?.(model) ?? `model:${model}`) : `${tokenizer.name}:${tokenizer.family?.(model) ?? model}`;
+    tokenizer === tokenizerPlugin.get()
+      ? (tokenizer.family?.(model) ?? `model:${model}`)
+      : `${tokenizer.name}:${tokenizer.family?.(model) ?? model}`;
   let counts = cache.get(text);
-  if (counts !== undefined) {
-    const hit = counts.get(family);
-    // Refresh recency; skipped while the cache is far from full (nothing is evicted then).
-    if (cache.size >= TOKEN_CACHE_ENTRIES / 2) {
-      cache.delete(text);
-      cache.set(text, counts);
-    }
-    if (hit !== undefined) return hit;
-  }
+  const hit = counts?.get(family);
+  if (hit !== undefined) return hit;
   const n = tokenizer.count(text, model);
-  if (counts === undefined) {
-    while (cache.size > 0 && (cache.size >= TOKEN_CACHE_ENTRIES || cachedChars + text.length > TOKEN_CACHE_CHARS)) {
-      const oldest = cache.keys().next().value as string;
-      cache.delete(oldest);
-      cachedChars -= oldest.length;
-    }
-    cache.set(text, (counts = new Map()));
-    cachedChars += text.length;
-  }
+  if (counts === undefined) cache.set(text, (counts = new Map()));
   counts.set(family, n);
   return n;
 }

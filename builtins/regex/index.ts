@@ -7,8 +7,10 @@
 // that are constants in a policy are compiled once at load time (see `specialize` in the
 // `matches` declaration) and never touch the cache on the hot path.
 
+import { LRUCache } from 'lru-cache';
 import { RE2JS } from 're2js';
 import { EvaluationError } from '../../src/lang/library.js';
+import { plugin } from '../../src/lang/library.js';
 
 export interface RegexFlags {
   /** Case-insensitive matching, as the `(?i)` flag. */
@@ -117,26 +119,39 @@ function reasonOf(e: unknown): string {
 
 // ------------------------------------------------------------------ engine selection and cache
 
-/** How many compiled patterns the cache keeps (least recently used are dropped). */
+/** How many compiled patterns the cache keeps per flag set (least recently used are dropped) ... */
 export const REGEX_CACHE_SIZE = 500;
+/** ... and at most this many pattern characters in all (a compiled pattern grows with its source). */
+export const REGEX_CACHE_CHARS = 1_000_000;
 
-let engine: RegexEngine = re2jsEngine;
-const cache = new Map<string, CompiledRegex>();
-const cacheIgnoreCase = new Map<string, CompiledRegex>();
+// The engine is a process-wide plug-in (src/util/plugins.ts), so `llm-policy-engine/node`
+// installing re2 in one module copy (ESM or CommonJS) reaches the others.
+const regexPlugin = plugin<RegexEngine>('regex', () => re2jsEngine);
 
-/** Replaces the engine used for patterns compiled from now on (and empties the cache). */
+const newCache = () =>
+  new LRUCache<string, CompiledRegex>({
+    max: REGEX_CACHE_SIZE,
+    maxSize: REGEX_CACHE_CHARS,
+    sizeCalculation: (_, source) => source.length + 1,
+  });
+const cache = newCache();
+const cacheIgnoreCase = newCache();
+let cacheGeneration = regexPlugin.generation();
+
+/** Replaces the engine used for patterns compiled from now on, process-wide (and empties the cache). */
 export function setRegexEngine(next: RegexEngine): void {
-  engine = next;
+  regexPlugin.set(next);
   clearRegexCache();
 }
 
 export function getRegexEngine(): RegexEngine {
-  return engine;
+  return regexPlugin.get();
 }
 
 export function clearRegexCache(): void {
   cache.clear();
   cacheIgnoreCase.clear();
+  cacheGeneration = regexPlugin.generation();
 }
 
 /** Number of cached patterns (both flag sets), for tests and metrics. */
@@ -149,27 +164,16 @@ export function regexCacheSize(): number {
  * EvaluationError('invalid_argument', "invalid regular expression `...`: <reason>").
  */
 export function compileRegex(source: string, flags?: RegexFlags): CompiledRegex {
+  if (cacheGeneration !== regexPlugin.generation()) clearRegexCache();
   const map = flags?.ignoreCase ? cacheIgnoreCase : cache;
   const hit = map.get(source);
-  if (hit !== undefined) {
-    // Refresh recency (Map iteration order is insertion order, so the first key is the least
-    // recently used). Skipped while the cache is far from full: nothing is evicted then.
-    if (map.size >= REGEX_CACHE_SIZE / 2) {
-      map.delete(source);
-      map.set(source, hit);
-    }
-    return hit;
-  }
+  if (hit !== undefined) return hit;
   let re: CompiledRegex;
   try {
-    re = engine.compile(source, flags);
+    re = regexPlugin.get().compile(source, flags);
   } catch (e) {
     const reason = e instanceof RegexSyntaxError ? e.reason : reasonOf(e);
     throw new EvaluationError('invalid_argument', `invalid regular expression \`${source}\`: ${reason}`);
-  }
-  if (map.size >= REGEX_CACHE_SIZE) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
   }
   map.set(source, re);
   return re;

@@ -11,33 +11,3 @@ import { stringFunctions } from './strings.js';
 export const stdLibrary: FunctionDecl[] = [...stringFunctions, ...conversionFunctions, ...timeFunctions];
 
 export { stringFunctions, conversionFunctions, timeFunctions };
-export {
-  DURATION_MAX_NS,
-  DURATION_MIN_NS,
-  UTC,
-  civilFromDays,
-  daysFromCivil,
-  durationFromNanos,
-  formatDuration,
-  formatTimestamp,
-  parseDuration,
-  parseTimestamp,
-  resolveTimeZone,
-  timestampFields,
-  timestampFromNanos,
-  timestampFromSeconds,
-  type TimeFields,
-  type TimeZone,
-} from './time.js';
-export {
-  codePointLength,
-  decodeUtf8,
-  doubleToInt,
-  doubleToUint,
-  encodeUtf8,
-  formatDouble,
-  parseBool,
-  parseDouble,
-  parseInt64,
-  parseUint64,
-} from './numbers.js';

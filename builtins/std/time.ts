@@ -25,7 +25,7 @@ function invalid(message: string): EvaluationError {
 }
 
 /** Range-checked constructors: one home, the operators'. */
-export { timestampOf as timestampFromNanos, durationOf as durationFromNanos } from '../../src/lang/library.js';
+export { durationOf as durationFromNanos } from '../../src/lang/library.js';
 
 /** `timestamp(int)`: seconds since the Unix epoch. */
 export function timestampFromSeconds(seconds: bigint): CelTimestamp {

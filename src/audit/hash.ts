@@ -1,13 +1,15 @@
 // The SHA-256 behind the default input digest: installed by an entry (pure JS in the main
-// entry, node:crypto in the Node entry), else WebCrypto's, which is asynchronous.
+// entry, node:crypto in the Node entry), else WebCrypto's, which is asynchronous. A process-wide
+// plug-in (src/util/plugins.ts), so the hash `/node` installs in the CommonJS build is the one
+// the ESM build's auditor uses too.
 
 import { hexEncode as hex } from '../util/encoding.js';
+import { plugin } from '../util/plugins.js';
 
 /** Hex SHA-256 of the UTF-8 bytes of a text. */
 export type AuditHash = (text: string) => string | Promise<string>;
 
-let installedHash: AuditHash | undefined;
-let installedRank = 0;
+const installed = plugin<{ hash: AuditHash | undefined; rank: number }>('audit-hash', () => ({ hash: undefined, rank: 0 }));
 
 /**
  * Installs the SHA-256 the default digest uses (the main entry a pure-JS one, the Node entry
@@ -15,10 +17,7 @@ let installedRank = 0;
  * @internal
  */
 export function setAuditHash(hash: AuditHash, rank: number): void {
-  if (rank >= installedRank) {
-    installedHash = hash;
-    installedRank = rank;
-  }
+  if (rank >= installed.get().rank) installed.set({ hash, rank });
 }
 
 interface Subtle {
@@ -28,7 +27,8 @@ const subtle = (globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle;
 const utf8 = new TextEncoder();
 
 export function defaultHash(): AuditHash | undefined {
-  if (installedHash) return installedHash;
+  const h = installed.get().hash;
+  if (h) return h;
   if (subtle) return async (text) => hex(new Uint8Array(await subtle.digest('SHA-256', utf8.encode(text))));
   return undefined;
 }

@@ -5,14 +5,13 @@
 export { Auditor } from './auditor.js';
 export { AUDIT_DISABLED } from './types.js';
 export { canonicalJson } from './canonical.js';
-export { setAuditHash, type AuditHash } from './hash.js';
+export { setAuditHash } from './hash.js';
 export { redactedCopy } from './redact.js';
 export type {
   AuditDecisionError,
   AuditMatchedRule,
   AuditOptions,
   AuditRecord,
-  AuditRecordBase,
   AuditRedaction,
   AuditSink,
   AuditStats,

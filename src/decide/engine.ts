@@ -841,5 +841,3 @@ function now(): number {
 function loadedText(text: string, filename: string | undefined): LoadedText {
   return { text, filename, source: new SourceText(text), hash: fnv1a(text) };
 }
-
-export { display };

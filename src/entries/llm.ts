@@ -1,19 +1,15 @@
-// `llm-policy-engine/llm`: the LLM helpers behind `llm.*` and `pii.*`, for hosts: the
-// tokenizer and model catalog plug-ins, token estimates, PII detection and redaction
-// (docs/llm.md, docs/pii.md).
+// `llm-policy-engine/llm`: the LLM helpers behind `llm.*` and `pii.*`, for hosts: the library
+// factory, token estimates, the model catalog, PII detection and redaction (docs/llm.md,
+// docs/pii.md). The plug-in setters (tokenizer, catalog, regex engine) are in `/plugins`.
 export {
   createLlmLibrary,
   withLlmLibrary,
   llmLibrary,
-  setTokenizer,
-  getTokenizer,
-  resetTokenizer,
   estimateTokens,
   estimateTokenizer,
   clearTokenCache,
   defaultCatalog,
   Catalog,
-  type Tokenizer,
   type LlmLibraryOptions,
   type ModelCatalog,
   type ModelEntry,

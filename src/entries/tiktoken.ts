@@ -5,12 +5,12 @@
 //   import 'llm-policy-engine/tiktoken';            // before loading policies
 //   import { PolicyEngine } from 'llm-policy-engine';
 //
-// The rank tables (about 3.4 MB of JavaScript) are loaded with this module; each encoder is
+// The rank tables (about 3.6 MB of JavaScript) are loaded with this module; each encoder is
 // built from its table on the first count that needs it, once per process. Needs the
-// `js-tiktoken` package (an optional peer dependency).
+// `gpt-tokenizer` package (an optional peer dependency).
 
-import cl100k_base from 'js-tiktoken/ranks/cl100k_base';
-import o200k_base from 'js-tiktoken/ranks/o200k_base';
+import cl100k_base from 'gpt-tokenizer/bpeRanks/cl100k_base';
+import o200k_base from 'gpt-tokenizer/bpeRanks/o200k_base';
 import { setTokenizer } from '../../builtins/llm/tokenizer.js';
 import { createTiktokenTokenizer } from '../adapters/tokenizers/tiktoken.js';
 
@@ -18,8 +18,10 @@ export {
   createTiktokenTokenizer,
   countWithEncoder,
   MAX_RUN,
+  type BpeRanks,
   type EncodingName,
   type TiktokenRanks,
+  type TokenCounter,
   type TiktokenTokenizer,
 } from '../adapters/tokenizers/tiktoken.js';
 export { getTokenizer, resetTokenizer, setTokenizer, type Tokenizer } from '../../builtins/llm/tokenizer.js';

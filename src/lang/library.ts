@@ -7,11 +7,8 @@ export { EvaluationError } from './errors.js';
 export {
   Registry,
   kindMatches,
-  invalidArgument,
   type FunctionDecl,
-  type FunctionExample,
   type OverloadDecl,
-  type Purity,
   type TypeName,
 } from './registry.js';
 export {
@@ -43,7 +40,8 @@ export {
   typeNameOf,
   type Kind,
 } from './values.js';
-export { durationOf, fromHost, timestampOf } from './operators.js';
+export { durationOf, fromHost } from './operators.js';
 export { STD, URL_SAFE, base64Encode, base64UrlEncode, fnv1aBytes, hexEncode } from '../util/encoding.js';
 export { table } from '../util/table.js';
 export { windowStart } from './period.js';
+export { plugin } from '../util/plugins.js';

@@ -130,7 +130,3 @@ export function dispatcher(name: string, overloads: OverloadDecl[], receiverStyl
     throw noOverload(name, args.slice(leading));
   };
 }
-
-export function invalidArgument(message: string): EvaluationError {
-  return new EvaluationError('invalid_argument', message);
-}

@@ -128,11 +128,6 @@ function opaque(v: object): boolean {
   );
 }
 
-export function isPlainObject(v: object): boolean {
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
-}
-
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
 export const UINT64_MAX = 2n ** 64n - 1n;
@@ -318,8 +313,3 @@ export function noOverload(fn: string, args: unknown[]): EvaluationError {
 }
 
 // ------------------------------------------------------------------ input sanitation
-
-/** Values as CEL sees them: JS `undefined` fields are absent, everything else kept by reference. */
-export function isCelValue(v: unknown): boolean {
-  return kindOf(v) !== 'unknown';
-}

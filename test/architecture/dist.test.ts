@@ -1,7 +1,7 @@
 // The built package (dist/, made by `npm run build`; CI builds before testing) works from both
 // module systems, and an error thrown by one copy is recognised by the other.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
 
@@ -34,4 +34,82 @@ test.runIf(built)('the package resolves and decides through its exports map, ESM
   // resolve the package by its own name, as a user would (self-reference through "exports")
   const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   expect(JSON.parse(stdout)).toEqual(['deny', 'deny', true, 'string', 'function']);
+});
+
+test.runIf(built)('plug-ins are shared by every entry of both builds: /node installs re2 for the CommonJS main entry too', () => {
+  // CommonJS entries are separate bundles, each with its own copy of the builtins: only the
+  // registry on globalThis (src/util/plugins.ts) makes an install in one seen by the others.
+  const script = `
+    const { createRequire } = await import('node:module');
+    const require = createRequire(process.cwd() + '/');
+    const out = {};
+    const cjsMain = require('llm-policy-engine');
+    const cjsPlugins = require('llm-policy-engine/plugins');
+    out.before = cjsPlugins.getRegexEngine().name;
+    const cjsNode = require('llm-policy-engine/node');
+    out.native = cjsNode.regexBackend().name;
+    out.cjsMain = cjsPlugins.getRegexEngine().name;
+    const esmPlugins = await import('llm-policy-engine/plugins');
+    out.esmMain = esmPlugins.getRegexEngine().name;
+    // a tokenizer installed through the ESM build counts for the CommonJS one
+    esmPlugins.setTokenizer({ name: 'fixed', count: () => 42 });
+    out.cjsTokens = String(cjsMain.compileExpression("llm.tokens('a long enough text for the cache to matter at all, really')").evaluate({}));
+    // the full catalog, imported as ESM, is known to the CommonJS main entry
+    out.knownBefore = cjsMain.compileExpression("llm.knownModel('gpt-4o') && !llm.knownModel(m)").evaluate({ m: process.env.HOSTED });
+    await import('llm-policy-engine/catalog-full');
+    out.knownAfter = cjsMain.compileExpression('llm.knownModel(m)').evaluate({ m: process.env.HOSTED });
+    console.log(JSON.stringify(out));
+  `;
+  const hosted = 'llama-3.3-70b-versatile'; // a Groq model: in the full table only
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, HOSTED: hosted },
+  });
+  const out = JSON.parse(stdout);
+  expect(out.before).toBe('re2js');
+  const engine = out.native; // 're2' where the optional addon is installed (CI requires it), else 're2js'
+  expect({ ...out, native: undefined }).toEqual({
+    before: 're2js',
+    cjsMain: engine,
+    esmMain: engine,
+    cjsTokens: '42',
+    knownBefore: true,
+    knownAfter: true,
+  });
+  if (process.env.REQUIRE_NATIVE_RE2) expect(engine).toBe('re2');
+});
+
+test.runIf(built)('sideEffects lists every entry that installs a plug-in on import, in both builds', () => {
+  const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
+    exports: Record<string, unknown>;
+    sideEffects: string[];
+  };
+  const entries = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+  // One process per build imports the entries one by one: an entry installs something when a
+  // plug-in slot's generation moves during its import (its top level runs on first import).
+  const names = entries.map((e) => (e === '.' ? 'index' : e.slice(2)));
+  const installing: string[] = [];
+  for (const how of ['import', 'require'] as const) {
+    const script = `
+      const { createRequire } = await import('node:module');
+      const req = createRequire(process.cwd() + '/');
+      const total = () => Object.values(globalThis[Symbol.for('llm-policy-engine.plugins')] ?? {}).reduce((n, s) => n + s.generation, 0);
+      const out = [];
+      for (const name of ${JSON.stringify(names)}) {
+        const spec = name === 'index' ? 'llm-policy-engine' : 'llm-policy-engine/' + name;
+        const before = total();
+        ${how === 'import' ? 'await import(spec)' : 'req(spec)'};
+        if (total() > before) out.push(name);
+      }
+      console.log(JSON.stringify(out));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }),
+    ) as string[];
+    installing.push(...out.map((n) => `./dist/${n}.${how === 'import' ? 'js' : 'cjs'}`));
+  }
+  expect(installing).toContain('./dist/tiktoken.cjs');
+  expect(installing).toContain('./dist/catalog-full.js');
+  // /node also installs the node:crypto audit hash, whether or not the re2 addon loads
+  expect([...pkg.sideEffects].sort()).toEqual([...new Set([...installing, './dist/node.js', './dist/node.cjs'])].sort());
 });

@@ -103,3 +103,10 @@ test('every package subpath has its entry in src/entries', () => {
 test.each(NEUTRAL_ENTRIES)('%s bundles for a neutral platform without node:*, eval or new Function', async (entry) => {
   expect(edgeProblems(await bundleNeutral(entry))).toEqual([]);
 });
+
+test('the main entry bundles the browser build of lru-cache (no node:diagnostics_channel import)', async () => {
+  const { inputs } = await bundleNeutral('src/entries/index.ts');
+  const lru = inputs.filter((i) => i.includes('node_modules/lru-cache/'));
+  expect(lru.length).toBeGreaterThan(0);
+  expect(lru.every((i) => i.includes('/dist/esm/browser/'))).toBe(true);
+});

@@ -1,10 +1,10 @@
 // The audit hook of the engine: one record per decision and per record(), the bounded queue,
 // sampling, redaction, and close() losing nothing.
 import { createHash } from 'node:crypto';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { MemoryAuditSink, canonicalJson, redactedCopy } from '../../src/entries/audit.js';
 import { PolicyEngine, PolicyError, type AuditRecord, type AuditSink, type DecisionAuditRecord } from '../../src/entries/index.js';
-import { SRC, allowInput, bundleScript, denyInput, engineWith, tick, warnInput } from './helpers.js';
+import { GatedSink, ObservedSink, SRC, allowInput, bundleScript, denyInput, engineWith, warnInput } from './helpers.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const decisions = (sink: MemoryAuditSink) => sink.records.filter((r): r is DecisionAuditRecord => r.kind === 'decision');
@@ -370,30 +370,42 @@ describe('queue', () => {
   });
 
   test('flushes by batch size without waiting for the interval', async () => {
-    const sink = new MemoryAuditSink();
-    const e = engineWith({ audit: { sink, batchSize: 5, flushIntervalMs: 60_000 } });
-    for (let i = 0; i < 12; i++) e.evaluate(allowInput(i));
-    await tick();
-    await tick();
-    expect(sink.records.length).toBeGreaterThanOrEqual(10);
-    expect(sink.batches).toBeGreaterThanOrEqual(2);
-    expect(Math.max(...[sink.records.length])).toBeLessThanOrEqual(12);
-    await e.close();
-    expect(sink.records).toHaveLength(12);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] }); // the interval cannot elapse
+    try {
+      const sink = new ObservedSink();
+      const e = engineWith({ audit: { sink, batchSize: 5, flushIntervalMs: 60_000 } });
+      for (let i = 0; i < 12; i++) e.evaluate(allowInput(i));
+      // full batches are flushed right after the current task: with the clock frozen, no
+      // interval can have elapsed, so only the batch size can have started this flush
+      await sink.reached(10);
+      expect(sink.batches).toBeGreaterThanOrEqual(2);
+      await e.close();
+      expect(sink.records).toHaveLength(12);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test('flushes by interval', async () => {
-    const sink = new MemoryAuditSink();
-    const e = engineWith({ audit: { sink, batchSize: 1000, flushIntervalMs: 20 } });
-    e.evaluate(allowInput());
-    await tick();
-    expect(sink.records).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(sink.records).toHaveLength(1);
-    e.evaluate(allowInput());
-    await new Promise((r) => setTimeout(r, 60));
-    expect(sink.records).toHaveLength(2);
-    await e.close();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const sink = new ObservedSink();
+      const e = engineWith({ audit: { sink, batchSize: 1000, flushIntervalMs: 20 } });
+      e.evaluate(allowInput());
+      await vi.advanceTimersByTimeAsync(19);
+      expect(sink.records).toHaveLength(0); // not due yet
+      await vi.advanceTimersByTimeAsync(1);
+      await sink.reached(1);
+      e.evaluate(allowInput());
+      await vi.advanceTimersByTimeAsync(19);
+      expect(sink.records).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await sink.reached(2);
+      expect(sink.batches).toBe(2);
+      await e.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test('close writes everything, closes the sink, and later decisions count as dropped', async () => {
@@ -410,20 +422,17 @@ describe('queue', () => {
   });
 
   test('records queued while a slow write is in flight are written in order', async () => {
-    const got: number[] = [];
-    const slow: AuditSink = {
-      write: async (r) => {
-        await new Promise((res) => setTimeout(res, 5));
-        for (const x of r) got.push(x.seq);
-      },
-    };
-    const e = engineWith({ audit: { sink: slow, batchSize: 10 } });
+    const sink = new GatedSink();
+    const e = engineWith({ audit: { sink, batchSize: 10 } });
     for (let round = 0; round < 10; round++) {
       for (let i = 0; i < 15; i++) e.evaluate(allowInput(i));
-      await tick();
+      const release = await sink.nextWrite(); // a write is in flight, held at the gate ...
+      for (let i = 0; i < 3; i++) e.evaluate(allowInput(i)); // ... while more decisions queue up
+      release();
     }
+    sink.openGate();
     await e.close();
-    expect(got).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    expect(sink.seqs).toEqual(Array.from({ length: 180 }, (_, i) => i + 1));
   });
 });
 

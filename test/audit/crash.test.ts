@@ -14,6 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const BATCH = 200;
 const INTERVAL = 50;
 const CHUNK = 100;
+const READY = 30_000;
 let child = '';
 
 beforeAll(async () => {
@@ -29,13 +30,15 @@ beforeAll(async () => {
     e.addPolicy(${JSON.stringify(POLICY)});
     const input = (i) => ({ request: { model: i % 7 ? 'small' : 'gpt-4', max_tokens: i % 2000, temperature: 0.5 }, user: { email: 'u' + i + '@x.com' } });
     if (mode === 'stream') {
-      // decides forever, in chunks; after each chunk notes how many so far and the deepest queue seen
+      // decides forever, in chunks; after each chunk notes how many so far and the deepest queue
+      // seen, and says 'ready' on stdout once it has made ${READY} (the parent kills it then)
       const pfd = openSync(progress, 'w');
       let made = 0, maxQueued = 0;
       for (;;) {
         for (let i = 0; i < ${CHUNK}; i++) e.evaluate(input(made++));
         maxQueued = Math.max(maxQueued, e.stats().audit.queued);
-        writeSync(pfd, JSON.stringify({ made, maxQueued, at: Date.now() }).padEnd(128), 0);
+        writeSync(pfd, JSON.stringify({ made, maxQueued }).padEnd(128), 0);
+        if (made === ${READY}) process.stdout.write('ready\\n');
         await new Promise((r) => setImmediate(r));
       }
     } else {
@@ -59,17 +62,19 @@ function run(args: string[]): { proc: ReturnType<typeof spawn>; done: Promise<{ 
   return { proc, done };
 }
 
+/** Resolves when the child says 'ready' on stdout. */
+function ready(proc: ReturnType<typeof spawn>): Promise<void> {
+  return new Promise<void>((resolve) => proc.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()));
+}
+
 test('SIGKILL mid-stream: the loss is bounded by what was queued, and the chain up to the cut verifies', async () => {
   const path = join(dir, 'kill.log');
   const progress = join(dir, 'progress.json');
   const { proc, done } = run(['stream', path, progress]);
   const read = () =>
-    existsSync(progress)
-      ? (JSON.parse(readFileSync(progress, 'utf8').trim() || '{}') as { made?: number; maxQueued?: number; at?: number })
-      : {};
-  while ((read().made ?? 0) < 30_000) await new Promise((r) => setTimeout(r, 20));
+    existsSync(progress) ? (JSON.parse(readFileSync(progress, 'utf8').trim() || '{}') as { made?: number; maxQueued?: number }) : {};
+  await ready(proc);
   proc.kill('SIGKILL');
-  const killedAt = Date.now();
   expect((await done).signal).toBe('SIGKILL');
 
   const { made, maxQueued } = read() as { made: number; maxQueued: number };
@@ -89,8 +94,6 @@ test('SIGKILL mid-stream: the loss is bounded by what was queued, and the chain 
   const lost = made + CHUNK - written;
   expect(lost).toBeLessThanOrEqual(maxQueued + CHUNK);
   expect(maxQueued).toBeLessThanOrEqual(BATCH + CHUNK);
-  // and by time: the last record written is at most about one flush interval older than the kill
-  expect(killedAt - recs[written - 1]!.time).toBeLessThan(INTERVAL + 1_000);
   console.log(`SIGKILL after ${made}+ decisions: ${written} records written, at most ${lost} lost, deepest queue ${maxQueued}`);
 }, 60_000);
 
@@ -104,7 +107,7 @@ test('the exit hook writes every queued record when the process ends on its own'
 test('the exit hook writes every queued record on SIGTERM, then lets the signal end the process', async () => {
   const path = join(dir, 'term.log');
   const { proc, done } = run(['signal', path, '', '3000']);
-  await new Promise<void>((resolve) => proc.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()));
+  await ready(proc);
   proc.kill('SIGTERM');
   expect((await done).signal).toBe('SIGTERM');
   expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 3000 });

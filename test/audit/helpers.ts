@@ -1,5 +1,6 @@
 // Shared fixtures of the audit tests.
-import { PolicyEngine, type PolicyEngineOptions } from '../../src/entries/index.js';
+import { MemoryAuditSink } from '../../src/entries/audit.js';
+import { PolicyEngine, type AuditRecord, type AuditSink, type PolicyEngineOptions } from '../../src/entries/index.js';
 
 export const POLICY = `apiVersion: llmpolicy/v1
 kind: Policy
@@ -47,7 +48,59 @@ export const denyInput = {
 };
 export const warnInput = { request: { model: 'gpt-4', max_tokens: 10, temperature: 0.5 }, user: { email: 'bob@example.com' } };
 
-export const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+/**
+ * A memory sink that tells when records arrive: `reached(n)` resolves once n records have been
+ * written, so a test awaits the write itself instead of sleeping and hoping it happened.
+ */
+export class ObservedSink extends MemoryAuditSink {
+  private readonly waiters: { n: number; resolve: () => void }[] = [];
+
+  override write(records: readonly AuditRecord[]): void {
+    super.write(records);
+    for (const w of [...this.waiters])
+      if (this.records.length >= w.n) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve();
+      }
+  }
+
+  reached(n: number): Promise<void> {
+    if (this.records.length >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+}
+
+/**
+ * A sink whose writes wait at a gate the test opens: `nextWrite()` resolves with the release of
+ * the next write to arrive, so a test can queue decisions while a write is certainly in flight.
+ */
+export class GatedSink implements AuditSink {
+  readonly seqs: number[] = [];
+  private readonly blocked: (() => void)[] = [];
+  private readonly takers: ((release: () => void) => void)[] = [];
+  private open = false;
+
+  async write(records: readonly AuditRecord[]): Promise<void> {
+    if (!this.open)
+      await new Promise<void>((release) => {
+        const taker = this.takers.shift();
+        if (taker) taker(release);
+        else this.blocked.push(release);
+      });
+    for (const r of records) this.seqs.push(r.seq);
+  }
+
+  nextWrite(): Promise<() => void> {
+    const release = this.blocked.shift();
+    return release ? Promise.resolve(release) : new Promise((r) => this.takers.push(r));
+  }
+
+  /** Lets every write through from now on. */
+  openGate(): void {
+    this.open = true;
+    for (const release of this.blocked.splice(0)) release();
+  }
+}
 
 /** Bundles a TypeScript script (which may import from src/) into a runnable ESM file for a child process. */
 export async function bundleScript(dir: string, name: string, code: string): Promise<string> {

@@ -174,24 +174,47 @@ describe('policy sources', () => {
   const good = (effect: string) => ({ text: doc('p', `    - { id: r, effect: ${effect} }\n`), filename: 'p.yaml' });
 
   test('loadFrom follows a source; a broken set keeps the last good one and says why', async () => {
-    const source = new MemoryPolicySource([good('warn')]);
+    // Waits on the reloads themselves (onReload), never on a timer.
+    class Watched extends MemoryPolicySource {
+      watching = 0;
+      override watch(onChange: () => void): () => void {
+        this.watching++;
+        const off = super.watch(onChange);
+        return () => {
+          this.watching--;
+          off();
+        };
+      }
+    }
+    const source = new Watched([good('warn')]);
     const e = new PolicyEngine();
     const reloads: (string | undefined)[] = [];
-    await e.loadFrom(source, { watch: true, onReload: (r) => reloads.push(r.error ? 'error' : r.revision) });
+    let reloaded: () => void = () => {};
+    const nextReload = () => new Promise<void>((r) => (reloaded = r));
+    await e.loadFrom(source, {
+      watch: true,
+      onReload: (r) => {
+        reloads.push(r.error ? 'error' : r.revision);
+        reloaded();
+      },
+    });
     expect(e.evaluate({}).effect).toBe('warn');
+    let next = nextReload();
     source.set([good('deny')]);
-    await new Promise((r) => setTimeout(r, 10));
+    await next;
     expect(e.evaluate({}).effect).toBe('deny');
+    next = nextReload();
     source.set([{ text: doc('p', `    - { id: r, when: "nosuch()", effect: allow }\n`), filename: 'p.yaml' }]);
-    await new Promise((r) => setTimeout(r, 10));
+    await next;
     expect(e.evaluate({}).effect).toBe('deny');
     expect(e.lastReloadError).toBeInstanceOf(PolicyError);
     expect(reloads).toHaveLength(2);
     expect(reloads[1]).toBe('error');
+    expect(source.watching).toBe(1);
     await e.close();
+    expect(source.watching).toBe(0); // closed: no longer following, so a new set cannot reach it
     source.set([good('allow')]);
-    await new Promise((r) => setTimeout(r, 10));
-    expect(e.evaluate({}).effect).toBe('deny'); // closed: no longer following
+    expect(e.evaluate({}).effect).toBe('deny');
   });
 });
 

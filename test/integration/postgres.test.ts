@@ -5,12 +5,24 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PolicyEngine, PolicyError } from '../../src/entries/index.js';
 import { migrationSql, PostgresPolicyStore } from '../../src/entries/postgres.js';
-import { PG_URL, sleep, uniqueId, waitFor } from './helpers.js';
+import { PG_URL, uniqueId, waitFor } from './helpers.js';
 
 const schema = `lpe_test_${uniqueId()}`;
 const admin = new pg.Client({ connectionString: PG_URL });
 const stores: PostgresPolicyStore[] = [];
 const engines: PolicyEngine[] = [];
+
+/**
+ * Resolves once the watcher of the store named `app` follows the registry: its connection has
+ * run LISTEN and then the fingerprint check (string_agg), which only the watcher runs.
+ */
+async function listening(app: string): Promise<void> {
+  const sql = `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND (query ILIKE 'LISTEN%' OR query LIKE '%string_agg%')`;
+  await waitFor(async () => ((await admin.query(sql, [app])).rowCount ?? 0) > 0, 10_000, 'the watcher to LISTEN');
+}
+
+// Waits below have a generous failure timeout, not a latency bound: the latencies are reported.
+const SOON = 10_000;
 
 function store(options: Partial<ConstructorParameters<typeof PostgresPolicyStore>[0]> = {}): PostgresPolicyStore {
   const s = new PostgresPolicyStore({ connectionString: PG_URL, schema, ...options });
@@ -82,7 +94,8 @@ describe('PostgresPolicyStore', () => {
   test('an engine follows the registry: v1, v2 from another connection, rollback, a bad version', async () => {
     const ns = 'live';
     const writer = store({ schema }); // another pool: another connection
-    const reader = store({ namespaces: [ns] });
+    const app = `lpe_${uniqueId()}`;
+    const reader = store({ connectionString: `${PG_URL}?application_name=${app}`, namespaces: [ns] });
     await writer.publish('models', V1, { namespace: ns, activate: true });
 
     const reloads: { revision: string; error?: Error }[] = [];
@@ -90,33 +103,33 @@ describe('PostgresPolicyStore', () => {
     engines.push(engine);
     await engine.loadFrom(reader, { watch: true, onReload: (r) => reloads.push(r) });
     expect(engine.evaluate(input).effect).toBe('allow'); // v1: > 1000 denies
-    await sleep(300); // the watcher is listening
+    await listening(app);
 
-    // v2 published and activated by another connection: the engine switches within a second
+    // v2 published and activated by another connection: the engine switches, told by NOTIFY
     let t0 = Date.now();
     const v2 = await writer.publish('models', V2, { namespace: ns, author: 'ci' });
     await writer.activate('models', v2, { namespace: ns });
-    const switched = await waitFor(() => engine.evaluate(input).effect === 'deny', 1000, 'the switch to v2');
+    const switched = await waitFor(() => engine.evaluate(input).effect === 'deny', SOON, 'the switch to v2');
     const latencyV2 = Date.now() - t0;
 
     // plain SQL from yet another connection notifies too (the trigger does it)
     t0 = Date.now();
     await admin.query(`UPDATE ${schema}.policies SET active_version = 1 WHERE namespace = $1 AND name = 'models'`, [ns]);
-    await waitFor(() => engine.evaluate(input).effect === 'allow', 1000, 'the switch back by SQL');
+    await waitFor(() => engine.evaluate(input).effect === 'allow', SOON, 'the switch back by SQL');
     await admin.query(`UPDATE ${schema}.policies SET active_version = 2 WHERE namespace = $1 AND name = 'models'`, [ns]);
-    await waitFor(() => engine.evaluate(input).effect === 'deny', 1000, 'v2 again');
+    await waitFor(() => engine.evaluate(input).effect === 'deny', SOON, 'v2 again');
 
     // rollback
     t0 = Date.now();
     expect(await writer.rollback('models', { namespace: ns })).toBe(1);
-    await waitFor(() => engine.evaluate(input).effect === 'allow', 1000, 'the rollback');
+    await waitFor(() => engine.evaluate(input).effect === 'allow', SOON, 'the rollback');
     const latencyRollback = Date.now() - t0;
     const good = engine.revision;
 
     // a version that does not compile: the engine keeps the last good set and says why
     const bad = await writer.publish('models', BAD, { namespace: ns });
     await writer.activate('models', bad, { namespace: ns });
-    await waitFor(() => engine.lastReloadError !== undefined, 1000, 'the reload error');
+    await waitFor(() => engine.lastReloadError !== undefined, SOON, 'the reload error');
     expect(engine.revision).toBe(good);
     expect(engine.evaluate(input).effect).toBe('allow');
     const err = engine.lastReloadError as PolicyError;
@@ -126,7 +139,7 @@ describe('PostgresPolicyStore', () => {
 
     // fixed by a rollback: the error clears
     await writer.rollback('models', { namespace: ns });
-    await waitFor(() => engine.lastReloadError === undefined, 1000, 'the error to clear');
+    await waitFor(() => engine.lastReloadError === undefined, SOON, 'the error to clear');
     expect(engine.evaluate(input).effect).toBe('allow');
     console.log(
       `[postgres] engine switched to v2 ${latencyV2} ms after publish+activate (${switched} ms after the write returned); rollback seen in ${latencyRollback} ms`,
@@ -148,7 +161,7 @@ describe('PostgresPolicyStore', () => {
     const engine = new PolicyEngine();
     engines.push(engine);
     await engine.loadFrom(reader, { watch: true });
-    await sleep(300);
+    await listening(app);
     // kill the reader's connections (known by their application_name), the watcher's among
     // them, then change the set while it is down
     const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [app]);

@@ -42,24 +42,24 @@ afterAll(async () => {
 
 describe('RedisStateStore (one process, two stores)', () => {
   test('usage recorded by one store reaches another within the staleness bound', async () => {
+    // The bound is counted in the stores' own operations, not in milliseconds: once a's flush
+    // has landed in Redis, b sees the usage at its next refresh, or the one after when a
+    // refresh was already under way as the flush landed.
     const a = store();
     const b = store();
     const now = () => Date.now();
     expect(b.sum('shared:1', 'requests', now() - 60_000, now())).toBe(0); // b now follows the key
-    await sleep(120); // b's first full read of the key
+    const first = b.stats().refreshes;
+    await waitFor(() => b.stats().refreshes > first, 2000, "b's first full read of the key");
     const t0 = Date.now();
     for (let i = 0; i < 5; i++) a.record({ keys: ['shared:1'], at: now(), tokens: 10, costUsd: 0.1 });
     expect(a.sum('shared:1', 'requests', now() - 60_000, now())).toBe(5); // own usage: at once
+    await waitFor(() => a.stats().flushed === 5, 2000, "a's flush");
+    const landed = b.stats().refreshes;
     await waitFor(() => b.sum('shared:1', 'requests', now() - 60_000, now()) === 5, 2000, 'b to see 5');
-    const latency = Date.now() - t0;
-    // the bound: flushMs + refreshMs + 3 round trips (+ 10 ms for waitFor's polling and timers)
-    let rtt = 0;
-    for (let i = 0; i < 3; i++) {
-      const t = performance.now();
-      await admin.ping();
-      rtt = Math.max(rtt, performance.now() - t);
-    }
-    expect(latency).toBeLessThanOrEqual(5 + 50 + 3 * Math.max(rtt, 5) + 10);
+    expect(b.stats().refreshes - landed).toBeGreaterThanOrEqual(1);
+    expect(b.stats().refreshes - landed).toBeLessThanOrEqual(2);
+    const latency = Date.now() - t0; // reported, not asserted
     // a metric read for the first time is read in full at the next refresh
     b.sum('shared:1', 'tokens', now() - 60_000, now());
     await waitFor(() => b.sum('shared:1', 'tokens', now() - 60_000, now()) === 50, 2000, 'tokens');

@@ -1,18 +1,37 @@
-// The model catalog and the money functions: schema validity, lookups, host overrides,
-// exact arithmetic (no 0.1 + 0.2 drift), tiers, and the engine-level wiring.
+// The model catalog and the money functions: the generated table (fresh, schema-valid, in
+// agreement with @pydantic/genai-prices' calcPrice), lookups, host overrides, exact arithmetic
+// (no 0.1 + 0.2 drift), cache reads and writes, tiers, and the engine-level wiring.
+import { calcPrice } from '@pydantic/genai-prices';
 import Ajv2020 from 'ajv/dist/2020.js';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, test } from 'vitest';
-import { Catalog, createLlmLibrary, defaultCatalog, picoPerToken, withLlmLibrary, type ModelEntry } from '../../builtins/llm/index.js';
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  Catalog,
+  createLlmLibrary,
+  defaultCatalog,
+  expandTable,
+  extendModelCatalog,
+  femtoPerToken,
+  getModelCatalog,
+  resetModelCatalog,
+  setModelCatalog,
+  withLlmLibrary,
+  type ModelEntry,
+} from '../../builtins/llm/index.js';
+import { table as mainTable } from '../../builtins/llm/catalog-main.generated.js';
 import { compileExpression, defaultRegistry, PolicyEngine } from '../../src/entries/index.js';
+import { agreement } from './genai-prices.js';
 
 const root = resolve(__dirname, '../..');
 const schema = JSON.parse(readFileSync(join(root, 'schemas/model-catalog.schema.json'), 'utf8'));
-const shipped = JSON.parse(readFileSync(join(root, 'builtins/llm/catalog.json'), 'utf8'));
+const overrides = JSON.parse(readFileSync(join(root, 'scripts/catalog/overrides.json'), 'utf8')).models as ModelEntry[];
 const AjvClass = (Ajv2020 as unknown as { default?: typeof Ajv2020 }).default ?? Ajv2020;
 const validate = new AjvClass({ allErrors: true, strict: true }).compile(schema);
+const shipped = defaultCatalog.models;
 
 type Options = Parameters<typeof createLlmLibrary>[0];
 /** Evaluates one expression with the default library, or with llm.* made from `options`. */
@@ -21,41 +40,106 @@ const run = (expr: string, bindings: Record<string, unknown> = {}, options?: Opt
 
 const decimals = (x: number) => (x.toString().split('.')[1] ?? '').length;
 
-describe('the shipped catalog', () => {
+afterEach(() => resetModelCatalog());
+
+describe('the generated catalog', () => {
+  test('is what scripts/gen-catalog.mjs makes from the installed @pydantic/genai-prices', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'catalog-'));
+    try {
+      execFileSync(process.execPath, [join(root, 'scripts/gen-catalog.mjs'), '--as-of', mainTable.asOf, '--out', dir], {
+        encoding: 'utf8',
+      });
+      for (const f of ['catalog-main.generated.ts', 'catalog-full.generated.ts'])
+        expect(readFileSync(join(dir, f), 'utf8'), `${f} is stale: run npm run gen:catalog`).toBe(
+          readFileSync(join(root, 'builtins/llm', f), 'utf8'),
+        );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('validates against schemas/model-catalog.schema.json', () => {
-    const ok = validate(shipped);
+    const ok = validate({ asOf: defaultCatalog.asOf, models: shipped });
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
   });
 
-  test('has an as-of date and 30+ models of OpenAI, Anthropic, Google and Mistral', () => {
-    expect(shipped.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(shipped.models.length).toBeGreaterThanOrEqual(30);
+  test('carries the model makers of the main entry, each with its models', () => {
+    expect(defaultCatalog.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(shipped.length).toBeGreaterThanOrEqual(200);
     const byProvider = new Map<string, number>();
-    for (const m of shipped.models as ModelEntry[]) byProvider.set(m.provider, (byProvider.get(m.provider) ?? 0) + 1);
-    for (const p of ['openai', 'anthropic', 'google', 'mistral']) expect(byProvider.get(p) ?? 0, p).toBeGreaterThanOrEqual(5);
+    for (const m of shipped) byProvider.set(m.provider, (byProvider.get(m.provider) ?? 0) + 1);
+    for (const p of ['openai', 'anthropic', 'google', 'mistral', 'deepseek', 'x-ai', 'cohere'])
+      expect(byProvider.get(p) ?? 0, p).toBeGreaterThanOrEqual(5);
+    expect([...byProvider.keys()].sort()).toEqual(['anthropic', 'cohere', 'deepseek', 'google', 'mistral', 'openai', 'x-ai']);
   });
 
-  test('every model is consistent: ids unique, limits sane, prices exact to 10^-6', () => {
-    const c = new Catalog(defaultCatalog.models); // throws on a duplicate id or alias
-    expect(c.size).toBe(shipped.models.length);
-    for (const m of shipped.models as ModelEntry[]) {
-      expect(m.max_output, m.id).toBeLessThanOrEqual(m.context_window);
-      if (m.max_input !== undefined) expect(m.max_input, m.id).toBeLessThanOrEqual(m.context_window);
+  test('every hand-kept model name still resolves, with its hand-kept limits', () => {
+    for (const o of overrides) {
+      for (const name of [o.id, ...(o.aliases ?? [])]) expect(getModelCatalog().lookup(name), name).toBeDefined();
+      const e = getModelCatalog().require(o.id).entry;
+      expect(e.id).toBe(o.id);
+      expect([e.context_window, e.max_output, e.max_input, e.status], o.id).toEqual([
+        o.context_window,
+        o.max_output,
+        o.max_input,
+        o.status,
+      ]);
+    }
+  });
+
+  test('every model is consistent: ids unique, limits sane, prices exact to 10^-9', () => {
+    const c = new Catalog(shipped); // throws on a duplicate id or alias
+    expect(c.size).toBe(shipped.length);
+    for (const m of shipped) {
+      if (m.max_output !== undefined && m.context_window !== undefined) expect(m.max_output, m.id).toBeLessThanOrEqual(m.context_window);
+      if (m.max_input !== undefined) expect(m.max_input, m.id).toBeLessThanOrEqual(m.context_window!);
       for (const p of [m.pricing, ...(m.tiers ?? [])]) {
-        for (const v of Object.values(p)) expect(decimals(v as number), m.id).toBeLessThanOrEqual(6);
-        expect(p.output, m.id).toBeGreaterThanOrEqual(p.input);
+        for (const v of Object.values(p)) expect(decimals(v as number), m.id).toBeLessThanOrEqual(9);
         if (p.cached_input !== undefined) expect(p.cached_input, m.id).toBeLessThanOrEqual(p.input);
       }
       for (const t of m.tiers ?? []) {
-        expect(t.input, m.id).toBeGreaterThan(m.pricing.input);
-        expect(t.above_input_tokens, m.id).toBeLessThan(m.context_window);
+        expect(t.input, m.id).toBeGreaterThanOrEqual(m.pricing.input);
+        if (m.context_window !== undefined) expect(t.above_input_tokens, m.id).toBeLessThan(m.context_window);
       }
     }
   });
 
+  test('the compact table round-trips every field', () => {
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            id: fc.stringMatching(/^[a-z0-9][a-z0-9.:-]{0,20}$/),
+            aliases: fc.array(fc.stringMatching(/^[a-z0-9][a-z0-9.:-]{0,20}$/), { minLength: 1, maxLength: 3 }),
+            context_window: fc.integer({ min: 1, max: 2_000_000 }),
+            max_output: fc.integer({ min: 1, max: 200_000 }),
+            status: fc.constantFrom('active' as const, 'legacy' as const),
+            pricing: fc.record({ input: fc.integer({ min: 0, max: 10 ** 6 }).map((n) => n / 1000), output: fc.constant(2) }),
+          },
+          { requiredKeys: ['id', 'pricing'] },
+        ),
+        (e) => {
+          const cells = [
+            e.id,
+            (e.aliases ?? []).join(' '),
+            e.context_window ?? '',
+            e.max_output ?? '',
+            '',
+            e.status ?? '',
+            '',
+            `${e.pricing.input},${e.pricing.output}`,
+          ];
+          const [back] = expandTable({ asOf: '2026-01-01', source: 'test', providers: { p: `\n${cells.join('|')}` } });
+          expect(back).toEqual({ ...e, provider: 'p' });
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
   test('the schema and the loader reject the same broken entries', () => {
-    const good = shipped.models[0] as ModelEntry;
+    const good = shipped.find((m) => m.id === 'gpt-4o')!;
     const broken: [string, unknown][] = [
       ['negative price', { ...good, pricing: { input: -1, output: 1 } }],
       ['no output price', { ...good, pricing: { input: 1 } }],
@@ -70,9 +154,34 @@ describe('the shipped catalog', () => {
       expect(() => new Catalog(doc.models as ModelEntry[]), why).toThrow(TypeError);
     }
     expect(() => new Catalog([good, { ...good, id: 'other', aliases: [good.id] }])).toThrow(/also names/);
-    // Precision (at most 6 decimal places) is the loader's check: JSON Schema's multipleOf
+    // Precision (at most 9 decimal places) is the loader's check: JSON Schema's multipleOf
     // cannot say it exactly for binary numbers.
-    expect(() => new Catalog([{ ...good, pricing: { input: 0.0000001, output: 1 } }])).toThrow(/6 decimal places/);
+    expect(() => new Catalog([{ ...good, pricing: { input: 0.0000000001, output: 1 } }])).toThrow(/9 decimal places/);
+  });
+});
+
+describe('agreement with @pydantic/genai-prices', () => {
+  test('llm.cost equals calcPrice within 1e-9 USD for every model both know, on every usage shape', () => {
+    const r = agreement(shipped, mainTable.asOf);
+    expect(r.bad.slice(0, 10)).toEqual([]);
+    expect(r.names).toBeGreaterThanOrEqual(200);
+    expect(r.compared).toBeGreaterThan(r.names * 6);
+  });
+
+  test('through the CEL call too, with usage maps and options', () => {
+    const t = new Date(`${mainTable.asOf}T12:00:00Z`);
+    const u = { input_tokens: 300_001, output_tokens: 40_000, cache_read_tokens: 100_000, cache_write_tokens: 50_000 };
+    for (const [model, provider] of [
+      ['claude-sonnet-4-5', 'anthropic'],
+      ['gemini-2.5-pro', 'google'],
+      ['gpt-5.5', 'openai'],
+    ] as const) {
+      const theirs = calcPrice(u, model, { providerId: provider, timestamp: t })!.total_price;
+      const usage = { input_tokens: 300_001, output_tokens: 40_000, cached_input_tokens: 100_000, cache_write_tokens: 50_000 };
+      expect(Math.abs((run('llm.cost(m, usage)', { m: model, usage }) as number) - theirs), model).toBeLessThanOrEqual(1e-9);
+      const viaOptions = run("llm.cost(m, 300001, 40000, {'cachedInputTokens': 100000, 'cacheWriteTokens': 50000})", { m: model });
+      expect(Math.abs((viaOptions as number) - theirs), model).toBeLessThanOrEqual(1e-9);
+    }
   });
 });
 
@@ -81,7 +190,9 @@ describe('lookups and facts', () => {
     for (const id of ['gpt-4o', 'gpt-4o-2024-08-06', 'openai/gpt-4o', 'GPT-4o']) expect(run('llm.model(id).id', { id })).toBe('gpt-4o');
     expect(run("llm.model('claude-opus-4-5@20251101').id")).toBe('claude-opus-4-5');
     expect(run("llm.model('models/gemini-2.5-flash').id")).toBe('gemini-2.5-flash');
-    expect(run("llm.knownModel('gpt-4o-2024-05-13')")).toBe(false);
+    // a snapshot with its own price is its own model, not an alias
+    expect(run("llm.model('gpt-4o-2024-05-13').input_price")).toBe(5);
+    expect(run("llm.knownModel('gpt-4o-2024-04-01')")).toBe(false);
   });
 
   test('llm.model returns typed facts', () => {
@@ -106,13 +217,14 @@ describe('lookups and facts', () => {
 
 describe('cost arithmetic', () => {
   test('prices are read from their decimal text, never multiplied in floating point', () => {
-    expect(picoPerToken(0.075)).toBe(75_000n);
-    expect(picoPerToken(2.5)).toBe(2_500_000n);
-    expect(picoPerToken(0.0833)).toBe(83_300n);
-    expect(picoPerToken(1e-6)).toBe(1n);
-    expect(picoPerToken(1234567.123456)).toBe(1_234_567_123_456n);
-    expect(() => picoPerToken(1e-7)).toThrow(/6 decimal places/);
-    expect(() => picoPerToken(Number.NaN)).toThrow(TypeError);
+    expect(femtoPerToken(0.075)).toBe(75_000_000n);
+    expect(femtoPerToken(2.5)).toBe(2_500_000_000n);
+    expect(femtoPerToken(0.0833)).toBe(83_300_000n);
+    expect(femtoPerToken(0.083333333)).toBe(83_333_333n);
+    expect(femtoPerToken(1e-9)).toBe(1n);
+    expect(femtoPerToken(1234567.123456789)).toBe(1_234_567_123_456_789n);
+    expect(() => femtoPerToken(1e-10)).toThrow(/9 decimal places/);
+    expect(() => femtoPerToken(Number.NaN)).toThrow(TypeError);
   });
 
   const drift: Options = {
@@ -195,6 +307,16 @@ describe('cost arithmetic', () => {
       }),
     ).toBe(true);
     expect(() => run("llm.cost('o4-mini', {'input_tokens': 1})")).toThrow(/usage needs/);
+  });
+
+  test('cache writes are part of the input, priced at the cache-write price', () => {
+    // claude-haiku-4-5: 1 input, 0.10 cache reads, 1.25 cache writes, 5 output
+    const usage = { input_tokens: 10000, output_tokens: 1000, cached_input_tokens: 6000, cache_write_tokens: 2000 };
+    expect(run("llm.cost('claude-haiku-4-5', usage)", { usage })).toBe(0.0101); // 2000 x 1 + 6000 x 0.1 + 2000 x 1.25 + 1000 x 5
+    expect(run("llm.model('claude-haiku-4-5').cache_write_price")).toBe(1.25);
+    // without a cache-write price (gpt-4o-mini) a write is billed as input
+    expect(run("llm.cost('gpt-4o-mini', 1000, 0, {'cacheWriteTokens': 1000}) == llm.cost('gpt-4o-mini', 1000, 0)")).toBe(true);
+    expect(() => run("llm.cost('gpt-4o-mini', 10, 0, {'cachedInputTokens': 6, 'cacheWriteTokens': 5})")).toThrow(/exceed input/);
   });
 
   test('long-context tiers price the whole request above the threshold', () => {
@@ -296,5 +418,65 @@ spec:
     expect(engine.evaluate({ request, budget: { spent_usd: 0, limit_usd: 0.0007545 } }).effect).toBe('allow');
     expect(engine.evaluate({ request, budget: { spent_usd: 0.0000001, limit_usd: 0.0007545 } }).effect).toBe('deny');
     expect(engine.evaluate({ request: { ...request, model: 'nope' }, budget: { spent_usd: 0, limit_usd: 1 } }).effect).toBe('deny');
+  });
+});
+
+describe('the process-wide catalog (setModelCatalog, extendModelCatalog)', () => {
+  const acme: ModelEntry = {
+    id: 'acme-llm',
+    provider: 'acme',
+    context_window: 32000,
+    max_output: 4000,
+    pricing: { input: 0.5, output: 1.5 },
+  };
+
+  test('extend lays models over the shipped ones, for every llm.* library that has no catalog of its own', () => {
+    const lib = withLlmLibrary(defaultRegistry(), { defaultMaxTokens: 10 }); // made before: it sees the change too
+    extendModelCatalog({
+      asOf: '2026-12-01',
+      models: [acme, { ...acme, id: 'gpt-4o', provider: 'openai', pricing: { input: 2, output: 8 } }],
+    });
+    expect(run("llm.cost('acme-llm', 1000000, 0)")).toBe(0.5);
+    expect(run("llm.cost('gpt-4o', 1000000, 0)")).toBe(2);
+    expect(run("llm.knownModel('gpt-4o-2024-08-06')")).toBe(false); // the replaced entry's aliases go with it
+    expect(run("llm.knownModel('claude-haiku-4-5')")).toBe(true);
+    expect(compileExpression("llm.cost('acme-llm', 1000000, 0)", { registry: lib }).evaluate({})).toBe(0.5);
+    extendModelCatalog([{ ...acme, pricing: { input: 0.25, output: 1 } }]); // accumulates: the later call wins
+    expect(run("llm.cost('acme-llm', 1000000, 0) + llm.cost('gpt-4o', 1000000, 0)")).toBe(2.25);
+    resetModelCatalog();
+    expect(run("llm.knownModel('acme-llm')")).toBe(false);
+    expect(run("llm.cost('gpt-4o', 1000000, 0)")).toBe(2.5);
+  });
+
+  test('set replaces it; a library with its own catalog lays it over whatever is installed', () => {
+    setModelCatalog([acme]);
+    expect(run("llm.knownModel('gpt-4o')")).toBe(false);
+    expect(getModelCatalog().size).toBe(1);
+    const own: Options = { catalog: [{ ...acme, id: 'own' }] };
+    expect(run("llm.knownModel('acme-llm') && llm.knownModel('own')", {}, own)).toBe(true);
+    expect(run("llm.knownModel('acme-llm')", {}, { ...own, extendCatalog: false })).toBe(false);
+  });
+
+  test('a bad catalog throws, naming the model and field, and changes nothing', () => {
+    expect(() => setModelCatalog([{ ...acme, pricing: { input: 0.5 } as never }])).toThrow(/acme-llm.*output/);
+    expect(() => extendModelCatalog({ asOf: 'x' } as never)).toThrow(/models/);
+    expect(run("llm.knownModel('gpt-4o') && !llm.knownModel('acme-llm')")).toBe(true);
+  });
+
+  test('limits the catalog does not know are absent, and the functions that need them say so', () => {
+    extendModelCatalog([
+      { id: 'no-limits', provider: 't', pricing: { input: 1, output: 2 } },
+      { id: 'window-only', provider: 't', context_window: 1000, pricing: { input: 1, output: 2 } },
+    ]);
+    const r = { model: 'no-limits', messages: [{ role: 'user', content: 'Hello world' }] };
+    expect(run("has(llm.model('no-limits').context_window)")).toBe(false);
+    expect(run("llm.model('window-only').max_input")).toBe(1000n);
+    expect(() => run('llm.fitsContext(r)', { r })).toThrow(/no context window for model `no-limits`/);
+    expect(() => run('llm.estimateCost(r)', { r })).toThrow(/no max_output or context window/);
+    expect(run('llm.estimateCost(r)', { r: { ...r, max_tokens: 1000000 } })).toBe(2.000009);
+    // the window bounds the output when max_output is unknown: 9 input + 1000 output tokens
+    expect(run("llm.estimateCost(r, 'window-only')", { r })).toBe(0.002009);
+    expect(run("llm.fitsContext(r, 'window-only')", { r: { ...r, max_tokens: 991 } })).toBe(true);
+    expect(run("llm.fitsContext(r, 'window-only')", { r: { ...r, max_tokens: 992 } })).toBe(false);
   });
 });

@@ -310,8 +310,9 @@ describe('Anthropic Messages', () => {
       text: 'Found one bug.',
       tool_calls: [{ id: 'toolu_2', name: 'comment', arguments: '{"line":12}' }],
       finish_reason: 'tool_calls',
-      usage: { input_tokens: 1250, output_tokens: 80, cached_input_tokens: 1000, reasoning_tokens: 0 },
+      usage: { input_tokens: 1250, output_tokens: 80, cached_input_tokens: 1000, cache_write_tokens: 200, reasoning_tokens: 0 },
     });
+    expect(responseFromAnthropic({ content: [], stop_reason: 'max_tokens', usage: {} }).usage).not.toHaveProperty('cache_write_tokens');
     expect(responseFromAnthropic({ content: [], stop_reason: 'max_tokens', usage: {} }).finish_reason).toBe('length');
     expect(responseFromAnthropic({ content: [], stop_reason: 'refusal' }).finish_reason).toBe('content_filter');
   });

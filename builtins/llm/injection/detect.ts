@@ -8,6 +8,7 @@
 // Results are memoized per string in a bounded cache, so every rule of a decision that asks
 // about the same text shares one analysis.
 
+import { LRUCache } from 'lru-cache';
 import { PositionalAhoCorasick } from './automaton.js';
 import { anchorPresent, compilePattern, matchAt, vocabularyOf, BOUNDARY, type CompiledPattern } from './matcher.js';
 import { COMPACT_CODE, compactPhrase, fold, tokenize, F_HOMOGLYPH, F_INVISIBLE, F_LEET, type Folded, type Tokens } from './normalize.js';
@@ -896,30 +897,19 @@ export function scoreOf(signals: readonly Signal[]): number {
 
 const CACHE_ENTRIES = 256;
 const CACHE_CHARS = 4_000_000;
-const cache = new Map<string, Analysis>();
-let cachedChars = 0;
+const cache = new LRUCache<string, Analysis>({
+  max: CACHE_ENTRIES,
+  maxSize: CACHE_CHARS,
+  maxEntrySize: CACHE_CHARS / 4,
+  sizeCalculation: (_, text) => Math.max(1, text.length),
+});
 
 /** The analysis of a text, memoized (bounded: 256 texts and 4M characters). */
 export function analyzeCached(text: string): Analysis {
   const hit = cache.get(text);
-  if (hit !== undefined) {
-    if (cache.size > CACHE_ENTRIES / 2) {
-      cache.delete(text);
-      cache.set(text, hit);
-    }
-    return hit;
-  }
+  if (hit !== undefined) return hit;
   const a = analyze(text);
-  if (text.length <= CACHE_CHARS / 4) {
-    cache.set(text, a);
-    cachedChars += text.length;
-    while (cache.size > CACHE_ENTRIES || cachedChars > CACHE_CHARS) {
-      const oldest = cache.keys().next();
-      if (oldest.done) break;
-      cachedChars -= oldest.value.length;
-      cache.delete(oldest.value);
-    }
-  }
+  cache.set(text, a);
   return a;
 }
 
@@ -931,5 +921,4 @@ export function injectionCacheSize(): number {
 /** Empties the memo (tests, benchmarks). */
 export function clearInjectionCache(): void {
   cache.clear();
-  cachedChars = 0;
 }

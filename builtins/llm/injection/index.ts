@@ -19,13 +19,11 @@ export {
   analyzeCached,
   clearInjectionCache,
   DEFAULT_THRESHOLD,
-  FAMILY_CAP,
   injectionCacheSize,
   scoreOf,
-  type Analysis,
   type Signal,
 } from './detect.js';
-export { FAMILIES, type Family } from './rules.js';
+export { FAMILIES } from './rules.js';
 
 const CATEGORY = 'injection';
 /** Longest `match` text a signal carries (code units); longer spans are cut and end in '…'. */

@@ -23,6 +23,7 @@
 //
 // Offsets are UTF-16 code units of the scanned string (JavaScript string indexes).
 
+import { LRUCache } from 'lru-cache';
 import { getRegexEngine, type CompiledRegex, type RegexEngine, type RegexMatch } from '../../regex/index.js';
 import { tryParseIp } from '../../encoding/net.js';
 import { lowerAscii } from '../../strings/text.js';
@@ -1363,8 +1364,12 @@ export const PII_CACHE_ENTRIES = 256;
 /** Total UTF-16 code units of remembered texts; longer texts are scanned but not remembered. */
 export const PII_CACHE_CHARS = 4 * 1024 * 1024;
 
-const memo = new Map<string, readonly PiiFinding[]>();
-let memoChars = 0;
+const memo = new LRUCache<string, readonly PiiFinding[]>({
+  max: PII_CACHE_ENTRIES,
+  maxSize: PII_CACHE_CHARS,
+  maxEntrySize: PII_CACHE_CHARS / 8,
+  sizeCalculation: (_, text) => Math.max(1, text.length),
+});
 let hits = 0;
 let scans = 0;
 
@@ -1377,35 +1382,22 @@ export function detectPii(text: string): readonly PiiFinding[] {
   const hit = memo.get(text);
   if (hit !== undefined) {
     hits++;
-    if (memo.size > 1) {
-      memo.delete(text);
-      memo.set(text, hit);
-    }
     return hit;
   }
   scans++;
   const found = Object.freeze(scanPii(text));
-  if (text.length <= PII_CACHE_CHARS / 8) {
-    memo.set(text, found);
-    memoChars += text.length;
-    while (memo.size > PII_CACHE_ENTRIES || memoChars > PII_CACHE_CHARS) {
-      const oldest = memo.keys().next().value as string;
-      memo.delete(oldest);
-      memoChars -= oldest.length;
-    }
-  }
+  memo.set(text, found);
   return found;
 }
 
 /** Empties the memo and zeroes its counters (for tests and benchmarks). */
 export function clearPiiCache(): void {
   memo.clear();
-  memoChars = 0;
   hits = 0;
   scans = 0;
 }
 
 /** The memo's size and how many calls it answered (hits) or had to scan for (scans). */
 export function piiCacheStats(): { entries: number; chars: number; hits: number; scans: number } {
-  return { entries: memo.size, chars: memoChars, hits, scans };
+  return { entries: memo.size, chars: memo.calculatedSize, hits, scans };
 }

@@ -16,17 +16,14 @@ import { checkStyle, checkTypes, redactWith, type RedactStyle } from './redact.j
 export {
   clearPiiCache,
   detectPii,
-  isPiiType,
   piiCacheStats,
   scanPii,
-  PII_CACHE_CHARS,
   PII_CACHE_ENTRIES,
   PII_THRESHOLD,
   PII_TYPES,
   type PiiFinding,
-  type PiiType,
 } from './detect.js';
-export { redactText, replacementFor, REDACT_STYLES, type RedactStyle } from './redact.js';
+export { redactText, replacementFor, type RedactStyle } from './redact.js';
 
 /** The text of a `text | request` argument; anything else is no overload of `fn`. */
 function textArg(fn: string, v: unknown, args: unknown[]): string {

@@ -1,7 +1,7 @@
 // The pure-JS SHA-256 of the function library as the audit digest's hash: synchronous, so a
-// batch of records is built without awaiting WebCrypto. Installed when the main entry's audit
-// sinks load (and by each sink's constructor, in case a bundler dropped the module's top level);
-// the Node entry installs node:crypto over it.
+// batch of records is built without awaiting WebCrypto. Installed when an engine with `audit` or
+// a sink is made (not on import: the entries stay free of side effects); the Node entry
+// installs node:crypto over it.
 
 import { sha256 } from '../../../builtins/encoding/hash.js';
 import { hexEncode as hex } from '../../util/encoding.js';
@@ -22,4 +22,3 @@ export function installJsAuditHash(): void {
   setAuditHash(sha256Hex, 1);
 }
 
-installJsAuditHash();

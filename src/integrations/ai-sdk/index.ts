@@ -8,7 +8,9 @@
 //
 // `transformParams` decides the request phase and carries out its obligations, `wrapGenerate`
 // and `wrapStream` the response phase. The `ai` package is an optional peer dependency; nothing
-// here imports it (LanguageModelV2 and V3 shapes are read structurally).
+// here imports it: the LanguageModelV2, V3 and V4 shapes (ai 5, 6 and 7) are read structurally,
+// and the middleware type-checks as each one's LanguageModelMiddleware (test/integrations/ai-sdk.test.ts
+// runs it against each major's real package).
 
 import { GuardedCall, type RequestAdapter } from '../guard/core.js';
 import { redactor } from '../guard/obligations.js';
@@ -24,7 +26,7 @@ export type { CallInfo, GuardContext, GuardEngine, PolicyCallContext, PolicyInpu
 type Obj = Record<string, unknown>;
 type Fn = (text: string) => string;
 
-/** What the middleware reads of a language model (LanguageModelV2/V3). */
+/** What the middleware reads of a language model (LanguageModelV2/V3/V4). */
 export interface LanguageModelLike {
   modelId: string;
   provider: string;
@@ -40,23 +42,23 @@ export interface AISDKPolicyOptions extends PolicyOptions<Record<string, unknown
   resolveModel?: (modelId: string, current: LanguageModelLike) => LanguageModelLike | undefined;
 }
 
-/** A LanguageModelV3 middleware (also accepted where a V2 middleware is). */
+/**
+ * A language-model middleware for ai 5, 6 and 7 alike: ai 6 requires `specificationVersion:
+ * 'v3'` (LanguageModelV3Middleware), ai 5 reads `middlewareVersion: 'v2'`, and ai 7's
+ * LanguageModelMiddleware takes any specification version with the V4 hooks, which have the
+ * V3 shape.
+ */
 export interface PolicyLanguageModelMiddleware {
   readonly specificationVersion: 'v3';
   readonly middlewareVersion: 'v2';
-  transformParams: (options: { type: 'generate' | 'stream'; params: any; model: any }) => PromiseLike<any>;
+  transformParams: (options: { type: 'generate' | 'stream'; params: any; model: any }) => Promise<any>;
   wrapGenerate: (options: {
     doGenerate: () => PromiseLike<any>;
     doStream: () => PromiseLike<any>;
     params: any;
     model: any;
-  }) => PromiseLike<any>;
-  wrapStream: (options: {
-    doGenerate: () => PromiseLike<any>;
-    doStream: () => PromiseLike<any>;
-    params: any;
-    model: any;
-  }) => PromiseLike<any>;
+  }) => Promise<any>;
+  wrapStream: (options: { doGenerate: () => PromiseLike<any>; doStream: () => PromiseLike<any>; params: any; model: any }) => Promise<any>;
 }
 
 function isObj(v: unknown): v is Obj {

@@ -3,7 +3,7 @@
 // the engine's state store. Provider modules supply an adapter that reads and rewrites their
 // own request and response shapes; everything else lives here.
 
-import { Catalog, costPico, defaultCatalog, nanoToUsd, picoToNano } from '../../../builtins/llm/catalog.js';
+import { costFemto, femtoToNano, getModelCatalog, nanoToUsd } from '../../../builtins/llm/catalog.js';
 import { countText, getTokenizer } from '../../../builtins/llm/tokenizer.js';
 import { RequestCounter } from '../../../builtins/llm/tokens.js';
 import type { Decision } from '../../decide/engine.js';
@@ -75,22 +75,20 @@ export function newCallId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-let catalog: Catalog | undefined;
-
-/** USD cost of `usage` on `model` by the shipped catalog; undefined for a model it does not know. */
+/** USD cost of `usage` on `model` by the process-wide model catalog; undefined for a model it does not know. */
 export function catalogCost(model: string, usage: Usage): number | undefined {
-  catalog ??= new Catalog(defaultCatalog.models, defaultCatalog.asOf);
-  const m = catalog.lookup(model);
+  const m = getModelCatalog().lookup(model);
   if (m === undefined) return undefined;
   try {
     const big = (n: number) => BigInt(Math.max(0, Math.round(n)));
-    const pico = costPico(m, {
+    const femto = costFemto(m, {
       input: big(usage.input_tokens),
       output: big(usage.output_tokens),
       cachedInput: big(usage.cached_input_tokens),
+      cacheWrite: big(usage.cache_write_tokens ?? 0),
       reasoning: big(usage.reasoning_tokens),
     });
-    return nanoToUsd(picoToNano(pico));
+    return nanoToUsd(femtoToNano(femto));
   } catch {
     return undefined;
   }

@@ -3,6 +3,6 @@
 
 export { PolicyDeniedError, type PolicyDeniedErrorOptions, type PolicyPhase } from './errors.js';
 export { guard, type GuardFunctionOptions, type GuardInput } from './guard.js';
-export { policyContext, GuardedCall, type RequestAdapter } from './core.js';
-export { StreamGuard, guardIterable, STREAM_DEFAULTS, type StreamAdapter } from './stream.js';
+export { policyContext, GuardedCall } from './core.js';
+export { StreamGuard, type StreamAdapter } from './stream.js';
 export type { CallInfo, GuardContext, GuardEngine, PolicyCallContext, PolicyInput, PolicyOptions, StreamOptions } from './types.js';

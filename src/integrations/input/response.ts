@@ -6,13 +6,21 @@
 // cached ones included, and cached_input_tokens says how many of them were cache reads;
 // output_tokens counts every output token, reasoning ones included, and reasoning_tokens
 // says how many of them were reasoning. Anthropic reports cache reads and writes apart from
-// input_tokens: they are added in.
+// input_tokens: they are added in. cache_write_tokens (part of input_tokens, like cache reads)
+// is there when a provider reports cache writes: they are priced apart (llm.cost).
 
 import { arr, isObj, jsonText, num, str, type Obj } from './common.js';
 import type { FinishReason, NormalizedResponse, Provider, ToolCall, ResponseUsage } from './types.js';
 
-function usage(input?: number, output?: number, cached?: number, reasoning?: number): ResponseUsage {
-  return { input_tokens: input ?? 0, output_tokens: output ?? 0, cached_input_tokens: cached ?? 0, reasoning_tokens: reasoning ?? 0 };
+function usage(input?: number, output?: number, cached?: number, reasoning?: number, cacheWrite?: number): ResponseUsage {
+  const u: ResponseUsage = {
+    input_tokens: input ?? 0,
+    output_tokens: output ?? 0,
+    cached_input_tokens: cached ?? 0,
+    reasoning_tokens: reasoning ?? 0,
+  };
+  if (cacheWrite) u.cache_write_tokens = cacheWrite;
+  return u;
 }
 
 function finish(reason: unknown): FinishReason {
@@ -148,7 +156,14 @@ export function responseFromAnthropic(message: unknown): NormalizedResponse {
   const cacheRead = num(u.cache_read_input_tokens) ?? 0;
   const cacheWrite = num(u.cache_creation_input_tokens) ?? 0;
   const input = (num(u.input_tokens) ?? 0) + cacheRead + cacheWrite;
-  return response('anthropic', m.model, texts.join(''), calls, finish(m.stop_reason), usage(input, num(u.output_tokens), cacheRead, 0));
+  return response(
+    'anthropic',
+    m.model,
+    texts.join(''),
+    calls,
+    finish(m.stop_reason),
+    usage(input, num(u.output_tokens), cacheRead, 0, cacheWrite),
+  );
 }
 
 function aiSdkUsage(u: unknown): ResponseUsage {
@@ -157,7 +172,7 @@ function aiSdkUsage(u: unknown): ResponseUsage {
   if (isObj(u.inputTokens) || isObj(u.outputTokens)) {
     const i = isObj(u.inputTokens) ? u.inputTokens : {};
     const o = isObj(u.outputTokens) ? u.outputTokens : {};
-    return usage(num(i.total), num(o.total), num(i.cacheRead), num(o.reasoning));
+    return usage(num(i.total), num(o.total), num(i.cacheRead), num(o.reasoning), num(i.cacheWrite));
   }
   // LanguageModelV2 / generateText: { inputTokens, outputTokens, cachedInputTokens?, reasoningTokens?, inputTokenDetails?, outputTokenDetails? }
   const id = isObj(u.inputTokenDetails) ? u.inputTokenDetails : {};
@@ -167,6 +182,7 @@ function aiSdkUsage(u: unknown): ResponseUsage {
     num(u.outputTokens) ?? num(u.completionTokens),
     num(u.cachedInputTokens) ?? num(id.cacheReadTokens),
     num(u.reasoningTokens) ?? num(od.reasoningTokens),
+    num(id.cacheWriteTokens),
   );
 }
 

@@ -95,6 +95,8 @@ export interface ResponseUsage {
   output_tokens: number;
   /** The part of input_tokens read from a prompt cache. */
   cached_input_tokens: number;
+  /** The part of input_tokens written to a prompt cache; present when the provider reports cache writes. */
+  cache_write_tokens?: number;
   /** The part of output_tokens spent on reasoning. */
   reasoning_tokens: number;
 }

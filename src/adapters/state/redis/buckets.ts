@@ -11,7 +11,6 @@
 
 import type { Metric } from '../../../decide/state.js';
 
-export const METRICS: readonly Metric[] = ['requests', 'tokens', 'costUsd'];
 export const METRIC_INDEX: Record<Metric, number> = { requests: 0, tokens: 1, costUsd: 2 };
 /** Field suffix of each metric in Redis. */
 export const METRIC_CODE = ['r', 't', 'c'] as const;
