@@ -9,6 +9,7 @@
 // features are the scorer's own (featureBuckets, bundled from model.ts with esbuild). Then the
 // weights are quantized to int8 and Platt scaling (p = sigmoid(a z + b)) is fitted on the dev
 // split's logits, as the scorer computes them (windows and all). The test split is never read.
+// Training texts: the corpus's train split and the tuning parts of the earlier set (below).
 import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,18 @@ const corpus = readFileSync(new URL('test/fixtures/injection/corpus/corpus.jsonl
   .split('\n')
   .filter(Boolean)
   .map((l) => JSON.parse(l));
-const train = corpus.filter((r) => r.split === 'train');
+// The project's earlier labelled set (test/fixtures/injection/*.jsonl, user prompts) adds its
+// tuning parts (train, fresh1) to the training texts; its held-out, fresh2 and fresh3 parts stay
+// out, so that they remain a check the model never saw.
+const older = ['attacks.jsonl', 'benign.jsonl'].flatMap((f) =>
+  readFileSync(new URL(`test/fixtures/injection/${f}`, root), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.split === 'train' || r.split === 'fresh1')
+    .map((r) => ({ ...r, channel: 'user' })),
+);
+const train = [...corpus.filter((r) => r.split === 'train'), ...older];
 const dev = corpus.filter((r) => r.split === 'dev');
 
 async function bundle(dir, name) {

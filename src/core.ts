@@ -27,6 +27,7 @@ export type {
 export type { JsonSchema } from './lang/checker.js';
 export type { EngineStats, LoadFromOptions } from './engine/engine.js';
 export type { StateStore, StateRead, Usage, Metric } from './engine/state.js';
+export type { Detector, DetectorOptions } from './engine/detectors.js';
 export type { PolicySource, PolicyFile } from './engine/source.js';
 export type {
   AuditSink,

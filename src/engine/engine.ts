@@ -17,6 +17,7 @@ import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
 import type { PolicySource } from './source.js';
 import type { StateHost, StateRead, StateStore, Usage } from './state.js';
 import { AUDIT_DISABLED, Auditor, type AuditOptions, type AuditSink, type AuditStats } from './audit.js';
+import { DetectorHost, settleDetectors, type Detector, type DetectorOptions } from './detectors.js';
 
 export type { Effect } from './compile-policy.js';
 
@@ -90,6 +91,8 @@ export interface EngineOptions {
   cache?: { max: number };
   /** Audit records, one per decision and per `record()`: a sink, or options with one (docs/audit.md). */
   audit?: AuditSink | AuditOptions;
+  /** Classifiers policies read with `injection.classifier(name, text)`; evaluateAsync runs them (docs/injection.md). */
+  detectors?: Detector[] | DetectorOptions;
 }
 
 export interface EngineStats {
@@ -138,7 +141,7 @@ interface Revision {
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
-const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'audit', 'state', 'cache']);
+const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'audit', 'state', 'cache', 'detectors']);
 
 export class PolicyEngine {
   private readonly registry: Registry;
@@ -150,7 +153,7 @@ export class PolicyEngine {
   private sources = new Map<string, Loaded>();
   private current: Revision;
   private revisionCounter = 0;
-  private readonly host: StateHost;
+  private readonly host: StateHost & { detect: DetectorHost | undefined };
   private readonly cache: DecisionCache | undefined;
   private decisions = 0;
   private readonly auditor: Auditor | undefined;
@@ -172,7 +175,13 @@ export class PolicyEngine {
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
     this.current = { id: 'empty', policies: [], letEvals: [], vars: 0, spare: undefined, cachePaths: [] };
-    this.host = { state: options.state, clock: this.clock, reads: undefined };
+    const detectors = options.detectors;
+    this.host = {
+      state: options.state,
+      clock: this.clock,
+      reads: undefined,
+      detect: detectors ? new DetectorHost(Array.isArray(detectors) ? { detectors } : detectors) : undefined,
+    };
     if (options.cache) this.cache = new DecisionCache(options.cache.max);
     if (options.audit) this.auditor = new Auditor(options.audit, this.clock);
   }
@@ -507,9 +516,12 @@ export class PolicyEngine {
   /**
    * Strict reads: finds which state keys this input makes the policies read (by deciding
    * once while noting them), has the store fetch exactly those, then decides. Repeats when
-   * the fresh values lead the policies to read other keys (at most three rounds).
+   * the fresh values lead the policies to read other keys (at most three rounds). Registered
+   * classifiers run the same way first (detectors.ts).
    */
   async evaluateAsync(input: unknown, options?: EvaluateOptions): Promise<Decision> {
+    const detect = this.host.detect;
+    if (detect) await settleDetectors(detect, () => this.evaluateUncached(this.current, input, false));
     const state = this.host.state;
     if (!state?.prefetch) return this.evaluate(input, options);
     const seen = new Set<string>();

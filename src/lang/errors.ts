@@ -117,6 +117,7 @@ export const EVALUATION_ERROR_CODES = [
   'invalid_argument',
   'limit_exceeded',
   'unsupported_value',
+  'unavailable',
   'internal',
 ] as const;
 export type EvaluationErrorCode = (typeof EVALUATION_ERROR_CODES)[number];

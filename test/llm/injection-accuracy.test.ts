@@ -6,7 +6,7 @@
 // recall, docs/injection.md), so for them the test only guards against getting worse.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { analyze, DEFAULT_THRESHOLD, FAMILIES } from '../../builtins/llm/injection/index.js';
+import { analyzeRules as analyze, DEFAULT_THRESHOLD, FAMILIES } from '../../builtins/llm/injection/index.js';
 
 interface Row {
   id: string;

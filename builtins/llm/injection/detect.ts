@@ -23,6 +23,7 @@ import {
   HID,
   INS,
   META as ABOUT,
+  NEG,
   NEWT,
   NOL,
   NOREF,
@@ -436,6 +437,9 @@ function conceptSignals(text: string, out: Raw[]): void {
     // A sentence about attacks, or one that quotes, mentions rather than makes them.
     const k = any(ABOUT) || quoted(text, start, end) ? 0.5 : 1;
     const push = (family: Family, rule: string, w: number) => out.push(sig(family, rule, start, end, w * k));
+    if (has(NOREF)) push('role_play', 'concept_no_refusal', 0.35);
+    // "Never reveal your instructions": a defence, not an attack.
+    if (has(NEG)) continue;
     if (has(OVR | INS | PRE)) push('instruction_override', 'concept_override', 0.7);
     else if (has(OVR | INS)) push('instruction_override', 'concept_override', 0.35);
     // "Disregard what came before. New task: ..." spans two sentences.
@@ -447,17 +451,30 @@ function conceptSignals(text: string, out: Raw[]): void {
     if (has(NOL) && any(YOU | NEWT | AI)) push('role_play', 'concept_unrestricted', 0.6);
     else if (has(NOL)) push('role_play', 'concept_unrestricted', 0.3);
     if (has(AUTH) && any(OFF | NOL | OVR | SYS)) push('instruction_override', 'concept_authority', 0.5);
-    if (has(NOREF)) push('role_play', 'concept_no_refusal', 0.35);
   }
 }
 
 const QUOTES = new Set([0x22, 0x201c, 0x201d, 0xab, 0xbb, 0x300c, 0x300d, 0x300e, 0x300f]);
 
-/** Whether a sentence holds a pair of quotation marks. */
+/** Whether a sentence holds a pair of quotation marks (a single quote counts when it opens or closes a word, not inside one). */
 function quoted(text: string, start: number, end: number): boolean {
   let n = 0;
-  for (let i = start; i < end; i++) if (QUOTES.has(text.charCodeAt(i)) && ++n >= 2) return true;
+  let open = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (QUOTES.has(c) && ++n >= 2) return true;
+    if (c === 39) {
+      const before = i > 0 && isWordUnit(text.charCodeAt(i - 1));
+      const after = i + 1 < text.length && isWordUnit(text.charCodeAt(i + 1));
+      if (!before && after) open = true;
+      else if (before && !after && open) return true;
+    }
+  }
   return false;
+}
+
+function isWordUnit(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c >= 0xc0;
 }
 
 /** Channel signals: in a document or a tool's output, a sentence addressed to the model that tells it to do something. */
@@ -995,6 +1012,11 @@ const SYSTEM_FAMILIES: ReadonlySet<Family> = new Set(['delimiter_encoding', 'too
  */
 export function analyze(text: string, channel: Channel = 'user'): Analysis {
   return withChannel(rulesOf(text, 0), channel);
+}
+
+/** The rules' analysis alone: no channel, no learned model (tests, and the accuracy script's comparison). */
+export function analyzeRules(text: string): Analysis {
+  return rulesOf(text, 0);
 }
 
 function withChannel(base: Analysis, channel: Channel): Analysis {

@@ -32,7 +32,8 @@ export const OFF = 1 << 15; // disable, turn off, lift, deactivate (filters, res
 export const HID = 1 << 16; // hidden, internal, confidential, secret
 export const AI = 1 << 17; // an AI, a model, a chatbot
 export const META = 1 << 18; // talk about attacks: attack, injection, example, security, "what does ... mean"
-export const CONCEPTS = 19;
+export const NEG = 1 << 19; // a defensive negation: never, do not, must not (a system prompt's "never reveal ...")
+export const CONCEPTS = 20;
 
 const LEXICON: [number, string][] = [
   [
@@ -230,8 +231,17 @@ LEXICON.push([
 LEXICON.push([
   META,
   'attack|injection|jailbreak|security|example|phrase|refer to|what does|what is|explain|why does|defen|detect|filter flagged|' +
+    'how do i|how can i|how to|how should|how would|how do we|how do companies|resistant|variable|my code|debug|regex|test case|' +
+    'print(|_prompt|prompt_|{system|()|.lower|' +
     'ataque|inyección|seguridad|attaque|sécurité|angriff|sicherheit|ataque|segurança|attacco|sicurezza|' +
     'атак|инъекц|безопасност|攻击|注入|安全|攻撃|インジェクション|セキュリティ|공격|인젝션|보안|هجوم|حقن|हमला|इंजेक्शन|saldırı|enjeksiyon|güvenlik',
+]);
+LEXICON.push([
+  NEG,
+  "never|do not|don't|dont|must not|mustn't|should not|shouldn't|not allowed to reveal|" +
+    'no reveles|nunca reveles|no compartas|ne révèle|ne divulgue|ne partage|nicht preis|niemals|nicht weiter|non rivelare|non divulgare|' +
+    'não revele|não compartilhe|не раскрывай|никогда не|不要透露|不得透露|不要泄露|開示しないで|漏らさないで|공개하지|누설하지|' +
+    'لا تكشف|لا تشارك|प्रकट न करें|kesinlikle paylaşma|paylaşma',
 ]);
 LEXICON.push([
   OFF,
