@@ -9,9 +9,9 @@
 //
 // Matching is by substring (stems: `инструкци` matches every case ending, `忽略` needs no word
 // breaks), lower-cased per UTF-16 unit so offsets stay those of the original text. A needle that
-// starts with a Latin, Greek or Cyrillic letter must start a word. One Aho-Corasick pass.
-
-import { PositionalAhoCorasick } from './automaton.js';
+// starts with a Latin, Greek or Cyrillic letter must start a word. One Aho-Corasick pass, over a
+// sparse automaton (automaton.ts's dense table would be megabytes for this many scripts), built
+// on first use.
 
 export const OVR = 1 << 0; // override verbs: ignore, forget, disregard
 export const INS = 1 << 1; // instruction nouns: instructions, rules, guidelines
@@ -269,7 +269,55 @@ for (const [bit, list] of LEXICON) {
   }
 }
 
-let automaton: PositionalAhoCorasick | undefined;
+/**
+ * Sparse Aho-Corasick: every transition in one Map keyed by state * 65536 + UTF-16 unit (one
+ * object, not one per state, so that building it on first use stays cheap), failure links, and
+ * the needles ending in each state.
+ */
+interface Automaton {
+  edges: Map<number, number>;
+  fail: Int32Array;
+  out: number[][];
+}
+
+function buildAutomaton(): Automaton {
+  const edges = new Map<number, number>();
+  const children: number[][] = [[]];
+  const out: number[][] = [[]];
+  NEEDLES.forEach((n, id) => {
+    let st = 0;
+    for (let i = 0; i < n.length; i++) {
+      const c = n.charCodeAt(i);
+      let nx = edges.get(st * 65536 + c);
+      if (nx === undefined) {
+        nx = out.length;
+        out.push([]);
+        children.push([]);
+        children[st]!.push(c);
+        edges.set(st * 65536 + c, nx);
+      }
+      st = nx;
+    }
+    out[st]!.push(id);
+  });
+  const fail = new Int32Array(out.length);
+  const queue: number[] = children[0]!.map((c) => edges.get(c)!);
+  for (let qi = 0; qi < queue.length; qi++) {
+    const st = queue[qi]!;
+    for (const c of children[st]!) {
+      const nx = edges.get(st * 65536 + c)!;
+      let f = fail[st]!;
+      while (f !== 0 && !edges.has(f * 65536 + c)) f = fail[f]!;
+      const to = edges.get(f * 65536 + c);
+      fail[nx] = to !== undefined && to !== nx ? to : 0;
+      if (out[fail[nx]!]!.length) out[nx] = out[nx]!.concat(out[fail[nx]!]!);
+      queue.push(nx);
+    }
+  }
+  return { edges, fail, out };
+}
+
+let automaton: Automaton | undefined;
 
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f);
@@ -294,17 +342,22 @@ export interface Sentence {
 
 /** The sentences of a text that hold at least one concept, with their concept bits. */
 export function conceptSentences(text: string): Sentence[] {
-  const ac = (automaton ??= new PositionalAhoCorasick(NEEDLES));
+  const { edges, fail, out: ends } = (automaton ??= buildAutomaton());
   const out: Sentence[] = [];
   let st = 0;
   let start = 0;
   let bits = 0;
   for (let i = 0; i < text.length; i++) {
     const c = lower(text.charCodeAt(i));
-    st = ac.next(st, c);
+    let nx = edges.get(st * 65536 + c);
+    while (nx === undefined && st !== 0) {
+      st = fail[st]!;
+      nx = edges.get(st * 65536 + c);
+    }
+    st = nx ?? 0;
     if (st !== 0) {
-      for (const id of ac.matches(st)) {
-        const at = i + 1 - ac.needleLength(id);
+      for (const id of ends[st]!) {
+        const at = i + 1 - NEEDLES[id]!.length;
         if (NEEDLE_WORD[id] && at > 0 && isLetter(text.charCodeAt(at - 1))) continue;
         if (NEEDLE_END[id] && i + 1 < text.length && isLetter(text.charCodeAt(i + 1))) continue;
         bits |= NEEDLE_BITS[id]!;
