@@ -162,11 +162,11 @@ try {
   console.log('\nearlier labelled set (test/fixtures/injection/*.jsonl, user prompts):');
   console.log(`${head}   (rules alone: recall, FPR)`);
   const parts = {
-    train: 'train (learned model trained on it)',
-    fresh1: 'fresh1 (learned model trained on it)',
-    heldout: 'held-out (never trained on)',
-    fresh2: 'fresh2 (never trained on)',
-    fresh3: 'fresh3 (never trained on)',
+    train: 'train (model trained on it)',
+    fresh1: 'fresh1 (model trained on it)',
+    heldout: 'held-out (not trained on)',
+    fresh2: 'fresh2 (not trained on)',
+    fresh3: 'fresh3 (not trained on)',
   };
   for (const [split, label] of Object.entries(parts)) {
     const sub = older.filter((r) => r.split === split);

@@ -80,7 +80,7 @@ function source(m) {
 
 const dir = mkdtempSync(join(tmpdir(), 'injection-train-'));
 try {
-  const { featureBuckets, BITS } = await bundle(dir, 'features');
+  const { featureBuckets, BITS, MIN_NORM } = await bundle(dir, 'features');
   const size = 1 << BITS;
   const X = train.map((r) => featureBuckets(r.text, r.channel));
   const y = train.map((r) => (r.label === 'attack' ? 1 : 0));
@@ -100,7 +100,7 @@ try {
     }
     for (const i of order) {
       const { grams, concepts } = X[i];
-      const norm = grams.length ? 1 / Math.sqrt(grams.length) : 0;
+      const norm = 1 / Math.sqrt(Math.max(grams.length, MIN_NORM));
       let z = bias;
       for (const k of grams) z += w[k] * norm;
       for (const k of concepts) z += w[k];

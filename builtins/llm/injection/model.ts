@@ -28,6 +28,11 @@ const MASK = (1 << BITS) - 1;
 /** Tokens per window, and the stride between windows. */
 export const WINDOW = 96;
 const STRIDE = 48;
+/**
+ * The n-gram sum is divided by sqrt(max(n, MIN_NORM)): a text of a few words ("hello") has too
+ * few features for their weights to say much, and must not reach the extremes a sentence can.
+ */
+export const MIN_NORM = 48;
 /** Longest word whose character n-grams are taken (base64 blobs and URLs add nothing beyond it). */
 const GRAM_WORD_MAX = 32;
 
@@ -288,7 +293,7 @@ function windowLogit(W: Weights, from: number, to: number): number {
     sum += W.w[f]!;
     n++;
   }
-  return W.bias + concepts * W.scale + (n === 0 ? 0 : (sum * W.scale) / Math.sqrt(n));
+  return W.bias + concepts * W.scale + (sum * W.scale) / Math.sqrt(n < MIN_NORM ? MIN_NORM : n);
 }
 
 /**
