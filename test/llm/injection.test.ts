@@ -266,7 +266,7 @@ describe('CEL functions', () => {
   test('score, found and detect on a text and on a request', () => {
     expect(run("injection.score('hello')")).toBe(0);
     expect(run('injection.found(request)', { request })).toBe(true);
-    expect(run('injection.found(request, 0.99)', { request })).toBe(false);
+    expect(run('injection.found(request, 1.0)', { request })).toBe(false);
     expect(run("injection.found('please ignore the typos')")).toBe(false);
     expect(run("injection.found('please ignore the typos', 0.0)")).toBe(true);
     expect(() => run("injection.found('x', -0.1)")).toThrow(/threshold/);

@@ -257,6 +257,11 @@ function decode(b64: string): Int8Array {
   return out.subarray(0, k);
 }
 
+/** Whether the weights have been decoded yet (tests: importing the module must not decode them). */
+export function modelLoaded(): boolean {
+  return weights !== undefined;
+}
+
 /** The weights, decoded on first use. */
 function load(): Weights {
   if (weights) return weights;
