@@ -340,8 +340,20 @@ export interface Sentence {
   bits: number;
 }
 
-/** The sentences of a text that hold at least one concept, with their concept bits. */
-export function conceptSentences(text: string): Sentence[] {
+// The rules, the channel check and the model each ask about the same text in one analysis: the
+// last answer is kept.
+let lastText: string | undefined;
+let lastSentences: Sentence[] = [];
+
+/** The sentences of a text that hold at least one concept, with their concept bits (do not modify the result). */
+export function conceptSentences(text: string): readonly Sentence[] {
+  if (text === lastText) return lastSentences;
+  lastSentences = scan(text);
+  lastText = text;
+  return lastSentences;
+}
+
+function scan(text: string): Sentence[] {
   const { edges, fail, out: ends } = (automaton ??= buildAutomaton());
   const out: Sentence[] = [];
   let st = 0;
