@@ -12,8 +12,9 @@
 // the highest window counts: the model was trained on texts of a few sentences, and an injection
 // buried in a long document must not be diluted by the rest of it.
 //
-// Cost: the weights are a base64 string decoded on first use (not at import). Scoring allocates
-// nothing after the first call: token and feature buffers are module-level and grow as needed.
+// Cost: the weights are a base64 string decoded on first use (not at import). Token and feature
+// buffers are module-level and grow as needed; what a call allocates is the normalized copy of the
+// text (NFKC, lower case) and the lexicon's few sentence records.
 
 import { CONCEPTS, conceptSentences } from './lexicon.js';
 import { MODEL } from './model-weights.js';
