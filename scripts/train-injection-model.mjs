@@ -8,7 +8,8 @@
 // train split in an order fixed by a seeded shuffle: the same corpus gives the same bytes. The
 // features are the scorer's own (featureBuckets, bundled from model.ts with esbuild). Then the
 // weights are quantized to int8 and Platt scaling (p = sigmoid(a z + b)) is fitted on the dev
-// split's logits, as the scorer computes them (windows and all). The test split is never read.
+// split's logits, as the scorer computes them (windows and all), together with out-of-fold logits
+// of the training texts (5 folds). The test split is never read.
 // Training texts: the corpus's train split and the tuning parts of the earlier set (below).
 import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,9 +23,12 @@ const EPOCHS = Number(process.env.EPOCHS ?? 20);
 const LR = Number(process.env.LR ?? 0.4);
 const L2 = Number(process.env.L2 ?? 1e-3);
 const SEED = 16;
+const FOLDS = 5;
 // Platt scaling is fitted as if PRIOR of the texts scanned were injections (the corpus is half
-// attacks; traffic is not): the learned probability is calibrated for that base rate.
-const PRIOR = Number(process.env.PRIOR ?? 0.05);
+// attacks): the learned probability is calibrated for that base rate, which sets where the model
+// alone crosses 0.5. 0.2 is the largest of 0.05/0.1/0.2/0.3 whose whole-scorer false-positive rate
+// on the dev split and the earlier set's unseen parts stays under 2% (1.7%; 0.3 gives 2.0%).
+const PRIOR = Number(process.env.PRIOR ?? 0.2);
 
 const weightsFile = new URL('builtins/llm/injection/model-weights.ts', root);
 const corpus = readFileSync(new URL('test/fixtures/injection/corpus/corpus.jsonl', root), 'utf8')
@@ -87,35 +91,55 @@ try {
   const pos = y.filter(Boolean).length;
   const classWeight = [train.length / (2 * (train.length - pos)), train.length / (2 * pos)];
 
-  const w = new Float64Array(size);
-  const g2 = new Float64Array(size).fill(1e-8);
-  let bias = 0;
-  let gBias = 1e-8;
-  const rand = mulberry32(SEED);
-  const order = train.map((_, i) => i);
-  for (let epoch = 0; epoch < EPOCHS; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
+  /** Logistic regression on the texts at `idx`; the same seed and order rules for every call. */
+  const fit = (idx) => {
+    const w = new Float64Array(size);
+    const g2 = new Float64Array(size).fill(1e-8);
+    let bias = 0;
+    let gBias = 1e-8;
+    const rand = mulberry32(SEED);
+    const order = idx.slice();
+    for (let epoch = 0; epoch < EPOCHS; epoch++) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (const i of order) {
+        const z = logit(w, bias, X[i]);
+        const err = (sigmoid(z) - y[i]) * classWeight[y[i]];
+        const { grams, concepts } = X[i];
+        const norm = 1 / Math.sqrt(Math.max(grams.length, MIN_NORM));
+        const step = (k, x) => {
+          const g = err * x + L2 * w[k];
+          g2[k] += g * g;
+          w[k] -= (LR * g) / Math.sqrt(g2[k]);
+        };
+        for (const k of grams) step(k, norm);
+        for (const k of concepts) step(k, 1);
+        gBias += err * err;
+        bias -= (LR * err) / Math.sqrt(gBias);
+      }
     }
-    for (const i of order) {
-      const { grams, concepts } = X[i];
-      const norm = 1 / Math.sqrt(Math.max(grams.length, MIN_NORM));
-      let z = bias;
-      for (const k of grams) z += w[k] * norm;
-      for (const k of concepts) z += w[k];
-      const err = (sigmoid(z) - y[i]) * classWeight[y[i]];
-      const step = (k, x) => {
-        const g = err * x + L2 * w[k];
-        g2[k] += g * g;
-        w[k] -= (LR * g) / Math.sqrt(g2[k]);
-      };
-      for (const k of grams) step(k, norm);
-      for (const k of concepts) step(k, 1);
-      gBias += err * err;
-      bias -= (LR * err) / Math.sqrt(gBias);
-    }
+    return { w, bias };
+  };
+  const logit = (w, bias, { grams, concepts }) => {
+    const norm = 1 / Math.sqrt(Math.max(grams.length, MIN_NORM));
+    let z = bias;
+    for (const k of grams) z += w[k] * norm;
+    for (const k of concepts) z += w[k];
+    return z;
+  };
+
+  // Out-of-fold logits: each training text scored by a model that did not see it (5 folds). With
+  // the dev split's, they calibrate the final model: dev alone is nearly separable (it was tuned
+  // on), and a calibration fitted on it alone is overconfident.
+  const all = train.map((_, i) => i);
+  const oof = new Float64Array(train.length);
+  for (let f = 0; f < FOLDS; f++) {
+    const m = fit(all.filter((i) => i % FOLDS !== f));
+    for (const i of all) if (i % FOLDS === f) oof[i] = logit(m.w, m.bias, X[i]);
   }
+  const { w, bias } = fit(all);
 
   // int8, symmetric: the largest weight maps to 127.
   let max = 0;
@@ -148,8 +172,8 @@ try {
     });
     return import(pathToFileURL(outfile).href);
   })();
-  const zs = dev.map((r) => modelLogit(r.text, r.channel)).map((z) => (z === -Infinity ? -20 : z));
-  const ys = dev.map((r) => (r.label === 'attack' ? 1 : 0));
+  const zs = [...dev.map((r) => modelLogit(r.text, r.channel)).map((z) => (z === -Infinity ? -20 : z)), ...oof];
+  const ys = [...dev.map((r) => (r.label === 'attack' ? 1 : 0)), ...y];
   const nPos = ys.filter(Boolean).length;
   const sw = ys.map((v) => (v ? PRIOR / nPos : (1 - PRIOR) / (ys.length - nPos)));
   let a = 1;

@@ -442,12 +442,15 @@ function conceptSignals(text: string, out: Raw[]): void {
     if (has(NEG)) continue;
     if (has(OVR | INS | PRE)) push('instruction_override', 'concept_override', 0.7);
     else if (has(OVR | INS)) push('instruction_override', 'concept_override', 0.35);
-    // "Disregard what came before. New task: ..." spans two sentences.
-    else if (has(OVR | PRE) && all & NEWT) push('instruction_override', 'concept_override', 0.55);
+    // "Disregard what came before. New task: ..." spans two sentences; "forget the earlier draft,
+    // from now on ..." is the same shape from a user, so this one needs other evidence too.
+    else if (has(OVR | PRE) && all & NEWT) push('instruction_override', 'concept_override', 0.3);
     if (has(SYS) && any(REV | VERB)) push('prompt_extraction', 'concept_extraction', 0.7);
-    else if (has(INS | VERB) && any(REV | PRE)) push('prompt_extraction', 'concept_extraction', 0.6);
-    else if (has(INS | REV | HID)) push('prompt_extraction', 'concept_extraction', 0.55);
-    if (has(DEV) && any(NOL | OFF | OVR)) push('role_play', 'concept_mode', 0.65);
+    else if (has(INS | VERB) && any(PRE | HID)) push('prompt_extraction', 'concept_extraction', 0.6);
+    else if (has(INS | REV | HID)) push('prompt_extraction', 'concept_extraction', 0.45);
+    // Developer mode with the rules gone; "turn off debug mode" alone is an ordinary request.
+    if (has(DEV) && any(NOL | OVR)) push('role_play', 'concept_mode', 0.65);
+    else if (has(DEV | OFF)) push('role_play', 'concept_mode', 0.35);
     if (has(NOL) && any(YOU | NEWT | AI)) push('role_play', 'concept_unrestricted', 0.6);
     else if (has(NOL)) push('role_play', 'concept_unrestricted', 0.3);
     if (has(AUTH) && any(OFF | NOL | OVR | SYS)) push('instruction_override', 'concept_authority', 0.5);

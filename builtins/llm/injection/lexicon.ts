@@ -184,11 +184,14 @@ const LEXICON: [number, string][] = [
   ],
   [
     AUTH,
-    "administrator here|admin here|i am the administrator|i'm the administrator|as your developer|i am your developer|" +
-      'override code|authorization code|access code|clearance|verified admin|root access|sudo|i am the owner|' +
-      'soy el administrador|autorizo|administrateur|autorisé|administrator|hier spricht|' +
-      "sono l'amministratore|código de acesso|администратор|службы безопасности|" +
-      '管理者|我是你的开发者|授权你|관리자|مسؤول النظام|एडमिन|yöneticisiyim|yetki kodu|beheerder|administrator systemu',
+    // Claims, not nouns: "administrator" or "sudo" alone is every sysadmin's question.
+    "administrator here|admin here|i am the administrator|i'm the administrator|i am the admin|i'm the admin|as your developer|" +
+      "i am your developer|i'm your developer|i am your creator|i'm your creator|i am the owner|i'm the owner|" +
+      'override code|authorization code|authorisation code|verified admin|admin token|security clearance|root access granted|' +
+      "soy el administrador|le escribe el jefe|je suis l'administrateur|je suis l’administrateur|ich bin der administrator|" +
+      "hier spricht der administrator|sono l'amministratore|eu sou o administrador|código de acesso|código de autorización|" +
+      'я администратор|я разработчик|我是管理员|我是你的开发者|授权你|管理者です|관리자입니다|관리자 권한으로|' +
+      'أنا مسؤول النظام|मैं इस सिस्टम का एडमिन|yöneticisiyim|yetki kodu|dit is de beheerder|tu administrator',
   ],
   [
     HYP,
@@ -220,7 +223,8 @@ const LEXICON: [number, string][] = [
 
 LEXICON.push([
   HID,
-  'hidden|internal|confidential|secret|private|' +
+  'hidden|internal|confidential|secret|private|developer gave|developers gave|' +
+    'que te dio el desarrollador|du développeur|von den entwicklern|dagli sviluppatori|do desenvolvedor|от разработчиков|开发者给|開発者から|개발자가 준|' +
     'ocult|internas|confidencial|secret|cachée|cachées|interne|internen|versteckt|geheim|vertraulich|nascost|riservat|' +
     'скрыт|внутренн|секрет|конфиденциальн|隐藏|内部|秘密|機密|隠し|숨겨진|내부|비밀|مخفي|سرية|गुप्त|आंतरिक|gizli|dahili',
 ]);
