@@ -150,7 +150,7 @@ try {
     if (sub.length) console.log(`  ${ch.padEnd(9)} ${cell(rate(sub, score))}`);
   }
 
-  console.log('\nfresh slice (written after tuning, scored once):');
+  console.log('\nfresh slice (written after tuning; first scored before the last two changes, see docs/injection.md):');
   console.log(head);
   console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh, score))}`);
   console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(fresh, (r) => r.rules))}`);

@@ -105,10 +105,10 @@ describe('corpus', () => {
 });
 
 describe('floors (counts) of the whole scorer', () => {
-  test('test split (never tuned on): 124/145 attacks caught, at most 6/149 benign flagged', () => {
+  test('test split (never tuned on): 119/145 attacks caught, at most 5/149 benign flagged', () => {
     const c = counts(split('test'));
-    expect(c.caught).toBeGreaterThanOrEqual(124);
-    expect(c.flagged).toBeLessThanOrEqual(6);
+    expect(c.caught).toBeGreaterThanOrEqual(119);
+    expect(c.flagged).toBeLessThanOrEqual(5);
   });
   test('dev split (tuned on): 140/154 caught, 0/133 flagged', () => {
     const c = counts(split('dev'));
