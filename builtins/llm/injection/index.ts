@@ -285,7 +285,15 @@ export const injectionClassifier: FunctionDecl = {
       impl: (h: Host, name: string, r: object) => classify(h, name, partsOf(r).text),
     },
   ],
-  examples: [{ expr: "injection.classifier('prompt-guard', 'hello')", result: { error: 'invalid_argument' } }],
+  // Without an engine that registered classifiers every call is an error; docs/injection.md shows them at work.
+  examples: [
+    { expr: "injection.classifier('prompt-guard', 'hello')", result: { error: 'invalid_argument' } },
+    {
+      expr: "injection.classifier('prompt-guard', request) > 0.9",
+      bindings: { request: { messages: [{ role: 'user', content: 'hello' }] } },
+      result: { error: 'invalid_argument' },
+    },
+  ],
 };
 
 function classify(h: Host, name: string, text: string): number {
