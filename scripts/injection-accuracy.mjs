@@ -1,102 +1,182 @@
 #!/usr/bin/env node
-// Recall and false-positive rate of injection.found at the default threshold on the labelled set
-// in test/fixtures/injection/, per family and per obfuscation trick, for each part of the set:
-// train (~70% of the first set, tuned on), held-out (the other ~30%), fresh1 (written after the
-// rules were frozen, scored once, then tuned on), fresh2 (written after that, scored once, then a
-// general change was made knowing it) and fresh3 (written after the last change, never tuned).
+// Accuracy of injection.found (score >= 0.5) on the corpus in test/fixtures/injection/corpus/
+// (docs/injection.md, "Accuracy"): recall and false-positive rate per split, per kind and per
+// language, for the whole scorer, the rules alone and the learned model alone, beside the npm
+// package llm_guardrail (TF-IDF + logistic regression) at its own threshold and at the
+// threshold that gives it our false-positive rate. Then the earlier labelled set
+// (test/fixtures/injection/*.jsonl) and the fresh slice written after tuning.
 // Usage:
-//   npm run accuracy:injection                   figures
-//   npm run accuracy:injection -- --errors       also list the misclassified tuning prompts (train, fresh1)
-//   npm run accuracy:injection -- --errors=all   ... and the held-out ones
-//   npm run accuracy:injection -- --threshold=0.6
-//   npm run accuracy:injection -- --time         also time the analysis of 2 KB prompts
+//   npm run accuracy:injection                     figures (the test split's per-kind table)
+//   npm run accuracy:injection -- --split=dev      per-kind table of another split
+//   npm run accuracy:injection -- --errors=dev     also list the misclassified texts of a split
+//   npm run accuracy:injection -- --no-guardrail   skip the comparison
+//   npm run accuracy:injection -- --time           also time the analysis of 2 KB prompts
 // The detector is TypeScript; esbuild (a dev dependency) bundles it to a temporary file first.
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const root = new URL('..', import.meta.url);
 const args = process.argv.slice(2);
-const errors = args.find((a) => a.startsWith('--errors'));
-const thresholdArg = args.find((a) => a.startsWith('--threshold='));
+const opt = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const tableSplit = opt('split') ?? 'test';
+const errorsSplit = opt('errors');
 const time = args.includes('--time');
+const guardrail = !args.includes('--no-guardrail');
 
 const dir = mkdtempSync(join(tmpdir(), 'injection-accuracy-'));
-const outfile = join(dir, 'detect.mjs');
 try {
-  await build({
-    entryPoints: [new URL('builtins/llm/injection/detect.ts', root).pathname],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    outfile,
-    logLevel: 'error',
-  });
-  const { analyze, analyzeCached, clearInjectionCache, DEFAULT_THRESHOLD } = await import(pathToFileURL(outfile).href);
-  const threshold = thresholdArg ? Number(thresholdArg.split('=')[1]) : DEFAULT_THRESHOLD;
-  const read = (name) =>
-    readFileSync(new URL(`test/fixtures/injection/${name}`, root), 'utf8')
+  const entry = join(dir, 'entry.ts');
+  const src = (p) => JSON.stringify(new URL(p, root).pathname);
+  writeFileSync(
+    entry,
+    `export * from ${src('builtins/llm/injection/detect.ts')};\nexport { modelScore } from ${src('builtins/llm/injection/model.ts')};\n`,
+  );
+  const outfile = join(dir, 'detect.mjs');
+  await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', outfile, logLevel: 'error' });
+  const m = await import(pathToFileURL(outfile).href);
+  const T = m.DEFAULT_THRESHOLD;
+  const read = (path) =>
+    readFileSync(new URL(path, root), 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l));
-  const rows = [...read('attacks.jsonl'), ...read('benign.jsonl')];
-  for (const r of rows) r.score = analyze(r.text).score;
+  const corpus = read('test/fixtures/injection/corpus/corpus.jsonl');
+  const fresh = read('test/fixtures/injection/corpus/fresh.jsonl');
+  const older = [...read('test/fixtures/injection/attacks.jsonl'), ...read('test/fixtures/injection/benign.jsonl')];
+  for (const r of older) r.channel = 'user';
+  const all = [...corpus, ...fresh, ...older];
+  for (const r of all) {
+    r.score = m.analyze(r.text, r.channel).score;
+    r.rules = m.analyzeRules(r.text).score;
+    r.model = r.channel === 'system' ? 0 : m.modelScore(r.text, r.channel);
+  }
+  let guard;
+  if (guardrail) {
+    const { checkInjection } = await import('llm_guardrail');
+    for (const r of all) r.guard = (await checkInjection(r.text)).confidence;
+    guard = (r) => r.guard;
+  }
 
-  const pct = (a, b) => (b === 0 ? '   -  ' : `${((100 * a) / b).toFixed(1).padStart(5)}%`);
-  const line = (label, list) => {
+  const pct = (a, b) => (b === 0 ? '    -  ' : `${((100 * a) / b).toFixed(1).padStart(5)}%`);
+  const rate = (list, f, t = T) => {
     const attacks = list.filter((r) => r.label === 'attack');
     const benign = list.filter((r) => r.label === 'benign');
-    const tp = attacks.filter((r) => r.score >= threshold).length;
-    const fp = benign.filter((r) => r.score >= threshold).length;
-    return (
-      `${label.padEnd(28)} recall ${pct(tp, attacks.length)} (${String(tp).padStart(3)}/${String(attacks.length).padStart(3)})` +
-      (benign.length ? `   FPR ${pct(fp, benign.length)} (${String(fp).padStart(3)}/${String(benign.length).padStart(3)})` : '')
-    );
+    return {
+      tp: attacks.filter((r) => f(r) >= t).length,
+      attacks: attacks.length,
+      fp: benign.filter((r) => f(r) >= t).length,
+      benign: benign.length,
+    };
   };
+  const cell = ({ tp, attacks, fp, benign }) =>
+    `${pct(tp, attacks)} ${`${tp}/${attacks}`.padStart(7)}  ${pct(fp, benign)} ${`${fp}/${benign}`.padStart(7)}`;
+  /** llm_guardrail's recall at the lowest threshold whose false-positive rate is at most `fpr`. */
+  const atFpr = (list, fpr) => {
+    const benign = list.filter((r) => r.label === 'benign').map((r) => r.guard);
+    const candidates = [...new Set(list.map((r) => r.guard))].sort((a, b) => a - b);
+    for (const t of candidates) {
+      const fp = benign.filter((g) => g >= t).length;
+      if (fp <= fpr * benign.length + 1e-9) return { t, ...rate(list, guard, t) };
+    }
+    return { t: Infinity, ...rate(list, guard, Infinity) };
+  };
+  const score = (r) => r.score;
 
   console.log(
-    `injection.found at threshold ${threshold}: ${rows.filter((r) => r.label === 'attack').length} attacks, ${rows.filter((r) => r.label === 'benign').length} benign prompts\n`,
+    `injection.found at threshold ${T}: corpus of ${corpus.length} texts (${corpus.filter((r) => r.label === 'attack').length} attacks, ` +
+      `${corpus.filter((r) => r.label === 'benign').length} benign), ${new Set(corpus.map((r) => r.lang)).size} languages\n`,
   );
-  const labels = {
-    train: 'train (tuned on)',
-    heldout: 'held-out',
-    fresh1: 'fresh1 (tuned on later)',
-    fresh2: 'fresh2 (seen)',
-    fresh3: 'fresh3 (never tuned)',
-    all: 'all',
-  };
-  for (const split of Object.keys(labels)) {
-    const sub = split === 'all' ? rows : rows.filter((r) => r.split === split);
-    console.log(line(labels[split], sub));
-  }
-  console.log('\nby attack family (all):');
-  for (const fam of [...new Set(rows.filter((r) => r.family).map((r) => r.family))]) {
-    const sub = rows.filter((r) => r.family === fam);
-    const of = (split) =>
-      pct(sub.filter((r) => r.split === split && r.score >= threshold).length, sub.filter((r) => r.split === split).length);
-    console.log('  ' + line(fam, sub).trimEnd() + `   train ${of('train')}  held-out ${of('heldout')}  fresh3 ${of('fresh3')}`);
-  }
-  console.log('\nby obfuscation trick (all):');
-  for (const ob of [...new Set(rows.filter((r) => r.obfuscation).map((r) => r.obfuscation))]) {
+  const head = `${''.padEnd(34)}${'recall'.padStart(16)}  ${'FPR'.padStart(15)}`;
+  for (const split of ['train', 'dev', 'test']) {
+    const list = corpus.filter((r) => r.split === split);
     console.log(
-      '  ' +
-        line(
-          ob,
-          rows.filter((r) => r.obfuscation === ob),
+      `${split}${split === 'test' ? ' (frozen before tuning, never tuned on)' : split === 'dev' ? ' (tuned on)' : ' (trained on)'}`,
+    );
+    console.log(head);
+    const ours = rate(list, score);
+    console.log(`  ${'injection.found'.padEnd(32)}${cell(ours)}`);
+    console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(list, (r) => r.rules))}`);
+    console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(list, (r) => r.model))}`);
+    if (guard) {
+      console.log(`  ${'llm_guardrail (its 0.5)'.padEnd(32)}${cell(rate(list, guard, 0.5))}`);
+      const eq = atFpr(list, ours.fp / ours.benign);
+      console.log(`  ${`llm_guardrail at our FPR (${eq.t === Infinity ? 'none' : eq.t.toFixed(3)})`.padEnd(32)}${cell(eq)}`);
+    }
+    console.log();
+  }
+
+  const list = corpus.filter((r) => r.split === tableSplit);
+  const ours = rate(list, score);
+  const eqT = guard ? atFpr(list, ours.fp / ours.benign).t : undefined;
+  console.log(`${tableSplit} split by kind${guard ? `; llm_guardrail at our FPR (threshold ${eqT.toFixed(3)})` : ''}:`);
+  const row = (label, sub) => {
+    const o = rate(sub, score);
+    const isAttack = sub[0].label === 'attack';
+    const mine = isAttack
+      ? `${pct(o.tp, o.attacks)} ${`${o.tp}/${o.attacks}`.padStart(6)}`
+      : `${pct(o.fp, o.benign)} ${`${o.fp}/${o.benign}`.padStart(6)}`;
+    let theirs = '';
+    if (guard) {
+      const g = rate(sub, guard, eqT);
+      theirs = isAttack ? `   llm_guardrail ${pct(g.tp, g.attacks)}` : `   llm_guardrail ${pct(g.fp, g.benign)}`;
+    }
+    return `  ${label.padEnd(30)} ${isAttack ? 'recall' : 'FPR   '} ${mine}${theirs}`;
+  };
+  for (const label of ['attack', 'benign']) {
+    for (const kind of [...new Set(list.filter((r) => r.label === label).map((r) => r.kind))].sort())
+      console.log(
+        row(
+          kind,
+          list.filter((r) => r.label === label && r.kind === kind),
         ),
+      );
+  }
+  console.log(`\n${tableSplit} split by language:`);
+  for (const lang of [...new Set(list.map((r) => r.lang))].sort()) {
+    const o = rate(
+      list.filter((r) => r.lang === lang),
+      score,
+    );
+    console.log(
+      `  ${lang}  recall ${pct(o.tp, o.attacks)} ${`${o.tp}/${o.attacks}`.padStart(6)}   FPR ${pct(o.fp, o.benign)} ${`${o.fp}/${o.benign}`.padStart(6)}`,
     );
   }
-  console.log('\nbenign by topic (all):');
-  for (const topic of [...new Set(rows.filter((r) => r.topic).map((r) => r.topic))]) {
-    const sub = rows.filter((r) => r.topic === topic);
-    const fp = sub.filter((r) => r.score >= threshold).length;
-    console.log(`  ${topic.padEnd(26)} FPR ${pct(fp, sub.length)} (${fp}/${sub.length})`);
+  console.log(`\n${tableSplit} split by channel:`);
+  for (const ch of ['user', 'document', 'tool', 'system']) {
+    const sub = list.filter((r) => r.channel === ch);
+    if (sub.length) console.log(`  ${ch.padEnd(9)} ${cell(rate(sub, score))}`);
   }
+
+  console.log('\nfresh slice (written after tuning; first scored before the last two changes, see docs/injection.md):');
+  console.log(head);
+  console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh, score))}`);
+  console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(fresh, (r) => r.rules))}`);
+  if (guard) {
+    const f = rate(fresh, score);
+    console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(fresh, f.fp / f.benign))}`);
+  }
+
+  console.log('\nearlier labelled set (test/fixtures/injection/*.jsonl, user prompts):');
+  console.log(`${head}   (rules alone: recall, FPR)`);
+  const parts = {
+    train: 'train (model trained on it)',
+    fresh1: 'fresh1 (model trained on it)',
+    heldout: 'held-out (not trained on)',
+    fresh2: 'fresh2 (not trained on)',
+    fresh3: 'fresh3 (not trained on)',
+  };
+  for (const [split, label] of Object.entries(parts)) {
+    const sub = older.filter((r) => r.split === split);
+    const r = rate(sub, (x) => x.rules);
+    console.log(`  ${label.padEnd(32)}${cell(rate(sub, score))}   (${pct(r.tp, r.attacks)}, ${pct(r.fp, r.benign)})`);
+  }
+
   if (time) {
-    // 2 KB prompts made by joining prompts of the set; CPU time of the best of 9 rounds.
-    const join = (src, seed) => {
+    // 2 KB prompts made by joining texts of the corpus; CPU time of the best of 9 rounds.
+    const join2k = (src, seed) => {
       const out = [];
       let k = seed;
       for (let n = 0; n < 64; n++) {
@@ -106,43 +186,38 @@ try {
       }
       return out;
     };
-    const benignRows = rows.filter((r) => r.label === 'benign');
-    const attackRows = rows.filter((r) => r.label === 'attack');
-    console.log('\ntime per 2 KB prompt (CPU, best of 9 rounds of 4 x 64 prompts):');
+    const benign = corpus.filter((r) => r.label === 'benign');
+    const attacks = corpus.filter((r) => r.label === 'attack');
+    console.log('\ntime per 2 KB prompt (CPU, best of 9 rounds of 2 x 64 prompts):');
     for (const [name, texts] of [
-      ['benign prompts', join(benignRows, 1)],
-      ['attack prompts', join(attackRows, 2)],
-      [
-        'plain prose',
-        join(
-          benignRows.filter((r) => r.topic === 'plain'),
-          3,
-        ),
-      ],
+      ['benign texts', join2k(benign, 1)],
+      ['attack texts', join2k(attacks, 2)],
     ]) {
-      for (const t of texts) analyze(t);
-      let best = Infinity;
-      for (let r = 0; r < 9; r++) {
-        const st = process.cpuUsage();
-        for (let k = 0; k < 4; k++) for (const t of texts) analyze(t);
-        best = Math.min(best, process.cpuUsage(st).user / (4 * texts.length));
+      for (const [what, f] of [
+        ['whole scorer', (t) => m.analyze(t)],
+        ['rules', (t) => m.analyzeRules(t)],
+        ['learned model', (t) => m.modelScore(t)],
+      ]) {
+        for (const t of texts) f(t);
+        let best = Infinity;
+        for (let r = 0; r < 9; r++) {
+          const st = process.cpuUsage();
+          for (let k = 0; k < 2; k++) for (const t of texts) f(t);
+          best = Math.min(best, process.cpuUsage(st).user / (2 * texts.length));
+        }
+        console.log(`  ${name.padEnd(14)} ${what.padEnd(14)} ${best.toFixed(1).padStart(7)} us`);
       }
-      clearInjectionCache();
-      for (const t of texts) analyzeCached(t);
-      const st = process.hrtime.bigint();
-      for (let k = 0; k < 100; k++) for (const t of texts) analyzeCached(t);
-      const hit = Number(process.hrtime.bigint() - st) / 1000 / (100 * texts.length);
-      console.log(`  ${name.padEnd(16)} ${best.toFixed(1).padStart(6)} us   (memo hit ${hit.toFixed(2)} us)`);
     }
   }
-  if (errors) {
-    const which = errors === '--errors=all' ? rows : rows.filter((r) => r.split === 'train' || r.split === 'fresh1');
-    console.log(`\nmisclassified (${errors === '--errors=all' ? 'all' : 'tuning prompts only'}):`);
-    for (const r of which) {
-      const wrong = r.label === 'attack' ? r.score < threshold : r.score >= threshold;
+
+  if (errorsSplit) {
+    console.log(`\nmisclassified (${errorsSplit}):`);
+    const pool = errorsSplit === 'fresh' ? fresh : errorsSplit === 'older' ? older : corpus.filter((r) => r.split === errorsSplit);
+    for (const r of pool) {
+      const wrong = r.label === 'attack' ? r.score < T : r.score >= T;
       if (wrong)
         console.log(
-          `  ${r.label === 'attack' ? 'MISS' : 'FP  '} ${r.score.toFixed(3)} ${r.id} [${r.split}] ${JSON.stringify(r.text).slice(0, 150)}`,
+          `  ${r.label === 'attack' ? 'MISS' : 'FP  '} ${r.score.toFixed(3)} ${r.id} [${r.channel}] ${JSON.stringify(r.text).slice(0, 140)}`,
         );
     }
   }

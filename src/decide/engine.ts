@@ -30,6 +30,7 @@ import {
   type StateStore,
   type Usage,
 } from './state.js';
+import { DetectorHost, settleDetectors, type Detector, type DetectorOptions } from './detectors.js';
 
 export type { Effect } from '../policy/compile.js';
 
@@ -106,6 +107,8 @@ export interface EngineOptions {
    * entries wire `audit` options to it). Called on the hot path: it must only enqueue.
    */
   observer?: DecisionObserver;
+  /** Classifiers policies read with `injection.classifier(name, text)`; evaluateAsync runs them (docs/injection.md). */
+  detectors?: Detector[] | DetectorOptions;
 }
 
 export interface EngineStats {
@@ -176,7 +179,7 @@ interface Revision {
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
-const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'observer', 'state', 'cache']);
+const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'observer', 'state', 'cache', 'detectors']);
 
 export class PolicyEngine {
   private readonly registry: Registry;
@@ -188,7 +191,7 @@ export class PolicyEngine {
   private sources = new Map<string, Loaded>();
   private current: Revision;
   private revisionCounter = 0;
-  private readonly host: StateHost;
+  private readonly host: StateHost & { detect: DetectorHost | undefined };
   private readonly cache: DecisionCache | undefined;
   private decisions = 0;
   private readonly observer: DecisionObserver | undefined;
@@ -210,7 +213,14 @@ export class PolicyEngine {
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
     this.current = { id: 'empty', policies: [], byKey: new Map(), vars: 0, spare: undefined, spareLets: undefined, cachePaths: [] };
-    this.host = { state: options.state, clock: this.clock, reads: undefined, holds: [] };
+    const detectors = options.detectors;
+    this.host = {
+      state: options.state,
+      clock: this.clock,
+      reads: undefined,
+      holds: [],
+      detect: detectors ? new DetectorHost(Array.isArray(detectors) ? { detectors } : detectors) : undefined,
+    };
     if (options.cache) this.cache = new DecisionCache(options.cache);
     this.observer = options.observer;
   }
@@ -717,9 +727,12 @@ export class PolicyEngine {
   /**
    * Strict reads: finds which state keys this input makes the policies read (by deciding
    * once while noting them), has the store fetch exactly those, then decides. Repeats when
-   * the fresh values lead the policies to read other keys (at most three rounds).
+   * the fresh values lead the policies to read other keys (at most three rounds). Registered
+   * classifiers run the same way first (detectors.ts).
    */
   async evaluateAsync(input: unknown, options?: EvaluateOptions): Promise<Decision> {
+    const detect = this.host.detect;
+    if (detect) await settleDetectors(detect, () => this.evaluateUncached(this.current, input, false));
     const state = this.host.state;
     if (!state?.prefetch) return this.evaluate(input, options);
     const seen = new Set<string>();

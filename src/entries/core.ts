@@ -60,6 +60,7 @@ export type {
   LoadFromOptions,
 } from '../decide/engine.js';
 export type { JsonSchema } from '../lang/checker.js';
+export type { Detector, DetectorOptions } from '../decide/detectors.js';
 export type { StateStore, StateRead, Usage, Metric, RecordedUsage, Hold, Reservation, ReserveSpec } from '../decide/state.js';
 export { checkUsage, checkHolds } from '../decide/state.js';
 export type { PolicySource, PolicyFile } from '../policy/source.js';

@@ -121,6 +121,7 @@ export const EVALUATION_ERROR_CODES = [
   'limit_exceeded',
   'unsupported_value',
   'invalid_state',
+  'unavailable',
   'internal',
 ] as const;
 export type EvaluationErrorCode = (typeof EVALUATION_ERROR_CODES)[number];

@@ -1,73 +1,159 @@
-// The accuracy goal of injection.found on the labelled set in test/fixtures/injection/
-// (written by the project; `npm run accuracy:injection` prints the full table): recall >= 0.9
-// at a false-positive rate <= 2%, at the default threshold, on the tuning part, on the held-out
-// part and on the whole set. The prompts written after the rules were frozen ("fresh3") measure
-// how the heuristics do on phrasing they were not built from: they miss that goal (about 65%
-// recall, docs/injection.md), so for them the test only guards against getting worse.
+// Accuracy floors of injection.found (score >= 0.5) on the corpus (test/fixtures/injection/corpus,
+// docs/injection.md "Accuracy"; `npm run accuracy:injection` prints the full tables). Floors are
+// counts as measured when the scorer was last changed, so that any change that loses a detection
+// or adds a false positive fails here and has to be looked at. The test split was frozen before
+// tuning (its digest is checked); the fresh slice was written after tuning.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { analyze, DEFAULT_THRESHOLD, FAMILIES } from '../../builtins/llm/injection/index.js';
+import { analyze, analyzeRules, DEFAULT_THRESHOLD } from '../../builtins/llm/injection/index.js';
+import type { Channel } from '../../builtins/llm/injection/index.js';
 
 interface Row {
   id: string;
   label: 'attack' | 'benign';
-  family?: string;
-  topic?: string;
-  obfuscation?: string;
-  split: 'train' | 'heldout' | 'fresh1' | 'fresh2' | 'fresh3';
+  kind?: string;
+  lang?: string;
+  channel?: Channel;
+  split: string;
   text: string;
 }
 
+const dir = new URL('../fixtures/injection/', import.meta.url);
 const read = (name: string): Row[] =>
-  readFileSync(new URL(`../fixtures/injection/${name}`, import.meta.url), 'utf8')
+  readFileSync(new URL(name, dir), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Row);
 
-const attacks = read('attacks.jsonl');
-const benign = read('benign.jsonl');
-const flagged = (r: Row) => analyze(r.text).score >= DEFAULT_THRESHOLD;
+const corpus = read('corpus/corpus.jsonl');
+const fresh = read('corpus/fresh.jsonl');
+const older = [...read('attacks.jsonl'), ...read('benign.jsonl')];
 
-function rates(split?: Row['split']) {
-  const a = attacks.filter((r) => !split || r.split === split);
-  const b = benign.filter((r) => !split || r.split === split);
-  return { recall: a.filter(flagged).length / a.length, fpr: b.filter(flagged).length / b.length, attacks: a.length, benign: b.length };
+function counts(rows: Row[], scorer: (r: Row) => number = (r) => analyze(r.text, r.channel ?? 'user').score) {
+  const attacks = rows.filter((r) => r.label === 'attack');
+  const benign = rows.filter((r) => r.label === 'benign');
+  return {
+    caught: attacks.filter((r) => scorer(r) >= DEFAULT_THRESHOLD).length,
+    attacks: attacks.length,
+    flagged: benign.filter((r) => scorer(r) >= DEFAULT_THRESHOLD).length,
+    benign: benign.length,
+  };
 }
+const split = (name: string) => corpus.filter((r) => r.split === name);
+const rulesOnly = (r: Row) => analyzeRules(r.text).score;
 
-describe('labelled set', () => {
-  test('size and coverage', () => {
-    expect(attacks.length).toBeGreaterThanOrEqual(150);
-    expect(benign.length).toBeGreaterThanOrEqual(300);
-    for (const f of FAMILIES) expect(attacks.filter((r) => r.family === f).length).toBeGreaterThanOrEqual(15);
-    const tricks = new Set(attacks.map((r) => r.obfuscation).filter(Boolean));
-    for (const t of ['leetspeak', 'homoglyph', 'zero_width', 'base64', 'split_words', 'casing']) expect(tricks.has(t)).toBe(true);
-    // Most benign prompts are the risky-looking kind, not plain chit-chat.
-    expect(benign.filter((r) => r.topic !== 'plain').length).toBeGreaterThan(benign.length / 2);
-    const ids = [...attacks, ...benign].map((r) => r.id);
+describe('corpus', () => {
+  test('size and coverage: 1,500+ texts, 15+ attack kinds, 12+ benign kinds, 10+ languages', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(1500);
+    const kinds = (label: string) => new Set(corpus.filter((r) => r.label === label).map((r) => r.kind));
+    expect(kinds('attack').size).toBeGreaterThanOrEqual(15);
+    expect(kinds('benign').size).toBeGreaterThanOrEqual(12);
+    for (const k of [
+      'polite_paraphrase',
+      'hypothetical_fiction',
+      'authority_claim',
+      'hidden_in_data',
+      'indirect_email',
+      'indirect_web',
+      'indirect_tool',
+      'multilingual',
+      'persona_jailbreak',
+      'developer_mode',
+      'chat_tokens',
+      'obfuscation',
+    ])
+      expect(kinds('attack').has(k), k).toBe(true);
+    for (const k of [
+      'security_education',
+      'ignore_ordinary',
+      'override_ordinary',
+      'system_ordinary',
+      'devmode_ordinary',
+      'act_as_ordinary',
+      'code_with_prompts',
+    ])
+      expect(kinds('benign').has(k), k).toBe(true);
+    const langs = new Set(corpus.map((r) => r.lang));
+    expect(langs.size).toBeGreaterThanOrEqual(10);
+    // Attacks and benign texts in every language the attacks use, so that a language is no label.
+    for (const lang of new Set(corpus.filter((r) => r.label === 'attack').map((r) => r.lang)))
+      expect(
+        corpus.some((r) => r.label === 'benign' && r.lang === lang),
+        lang,
+      ).toBe(true);
+    const ids = [...corpus, ...fresh].map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(rates('heldout').attacks).toBeGreaterThanOrEqual(40);
-    expect(rates('heldout').benign).toBeGreaterThanOrEqual(90);
+    expect(new Set(corpus.map((r) => r.text)).size).toBe(corpus.length);
   });
 
-  for (const split of ['train', 'heldout', undefined] as const) {
-    test(`recall >= 0.9 at FPR <= 2% (${split ?? 'all'})`, () => {
-      const r = rates(split);
-      expect(r.recall).toBeGreaterThanOrEqual(0.9);
-      expect(r.fpr).toBeLessThanOrEqual(0.02);
-    });
-  }
-
-  test('phrasing never tuned on (fresh3): no worse than when it was first scored', () => {
-    const r = rates('fresh3');
-    expect(r.attacks).toBeGreaterThanOrEqual(30);
-    expect(r.recall).toBeGreaterThanOrEqual(0.6);
-    expect(r.fpr).toBeLessThanOrEqual(0.05);
+  test('the test split is the one frozen before tuning', () => {
+    const lines = readFileSync(new URL('corpus/corpus.jsonl', dir), 'utf8')
+      .split('\n')
+      .filter((l) => l && JSON.parse(l).split === 'test');
+    const digest = createHash('sha256').update(lines.join('\n')).digest('hex');
+    expect(digest).toBe(readFileSync(new URL('corpus/test-split.sha256', dir), 'utf8').trim());
+    expect(lines.length).toBe(294);
   });
 
-  test('every family is caught at least 80% of the time', () => {
-    for (const f of FAMILIES) {
-      const a = attacks.filter((r) => r.family === f);
-      expect(a.filter(flagged).length / a.length, f).toBeGreaterThanOrEqual(0.8);
-    }
+  test('no fresh text is in the corpus', () => {
+    const texts = new Set(corpus.map((r) => r.text));
+    expect(fresh.filter((r) => texts.has(r.text))).toEqual([]);
+    expect(fresh.length).toBeGreaterThanOrEqual(80);
   });
 });
+
+describe('floors (counts) of the whole scorer', () => {
+  test('test split (never tuned on): 119/145 attacks caught, at most 5/149 benign flagged', () => {
+    const c = counts(split('test'));
+    expect(c.caught).toBeGreaterThanOrEqual(119);
+    expect(c.flagged).toBeLessThanOrEqual(5);
+  });
+  test('dev split (tuned on): 140/154 caught, 0/133 flagged', () => {
+    const c = counts(split('dev'));
+    expect(c.caught).toBeGreaterThanOrEqual(140);
+    expect(c.flagged).toBeLessThanOrEqual(0);
+  });
+  test('train split: every attack caught, at most 10 benign flagged', () => {
+    const c = counts(split('train'));
+    expect(c.caught).toBe(c.attacks);
+    expect(c.flagged).toBeLessThanOrEqual(10);
+  });
+  test('fresh slice (written after tuning): 33/45 caught, at most 1/36 flagged', () => {
+    const c = counts(fresh);
+    expect(c.caught).toBeGreaterThanOrEqual(33);
+    expect(c.flagged).toBeLessThanOrEqual(1);
+  });
+  test('earlier set, parts the model never trained on: every attack caught, at most 6/216 benign flagged', () => {
+    const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));
+    expect(c.caught).toBe(c.attacks);
+    expect(c.flagged).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('floors of the rules alone (the earlier set, as before the learned model)', () => {
+  for (const [part, caught, flagged] of [
+    ['train', 154, 1],
+    ['heldout', 66, 2],
+    ['fresh1', 48, 0],
+    ['fresh2', 35, 1],
+    ['fresh3', 22, 1],
+  ] as const) {
+    test(`${part}: ${caught} caught, at most ${flagged} flagged`, () => {
+      const c = counts(
+        older.filter((r) => r.split === part),
+        rulesOnly,
+      );
+      expect(c.caught).toBeGreaterThanOrEqual(caught);
+      expect(c.flagged).toBeLessThanOrEqual(flagged);
+    });
+  }
+});
+
+test('the shipped weights are what the corpus trains (scripts/train-injection-model.mjs --check)', () => {
+  const out = execFileSync(process.execPath, [new URL('../../scripts/train-injection-model.mjs', import.meta.url).pathname, '--check'], {
+    encoding: 'utf8',
+  });
+  expect(out).toMatch(/matches the corpus/);
+}, 60_000);

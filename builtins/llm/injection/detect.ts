@@ -14,6 +14,35 @@ import { anchorPresent, compilePattern, matchAt, vocabularyOf, BOUNDARY, type Co
 import { COMPACT_CODE, compactPhrase, fold, tokenize, F_HOMOGLYPH, F_INVISIBLE, F_LEET, type Folded, type Tokens } from './normalize.js';
 import { CUE_WORDS, cueBits, sentenceCues, type CueHit } from './cues.js';
 import { CLASSES, FAMILIES, PHRASE_RULES, type Family, type PhraseRule } from './rules.js';
+import {
+  ADDR,
+  AI,
+  AUTH,
+  conceptSentences,
+  DEV,
+  EXF,
+  HID,
+  INS,
+  META as ABOUT,
+  NEG,
+  NEWT,
+  NOL,
+  NOREF,
+  OFF,
+  OVR,
+  PRE,
+  REV,
+  SYS,
+  VERB,
+  YOU,
+} from './lexicon.js';
+import { modelScore, type Channel } from './model.js';
+
+export type { Channel } from './model.js';
+export const CHANNELS: readonly Channel[] = ['user', 'document', 'tool', 'system'];
+
+/** The learned model's signal counts from this calibrated probability up (below it, it is noise). */
+export const LEARNED_FLOOR = 0.3;
 
 /** The default threshold of injection.found: a score at or above it is an injection. */
 export const DEFAULT_THRESHOLD = 0.5;
@@ -360,8 +389,8 @@ interface Raw extends Signal {
   t1: number;
 }
 
-/** Analyses a text. `depth` > 0 for decoded payloads (no further decoding). */
-export function analyze(text: string, depth = 0): Analysis {
+/** The signals of the rules, phrase and concept cues, with no channel. `depth` > 0 for decoded payloads (no further decoding). */
+function rulesOf(text: string, depth: number): Analysis {
   const f = fold(text);
   const tk = tokenize(f, VOCAB);
   const out: Raw[] = [];
@@ -370,6 +399,7 @@ export function analyze(text: string, depth = 0): Analysis {
   phraseSignals(f, tk, out, origEnd);
   compactSignals(f, tk, out, origEnd);
   delimiterSignals(text, f, out, origEnd);
+  conceptSignals(text, out);
   if (f.invisibleInWord > 0) {
     out.push(
       sig('delimiter_encoding', 'zero_width', f.invisibleStart, f.invisibleEnd, f.invisibleInWord >= 4 ? ZERO_WIDTH_MANY : ZERO_WIDTH_FEW),
@@ -383,13 +413,82 @@ export function analyze(text: string, depth = 0): Analysis {
   if (depth === 0) {
     if (f.hidden.length > 0 && f.hidden.trim().length > 0) {
       out.push(sig('delimiter_encoding', 'tag_characters', f.hiddenStart, f.hiddenEnd, TAG_CHARACTERS));
-      const inner = analyze(f.hidden, depth + 1);
+      const inner = rulesOf(f.hidden, depth + 1);
       for (const s of inner.signals) out.push(sig(s.family, s.rule, f.hiddenStart, f.hiddenEnd, s.weight));
     }
     encodedSignals(text, out, depth);
   }
   const signals = dedupe(out);
   return { text, score: scoreOf(signals), signals };
+}
+
+// ------------------------------------------------------------------ concepts (lexicon.ts)
+
+/**
+ * Combinations of concepts in one sentence, in any of the lexicon's languages: what the phrase
+ * rules and cues say in English, said in other languages or other words.
+ */
+function conceptSignals(text: string, out: Raw[]): void {
+  const sentences = conceptSentences(text);
+  let all = 0;
+  for (const s of sentences) all |= s.bits;
+  for (const { start, end, bits } of sentences) {
+    const has = (m: number) => (bits & m) === m;
+    const any = (m: number) => (bits & m) !== 0;
+    // A sentence about attacks, or one that quotes, mentions rather than makes them.
+    const k = any(ABOUT) || quoted(text, start, end) ? 0.5 : 1;
+    const push = (family: Family, rule: string, w: number) => out.push(sig(family, rule, start, end, w * k));
+    if (has(NOREF)) push('role_play', 'concept_no_refusal', 0.35);
+    // "Never reveal your instructions": a defence, not an attack.
+    if (has(NEG)) continue;
+    if (has(OVR | INS | PRE)) push('instruction_override', 'concept_override', 0.7);
+    else if (has(OVR | INS)) push('instruction_override', 'concept_override', 0.35);
+    // "Disregard what came before. New task: ..." spans two sentences; "forget the earlier draft,
+    // from now on ..." is the same shape from a user, so this one needs other evidence too.
+    else if (has(OVR | PRE) && all & NEWT) push('instruction_override', 'concept_override', 0.3);
+    if (has(SYS) && any(REV | VERB)) push('prompt_extraction', 'concept_extraction', 0.7);
+    else if (has(INS | VERB) && any(PRE | HID)) push('prompt_extraction', 'concept_extraction', 0.6);
+    else if (has(INS | REV | HID)) push('prompt_extraction', 'concept_extraction', 0.45);
+    // Developer mode with the rules gone; "turn off debug mode" alone is an ordinary request.
+    if (has(DEV) && any(NOL | OVR)) push('role_play', 'concept_mode', 0.65);
+    else if (has(DEV | OFF)) push('role_play', 'concept_mode', 0.35);
+    if (has(NOL) && any(YOU | NEWT | AI)) push('role_play', 'concept_unrestricted', 0.6);
+    else if (has(NOL)) push('role_play', 'concept_unrestricted', 0.3);
+    if (has(AUTH) && any(OFF | NOL | OVR | SYS)) push('instruction_override', 'concept_authority', 0.5);
+  }
+}
+
+const QUOTES = new Set([0x22, 0x201c, 0x201d, 0xab, 0xbb, 0x300c, 0x300d, 0x300e, 0x300f]);
+
+/** Whether a sentence holds a pair of quotation marks (a single quote counts when it opens or closes a word, not inside one). */
+function quoted(text: string, start: number, end: number): boolean {
+  let n = 0;
+  let open = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (QUOTES.has(c) && ++n >= 2) return true;
+    if (c === 39) {
+      const before = i > 0 && isWordUnit(text.charCodeAt(i - 1));
+      const after = i + 1 < text.length && isWordUnit(text.charCodeAt(i + 1));
+      if (!before && after) open = true;
+      else if (before && !after && open) return true;
+    }
+  }
+  return false;
+}
+
+function isWordUnit(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c >= 0xc0;
+}
+
+/** Channel signals: in a document or a tool's output, a sentence addressed to the model that tells it to do something. */
+function channelSignals(text: string, channel: Channel, out: Signal[]): void {
+  if (channel !== 'document' && channel !== 'tool') return;
+  for (const { start, end, bits } of conceptSentences(text)) {
+    if (!(bits & ADDR)) continue;
+    const told = (bits & (OVR | INS | NEWT | REV | EXF | SYS | YOU | NOL | OFF | VERB)) !== 0;
+    out.push({ family: 'instruction_override', rule: 'addressed_to_model', start, end, weight: told ? 0.6 : 0.3 });
+  }
 }
 
 function sig(family: Family, rule: string, start: number, end: number, weight: number): Raw {
@@ -846,7 +945,7 @@ function encodedSignals(text: string, out: Raw[], depth: number): void {
       }
       if (decoded !== undefined) {
         blobs++;
-        const inner = analyze(decoded, depth + 1);
+        const inner = rulesOf(decoded, depth + 1);
         if (inner.score >= 0.3) {
           out.push(sig('delimiter_encoding', kind, i, k, ENCODED_PAYLOAD));
           for (const s of inner.signals) out.push(sig(s.family, s.rule, i, k, s.weight));
@@ -866,6 +965,15 @@ function dedupe(raw: Raw[]): Signal[] {
   for (const r of sorted) {
     // Contained in a stronger signal of the same family: the same evidence, counted once.
     if (kept.some((k) => k.family === r.family && k.start <= r.start && r.end <= k.end)) continue;
+    // A concept signal spans its sentence; a stronger phrase of its family inside that sentence
+    // is the same evidence (and the other way round).
+    if (
+      kept.some(
+        (k) =>
+          k.family === r.family && k.rule.startsWith('concept_') !== r.rule.startsWith('concept_') && k.start < r.end && r.start < k.end,
+      )
+    )
+      continue;
     kept.push({ family: r.family, rule: r.rule, start: r.start, end: r.end, weight: round(r.weight) });
   }
   return kept.sort((a, b) => a.start - b.start || b.weight - a.weight);
@@ -893,24 +1001,67 @@ export function scoreOf(signals: readonly Signal[]): number {
   return round(1 - keep);
 }
 
+// ------------------------------------------------------------------ channels and the learned model
+
+const CHANNEL_INDEX: Record<Channel, number> = { user: 0, document: 1, tool: 2, system: 3 };
+/** Families that count in the system prompt: its author writes instructions on purpose; structure smuggled into it still counts. */
+const SYSTEM_FAMILIES: ReadonlySet<Family> = new Set(['delimiter_encoding', 'tool_hijack']);
+
+/**
+ * Analyses a text as it arrives through a channel (docs/injection.md, "Channels"): the rules'
+ * signals, the channel's own (an instruction addressed to the model inside a document or a tool
+ * output), and the learned model's calibrated probability as the `learned` family when it
+ * reaches LEARNED_FLOOR. In the system channel only delimiter, encoding and tool-hijack
+ * signals count, and the learned model is not asked.
+ */
+export function analyze(text: string, channel: Channel = 'user'): Analysis {
+  return withChannel(rulesOf(text, 0), channel);
+}
+
+/** The rules' analysis alone: no channel, no learned model (tests, and the accuracy script's comparison). */
+export function analyzeRules(text: string): Analysis {
+  return rulesOf(text, 0);
+}
+
+function withChannel(base: Analysis, channel: Channel): Analysis {
+  const text = base.text;
+  if (channel === 'system') {
+    const signals = base.signals.filter((s) => SYSTEM_FAMILIES.has(s.family));
+    return { text, score: scoreOf(signals), signals };
+  }
+  const signals = base.signals.slice();
+  channelSignals(text, channel, signals);
+  const p = modelScore(text, channel);
+  if (p >= LEARNED_FLOOR) signals.push({ family: 'learned', rule: 'model', start: 0, end: text.length, weight: round(p) });
+  if (signals.length > base.signals.length) signals.sort((a, b) => a.start - b.start || b.weight - a.weight);
+  return { text, score: scoreOf(signals), signals };
+}
+
 // ------------------------------------------------------------------ memo
 
 const CACHE_ENTRIES = 256;
 const CACHE_CHARS = 4_000_000;
-const cache = new LRUCache<string, Analysis>({
+/** Per text: the channel-free rules analysis, and the analysis per channel as asked. */
+interface Entry {
+  base: Analysis;
+  by: (Analysis | undefined)[];
+}
+const cache = new LRUCache<string, Entry>({
   max: CACHE_ENTRIES,
   maxSize: CACHE_CHARS,
   maxEntrySize: CACHE_CHARS / 4,
   sizeCalculation: (_, text) => Math.max(1, text.length),
 });
 
-/** The analysis of a text, memoized (bounded: 256 texts and 4M characters). */
-export function analyzeCached(text: string): Analysis {
-  const hit = cache.get(text);
-  if (hit !== undefined) return hit;
-  const a = analyze(text);
-  cache.set(text, a);
-  return a;
+/** The analysis of a text in a channel, memoized (bounded: 256 texts and 4M characters; the rules run once per text whatever the channels). */
+export function analyzeCached(text: string, channel: Channel = 'user'): Analysis {
+  const k = CHANNEL_INDEX[channel];
+  let e = cache.get(text);
+  if (e === undefined) {
+    e = { base: rulesOf(text, 0), by: [undefined, undefined, undefined, undefined] };
+    cache.set(text, e);
+  }
+  return (e.by[k] ??= withChannel(e.base, channel));
 }
 
 /** Number of memoized texts (tests). */

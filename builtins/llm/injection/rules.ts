@@ -5,9 +5,16 @@
 
 import type { ClassTable } from './matcher.js';
 
-export type Family = 'instruction_override' | 'role_play' | 'prompt_extraction' | 'delimiter_encoding' | 'tool_hijack';
+export type Family = 'instruction_override' | 'role_play' | 'prompt_extraction' | 'delimiter_encoding' | 'tool_hijack' | 'learned';
 
-export const FAMILIES: readonly Family[] = ['instruction_override', 'role_play', 'prompt_extraction', 'delimiter_encoding', 'tool_hijack'];
+export const FAMILIES: readonly Family[] = [
+  'instruction_override',
+  'role_play',
+  'prompt_extraction',
+  'delimiter_encoding',
+  'tool_hijack',
+  'learned',
+];
 
 export interface PhraseRule {
   id: string;

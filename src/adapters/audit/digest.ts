@@ -21,4 +21,3 @@ export function installJsAuditHash(): void {
   installed = true;
   setAuditHash(sha256Hex, 1);
 }
-

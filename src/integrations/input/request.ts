@@ -257,6 +257,14 @@ export function fromOpenAIResponses(params: unknown, options: BuildOptions = {})
 
 // ------------------------------------------------------------------ Anthropic Messages
 
+/** The text of a list of Anthropic content blocks (its `text` blocks, joined by newlines), or of a string. */
+function blockTexts(content: unknown): string | undefined {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return undefined;
+  const texts = content.filter((c) => isObj(c) && c.type === 'text' && typeof c.text === 'string').map((c) => (c as { text: string }).text);
+  return texts.length ? texts.join('\n') : undefined;
+}
+
 function anthropicBlock(b: unknown): ContentPart | undefined {
   if (typeof b === 'string') return { type: 'text', text: b };
   if (!isObj(b)) return undefined;
@@ -272,7 +280,11 @@ function anthropicBlock(b: unknown): ContentPart | undefined {
     }
     case 'document': {
       // Plain-text documents are prompt text; PDFs and files are not copied.
-      if (source.type === 'text' && typeof source.data === 'string') return { type: 'text', text: source.data };
+      if (source.type === 'text' && typeof source.data === 'string') return { type: 'text', text: source.data, channel: 'document' };
+      if (source.type === 'content') {
+        const text = blockTexts(source.content);
+        if (text !== undefined) return { type: 'text', text, channel: 'document' };
+      }
       const part: ContentPart = { type: 'file' };
       put(part, 'media_type', str(source.media_type));
       put(part, 'url', source.type === 'url' ? str(source.url) : source.type === 'file' ? str(source.file_id) : undefined);
@@ -290,6 +302,11 @@ function anthropicBlock(b: unknown): ContentPart | undefined {
       put(part, 'tool_call_id', str(b.tool_use_id));
       put(part, 'is_error', bool(b.is_error));
       return part;
+    }
+    case 'search_result': {
+      // Retrieved text the application passes in: a document, for injection.* (docs/injection.md).
+      const text = blockTexts(b.content);
+      return text === undefined ? undefined : { type: 'text', text, channel: 'document' };
     }
     default:
       return undefined; // thinking, redacted_thinking, server tool results, ...

@@ -7,6 +7,13 @@ export type Provider = 'openai' | 'anthropic' | 'google' | 'mistral' | (string &
 export interface TextPart {
   type: 'text';
   text: string;
+  /**
+   * Where the text comes from, when it is not the message's author: `'document'` for a retrieved
+   * or attached document (the builders set it for Anthropic documents and search results; hosts
+   * set it on text they insert from RAG), `'tool'` for a tool's output. injection.* scores the
+   * text in that channel (docs/injection.md).
+   */
+  channel?: 'user' | 'document' | 'tool' | 'system';
 }
 
 export interface ImagePart {

@@ -1,0 +1,391 @@
+// Concepts in many languages: the words an injection is made of (override verbs, instruction
+// nouns, "previous", "no restrictions", "system prompt", "word for word", "developer mode",
+// "note to the AI"...) in English, Spanish, French, German, Portuguese, Italian, Dutch, Polish,
+// Russian, Ukrainian, Chinese, Japanese, Korean, Arabic, Hindi, Turkish, Vietnamese and
+// Indonesian. A sentence is a set of concepts; some combinations are signals on their own
+// (`lexiconSignals`), and every concept and pair of concepts in a sentence is a feature of the
+// learned model (`conceptFeatures`), which is how it carries what it learned in one language to
+// another.
+//
+// Matching is by substring (stems: `инструкци` matches every case ending, `忽略` needs no word
+// breaks), lower-cased per UTF-16 unit so offsets stay those of the original text. A needle that
+// starts with a Latin, Greek or Cyrillic letter must start a word. One Aho-Corasick pass, over a
+// sparse automaton (automaton.ts's dense table would be megabytes for this many scripts), built
+// on first use.
+
+export const OVR = 1 << 0; // override verbs: ignore, forget, disregard
+export const INS = 1 << 1; // instruction nouns: instructions, rules, guidelines
+export const PRE = 1 << 2; // pointers: previous, above, before, original
+export const NOL = 1 << 3; // no limits: without restrictions, uncensored, no filters
+export const SYS = 1 << 4; // the system prompt, the setup text
+export const REV = 1 << 5; // reveal, show, print, repeat, output
+export const VERB = 1 << 6; // word for word, verbatim, exactly
+export const DEV = 1 << 7; // developer / debug / god mode
+export const NEWT = 1 << 8; // new task, from now on, your real task
+export const ADDR = 1 << 9; // addressed to a model: "note to the AI", "if you are an AI", "Assistant:"
+export const AUTH = 1 << 10; // authority claims: administrator, authorization code, developer here
+export const HYP = 1 << 11; // hypothetical and fiction framing
+export const NOREF = 1 << 12; // refusal suppression: never refuse, no warnings, don't apologize
+export const YOU = 1 << 13; // "you are now", "from now on you"
+export const EXF = 1 << 14; // send / forward / exfiltrate ... to an outside address
+export const OFF = 1 << 15; // disable, turn off, lift, deactivate (filters, restrictions)
+export const HID = 1 << 16; // hidden, internal, confidential, secret
+export const AI = 1 << 17; // an AI, a model, a chatbot
+export const META = 1 << 18; // talk about attacks: attack, injection, example, security, "what does ... mean"
+export const NEG = 1 << 19; // a defensive negation: never, do not, must not (a system prompt's "never reveal ...")
+export const CONCEPTS = 20;
+
+const LEXICON: [number, string][] = [
+  [
+    OVR,
+    'ignore|disregard|forget|set aside|put aside|throw out|scratch|abandon|discard|drop your|pay no attention|never mind|nevermind|' +
+      'ignora|olvida|haz caso omiso|omite|descarta|deja de lado|no hagas caso|' +
+      'ignore |oublie|ne tiens plus compte|ne tiens pas compte|fais abstraction|mets de côté|laisse de côté|' +
+      'ignorier|vergiss|vergessen sie|missachte|übergehe|beiseite|' +
+      'esqueça|esqueca|desconsidere|deixe de lado|' +
+      'dimentica|non considerare|lascia perdere|trascura|' +
+      'negeer|vergeet|zignoruj|zapomnij|pomiń|' +
+      'игнорир|забудь|забыть|не обращай внимания|отбрось|не учитывай|ігнору|забудь|' +
+      '忽略|无视|無視|忘记|忘掉|忘了|不要理会|别管|不要管|放下|' +
+      '忘れ|無視して|' +
+      '무시|잊어|잊으|' +
+      'تجاهل|انس |انسَ|' +
+      'अनदेखा|भूल जाओ|नज़रअंदाज़|नजरअंदाज|' +
+      'yok say|unut|görmezden gel|dikkate alma|bir kenara bırak|' +
+      'bỏ qua|quên|abaikan|lupakan|' +
+      "no longer apply|are void|are cancelled|are canceled|are obsolete|ya no aplican|quedan anuladas|ne s’appliquent plus|ne s'appliquent plus|" +
+      'gelten nicht mehr|ungültig|non valgono più|não se aplicam mais|не действуют|больше не действуют|取消|作废|失效|無効です|취소되었|' +
+      'لم تعد سارية|लागू नहीं हैं|geçersiz|niet meer geldig|nie obowiązują',
+  ],
+  [
+    INS,
+    'instructions|instruction|guidelines|guidance|directives|directions you|rules|your programming|restrictions|configuration|' +
+      'instrucciones|indicaciones|directrices|reglas|normas|restricciones|' +
+      'consignes|règles|directives|' +
+      'anweisungen|regeln|vorgaben|richtlinien|einschränkungen|' +
+      'instruções|instrucoes|regras|orientações|diretrizes|restrições|' +
+      'istruzioni|regole|direttive|restrizioni|' +
+      'instructies|regels|instrukcje|instrukcji|zasad|' +
+      'инструкци|правил|указани|директив|ограничени|інструкці|' +
+      '指令|指示|规则|規則|设定|設定|限制|规定|ルール|制限|' +
+      '지시|지침|규칙|설정|제한|' +
+      'التعليمات|تعليمات|القواعد|القيود|' +
+      'निर्देश|नियम|हिदायत|' +
+      'talimat|kural|yönerge|kısıtlama|' +
+      'hướng dẫn|quy tắc|instruksi|aturan',
+  ],
+  [
+    PRE,
+    'previous|prior|above|earlier|before this|before our|original|initial|' +
+      'anteriores|anterior|de arriba|previas|' +
+      'précédent|ci-dessus|qui précède|au départ|' +
+      'vorherig|obigen|bisherig|vorher|ursprünglich|' +
+      'acima|anteriormente|' +
+      'precedent|sopra|' +
+      'eerdere|eerder|hierboven|poprzedni|wcześniej|' +
+      'предыдущ|выше|раньше|ранее|попередн|' +
+      '之前|上面|以上|先前|最开始|原来|刚才|' +
+      '以前|上記|これまで|最初に|' +
+      '이전|위의|지금까지|처음에|' +
+      'السابقة|أعلاه|من قبل|' +
+      'पिछले|ऊपर|पहले|' +
+      'önceki|yukarıdaki|daha önce|başta|' +
+      'trước|sebelumnya',
+  ],
+  [
+    NOL,
+    'no restrictions|without restrictions|without any restrictions|no limits|without limits|no rules|no filters|uncensored|unfiltered|unrestricted|' +
+      'sin restricciones|sin censura|sin filtros|sin reglas|sin límites|' +
+      'sans restriction|sans aucune restriction|sans filtre|sans limite|sans censure|' +
+      'ohne einschränkungen|ohne regeln|ohne grenzen|keine regeln|ohne filter|' +
+      'sem restrições|sem nenhuma restrição|sem censura|sem filtros|' +
+      'senza limiti|senza regole|senza filtri|senza censura|' +
+      'zonder beperkingen|bez ograniczeń|' +
+      'без ограничений|без цензуры|без фильтров|без правил|' +
+      '没有任何限制|没有限制|无限制|不受限制|没有任何审查|没有任何道德|' +
+      '制限がありません|制限なく|制限のない|' +
+      '제한이 없|제한 없이|검열 없이|' +
+      'بلا قيود|بدون قيود|بلا أي قيود|' +
+      'कोई पाबंदी नहीं|कोई नियम लागू नहीं|' +
+      'kısıtlaman yok|hiçbir kural|sınırsız|검열도 없|어떤 검열|senza filtri|sem filtros|ohne filter|' +
+      'không có giới hạn',
+  ],
+  [
+    SYS,
+    'system prompt|system message|initial prompt|setup text|hidden prompt|' +
+      'prompt de sistema|prompt del sistema|mensaje del sistema|' +
+      'prompt système|prompt systeme|message système|' +
+      'systemprompt|system-prompt|systemanweisung|' +
+      'prompt do sistema|prompt di sistema|messaggio di sistema|' +
+      'systeemprompt|prompt systemowy|' +
+      'системный промпт|системного промпта|системное сообщение|системний промпт|' +
+      '系统提示|系統提示|システムプロンプト|시스템 프롬프트|' +
+      'موجه النظام|رسالة النظام|सिस्टम प्रॉम्प्ट|sistem istem|lời nhắc hệ thống|prompt sistem',
+  ],
+  [
+    REV,
+    'reveal|print|show me|output|repeat|paste|recite|' +
+      'muéstrame|muestra|dime|revela|repite|cópia|' +
+      'affiche|montre|révèle|répète|recopie|' +
+      'zeig|gib deine|gib mir|wiederhole|' +
+      'mostre|mostra|mostrami|revele|repita|' +
+      'laat je|pokaż|' +
+      'покажи|выведи|повтори|раскрой|покажіть|' +
+      '告诉我|输出|显示|重复|表示して|出力|繰り返|' +
+      '보여|알려|반복|' +
+      'أخبرني|أظهر|كرر|' +
+      'दिखाओ|बताओ|लिखो|' +
+      'göster|yaz|' +
+      'cho tôi xem|tampilkan',
+  ],
+  [
+    VERB,
+    'word for word|verbatim|exact words|exactly as|' +
+      'palabra por palabra|tal cual|' +
+      'mot pour mot|intégralement|' +
+      'wortwörtlich|wörtlich|' +
+      'palavra por palavra|parola per parola|' +
+      'дословно|слово в слово|' +
+      '原文|一字一句|原样|そのまま|그대로|' +
+      'حرفياً|حرفيا|शब्दशः|kelimesi kelimesine',
+  ],
+  [
+    DEV,
+    'developer mode|debug mode|god mode|dev mode|maintenance mode|unrestricted mode|jailbreak mode|' +
+      'modo desarrollador|modo de desarrollador|mode développeur|entwicklermodus|debug-modus|' +
+      'modo desenvolvedor|modalità sviluppatore|режим разработчика|' +
+      '开发者模式|调试模式|開発者モード|개발자 모드|وضع المطوّر|وضع المطور|geliştirici mod',
+  ],
+  [
+    NEWT,
+    'new task|new instructions|new rules|your real task|your new task|from now on|from this point|' +
+      'nueva tarea|a partir de ahora|nouvelle tâche|désormais|à partir de maintenant|neue aufgabe|ab sofort|ab jetzt|' +
+      'nova tarefa|a partir de agora|agora você|nuovo compito|da adesso|da ora in poi|' +
+      'новая задача|теперь ты|с этого момента|' +
+      '新任务|新的任务|从现在开始|从现在起|新しいタスク|今から|これから|새로운 작업|이제부터|지금부터|' +
+      'المهمة الجديدة|من الآن|नया काम|अब से|yeni görev|artık|stop what you are doing|vanaf nu|od teraz|từ giờ|mulai sekarang',
+  ],
+  [
+    ADDR,
+    'note to the ai|note for the ai|message for the ai|instructions for the ai|instruction for the ai|note to the assistant|' +
+      'note for the assistant|instructions for the assistant|note to the agent|note for the agent|note to the model|' +
+      'for the ai|for the llm|to the ai|to any ai|any ai |any llm|ai assistant reading|ai reading this|' +
+      'if you are an ai|if you are a language model|if you are an llm|if you are claude|if you are gpt|if you are chatgpt|' +
+      'if an ai is reading|ai agents|llm agents|language model,|language model:|language model reading|' +
+      'the assistant should|the assistant must|the ai should|the ai must|the model should|the model must|' +
+      'sprachmodell|an das ki|anweisung an|hinweis an die ki|' +
+      'dear ai|hey chatgpt|hey claude|hey copilot|copilot,|assistant:|assistant,|ai:|ai,|model:|agent:|agent,|bot:|' +
+      'for ai summarizers|automated assistant|automated systems|reader ai|attention bot|' +
+      "para la ia|a la ia|nota para la ia|asistente de ia|l’assistant ia|l'assistant ia|à l’attention de l’ia|" +
+      "an das ki|ki-modell|ki-assistent|hinweis an das|assistente de ia|assistente,|per l’assistente|per l'assistente|" +
+      'для ии|ии-ассистент|для нейросети|' +
+      'ai助手|给正在阅读|给ai|的ai|aiへ|aiに|ai에게|' +
+      'إلى المساعد|للمساعد الذكي|ai के लिए|yapay zekaya|yapay zekâya',
+  ],
+  [
+    AUTH,
+    // Claims, not nouns: "administrator" or "sudo" alone is every sysadmin's question.
+    "administrator here|admin here|i am the administrator|i'm the administrator|i am the admin|i'm the admin|as your developer|" +
+      "i am your developer|i'm your developer|i am your creator|i'm your creator|i am the owner|i'm the owner|" +
+      'override code|authorization code|authorisation code|verified admin|admin token|security clearance|root access granted|' +
+      "soy el administrador|le escribe el jefe|je suis l'administrateur|je suis l’administrateur|ich bin der administrator|" +
+      "hier spricht der administrator|sono l'amministratore|eu sou o administrador|código de acesso|código de autorización|" +
+      'я администратор|я разработчик|我是管理员|我是你的开发者|授权你|管理者です|관리자입니다|관리자 권한으로|' +
+      'أنا مسؤول النظام|मैं इस सिस्टम का एडमिन|yöneticisiyim|yetki kodu|dit is de beheerder|tu administrator',
+  ],
+  [
+    HYP,
+    'hypothetically|hypothetical|imagine|pretend|in a world where|for a novel|in a story|screenplay|thought experiment|alternate universe|' +
+      'imagina|supongamos|hypothétique|imaginons|hypothetisch|stell dir vor|imagine que|vamos imaginar|immagina|' +
+      'представь|假设|想象|小説|仮に|가상의|لنفترض|मान लो|varsayımsal',
+  ],
+  [
+    NOREF,
+    "never refuse|do not refuse|don't refuse|not allowed to refuse|without any disclaimers|no disclaimers|no warnings|do not apologize|" +
+      "don't apologize|never say no|never break character|" +
+      'sin advertencias|nunca digas que no|ne refuse jamais|aucune mise en garde|unter keinen umständen ablehnen|' +
+      'никаких отказов|不要道歉|不要拒绝|断らないで|절대 거절하지|asla reddetmeyen|nunca recusa|non rifiutare',
+  ],
+  [
+    YOU,
+    "you are now|you're now|you are no longer|you will now|act as|" +
+      'ahora eres|a partir de ahora eres|tu es maintenant|tu vas jouer|du bist jetzt|ab sofort bist du|você agora é|você é agora|' +
+      'da ora in poi sei|ты теперь|теперь ты|с этого момента ты|你现在是|从现在起你|これからあなたは|지금부터 너는|' +
+      'من الآن أنت|अब से तुम|artık sen|' +
+      'actúa como|agis comme|handle als|aja como|agisci come|действуй как|扮演|として振る舞|처럼 행동|gibi davran',
+  ],
+  [
+    EXF,
+    'send the|forward the|forward all|forward every|exfiltrate|upload the|post the|email the|' +
+      'envía|transfère|leite|отправь|перешли|发送|送信|보내|أرسل|भेजो|gönder',
+  ],
+];
+
+LEXICON.push([
+  HID,
+  'hidden|internal|confidential|secret|private|developer gave|developers gave|' +
+    'que te dio el desarrollador|du développeur|von den entwicklern|dagli sviluppatori|do desenvolvedor|от разработчиков|开发者给|開発者から|개발자가 준|' +
+    'ocult|internas|confidencial|secret|cachée|cachées|interne|internen|versteckt|geheim|vertraulich|nascost|riservat|' +
+    'скрыт|внутренн|секрет|конфиденциальн|隐藏|内部|秘密|機密|隠し|숨겨진|내부|비밀|مخفي|سرية|गुप्त|आंतरिक|gizli|dahili',
+]);
+LEXICON.push([
+  AI,
+  'ai$|an ai$|a.i.|chatbot|language model|llm$|ia$|une ia|un ia|una ia|ki$|eine ki|ии$|нейросет|人工智能|ai$|인공지능|yapay zeka|एआई',
+]);
+LEXICON.push([
+  META,
+  'attack|injection|jailbreak|security|example|phrase|refer to|what does|what is|explain|why does|defen|detect|filter flagged|' +
+    'how do i|how can i|how to|how should|how would|how do we|how do companies|resistant|variable|my code|debug|regex|test case|' +
+    'print(|_prompt|prompt_|{system|()|.lower|' +
+    'ataque|inyección|seguridad|attaque|sécurité|angriff|sicherheit|ataque|segurança|attacco|sicurezza|' +
+    'атак|инъекц|безопасност|攻击|注入|安全|攻撃|インジェクション|セキュリティ|공격|인젝션|보안|هجوم|حقن|हमला|इंजेक्शन|saldırı|enjeksiyon|güvenlik',
+]);
+LEXICON.push([
+  NEG,
+  "never|do not|don't|dont|must not|mustn't|should not|shouldn't|not allowed to reveal|" +
+    'no reveles|nunca reveles|no compartas|ne révèle|ne divulgue|ne partage|nicht preis|niemals|nicht weiter|non rivelare|non divulgare|' +
+    'não revele|não compartilhe|не раскрывай|никогда не|不要透露|不得透露|不要泄露|開示しないで|漏らさないで|공개하지|누설하지|' +
+    'لا تكشف|لا تشارك|प्रकट न करें|kesinlikle paylaşma|paylaşma',
+]);
+LEXICON.push([
+  OFF,
+  'disable|deactivate|turn off|switch off|lift all|suspend|filters are disabled|filters disabled|filters off|' +
+    'desactiva|desactivar|desactivados|désactiv|deaktivier|abschalten|disattiva|disattivati|desative|desativ|' +
+    'отключ|выключ|关闭|解除|無効|오프|해제|تعطيل|بتجاوز|बंद करो|devre dışı|kaldır|uitschakel|wyłącz',
+]);
+
+const NEEDLES: string[] = [];
+const NEEDLE_BITS: number[] = [];
+/** Whether a needle must start a word (its first character is a Latin, Greek or Cyrillic letter). */
+const NEEDLE_WORD: boolean[] = [];
+/** Whether a needle must end a word (written with a final `$`). */
+const NEEDLE_END: boolean[] = [];
+for (const [bit, list] of LEXICON) {
+  for (let n of list.split('|')) {
+    if (!n) continue;
+    const end = n.endsWith('$');
+    if (end) n = n.slice(0, -1);
+    NEEDLES.push(n);
+    NEEDLE_BITS.push(bit);
+    NEEDLE_END.push(end);
+    const c = n.charCodeAt(0);
+    NEEDLE_WORD.push((c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f));
+  }
+}
+
+/**
+ * Sparse Aho-Corasick: every transition in one Map keyed by state * 65536 + UTF-16 unit (one
+ * object, not one per state, so that building it on first use stays cheap), failure links, and
+ * the needles ending in each state.
+ */
+interface Automaton {
+  edges: Map<number, number>;
+  fail: Int32Array;
+  out: number[][];
+}
+
+function buildAutomaton(): Automaton {
+  const edges = new Map<number, number>();
+  const children: number[][] = [[]];
+  const out: number[][] = [[]];
+  NEEDLES.forEach((n, id) => {
+    let st = 0;
+    for (let i = 0; i < n.length; i++) {
+      const c = n.charCodeAt(i);
+      let nx = edges.get(st * 65536 + c);
+      if (nx === undefined) {
+        nx = out.length;
+        out.push([]);
+        children.push([]);
+        children[st]!.push(c);
+        edges.set(st * 65536 + c, nx);
+      }
+      st = nx;
+    }
+    out[st]!.push(id);
+  });
+  const fail = new Int32Array(out.length);
+  const queue: number[] = children[0]!.map((c) => edges.get(c)!);
+  for (let qi = 0; qi < queue.length; qi++) {
+    const st = queue[qi]!;
+    for (const c of children[st]!) {
+      const nx = edges.get(st * 65536 + c)!;
+      let f = fail[st]!;
+      while (f !== 0 && !edges.has(f * 65536 + c)) f = fail[f]!;
+      const to = edges.get(f * 65536 + c);
+      fail[nx] = to !== undefined && to !== nx ? to : 0;
+      if (out[fail[nx]!]!.length) out[nx] = out[nx]!.concat(out[fail[nx]!]!);
+      queue.push(nx);
+    }
+  }
+  return { edges, fail, out };
+}
+
+let automaton: Automaton | undefined;
+
+function isLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f);
+}
+
+function lower(c: number): number {
+  if (c < 128) return c >= 65 && c <= 90 ? c + 32 : c;
+  if (c === 0x2019) return 39; // ’ reads as '
+  const s = String.fromCharCode(c).toLowerCase();
+  return s.length === 1 ? s.charCodeAt(0) : c;
+}
+
+function sentenceEnd(c: number): boolean {
+  return c === 10 || c === 46 || c === 33 || c === 63 || c === 59 || c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0x0964;
+}
+
+export interface Sentence {
+  start: number;
+  end: number;
+  bits: number;
+}
+
+// The rules, the channel check and the model each ask about the same text in one analysis: the
+// last answer is kept.
+let lastText: string | undefined;
+let lastSentences: Sentence[] = [];
+
+/** The sentences of a text that hold at least one concept, with their concept bits (do not modify the result). */
+export function conceptSentences(text: string): readonly Sentence[] {
+  if (text === lastText) return lastSentences;
+  lastSentences = scan(text);
+  lastText = text;
+  return lastSentences;
+}
+
+function scan(text: string): Sentence[] {
+  const { edges, fail, out: ends } = (automaton ??= buildAutomaton());
+  const out: Sentence[] = [];
+  let st = 0;
+  let start = 0;
+  let bits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = lower(text.charCodeAt(i));
+    let nx = edges.get(st * 65536 + c);
+    while (nx === undefined && st !== 0) {
+      st = fail[st]!;
+      nx = edges.get(st * 65536 + c);
+    }
+    st = nx ?? 0;
+    if (st !== 0) {
+      for (const id of ends[st]!) {
+        const at = i + 1 - NEEDLES[id]!.length;
+        if (NEEDLE_WORD[id] && at > 0 && isLetter(text.charCodeAt(at - 1))) continue;
+        if (NEEDLE_END[id] && i + 1 < text.length && isLetter(text.charCodeAt(i + 1))) continue;
+        bits |= NEEDLE_BITS[id]!;
+      }
+    }
+    // '.' between digits or letters ("e.g", "3.5", "example.com") does not end a sentence.
+    if (sentenceEnd(c) && !(c === 46 && i + 1 < text.length && text.charCodeAt(i + 1) !== 32 && text.charCodeAt(i + 1) !== 10)) {
+      if (bits) out.push({ start, end: i + 1, bits });
+      start = i + 1;
+      bits = 0;
+    }
+  }
+  if (bits) out.push({ start, end: text.length, bits });
+  return out;
+}
