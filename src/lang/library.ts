@@ -16,6 +16,7 @@ export {
 } from './registry.js';
 export {
   CelDuration,
+  CelOptional,
   CelTimestamp,
   CelType,
   CelUint,
