@@ -64,7 +64,7 @@ export const optionalLibrary: FunctionDecl[] = [
     purity: 'pure',
     overloads: [
       {
-        id: 'optional_ofNonZeroValue',
+        id: 'optional_of_non_zero_value',
         params: ['V'],
         result: OPT,
         impl: (v: unknown) => (isZeroValue(v) ? CelOptional.none : CelOptional.of(v)),
@@ -92,7 +92,7 @@ export const optionalLibrary: FunctionDecl[] = [
     category: 'optional',
     description: 'Whether the optional holds a value',
     purity: 'pure',
-    overloads: [{ id: 'optional_hasValue', receiver: OPT, params: [], result: 'bool', impl: (o: CelOptional) => o.hasValue() }],
+    overloads: [{ id: 'optional_has_value', receiver: OPT, params: [], result: 'bool', impl: (o: CelOptional) => o.hasValue() }],
     examples: [
       { expr: 'request.?metadata.?team.hasValue()', result: true, bindings: { request: { metadata: { team: 'search' } } } },
       { expr: 'request.?metadata.?team.hasValue()', result: false, bindings: { request: {} } },
@@ -139,7 +139,7 @@ export const optionalLibrary: FunctionDecl[] = [
     purity: 'pure',
     overloads: [
       {
-        id: 'optional_orValue_value',
+        id: 'optional_or_value_value',
         receiver: OPT,
         params: ['V'],
         result: 'V',
@@ -196,14 +196,17 @@ export const optionalLibrary: FunctionDecl[] = [
     description: 'The values of a list of optionals, leaving out the ones without a value',
     purity: 'pure',
     overloads: [{ id: 'optional_unwrap', params: ['list(optional(V))'], result: 'list(V)', impl: unwrap }],
-    examples: [{ expr: 'optional.unwrap([optional.of(1), optional.none(), optional.of(3)])', result: [1n, 3n] }],
+    examples: [
+      { expr: 'optional.unwrap([optional.of(1), optional.none(), optional.of(3)])', result: [1n, 3n] },
+      { expr: 'optional.unwrap([request.?user, request.?metadata.?user]).size()', result: 1n, bindings: { request: { user: 'u1' } } },
+    ],
   },
   {
     name: 'unwrapOpt',
     category: 'optional',
     description: 'The values of a list of optionals, leaving out the ones without a value (the method form of `optional.unwrap`)',
     purity: 'pure',
-    overloads: [{ id: 'optional_unwrapOpt', receiver: 'list(optional(V))', params: [], result: 'list(V)', impl: unwrap }],
+    overloads: [{ id: 'optional_unwrap_opt', receiver: 'list(optional(V))', params: [], result: 'list(V)', impl: unwrap }],
     examples: [
       { expr: '[optional.of(1), optional.none()].unwrapOpt()', result: [1n] },
       { expr: '[1].unwrapOpt()', result: { error: 'no_matching_overload' } },

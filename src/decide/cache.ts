@@ -4,8 +4,8 @@
 // read, so fields the policies ignore (a request id, a trace header) do not spoil hits.
 
 import { LRUCache } from 'lru-cache';
-import type { Expr } from '../lang/ast.js';
-import { CelDuration, CelTimestamp, CelType, CelUint } from '../lang/values.js';
+import { OP, macroVars, type Expr } from '../lang/ast.js';
+import { CelDuration, CelOptional, CelTimestamp, CelType, CelUint } from '../lang/values.js';
 
 export interface CacheStats {
   enabled: boolean;
@@ -80,15 +80,7 @@ export function inputPaths(asts: Expr[], lets: Set<string>): string[][] {
         if (!bound.has(e.name) && !lets.has(e.name) && e.name !== 'now') add([e.name]);
         return;
       case 'select': {
-        const path: string[] = [e.field];
-        let x: Expr = e.target;
-        while (x.k === 'select') {
-          path.unshift(x.field);
-          x = x.target;
-        }
-        if (x.k === 'ident') {
-          if (!bound.has(x.name) && !lets.has(x.name) && x.name !== 'now') add([x.name, ...path]);
-        } else walk(x, bound);
+        walkPath(e, bound);
         return;
       }
       case 'list':
@@ -102,21 +94,44 @@ export function inputPaths(asts: Expr[], lets: Set<string>): string[][] {
         return;
       case 'macro': {
         walk(e.target, bound);
-        const inner = new Set(bound).add(e.iterVar);
+        const inner = new Set([...bound, ...macroVars(e)]);
         walk(e.body, inner);
         if (e.transform) walk(e.transform, inner);
         return;
       }
       case 'call':
+        if (step(e)) return walkPath(e, bound);
         if (e.target) walk(e.target, bound);
         e.args.forEach((y) => walk(y, bound));
         return;
     }
   };
+  // `a.b.c`, `has(a.b)` and `a.?b.?c` read the path a.b.c: what is there, or that nothing is
+  const walkPath = (e: Expr, bound: Set<string>): void => {
+    const path: string[] = [];
+    let x: Expr = e;
+    for (let s = step(x); s; s = step(x)) {
+      path.unshift(s.field);
+      x = s.target;
+    }
+    if (x.k === 'ident') {
+      if (!bound.has(x.name) && !lets.has(x.name) && x.name !== 'now') add([x.name, ...path]);
+    } else walk(x, bound);
+  };
   for (const a of asts) walk(a, new Set());
   // A path under another read path adds nothing to the key.
   const all = [...out.values()].sort((a, b) => a.length - b.length);
   return all.filter((p, i) => !all.slice(0, i).some((q) => q.length < p.length && q.every((k, j) => p[j] === k)));
+}
+
+/** One field selection: `a.f`, `has(a.f)` or `a.?f`. */
+function step(e: Expr): { target: Expr; field: string } | undefined {
+  if (e.k === 'select') return e;
+  if (e.k === 'call' && e.fn === OP.optSelect && e.args.length === 2) {
+    const f = e.args[1]!;
+    if (f.k === 'lit' && typeof f.value === 'string') return { target: e.args[0]!, field: f.value };
+  }
+  return undefined;
 }
 
 const MISSING = '\u0001';
@@ -163,6 +178,11 @@ function canonical(v: unknown, depth: number): string | undefined {
         return `[${parts.join(',')}]`;
       }
       if (v instanceof CelUint) return `u:${v.value}`;
+      if (v instanceof CelOptional) {
+        if (!v.hasValue()) return 'o:none';
+        const c = canonical(v.valueOrUndefined, depth + 1);
+        return c === undefined ? undefined : `o:${c}`;
+      }
       if (v instanceof CelTimestamp) return `ts:${v.ns}`;
       if (v instanceof CelDuration) return `du:${v.ns}`;
       if (v instanceof CelType) return `ty:${v.name}`;

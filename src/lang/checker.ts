@@ -467,9 +467,12 @@ class Checker {
     const name = `${ns}.${e.fn}`;
     const root = ns.split('.')[0]!;
     let hint = this.namespaceHint(ns, e.fn, e.args.length, method);
-    // `pii.contains(x)` may mean a method on an input variable named `pii`: that needs a declaration
-    if (method)
-      hint = `${hint ? `${hint} ` : ''}\`${root}\` names functions: to call \`${e.fn}\` on an input variable \`${root}\`, declare it in the input schema`;
+    // `pii.contains(x)` may also mean the method on an input variable named `pii`, which then
+    // needs a declaration; a list of the namespace's functions would not help that reader
+    if (method) {
+      const declare = `to call \`${e.fn}\` on an input variable \`${root}\`, declare \`${root}\` in the input schema`;
+      hint = hint?.startsWith('did you mean') ? `${hint} (${declare})` : `\`${root}\` names functions: ${declare}`;
+    }
     this.err('unknown_function', method ? `\`${name}\` is not a function` : `unknown function \`${name}\``, e.pos, hint);
     return { e: { ...e, args }, t: DYN };
   }

@@ -75,7 +75,10 @@ export class CelType {
  */
 export class CelOptional {
   static readonly none: CelOptional = new CelOptional(undefined);
-  private constructor(private readonly inner: unknown) {}
+  readonly #inner: unknown;
+  private constructor(inner: unknown) {
+    this.#inner = inner;
+  }
   static of(value: unknown): CelOptional {
     return new CelOptional(value);
   }
@@ -84,12 +87,13 @@ export class CelOptional {
   }
   /** The value; an error for `optional.none()`. */
   value(): unknown {
-    if (this === CelOptional.none) throw new EvaluationError('invalid_argument', 'optional.none() has no value');
-    return this.inner;
+    if (this === CelOptional.none)
+      throw new EvaluationError('invalid_argument', '`optional.none()` has no value (use `orValue` for a default)');
+    return this.#inner;
   }
   /** The value, or undefined for `optional.none()`. */
   get valueOrUndefined(): unknown {
-    return this.inner;
+    return this.#inner;
   }
 }
 

@@ -4,7 +4,9 @@
 import type { Expr } from '../lang/ast.js';
 import type { CheckIssue, CType, JsonSchema } from '../lang/checker.js';
 import { SourceText, type Issue } from '../lang/errors.js';
+import { printValue } from '../lang/print.js';
 import type { Registry } from '../lang/registry.js';
+import { CelOptional } from '../lang/values.js';
 import type { Evaluator, Purity } from '../compile/compile.js';
 import { compileSource } from '../compile/expression.js';
 import type { Limits } from '../compile/limits.js';
@@ -197,6 +199,7 @@ export function display(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (v === null) return 'null';
+  if (v instanceof CelOptional) return printValue(v);
   try {
     return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Map ? Object.fromEntries(x) : x)) ?? String(v);
   } catch {
@@ -227,6 +230,7 @@ function findCycle(start: string, asts: Map<string, Expr>): string[] | undefined
         case 'macro':
           walk(e.target);
           walk(e.body);
+          if (e.transform) walk(e.transform);
           break;
         case 'call':
           if (e.target) walk(e.target);
