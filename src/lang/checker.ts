@@ -359,8 +359,9 @@ class Checker {
     // Namespaced global function: `math.abs(x)` parses as a receiver call on `math`.
     if (e.target) {
       const ns = dotted(e.target);
+      // as in cel-go, a namespaced function wins over a method on a variable of that name
+      if (ns && this.env.registry.has(`${ns}.${e.fn}`)) return this.call({ ...e, fn: `${ns}.${e.fn}`, target: undefined }, scope);
       if (ns && !this.isVariable(ns.split('.')[0]!, scope)) {
-        if (this.env.registry.has(`${ns}.${e.fn}`)) return this.call({ ...e, fn: `${ns}.${e.fn}`, target: undefined }, scope);
         // `pii.contains(x)` would read `pii` as an input variable and call the string method
         // `contains`: every decision would then fail on the missing variable
         if (this.namespaces().has(ns)) return this.notInNamespace(e, ns, scope);
@@ -428,9 +429,14 @@ class Checker {
       // `acme.f(x)` with no function `f` is most likely a namespaced function, unless `acme`
       // is a variable this expression knows.
       const ns = e.target ? dotted(e.target) : undefined;
-      const name = ns && !scope.has(ns.split('.')[0]!) && !this.env.variables?.has(ns.split('.')[0]!) ? `${ns}.${e.fn}` : e.fn;
-      const names = this.env.registry.all().map((d) => d.name);
-      const near = closest(name, names);
+      const qualified = ns && !this.isVariable(ns.split('.')[0]!, scope) ? `${ns}.${e.fn}` : undefined;
+      const all = this.env.registry.all();
+      const nearQualified = qualified && closest(qualified, all.map((d) => d.name));
+      // `request.model.startWith(x)` is a misspelt method, not a function `request.model.startWith`
+      const sameStyle = all.filter((d) => d.overloads.some((o) => (o.receiver !== undefined) === (e.target !== undefined)));
+      const nearPlain = nearQualified ? undefined : closest(e.fn, sameStyle.map((d) => d.name));
+      const name = qualified && !nearPlain ? qualified : e.fn;
+      const near = nearQualified ?? nearPlain;
       this.err('unknown_function', `unknown function \`${name}\``, e.pos, near ? `did you mean \`${near}\`?` : undefined);
       return { e: out, t: DYN };
     }

@@ -70,11 +70,15 @@ export class CelType {
 
 /**
  * A CEL optional value (cel-go's optional types): `optional.of(v)` or `optional.none()`.
- * Only the language makes one (`optional.*`, `a.?b`, `l[?i]`); input data cannot, since the
- * constructor is private and JSON has no classes. `none` is a singleton.
+ * Only the language makes one (`optional.*`, `a.?b`, `l[?i]`): the constructor is private,
+ * and `instanceof` tests the private field, so neither input data (JSON has no classes) nor
+ * an object made from the prototype passes for one. `none` is a singleton.
  */
 export class CelOptional {
   static readonly none: CelOptional = new CelOptional(undefined);
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return typeof v === 'object' && v !== null && #inner in v;
+  }
   readonly #inner: unknown;
   private constructor(inner: unknown) {
     this.#inner = inner;
