@@ -4,6 +4,7 @@
 // the checker's types, errors with their positions, and that input data cannot pass for an
 // optional. Every case runs through the compiler and the reference interpreter.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { builtinLibrary } from '../../builtins/index.js';
 import { compileExpression, PolicyEngine } from '../../src/entries/index.js';
@@ -290,4 +291,14 @@ describe('evaluation errors', () => {
       expect((e as EvaluationError).offset).toBe(6);
     }
   });
+});
+
+test('the examples in docs/language.md load', () => {
+  const doc = readFileSync(new URL('../../docs/language.md', import.meta.url), 'utf8');
+  const blocks = [...doc.matchAll(/```cel\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  expect(blocks.length).toBeGreaterThanOrEqual(2);
+  for (const line of blocks.flatMap((b) => b.split('\n'))) {
+    const src = line.replace(/\/\/.*$/, '').trim();
+    if (src) expect(() => compileExpression(src, { registry }), src).not.toThrow();
+  }
 });
