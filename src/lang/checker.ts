@@ -431,10 +431,20 @@ class Checker {
       const ns = e.target ? dotted(e.target) : undefined;
       const qualified = ns && !this.isVariable(ns.split('.')[0]!, scope) ? `${ns}.${e.fn}` : undefined;
       const all = this.env.registry.all();
-      const nearQualified = qualified && closest(qualified, all.map((d) => d.name));
+      const nearQualified =
+        qualified &&
+        closest(
+          qualified,
+          all.map((d) => d.name),
+        );
       // `request.model.startWith(x)` is a misspelt method, not a function `request.model.startWith`
       const sameStyle = all.filter((d) => d.overloads.some((o) => (o.receiver !== undefined) === (e.target !== undefined)));
-      const nearPlain = nearQualified ? undefined : closest(e.fn, sameStyle.map((d) => d.name));
+      const nearPlain = nearQualified
+        ? undefined
+        : closest(
+            e.fn,
+            sameStyle.map((d) => d.name),
+          );
       const name = qualified && !nearPlain ? qualified : e.fn;
       const near = nearQualified ?? nearPlain;
       this.err('unknown_function', `unknown function \`${name}\``, e.pos, near ? `did you mean \`${near}\`?` : undefined);

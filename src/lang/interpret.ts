@@ -130,7 +130,7 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
           return callFunction(env.registry, sortBy, items, [keys]);
         }
       }
-      break;
+      throw new EvaluationError('internal', `\`${e.macro}\` takes two variables`, e.pos);
     }
     case 'call':
       return call(e, ev, env, st);

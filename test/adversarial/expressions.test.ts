@@ -72,7 +72,20 @@ describe('chains', () => {
 
 describe('names of Object.prototype members', () => {
   test.each(PROTO)('`%s` as a function, method, field, variable and map key', (n) => {
-    for (const src of [`x.${n}()`, `${n}(x)`, `x.${n}`, n, `{'${n}': 1}['${n}']`, `has(x.${n})`, `llm.${n}(x)`, `pii.${n}(x)`, `x.?${n}`, `x[?'${n}']`, `x.?${n}.orValue(1)`, `x.all(k, v, k == '${n}')`]) {
+    for (const src of [
+      `x.${n}()`,
+      `${n}(x)`,
+      `x.${n}`,
+      n,
+      `{'${n}': 1}['${n}']`,
+      `has(x.${n})`,
+      `llm.${n}(x)`,
+      `pii.${n}(x)`,
+      `x.?${n}`,
+      `x[?'${n}']`,
+      `x.?${n}.orValue(1)`,
+      `x.all(k, v, k == '${n}')`,
+    ]) {
       const r = outcome(src);
       expect(r === 'ok' || /^[a-z_]+$/.test(r), `${src}: ${r}`).toBe(true);
       if (r !== 'ok') continue;
