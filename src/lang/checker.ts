@@ -311,13 +311,19 @@ class Checker {
     return { e, t: DYN };
   }
 
-  /** `a.b.c` naming a dotted variable or a type name (`google.protobuf.Timestamp`). */
+  /**
+   * `a.b.c` naming a dotted variable or a type name (`google.protobuf.Timestamp`). The longest
+   * declared name wins: with `a.b` declared, `a.b.c` is the field `c` of `a.b`.
+   */
   private qualified(e: Extract<Expr, { k: 'select' }>, scope: Map<string, CType>): { e: Expr; t: CType } | undefined {
     if (e.test) return undefined;
     const path = dotted(e);
     if (!path) return undefined;
-    if (this.isVariable(path.split('.')[0]!, scope)) return undefined;
+    const root = path.split('.')[0]!;
+    // a macro variable shadows everything; a declared `a.b.c` wins over a variable `a` (cel-go)
+    if (scope.has(root)) return undefined;
     if (this.env.variables?.has(path)) return { e: { k: 'ident', pos: e.pos, name: path }, t: this.env.variables.get(path)! };
+    if (this.isVariable(root, scope)) return undefined;
     if (Object.prototype.hasOwnProperty.call(TYPE_NAMES, path)) {
       return { e: { k: 'lit', pos: e.pos, value: CelType.of(TYPE_NAMES[path]!) }, t: { kind: 'type' } };
     }

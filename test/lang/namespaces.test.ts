@@ -7,7 +7,8 @@
 import { describe, expect, test } from 'vitest';
 import { builtinLibrary } from '../../builtins/index.js';
 import { compileExpression, PolicyEngine, PolicyError } from '../../src/entries/index.js';
-import type { JsonSchema } from '../../src/lang/checker.js';
+import { check, type JsonSchema } from '../../src/lang/checker.js';
+import { parse } from '../../src/lang/parser.js';
 import { Registry } from '../../src/lang/registry.js';
 
 const registry = new Registry(builtinLibrary);
@@ -107,5 +108,47 @@ describe('one suggestion helper', () => {
     expect(issues('reqest.model', schema)[0]).toMatchObject({ code: 'unknown_variable', hint: 'did you mean `request`?' });
     expect(issues('request.modle', schema)[0]).toMatchObject({ code: 'unknown_field', hint: 'did you mean `model`?' });
     expect(issues('request.?modle', schema)[0]).toMatchObject({ code: 'unknown_field', hint: 'did you mean `model`?' });
+  });
+});
+
+describe('qualified names', () => {
+  const variables = new Map([
+    ['a', { kind: 'map' }],
+    ['a.b.c', { kind: 'string' }],
+    ['x.y', { kind: 'map' }],
+  ]);
+  const resolve = (src: string) => {
+    const checked = check(parse(src), { registry, variables });
+    expect(checked.issues).toEqual([]);
+    return checked.expr;
+  };
+
+  test('a declared `a.b.c` is one name, even when `a` is a variable too (cel-go)', () => {
+    expect(resolve('a.b.c')).toMatchObject({ k: 'ident', name: 'a.b.c' });
+    expect(resolve('a.b.d')).toMatchObject({
+      k: 'select',
+      field: 'd',
+      target: { k: 'select', field: 'b', target: { k: 'ident', name: 'a' } },
+    });
+  });
+
+  test('the longest declared prefix wins, and the rest are field selections', () => {
+    expect(resolve('x.y.z')).toMatchObject({ k: 'select', field: 'z', target: { k: 'ident', name: 'x.y' } });
+    expect(resolve('x.y.?z')).toMatchObject({
+      k: 'call',
+      fn: '_?._',
+      args: [
+        { k: 'ident', name: 'x.y' },
+        { k: 'lit', value: 'z' },
+      ],
+    });
+  });
+
+  test('a macro variable shadows a qualified name', () => {
+    const e = resolve('[{}].map(a, a.b.c)');
+    expect(e).toMatchObject({
+      k: 'macro',
+      body: { k: 'select', field: 'c', target: { k: 'select', field: 'b', target: { k: 'ident', name: 'a' } } },
+    });
   });
 });
