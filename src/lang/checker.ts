@@ -433,24 +433,17 @@ class Checker {
     const decl = this.env.registry.get(e.fn);
     if (!decl) {
       // `acme.f(x)` with no function `f` is most likely a namespaced function, unless `acme`
-      // is a variable this expression knows.
+      // is a variable this expression knows; but `request.model.startWith(x)` is a misspelt
+      // method, not a function `request.model.startWith`
       const ns = e.target ? dotted(e.target) : undefined;
       const qualified = ns && !this.isVariable(ns.split('.')[0]!, scope) ? `${ns}.${e.fn}` : undefined;
       const all = this.env.registry.all();
-      const nearQualified =
-        qualified &&
-        closest(
-          qualified,
-          all.map((d) => d.name),
-        );
-      // `request.model.startWith(x)` is a misspelt method, not a function `request.model.startWith`
-      const sameStyle = all.filter((d) => d.overloads.some((o) => (o.receiver !== undefined) === (e.target !== undefined)));
-      const nearPlain = nearQualified
-        ? undefined
-        : closest(
-            e.fn,
-            sameStyle.map((d) => d.name),
-          );
+      const names = all.map((d) => d.name);
+      const sameStyle = all
+        .filter((d) => d.overloads.some((o) => (o.receiver !== undefined) === (e.target !== undefined)))
+        .map((d) => d.name);
+      const nearQualified = qualified ? closest(qualified, names) : undefined;
+      const nearPlain = nearQualified ? undefined : closest(e.fn, sameStyle);
       const name = qualified && !nearPlain ? qualified : e.fn;
       const near = nearQualified ?? nearPlain;
       this.err('unknown_function', `unknown function \`${name}\``, e.pos, near ? `did you mean \`${near}\`?` : undefined);
@@ -506,10 +499,8 @@ class Checker {
    */
   private namespaceHint(ns: string, member: string, nargs: number, method: FunctionDecl | undefined): string | undefined {
     const fns = this.env.registry.all().filter((d) => d.name.startsWith(`${ns}.`));
-    const near = closest(
-      `${ns}.${member}`,
-      fns.map((d) => d.name),
-    );
+    const names = fns.map((d) => d.name);
+    const near = closest(`${ns}.${member}`, names);
     if (near) return `did you mean \`${near}\`?`;
     const takes = (d: FunctionDecl) => d.overloads.filter((o) => o.receiver === undefined && o.params.length === nargs);
     let fit = fns.filter((d) => takes(d).length > 0);

@@ -283,6 +283,6 @@ export function mapInsertAll(out: Map<unknown, unknown>, entry: unknown, pos: nu
   }
   for (const [k, v] of mapEntries(entry)) {
     if (mapGet(out, k) !== undefined) throw new EvaluationError('invalid_argument', `duplicate map key \`${String(k)}\``, pos);
-    out.set(k, v);
+    out.set(k, fromHost(v));
   }
 }
