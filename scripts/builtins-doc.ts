@@ -1,13 +1,14 @@
 // Renders docs/builtins.md from the registry declarations: the page is generated, never
 // edited by hand. `npm run docs:builtins` rewrites it; a test fails when it is stale.
 import type { FunctionDecl, OverloadDecl } from '../src/lang/registry.js';
-import { CelDuration, CelTimestamp, CelType, CelUint } from '../src/lang/values.js';
+import { CelDuration, CelOptional, CelTimestamp, CelType, CelUint } from '../src/lang/values.js';
 
 export function show(v: unknown): string {
   if (typeof v === 'bigint') return String(v);
   if (typeof v === 'number') return Number.isInteger(v) ? `${v}.0` : String(v);
   if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
   if (v instanceof CelUint) return `${v.value}u`;
+  if (v instanceof CelOptional) return v.hasValue() ? `optional.of(${show(v.valueOrUndefined)})` : 'optional.none()';
   if (v instanceof CelType) return v.name;
   if (v instanceof CelTimestamp) return `timestamp(${v.ns}ns)`;
   if (v instanceof CelDuration) return `duration(${v.ns}ns)`;

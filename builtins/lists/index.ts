@@ -2,8 +2,8 @@
 // `sortBy` macro, `lists.range`, and `reverse`, whose list overload is declared here and
 // joins the string one in the strings library) and sets extension (`sets.contains`,
 // `sets.equivalent`, `sets.intersects`), with the same names and semantics, plus
-// `lists.first`/`lists.last`, which are ours (cel-go's `first()`/`last()` return optionals,
-// which this language does not have).
+// `lists.first`/`lists.last`, which are ours: they return the element and fail on an empty list,
+// where cel-go's `first()`/`last()` (in builtins/optional) return optionals.
 //
 // Cost: every function is linear in the size of its input, except `sort`/`sortBy`
 // (n log n) and the comparison of lists or maps as elements in `distinct` and `sets.*`

@@ -8,12 +8,12 @@
 //  - `&&`/`||` short-circuit with CEL's error absorption, using exceptions only on error paths.
 // Purity (reads the clock? reads state?) is collected for the decision cache.
 
-import { OP, SORT_BY_FUNCTION, pathOf, type Expr } from '../lang/ast.js';
+import { OP, SORT_BY_FUNCTION, macroVars, pathOf, type Expr } from '../lang/ast.js';
 import type { CheckIssue } from '../lang/checker.js';
 import { EvaluationError, toEvaluationError } from '../lang/errors.js';
 import * as ops from '../lang/operators.js';
 import { dispatcher, kindMatches, type OverloadDecl, type Registry } from '../lang/registry.js';
-import { CelTimestamp, celEquals, kindOf, mapKeys, noOverload, typeNameOf } from '../lang/values.js';
+import { CelOptional, CelTimestamp, celEquals, kindOf, mapEntries, mapKeys, noOverload, typeNameOf } from '../lang/values.js';
 
 export interface Frame {
   /** The input object: its own keys are the variables. */
@@ -183,8 +183,10 @@ class Compiler {
         return x.elems.every((y) => this.closed(y, bound));
       case 'map':
         return x.entries.every((y) => this.closed(y.key, bound) && this.closed(y.value, bound));
-      case 'macro':
-        return this.closed(x.target, bound) && this.closed(x.body, new Set(bound).add(x.iterVar));
+      case 'macro': {
+        const inner = new Set([...bound, ...macroVars(x)]);
+        return this.closed(x.target, bound) && this.closed(x.body, inner) && (!x.transform || this.closed(x.transform, inner));
+      }
       case 'call': {
         const decl = this.ctx.registry.get(x.fn);
         if (decl && decl.purity !== 'pure') return false;
@@ -272,12 +274,30 @@ class Compiler {
       case 'list': {
         const elems = e.elems.map((x) => this.node(x, scope));
         const evs = elems.map((x) => x.ev);
-        return this.fold(elems, { ev: (f) => evs.map((x) => x(f)) });
+        const opt = e.optional;
+        if (opt === undefined || opt.length === 0) return this.fold(elems, { ev: (f) => evs.map((x) => x(f)) });
+        // `[a, ?b]`: b's value when it has one
+        const isOpt = e.elems.map((_, i) => opt.includes(i));
+        const poss = e.elems.map((x) => x.pos);
+        return this.fold(elems, {
+          ev: (f) => {
+            const out: unknown[] = [];
+            for (let i = 0; i < evs.length; i++) {
+              const v = evs[i]!(f);
+              if (!isOpt[i]) out.push(v);
+              else if (ops.optionalEntry(v, poss[i]!)) out.push((v as CelOptional).valueOrUndefined);
+            }
+            return out;
+          },
+        });
       }
       case 'map': {
         const keys = e.entries.map((x) => this.node(x.key, scope));
         const vals = e.entries.map((x) => this.node(x.value, scope));
         const pos = e.entries.map((x) => x.key.pos);
+        // `{?k: v}`: the entry only when v has a value
+        const isOpt = e.entries.map((_, i) => e.optional?.includes(i) ?? false);
+        const valuePos = e.entries.map((x) => x.value.pos);
         const ev: Evaluator = (f) => {
           const m = new Map<unknown, unknown>();
           for (let i = 0; i < keys.length; i++) {
@@ -288,7 +308,9 @@ class Compiler {
             }
             for (const x of m.keys())
               if (celEquals(x, k)) throw new EvaluationError('invalid_argument', `duplicate map key \`${String(k)}\``, pos[i]);
-            m.set(k, vals[i]!.ev(f));
+            const v = vals[i]!.ev(f);
+            if (!isOpt[i]) m.set(k, v);
+            else if (ops.optionalEntry(v, valuePos[i]!)) m.set(k, (v as CelOptional).valueOrUndefined);
           }
           return m;
         };
@@ -349,7 +371,118 @@ class Compiler {
     };
   }
 
+  /** `opt.optMap(v, e)` and `opt.optFlatMap(v, e)`: `e` with `v` bound to the optional's value, if any. */
+  private optMacro(e: Extract<Expr, { k: 'macro' }>, scope: Map<string, number>): Node {
+    const target = this.node(e.target, scope);
+    const slot = this.slots.n++;
+    const body = this.node(e.body, new Map(scope).set(e.iterVar, slot)).ev;
+    const tev = target.ev;
+    const pos = e.pos;
+    const flat = e.macro === 'optFlatMap';
+    const ev: Evaluator = (f) => {
+      const o = tev(f);
+      if (!(o instanceof CelOptional)) throw new EvaluationError('no_matching_overload', `\`${e.macro}\` needs an optional`, pos);
+      if (!o.hasValue()) return o;
+      f.vars[slot] = o.valueOrUndefined;
+      const v = body(f);
+      if (!flat) return CelOptional.of(v);
+      if (!(v instanceof CelOptional))
+        throw new EvaluationError('no_matching_overload', 'the result of `optFlatMap` must be an optional', pos);
+      return v;
+    };
+    return this.fold([target], { ev }, this.closed(e.body, new Set([e.iterVar])));
+  }
+
+  /** Two-variable comprehensions: (index, element) of a list, (key, value) of a map. */
+  private macro2(e: Extract<Expr, { k: 'macro' }>, scope: Map<string, number>): Node {
+    const target = this.node(e.target, scope);
+    const s1 = this.slots.n++;
+    const s2 = this.slots.n++;
+    const inner = new Map(scope).set(e.iterVar, s1).set(e.iterVar2!, s2);
+    const body = this.node(e.body, inner).ev;
+    const transform = e.transform ? this.node(e.transform, inner).ev : undefined;
+    const tev = target.ev;
+    const pos = e.pos;
+    const name = e.macro;
+    /** The keys (undefined for a list: the indexes) and the values. */
+    const iterate = (f: Frame): [unknown[] | undefined, unknown[]] => {
+      const coll = tev(f);
+      if (Array.isArray(coll)) return [undefined, coll];
+      if (kindOf(coll) !== 'map') throw new EvaluationError('no_matching_overload', `\`${name}\` needs a list or a map`, pos);
+      const entries = mapEntries(coll as object);
+      return [entries.map((x) => x[0]), entries.map((x) => x[1])];
+    };
+    const bind = (f: Frame, keys: unknown[] | undefined, values: unknown[], i: number): void => {
+      if (++f.steps > f.maxSteps) throw new EvaluationError('limit_exceeded', `more than ${f.maxSteps} evaluation steps`, pos);
+      f.vars[s1] = keys ? keys[i] : BigInt(i);
+      f.vars[s2] = ops.fromHost(values[i]);
+    };
+    const cond = (v: unknown, what = 'condition'): boolean => ops.asBool(v, `the ${what} of \`${name}\``);
+    let ev: Evaluator;
+    switch (name) {
+      case 'all':
+      case 'exists': {
+        const decisive = name === 'exists';
+        ev = (f) => {
+          const [keys, values] = iterate(f);
+          let firstErr: unknown;
+          for (let i = 0; i < values.length; i++) {
+            try {
+              bind(f, keys, values, i);
+              if (cond(body(f)) === decisive) return decisive;
+            } catch (err) {
+              if (err instanceof EvaluationError && err.code === 'limit_exceeded') throw err;
+              firstErr ??= err;
+            }
+          }
+          if (firstErr !== undefined) throw at(firstErr, pos);
+          return !decisive;
+        };
+        break;
+      }
+      case 'exists_one':
+      case 'existsOne':
+        ev = (f) => {
+          const [keys, values] = iterate(f);
+          let n = 0;
+          for (let i = 0; i < values.length; i++) {
+            bind(f, keys, values, i);
+            if (cond(body(f))) n++;
+          }
+          return n === 1;
+        };
+        break;
+      case 'transformList':
+      case 'transformMap':
+      case 'transformMapEntry': {
+        const [filter, value] = transform ? [body, transform] : [undefined, body];
+        ev = (f) => {
+          const [keys, values] = iterate(f);
+          const list: unknown[] = [];
+          const map = new Map<unknown, unknown>();
+          for (let i = 0; i < values.length; i++) {
+            bind(f, keys, values, i);
+            if (filter && !cond(filter(f), 'filter')) continue;
+            const out = value(f);
+            if (name === 'transformList') list.push(out);
+            else if (name === 'transformMap') map.set(f.vars[s1], out);
+            else ops.mapInsertAll(map, out, pos);
+          }
+          return name === 'transformList' ? list : map;
+        };
+        break;
+      }
+      default:
+        throw new Error(`\`${name}\` takes one variable`);
+    }
+    const vars = new Set(macroVars(e));
+    const closed = this.closed(e.body, vars) && (!e.transform || this.closed(e.transform, vars));
+    return this.fold([target], { ev }, closed);
+  }
+
   private macro(e: Extract<Expr, { k: 'macro' }>, scope: Map<string, number>): Node {
+    if (e.macro === 'optMap' || e.macro === 'optFlatMap') return this.optMacro(e, scope);
+    if (e.iterVar2 !== undefined) return this.macro2(e, scope);
     const target = this.node(e.target, scope);
     const slot = this.slots.n++;
     const inner = new Map(scope).set(e.iterVar, slot);
@@ -399,6 +532,7 @@ class Compiler {
         break;
       }
       case 'exists_one':
+      case 'existsOne':
         ev = (f) => {
           const list = items(f);
           let n = 0;
@@ -439,6 +573,8 @@ class Compiler {
         };
         break;
       }
+      default:
+        throw new Error(`\`${name}\` takes two variables`);
     }
     return this.fold([target], { ev }, this.closed(e.body, new Set([e.iterVar])));
   }
@@ -513,6 +649,31 @@ class Compiler {
             if (typeof v === 'number') return -v;
             try {
               return ops.neg(v);
+            } catch (err) {
+              throw at(err, pos);
+            }
+          },
+        });
+      }
+      case OP.optSelect: {
+        const x = a!.ev;
+        const field = ops.fieldName(e.args[1]!);
+        return this.fold([a!], {
+          ev: (f) => {
+            try {
+              return ops.optSelect(x(f), field);
+            } catch (err) {
+              throw at(err, pos);
+            }
+          },
+        });
+      }
+      case OP.optIndex: {
+        const [x, y] = [a!.ev, b!.ev];
+        return this.fold(args, {
+          ev: (f) => {
+            try {
+              return ops.optIndex(x(f), y(f));
             } catch (err) {
               throw at(err, pos);
             }
@@ -852,7 +1013,23 @@ class Compiler {
     const evs = all.map((n) => n.ev);
     const withHost = decl.purity === 'state';
     let ev: Evaluator;
-    if (withHost) {
+    if ((e.fn === 'or' || e.fn === 'orValue') && receiver && evs.length === 2 && !withHost) {
+      // on an optional, the argument is evaluated only when the optional has no value
+      const [x0, x1] = evs as [Evaluator, Evaluator];
+      const isOr = e.fn === 'or';
+      ev = (f) => {
+        const t = x0(f);
+        try {
+          if (!(t instanceof CelOptional)) return impl(t, x1(f));
+          if (t.hasValue()) return isOr ? t : t.valueOrUndefined;
+          const alt = x1(f);
+          if (isOr && !(alt instanceof CelOptional)) throw noOverload('or', [t, alt]);
+          return alt;
+        } catch (err) {
+          throw at(err, pos);
+        }
+      };
+    } else if (withHost) {
       ev = (f) => {
         try {
           return impl(f.host, ...evs.map((x) => x(f)));

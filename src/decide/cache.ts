@@ -4,8 +4,8 @@
 // read, so fields the policies ignore (a request id, a trace header) do not spoil hits.
 
 import { LRUCache } from 'lru-cache';
-import type { Expr } from '../lang/ast.js';
-import { CelDuration, CelTimestamp, CelType, CelUint, kindOf } from '../lang/values.js';
+import { OP, macroVars, type Expr } from '../lang/ast.js';
+import { CelDuration, CelOptional, CelTimestamp, CelType, CelUint, kindOf } from '../lang/values.js';
 
 export interface CacheStats {
   enabled: boolean;
@@ -131,15 +131,7 @@ export function inputPaths(asts: Expr[], lets: Set<string>): string[][] {
         if (!bound.has(e.name) && !lets.has(e.name) && e.name !== 'now') add([e.name]);
         return;
       case 'select': {
-        const path: string[] = [e.field];
-        let x: Expr = e.target;
-        while (x.k === 'select') {
-          path.unshift(x.field);
-          x = x.target;
-        }
-        if (x.k === 'ident') {
-          if (!bound.has(x.name) && !lets.has(x.name) && x.name !== 'now') add([x.name, ...path]);
-        } else walk(x, bound);
+        walkPath(e, bound);
         return;
       }
       case 'list':
@@ -153,16 +145,29 @@ export function inputPaths(asts: Expr[], lets: Set<string>): string[][] {
         return;
       case 'macro': {
         walk(e.target, bound);
-        const inner = new Set(bound).add(e.iterVar);
+        const inner = new Set([...bound, ...macroVars(e)]);
         walk(e.body, inner);
         if (e.transform) walk(e.transform, inner);
         return;
       }
       case 'call':
+        if (step(e)) return walkPath(e, bound);
         if (e.target) walk(e.target, bound);
         e.args.forEach((y) => walk(y, bound));
         return;
     }
+  };
+  // `a.b.c`, `has(a.b)` and `a.?b.?c` read the path a.b.c: what is there, or that nothing is
+  const walkPath = (e: Expr, bound: Set<string>): void => {
+    const path: string[] = [];
+    let x: Expr = e;
+    for (let s = step(x); s; s = step(x)) {
+      path.unshift(s.field);
+      x = s.target;
+    }
+    if (x.k === 'ident') {
+      if (!bound.has(x.name) && !lets.has(x.name) && x.name !== 'now') add([x.name, ...path]);
+    } else walk(x, bound);
   };
   for (const a of asts) walk(a, new Set());
   return prunePaths([...out.values()]);
@@ -180,6 +185,16 @@ export function prunePaths(paths: string[][]): string[][] {
     kept.push(p);
   }
   return kept;
+}
+
+/** One field selection: `a.f`, `has(a.f)` or `a.?f`. */
+function step(e: Expr): { target: Expr; field: string } | undefined {
+  if (e.k === 'select') return e;
+  if (e.k === 'call' && e.fn === OP.optSelect && e.args.length === 2) {
+    const f = e.args[1]!;
+    if (f.k === 'lit' && typeof f.value === 'string') return { target: e.args[0]!, field: f.value };
+  }
+  return undefined;
 }
 
 const MISSING = '\u0001';
@@ -233,6 +248,11 @@ function canonical(v: unknown, depth: number, budget: { left: number }): string 
         return `[${parts.join(',')}]`;
       }
       if (v instanceof CelUint) return `u:${v.value}`;
+      if (v instanceof CelOptional) {
+        if (!v.hasValue()) return 'o:none';
+        const c = canonical(v.valueOrUndefined, depth + 1, budget);
+        return c === undefined ? undefined : `o:${c}`;
+      }
       if (v instanceof CelTimestamp) return `ts:${v.ns}`;
       if (v instanceof CelDuration) return `du:${v.ns}`;
       if (v instanceof CelType) return `ty:${v.name}`;

@@ -44,7 +44,7 @@ export class PolicyEngine extends DecidingEngine {
 export { compileExpression, type ExpressionOptions } from '../compile/expression.js';
 export { PolicyError, EvaluationError, formatIssue, type Issue, type IssueCode, type EvaluationErrorCode } from '../lang/errors.js';
 export { Registry, type FunctionDecl, type OverloadDecl, type Purity, type FunctionExample, type TypeName } from '../lang/registry.js';
-export { CelUint, CelTimestamp, CelDuration, CelType } from '../lang/values.js';
+export { CelUint, CelTimestamp, CelDuration, CelType, CelOptional } from '../lang/values.js';
 export { DEFAULT_LIMITS, type Limits } from '../compile/limits.js';
 export type { CompiledExpression } from '../compile/expression.js';
 export type {

@@ -1,15 +1,29 @@
 // The expression AST. Operators are calls with CEL's internal names (`_+_`, `_&&_`, `@in`,
 // `_[_]`, ...) so that the checker and the registry treat them like any other function;
 // the compiler special-cases the ones that need it. `pos` is an offset in the expression text.
+//
+// Optional syntax (cel-go's optional types) follows cel-go's AST: `a.?f` is the call
+// `_?._(a, 'f')` (the field a string literal), `a[?i]` is `_[?_](a, i)`, and `[?x]` / `{?k: v}`
+// mark their optional elements or entries by index in `optional`.
 
 export type Expr =
   | { k: 'lit'; pos: number; value: unknown }
   | { k: 'ident'; pos: number; name: string }
   | { k: 'select'; pos: number; target: Expr; field: string; test: boolean }
   | { k: 'call'; pos: number; fn: string; target: Expr | undefined; args: Expr[] }
-  | { k: 'list'; pos: number; elems: Expr[] }
-  | { k: 'map'; pos: number; entries: { key: Expr; value: Expr }[] }
-  | { k: 'macro'; pos: number; macro: MacroName; target: Expr; iterVar: string; body: Expr; transform: Expr | undefined };
+  | { k: 'list'; pos: number; elems: Expr[]; optional?: number[] }
+  | { k: 'map'; pos: number; entries: { key: Expr; value: Expr }[]; optional?: number[] }
+  | {
+      k: 'macro';
+      pos: number;
+      macro: MacroName;
+      target: Expr;
+      iterVar: string;
+      /** The second variable of a two-variable comprehension (cel-go's `ext.TwoVarComprehensions`). */
+      iterVar2?: string;
+      body: Expr;
+      transform: Expr | undefined;
+    };
 
 /**
  * `bind` is `cel.bind(v, init, body)` (cel-spec bindings extension): `target` is `init`, evaluated
@@ -17,8 +31,33 @@ export type Expr =
  * `sortBy` (cel-go's lists extension) iterates a list only: `body` is each element's key, and
  * the registry function `sortBy` (its keys form, `list.sortBy(keys)`) orders the elements by
  * their keys, so the ordering rules live with the other list functions.
+ *
+ * With `iterVar2`, `all`, `exists`, `exists_one`/`existsOne` and the `transform*` macros see each
+ * element as (index, value) of a list or (key, value) of a map. `transformList`, `transformMap`
+ * and `transformMapEntry` compute `body` for each element; with a filter,
+ * `transformList(i, v, f, t)`, `body` is the filter `f` and `transform` the value `t`.
+ * `optMap` and `optFlatMap` (cel-go's optional library) are `bind` over an optional's value:
+ * `target` is the optional, and `body` runs only when it has a value.
  */
-export type MacroName = 'all' | 'exists' | 'exists_one' | 'map' | 'filter' | 'bind' | 'sortBy';
+export type MacroName =
+  | 'all'
+  | 'exists'
+  | 'exists_one'
+  | 'existsOne'
+  | 'map'
+  | 'filter'
+  | 'bind'
+  | 'sortBy'
+  | 'transformList'
+  | 'transformMap'
+  | 'transformMapEntry'
+  | 'optMap'
+  | 'optFlatMap';
+
+/** The variables a macro binds for its body (and transform). */
+export function macroVars(e: Extract<Expr, { k: 'macro' }>): string[] {
+  return e.iterVar2 === undefined ? [e.iterVar] : [e.iterVar, e.iterVar2];
+}
 
 /** The registry function the `sortBy` macro hands the list and its keys to. */
 export const SORT_BY_FUNCTION = 'sortBy';
@@ -43,6 +82,10 @@ export const OP = {
   ge: '_>=_',
   in: '@in',
   index: '_[_]',
+  /** `a.?f`: `optional.of(a.f)` when `a` has the field `f`, else `optional.none()`. */
+  optSelect: '_?._',
+  /** `a[?i]`: `optional.of(a[i])` when the index or key exists, else `optional.none()`. */
+  optIndex: '_[?_]',
 } as const;
 
 /** The sub-expressions of a node, in source order. */

@@ -4,7 +4,7 @@
 
 import { OP, SORT_BY_FUNCTION, pathOf, type Expr } from './ast.js';
 import type { IssueCode } from './errors.js';
-import { kindMatches, type Registry, type TypeName } from './registry.js';
+import { kindMatches, type FunctionDecl, type Registry, type TypeName } from './registry.js';
 import { CelType } from './values.js';
 import { closest } from '../util/suggest.js';
 import { table } from '../util/table.js';
@@ -17,10 +17,14 @@ export interface CheckIssue {
   hint?: string;
 }
 
-/** A checker type: a kind (`int`, `list`, `dyn`, ...) and, for input data, its JSON Schema. */
+/**
+ * A checker type: a kind (`int`, `list`, `dyn`, ...), for input data its JSON Schema, and for
+ * an optional (kind `optional`) the type of its value.
+ */
 export interface CType {
   kind: string;
   schema?: JsonSchema;
+  elem?: CType;
 }
 export type JsonSchema = { [k: string]: unknown };
 
@@ -56,6 +60,7 @@ export const TYPE_NAMES = table<string>({
   map: 'map',
   null_type: 'null_type',
   type: 'type',
+  optional_type: 'optional_type',
   'google.protobuf.Timestamp': 'google.protobuf.Timestamp',
   'google.protobuf.Duration': 'google.protobuf.Duration',
 });
@@ -132,6 +137,13 @@ function schemaType(s: JsonSchema | undefined): CType {
   return { kind, schema: s };
 }
 
+/** The type of a map's values under an object schema, when all values share one. */
+function mapValueType(s: JsonSchema): CType {
+  const extra = s.additionalProperties;
+  if (extra && typeof extra === 'object' && !s.properties) return schemaType(extra as JsonSchema);
+  return DYN;
+}
+
 class Checker {
   issues: CheckIssue[] = [];
   constructor(private readonly env: CheckEnv) {}
@@ -155,49 +167,122 @@ class Checker {
         return { e: { ...e, target: target.e }, t: e.test ? { kind: 'bool' } : t };
       }
       case 'list': {
-        const elems = e.elems.map((x) => this.expr(x, scope).e);
-        return { e: { ...e, elems }, t: { kind: 'list' } };
+        const elems = e.elems.map((x) => this.expr(x, scope));
+        for (const i of e.optional ?? []) this.optionalEntry(elems[i]!, 'element');
+        return { e: { ...e, elems: elems.map((x) => x.e) }, t: { kind: 'list' } };
       }
       case 'map': {
-        const entries = e.entries.map((x) => ({ key: this.expr(x.key, scope).e, value: this.expr(x.value, scope).e }));
+        const entries = e.entries.map((x) => ({ key: this.expr(x.key, scope), value: this.expr(x.value, scope) }));
         for (const x of e.entries) {
           const kk = x.key.k === 'lit' ? litKind(x.key.value) : undefined;
           if (kk && !['string', 'int', 'uint', 'bool'].includes(kk)) {
             this.err('type_mismatch', `a map key must be a string, int, uint or bool, not ${kk}`, x.key.pos);
           }
         }
-        return { e: { ...e, entries }, t: { kind: 'map' } };
+        for (const i of e.optional ?? []) this.optionalEntry(entries[i]!.value, 'entry');
+        return { e: { ...e, entries: entries.map((x) => ({ key: x.key.e, value: x.value.e })) }, t: { kind: 'map' } };
       }
-      case 'macro': {
-        const target = this.expr(e.target, scope);
-        if (e.macro === 'bind') {
-          const body = this.expr(e.body, new Map(scope).set(e.iterVar, target.t));
-          return { e: { ...e, target: target.e, body: body.e }, t: body.t };
-        }
-        if (e.macro === 'sortBy') {
-          if (!['list', 'dyn'].includes(target.t.kind)) this.err('type_mismatch', `\`sortBy\` needs a list, not ${target.t.kind}`, e.pos);
-          if (!this.env.registry.get(SORT_BY_FUNCTION)?.overloads.some((o) => o.receiver !== undefined && o.params.length === 1)) {
-            this.err('unknown_function', `unknown function \`${SORT_BY_FUNCTION}\``, e.pos, 'the `sortBy` macro needs the lists library');
-          }
-        } else if (!['list', 'map', 'dyn'].includes(target.t.kind)) {
-          this.err('type_mismatch', `\`${e.macro}\` needs a list or a map, not ${target.t.kind}`, e.pos);
-        }
-        const inner = new Map(scope);
-        const items = target.t.schema?.items as JsonSchema | undefined;
-        inner.set(e.iterVar, target.t.kind === 'list' ? schemaType(items) : DYN);
-        const body = this.expr(e.body, inner);
-        if (e.macro === 'sortBy') {
-          if (body.t.kind !== 'dyn' && !ORDERED.includes(body.t.kind)) {
-            this.err('type_mismatch', `the key of \`sortBy\` must be a value that can be ordered, not ${body.t.kind}`, e.body.pos);
-          }
-        } else if (e.macro !== 'map' && !['bool', 'dyn'].includes(body.t.kind)) {
-          this.err('type_mismatch', `the condition of \`${e.macro}\` must be a bool, not ${body.t.kind}`, e.body.pos);
-        }
-        const t: CType = e.macro === 'map' || e.macro === 'filter' || e.macro === 'sortBy' ? { kind: 'list' } : { kind: 'bool' };
-        return { e: { ...e, target: target.e, body: body.e }, t };
-      }
+      case 'macro':
+        return this.macro(e, scope);
       case 'call':
         return this.call(e, scope);
+    }
+  }
+
+  /** `[?x]` and `{?k: x}` need `x` to be an optional. */
+  private optionalEntry(x: { e: Expr; t: CType }, what: 'element' | 'entry'): void {
+    if (x.t.kind === 'optional' || x.t.kind === 'dyn') return;
+    this.err(
+      'type_mismatch',
+      `an optional ${what} (marked \`?\`) needs an optional value, not ${x.t.kind}`,
+      x.e.pos,
+      'wrap the value in `optional.of(...)`, or drop the `?`',
+    );
+  }
+
+  private macro(e: Extract<Expr, { k: 'macro' }>, scope: Map<string, CType>): { e: Expr; t: CType } {
+    const target = this.expr(e.target, scope);
+    const tk = target.t.kind;
+    const inner = new Map(scope);
+    const done = (body: { e: Expr }, t: CType, transform?: { e: Expr }) => ({
+      e: { ...e, target: target.e, body: body.e, transform: transform?.e },
+      t,
+    });
+    const mustBeBool = (x: { e: Expr; t: CType }, what: string) => {
+      if (!['bool', 'dyn'].includes(x.t.kind)) this.err('type_mismatch', `${what} must be a bool, not ${x.t.kind}`, x.e.pos);
+    };
+    if (e.macro === 'bind') {
+      const body = this.expr(e.body, inner.set(e.iterVar, target.t));
+      return done(body, body.t);
+    }
+    if (e.macro === 'optMap' || e.macro === 'optFlatMap') {
+      if (tk !== 'optional' && tk !== 'dyn') {
+        this.err('type_mismatch', `\`${e.macro}\` needs an optional, not ${tk}`, e.pos, 'make one with `x.?field` or `optional.of(x)`');
+      }
+      const body = this.expr(e.body, inner.set(e.iterVar, target.t.elem ?? DYN));
+      if (e.macro === 'optMap') return done(body, { kind: 'optional', elem: body.t });
+      if (body.t.kind !== 'optional' && body.t.kind !== 'dyn') {
+        this.err(
+          'type_mismatch',
+          `the result of \`optFlatMap\` must be an optional, not ${body.t.kind}`,
+          e.body.pos,
+          'use `optMap` to wrap a plain value',
+        );
+      }
+      return done(body, body.t.kind === 'optional' ? body.t : { kind: 'optional' });
+    }
+    if (e.macro === 'sortBy') {
+      if (!['list', 'dyn'].includes(tk)) this.err('type_mismatch', `\`sortBy\` needs a list, not ${tk}`, e.pos);
+      if (!this.env.registry.get(SORT_BY_FUNCTION)?.overloads.some((o) => o.receiver !== undefined && o.params.length === 1)) {
+        this.err('unknown_function', `unknown function \`${SORT_BY_FUNCTION}\``, e.pos, 'the `sortBy` macro needs the lists library');
+      }
+    } else if (!['list', 'map', 'dyn'].includes(tk)) {
+      this.err('type_mismatch', `\`${e.macro}\` needs a list or a map, not ${tk}`, e.pos);
+    }
+    const s = target.t.schema;
+    if (e.iterVar2 === undefined) {
+      inner.set(e.iterVar, tk === 'list' ? schemaType(s?.items as JsonSchema | undefined) : DYN);
+    } else {
+      // (index, element) of a list, (key, value) of a map
+      const [k, v] =
+        tk === 'list'
+          ? [{ kind: 'int' }, schemaType(s?.items as JsonSchema | undefined)]
+          : tk === 'map' && s
+            ? [{ kind: 'string' }, mapValueType(s)]
+            : [DYN, DYN];
+      inner.set(e.iterVar, k).set(e.iterVar2, v);
+    }
+    const body = this.expr(e.body, inner);
+    switch (e.macro) {
+      case 'sortBy':
+        if (body.t.kind !== 'dyn' && !ORDERED.includes(body.t.kind)) {
+          this.err('type_mismatch', `the key of \`sortBy\` must be a value that can be ordered, not ${body.t.kind}`, e.body.pos);
+        }
+        return done(body, { kind: 'list' });
+      case 'map':
+        return done(body, { kind: 'list' });
+      case 'filter':
+        mustBeBool(body, 'the condition of `filter`');
+        return done(body, { kind: 'list' });
+      case 'transformList':
+      case 'transformMap':
+      case 'transformMapEntry': {
+        const transform = e.transform ? this.expr(e.transform, inner) : undefined;
+        if (transform) mustBeBool(body, `the filter of \`${e.macro}\``);
+        const value = transform ?? body;
+        if (e.macro === 'transformMapEntry' && !['map', 'dyn'].includes(value.t.kind)) {
+          this.err(
+            'type_mismatch',
+            `the result of \`transformMapEntry\` must be a map, not ${value.t.kind}`,
+            value.e.pos,
+            'write one entry, as in `{v: k}`',
+          );
+        }
+        return done(body, { kind: e.macro === 'transformList' ? 'list' : 'map' }, transform);
+      }
+      default:
+        mustBeBool(body, `the condition of \`${e.macro}\``);
+        return done(body, { kind: 'bool' });
     }
   }
 
@@ -226,13 +311,19 @@ class Checker {
     return { e, t: DYN };
   }
 
-  /** `a.b.c` naming a dotted variable or a type name (`google.protobuf.Timestamp`). */
+  /**
+   * `a.b.c` naming a dotted variable or a type name (`google.protobuf.Timestamp`). The longest
+   * declared name wins: with `a.b` declared, `a.b.c` is the field `c` of `a.b`.
+   */
   private qualified(e: Extract<Expr, { k: 'select' }>, scope: Map<string, CType>): { e: Expr; t: CType } | undefined {
     if (e.test) return undefined;
     const path = dotted(e);
     if (!path) return undefined;
-    if (this.isVariable(path.split('.')[0]!, scope)) return undefined;
+    const root = path.split('.')[0]!;
+    // a macro variable shadows everything; a declared `a.b.c` wins over a variable `a` (cel-go)
+    if (scope.has(root)) return undefined;
     if (this.env.variables?.has(path)) return { e: { k: 'ident', pos: e.pos, name: path }, t: this.env.variables.get(path)! };
+    if (this.isVariable(root, scope)) return undefined;
     if (Object.prototype.hasOwnProperty.call(TYPE_NAMES, path)) {
       return { e: { k: 'lit', pos: e.pos, value: CelType.of(TYPE_NAMES[path]!) }, t: { kind: 'type' } };
     }
@@ -240,6 +331,8 @@ class Checker {
   }
 
   private field(t: CType, field: string, pos: number): CType {
+    // a field of an optional is an optional: `x.?a.b` is `x.?a.?b` (cel-go)
+    if (t.kind === 'optional') return { kind: 'optional', elem: this.field(t.elem ?? DYN, field, pos) };
     if (!['map', 'dyn'].includes(t.kind)) {
       this.err('type_mismatch', `cannot select field \`${field}\` from a ${t.kind}`, pos);
       return DYN;
@@ -272,14 +365,19 @@ class Checker {
     // Namespaced global function: `math.abs(x)` parses as a receiver call on `math`.
     if (e.target) {
       const ns = dotted(e.target);
-      if (ns && !this.isVariable(ns.split('.')[0]!, scope) && this.env.registry.has(`${ns}.${e.fn}`)) {
-        return this.call({ ...e, fn: `${ns}.${e.fn}`, target: undefined }, scope);
+      // as in cel-go, a namespaced function wins over a method on a variable of that name
+      if (ns && this.env.registry.has(`${ns}.${e.fn}`)) return this.call({ ...e, fn: `${ns}.${e.fn}`, target: undefined }, scope);
+      if (ns && !this.isVariable(ns.split('.')[0]!, scope)) {
+        // `pii.contains(x)` would read `pii` as an input variable and call the string method
+        // `contains`: every decision would then fail on the missing variable
+        if (this.namespaces().has(ns)) return this.notInNamespace(e, ns, scope);
       }
     }
     const target = e.target ? this.expr(e.target, scope) : undefined;
     const args = e.args.map((a) => this.expr(a, scope));
     const out: Expr = { ...e, target: target?.e, args: args.map((a) => a.e) };
-    const kinds = [...(target ? [target.t.kind] : []), ...args.map((a) => a.t.kind)];
+    const types = [...(target ? [target.t] : []), ...args.map((a) => a.t)];
+    const kinds = types.map((t) => t.kind);
 
     switch (e.fn) {
       case OP.and:
@@ -312,26 +410,42 @@ class Checker {
         if (!['list', 'map', 'dyn'].includes(k)) this.err('type_mismatch', `\`in\` needs a list or a map on its right, not ${k}`, e.pos);
         return { e: out, t: { kind: 'bool' } };
       }
-      case OP.index: {
+      case OP.index:
+      case OP.optIndex: {
         const k = kinds[0]!;
-        if (!['list', 'map', 'dyn'].includes(k)) this.err('type_mismatch', `cannot index a ${k}`, e.pos);
+        if (!['list', 'map', 'dyn', 'optional'].includes(k)) this.err('type_mismatch', `cannot index a ${k}`, e.pos);
         let t = DYN;
         const s = args[0]!.t.schema;
         if (k === 'list' && s?.items) t = schemaType(s.items as JsonSchema);
-        return { e: out, t };
+        // indexing an optional, or with `[?`, gives an optional
+        return { e: out, t: k === 'optional' || e.fn === OP.optIndex ? { kind: 'optional', elem: t } : t };
+      }
+      case OP.optSelect: {
+        const field = e.args[1]!;
+        const name = field.k === 'lit' && typeof field.value === 'string' ? field.value : '';
+        const t = this.field(args[0]!.t, name, field.pos);
+        return { e: out, t: t.kind === 'optional' ? t : { kind: 'optional', elem: t } };
       }
     }
     const sigs = OPERATORS[e.fn];
-    if (sigs) return { e: out, t: this.resolve(e.fn, sigs, kinds, e.pos) };
+    if (sigs) return { e: out, t: this.resolve(e.fn, sigs, types, e.pos) };
 
     const decl = this.env.registry.get(e.fn);
     if (!decl) {
       // `acme.f(x)` with no function `f` is most likely a namespaced function, unless `acme`
-      // is a variable this expression knows.
+      // is a variable this expression knows; but `request.model.startWith(x)` is a misspelt
+      // method, not a function `request.model.startWith`
       const ns = e.target ? dotted(e.target) : undefined;
-      const name = ns && !scope.has(ns.split('.')[0]!) && !this.env.variables?.has(ns.split('.')[0]!) ? `${ns}.${e.fn}` : e.fn;
-      const names = this.env.registry.all().map((d) => d.name);
-      const near = closest(name, names);
+      const qualified = ns && !this.isVariable(ns.split('.')[0]!, scope) ? `${ns}.${e.fn}` : undefined;
+      const all = this.env.registry.all();
+      const names = all.map((d) => d.name);
+      const sameStyle = all
+        .filter((d) => d.overloads.some((o) => (o.receiver !== undefined) === (e.target !== undefined)))
+        .map((d) => d.name);
+      const nearQualified = qualified ? closest(qualified, names) : undefined;
+      const nearPlain = nearQualified ? undefined : closest(e.fn, sameStyle);
+      const name = qualified && !nearPlain ? qualified : e.fn;
+      const near = nearQualified ?? nearPlain;
       this.err('unknown_function', `unknown function \`${name}\``, e.pos, near ? `did you mean \`${near}\`?` : undefined);
       return { e: out, t: DYN };
     }
@@ -351,27 +465,105 @@ class Checker {
       );
       return { e: out, t: DYN };
     }
-    const sigs2 = arity.map((o) => ({
-      params: (o.receiver !== undefined ? [o.receiver, ...o.params] : o.params).map(kindOfName),
-      result: kindOfName(o.result),
-    }));
-    return { e: out, t: this.resolve(e.fn, sigs2, kinds, e.pos) };
+    const sigs2 = arity.map((o) => ({ params: o.receiver !== undefined ? [o.receiver, ...o.params] : o.params, result: o.result }));
+    return { e: out, t: this.resolve(e.fn, sigs2, types, e.pos) };
   }
 
-  private resolve(fn: string, sigs: { params: string[]; result: string }[], kinds: string[], pos: number): CType {
+  /** Every namespace of the registry (`math`, `pii`, ...), computed once per check. */
+  private namespaceSet: Set<string> | undefined;
+  private namespaces(): Set<string> {
+    return (this.namespaceSet ??= this.env.registry.namespaces());
+  }
+
+  /** `ns.f(...)` where `ns` names a namespace of functions but `ns.f` is not one of them. */
+  private notInNamespace(e: Extract<Expr, { k: 'call' }>, ns: string, scope: Map<string, CType>): { e: Expr; t: CType } {
+    const args = e.args.map((a) => this.expr(a, scope).e);
+    const method = this.env.registry.get(e.fn);
+    const name = `${ns}.${e.fn}`;
+    const root = ns.split('.')[0]!;
+    let hint = this.namespaceHint(ns, e.fn, e.args.length, method);
+    // `pii.contains(x)` may also mean the method on an input variable named `pii`, which then
+    // needs a declaration; a list of the namespace's functions would not help that reader
+    if (method) {
+      const declare = `to call \`${e.fn}\` on an input variable \`${root}\`, declare \`${root}\` in the input schema`;
+      hint = hint?.startsWith('did you mean') ? `${hint} (${declare})` : `\`${root}\` names functions: ${declare}`;
+    }
+    this.err('unknown_function', method ? `\`${name}\` is not a function` : `unknown function \`${name}\``, e.pos, hint);
+    return { e: { ...e, args }, t: DYN };
+  }
+
+  /**
+   * A suggestion for `ns.member(<nargs arguments>)`: the function of `ns` with the closest
+   * name; else the one that takes as many arguments (and, when `member` is a method, gives
+   * what the method gives); else the functions of `ns`.
+   */
+  private namespaceHint(ns: string, member: string, nargs: number, method: FunctionDecl | undefined): string | undefined {
+    const fns = this.env.registry.all().filter((d) => d.name.startsWith(`${ns}.`));
+    const names = fns.map((d) => d.name);
+    const near = closest(`${ns}.${member}`, names);
+    if (near) return `did you mean \`${near}\`?`;
+    const takes = (d: FunctionDecl) => d.overloads.filter((o) => o.receiver === undefined && o.params.length === nargs);
+    let fit = fns.filter((d) => takes(d).length > 0);
+    if (method) {
+      const gives = new Set(
+        method.overloads.filter((o) => o.receiver !== undefined && o.params.length === nargs).map((o) => kindOfName(o.result)),
+      );
+      const same = fit.filter((d) => takes(d).some((o) => gives.has(kindOfName(o.result))));
+      if (same.length > 0) fit = same;
+    }
+    if (fit.length === 1) return `did you mean \`${fit[0]!.name}\`?`;
+    const list = (fit.length > 0 ? fit : fns).map((d) => `\`${d.name}\``);
+    if (list.length === 0) return undefined;
+    const shown = list.length > 8 ? [...list.slice(0, 8), '...'] : list;
+    return fit.length > 0
+      ? `functions of \`${ns}\` that take ${nargs} argument${nargs === 1 ? '' : 's'}: ${shown.join(', ')}`
+      : `functions of \`${ns}\`: ${shown.join(', ')}`;
+  }
+
+  /**
+   * The result type of the overloads that fit the argument types. A type parameter (`A`) in the
+   * result takes the type its argument has, so `optional.of(x).value()` has the type of `x`.
+   */
+  private resolve(fn: string, sigs: { params: TypeName[]; result: TypeName }[], types: CType[], pos: number): CType {
+    const kinds = types.map((t) => t.kind);
     const fits = sigs.filter(
       (s) =>
         s.params.length === kinds.length &&
-        s.params.every((p, i) => kinds[i] === 'dyn' || p === 'dyn' || kindMatches(p, kinds[i] as never) || p === kinds[i]),
+        s.params.every((raw, i) => {
+          const p = kindOfName(raw);
+          return kinds[i] === 'dyn' || p === 'dyn' || kindMatches(p, kinds[i] as never) || p === kinds[i];
+        }),
     );
     if (fits.length === 0) {
       const name = fn.replace(/^_(.)_$/, '`$1`').replace(/^([^`].*)$/, '`$1`');
       this.err('type_mismatch', `no overload of ${name} takes (${kinds.join(', ')})`, pos);
       return DYN;
     }
-    const results = new Set(fits.map((s) => s.result));
-    return results.size === 1 ? { kind: [...results][0]! } : DYN;
+    const results = fits.map((s) => instantiate(s.result, s.params, types));
+    const kind = results[0]!.kind;
+    if (results.some((r) => r.kind !== kind)) return DYN;
+    return results.length === 1 ? results[0]! : { kind };
   }
+}
+
+const TYPE_PARAM = /^[A-Z]$/;
+const OPTIONAL_OF = /^optional\(([A-Z])\)$/;
+
+/** A declared result type, with its type parameters bound from the argument types. */
+function instantiate(result: TypeName, params: TypeName[], types: CType[]): CType {
+  const bound = new Map<string, CType>();
+  params.forEach((p, i) => {
+    const t = types[i]!;
+    const opt = OPTIONAL_OF.exec(p);
+    const [name, value] = TYPE_PARAM.test(p) ? [p, t] : opt && t.kind === 'optional' ? [opt[1]!, t.elem ?? DYN] : [undefined, undefined];
+    if (name === undefined || value === undefined) return;
+    const prev = bound.get(name);
+    bound.set(name, prev === undefined || prev.kind === value.kind ? value : DYN);
+  });
+  if (TYPE_PARAM.test(result)) return bound.get(result) ?? DYN;
+  const opt = OPTIONAL_OF.exec(result);
+  if (opt) return { kind: 'optional', elem: bound.get(opt[1]!) ?? DYN };
+  return { kind: kindOfName(result) };
 }
 
 function litKind(v: unknown): string {

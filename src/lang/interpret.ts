@@ -5,7 +5,7 @@ import { OP, SORT_BY_FUNCTION, type Expr } from './ast.js';
 import { EvaluationError, toEvaluationError } from './errors.js';
 import * as ops from './operators.js';
 import { dispatcher, type Registry } from './registry.js';
-import { kindOf, mapKeys, typeNameOf } from './values.js';
+import { CelOptional, kindOf, mapEntries, mapKeys, noOverload, typeNameOf } from './values.js';
 
 export interface InterpretEnv {
   registry: Registry;
@@ -47,11 +47,18 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
       const t = ev(e.target);
       return e.test ? ops.hasField(t, e.field) : ops.select(t, e.field);
     }
-    case 'list':
-      return e.elems.map((x) => ev(x));
+    case 'list': {
+      const out: unknown[] = [];
+      e.elems.forEach((x, i) => {
+        const v = ev(x);
+        if (!e.optional?.includes(i)) out.push(v);
+        else if (ops.optionalEntry(v, x.pos)) out.push((v as CelOptional).valueOrUndefined);
+      });
+      return out;
+    }
     case 'map': {
       const m = new Map<unknown, unknown>();
-      for (const { key, value } of e.entries) {
+      e.entries.forEach(({ key, value }, i) => {
         const k = ev(key);
         const kk = kindOf(k);
         if (kk !== 'string' && kk !== 'int' && kk !== 'uint' && kk !== 'bool') {
@@ -60,13 +67,25 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
         if ([...m.keys()].some((x) => ops.eq(x, k))) {
           throw new EvaluationError('invalid_argument', `duplicate map key \`${String(k)}\``, key.pos);
         }
-        m.set(k, ev(value));
-      }
+        const v = ev(value);
+        if (!e.optional?.includes(i)) m.set(k, v);
+        else if (ops.optionalEntry(v, value.pos)) m.set(k, (v as CelOptional).valueOrUndefined);
+      });
       return m;
     }
     case 'macro': {
       if (e.macro === 'bind') return ev(e.body, new Map(scope).set(e.iterVar, ev(e.target)));
       const coll = ev(e.target);
+      if (e.macro === 'optMap' || e.macro === 'optFlatMap') {
+        if (!(coll instanceof CelOptional)) throw new EvaluationError('no_matching_overload', `\`${e.macro}\` needs an optional`, e.pos);
+        if (!coll.hasValue()) return coll;
+        const v = ev(e.body, new Map(scope).set(e.iterVar, coll.valueOrUndefined));
+        if (e.macro === 'optMap') return CelOptional.of(v);
+        if (!(v instanceof CelOptional))
+          throw new EvaluationError('no_matching_overload', 'the result of `optFlatMap` must be an optional', e.pos);
+        return v;
+      }
+      if (e.iterVar2 !== undefined) return comprehension2(e, coll, ev, scope, st);
       let items: unknown[];
       if (e.macro === 'sortBy' && !Array.isArray(coll)) throw new EvaluationError('no_matching_overload', '`sortBy` needs a list', e.pos);
       if (Array.isArray(coll)) items = coll;
@@ -95,9 +114,10 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
           if (firstErr !== undefined) throw firstErr;
           return !decisive;
         }
-        case 'exists_one': {
+        case 'exists_one':
+        case 'existsOne': {
           let n = 0;
-          for (const it of items) if (ops.asBool(body(it), 'the condition of `exists_one`')) n++;
+          for (const it of items) if (ops.asBool(body(it), `the condition of \`${e.macro}\``)) n++;
           return n === 1;
         }
         case 'filter':
@@ -110,11 +130,77 @@ function step(e: Expr, env: InterpretEnv, scope: Scope, st: { steps: number; max
           return callFunction(env.registry, sortBy, items, [keys]);
         }
       }
-      break;
+      throw new EvaluationError('internal', `\`${e.macro}\` takes two variables`, e.pos);
     }
     case 'call':
       return call(e, ev, env, st);
   }
+}
+
+/**
+ * A two-variable comprehension: (index, element) of a list or (key, value) of a map, one
+ * step each. `all` and `exists` absorb errors as their one-variable forms do.
+ */
+function comprehension2(
+  e: Extract<Expr, { k: 'macro' }>,
+  coll: unknown,
+  ev: (x: Expr, s: Scope) => unknown,
+  scope: Scope,
+  st: { steps: number; max: number },
+): unknown {
+  let pairs: [unknown, unknown][];
+  if (Array.isArray(coll)) pairs = coll.map((v, i) => [BigInt(i), v]);
+  else if (kindOf(coll) === 'map') pairs = mapEntries(coll as object);
+  else throw new EvaluationError('no_matching_overload', `\`${e.macro}\` needs a list or a map`, e.pos);
+  const inner = new Map(scope);
+  const bind = (k: unknown, v: unknown) => {
+    if (++st.steps > st.max) throw new EvaluationError('limit_exceeded', `more than ${st.max} evaluation steps`, e.pos);
+    inner.set(e.iterVar, k).set(e.iterVar2!, ops.fromHost(v));
+  };
+  const cond = (x: Expr, what: string) => ops.asBool(ev(x, inner), what);
+  switch (e.macro) {
+    case 'all':
+    case 'exists': {
+      const decisive = e.macro === 'exists';
+      let firstErr: unknown;
+      for (const [k, v] of pairs) {
+        try {
+          bind(k, v);
+          if (cond(e.body, `the condition of \`${e.macro}\``) === decisive) return decisive;
+        } catch (err) {
+          if (err instanceof EvaluationError && err.code === 'limit_exceeded') throw err;
+          firstErr ??= err;
+        }
+      }
+      if (firstErr !== undefined) throw firstErr;
+      return !decisive;
+    }
+    case 'exists_one':
+    case 'existsOne': {
+      let n = 0;
+      for (const [k, v] of pairs) {
+        bind(k, v);
+        if (cond(e.body, `the condition of \`${e.macro}\``)) n++;
+      }
+      return n === 1;
+    }
+    case 'transformList':
+    case 'transformMap':
+    case 'transformMapEntry': {
+      const list: unknown[] = [];
+      const map = new Map<unknown, unknown>();
+      for (const [k, v] of pairs) {
+        bind(k, v);
+        if (e.transform && !cond(e.body, `the filter of \`${e.macro}\``)) continue;
+        const out = ev(e.transform ?? e.body, inner);
+        if (e.macro === 'transformList') list.push(out);
+        else if (e.macro === 'transformMap') map.set(k, out);
+        else ops.mapInsertAll(map, out, e.pos);
+      }
+      return e.macro === 'transformList' ? list : map;
+    }
+  }
+  throw new EvaluationError('internal', `\`${e.macro}\` takes one variable`, e.pos);
 }
 
 function call(e: Extract<Expr, { k: 'call' }>, ev: (x: Expr) => unknown, env: InterpretEnv, st: { steps: number; max: number }): unknown {
@@ -173,8 +259,19 @@ function call(e: Extract<Expr, { k: 'call' }>, ev: (x: Expr) => unknown, env: In
     }
     case OP.index:
       return ops.index(ev(a[0]!), ev(a[1]!));
+    case OP.optIndex:
+      return ops.optIndex(ev(a[0]!), ev(a[1]!));
+    case OP.optSelect:
+      return ops.optSelect(ev(a[0]!), ops.fieldName(a[1]!));
   }
   const target = e.target !== undefined ? ev(e.target) : undefined;
+  // `or` and `orValue` on an optional evaluate their argument only when it has no value
+  if (target instanceof CelOptional && a.length === 1 && (e.fn === 'or' || e.fn === 'orValue')) {
+    if (target.hasValue()) return e.fn === 'or' ? target : target.valueOrUndefined;
+    const alt = ev(a[0]!);
+    if (e.fn === 'or' && !(alt instanceof CelOptional)) throw noOverload('or', [target, alt]);
+    return alt;
+  }
   return callFunction(
     env.registry,
     e,

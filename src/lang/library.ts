@@ -13,6 +13,7 @@ export {
 } from './registry.js';
 export {
   CelDuration,
+  CelOptional,
   CelTimestamp,
   CelType,
   CelUint,

@@ -5,9 +5,11 @@
 // (CEL reports no_matching_overload). Every JSON number in the input is a double, so
 // `request.max_tokens * 2` would otherwise be an error in almost every policy.
 
+import type { Expr } from './ast.js';
 import { EvaluationError } from './errors.js';
 import {
   CelDuration,
+  CelOptional,
   CelTimestamp,
   CelUint,
   INT64_MIN,
@@ -20,6 +22,7 @@ import {
   checkInt,
   checkUint,
   kindOf,
+  mapEntries,
   mapGet,
   mapHas,
   noOverload,
@@ -158,6 +161,7 @@ export function inOp(a: unknown, coll: unknown): boolean {
 }
 
 export function index(coll: unknown, key: unknown): unknown {
+  if (coll instanceof CelOptional) return optIndex(coll, key);
   if (Array.isArray(coll)) {
     let i: number;
     if (typeof key === 'bigint') i = Number(key);
@@ -182,6 +186,7 @@ export function index(coll: unknown, key: unknown): unknown {
 /** `a.b`: field of a map (or of an input object). */
 export function select(target: unknown, field: string): unknown {
   if (typeof target === 'object' && target !== null) {
+    if (target instanceof CelOptional) return target.hasValue() ? optSelect(target.valueOrUndefined, field) : target;
     if (target instanceof Map) {
       const v = target.get(field);
       if (v !== undefined) return fromHost(v);
@@ -201,9 +206,37 @@ export function select(target: unknown, field: string): unknown {
   );
 }
 
+/**
+ * `a.?b`: `optional.of(a.b)` when the map `a` has the field `b`, else `optional.none()`. On an
+ * optional, the same for its value (`none` stays `none`), so `x.?a.b` is `x.?a.?b` (cel-go).
+ */
+export function optSelect(target: unknown, field: string): CelOptional {
+  if (target instanceof CelOptional) return target.hasValue() ? optSelect(target.valueOrUndefined, field) : target;
+  if (typeof target === 'object' && target !== null && kindOf(target) === 'map') {
+    const v = mapGet(target, field);
+    return v === undefined ? CelOptional.none : CelOptional.of(fromHost(v));
+  }
+  return CelOptional.of(select(target, field)); // the error select gives
+}
+
+/**
+ * `a[?i]`: `optional.of(a[i])` when the list has the index or the map the key, else
+ * `optional.none()`; on an optional, the same for its value.
+ */
+export function optIndex(coll: unknown, key: unknown): CelOptional {
+  if (coll instanceof CelOptional) return coll.hasValue() ? optIndex(coll.valueOrUndefined, key) : coll;
+  try {
+    return CelOptional.of(index(coll, key));
+  } catch (err) {
+    if (err instanceof EvaluationError && (err.code === 'index_out_of_bounds' || err.code === 'no_such_key')) return CelOptional.none;
+    throw err;
+  }
+}
+
 /** `has(a.b)`. */
 export function hasField(target: unknown, field: string): boolean {
   if (typeof target === 'object' && target !== null) {
+    if (target instanceof CelOptional) return target.hasValue() && hasField(target.valueOrUndefined, field);
     if (target instanceof Map) return target.get(field) !== undefined;
     if (kindOf(target) === 'map') {
       return Object.prototype.hasOwnProperty.call(target, field) && (target as Record<string, unknown>)[field] !== undefined;
@@ -226,4 +259,30 @@ export function fromHost(v: unknown): unknown {
 export function asBool(v: unknown, what: string): boolean {
   if (typeof v === 'boolean') return v;
   throw new EvaluationError('no_matching_overload', `${what} must be a bool, got ${kindOf(v)}`);
+}
+
+/** The field name of `a.?f` (the parser writes it as a string literal). */
+export function fieldName(e: Expr): string {
+  if (e.k === 'lit' && typeof e.value === 'string') return e.value;
+  throw new EvaluationError('internal', 'the field of `.?` must be a name', e.pos);
+}
+
+/** `[?x]` and `{?k: x}`: whether `x`, which must be an optional, has a value to add. */
+export function optionalEntry(v: unknown, pos: number): boolean {
+  if (v instanceof CelOptional) return v.hasValue();
+  throw new EvaluationError('no_matching_overload', `an optional element (marked \`?\`) needs an optional value, got ${kindOf(v)}`, pos);
+}
+
+/**
+ * `transformMapEntry`: adds the entries of `entry`, a map, to `out`; a key already there (by
+ * CEL equality, so `1` and `1u` collide) is an error, as in cel-go.
+ */
+export function mapInsertAll(out: Map<unknown, unknown>, entry: unknown, pos: number): void {
+  if (typeof entry !== 'object' || entry === null || kindOf(entry) !== 'map') {
+    throw new EvaluationError('no_matching_overload', `the result of \`transformMapEntry\` must be a map, got ${kindOf(entry)}`, pos);
+  }
+  for (const [k, v] of mapEntries(entry)) {
+    if (mapGet(out, k) !== undefined) throw new EvaluationError('invalid_argument', `duplicate map key \`${String(k)}\``, pos);
+    out.set(k, fromHost(v));
+  }
 }

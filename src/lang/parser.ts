@@ -25,6 +25,13 @@ const RESERVED = new Set([
   'while',
 ]);
 
+/** Macros of one variable: `l.all(x, p)`. */
+const ONE_VAR_MACROS = new Set<string>(['all', 'exists', 'exists_one', 'existsOne', 'filter', 'map', 'sortBy']);
+/** Macros of two variables, `m.all(k, v, p)` (cel-go's `ext.TwoVarComprehensions`). */
+const TWO_VAR_MACROS = new Set<string>(['all', 'exists', 'exists_one', 'existsOne']);
+/** `transformList(i, v, t)` or, with a filter, `transformList(i, v, f, t)`. */
+const TRANSFORM_MACROS = new Set<string>(['transformList', 'transformMap', 'transformMapEntry']);
+
 const RELOPS: Record<string, string> = {
   '==': OP.eq,
   '!=': OP.ne,
@@ -103,8 +110,19 @@ class Parser {
     let out = cond;
     const q = this.accept('?');
     if (q) {
-      const a = this.or();
-      this.expect(':', 'in a conditional');
+      // `a?.b` is JavaScript's optional chaining; CEL writes it `a.?b`
+      const after = this.peek();
+      const jsChain = after.kind === 'punct' && after.text === '.' && after.pos === q.end;
+      let a: Expr;
+      try {
+        a = this.or();
+        this.expect(':', 'in a conditional');
+      } catch (err) {
+        if (jsChain && err instanceof ParseError && err.code === 'syntax') {
+          throw new ParseError('unexpected `?.`: an optional field is selected with `.?`, as in `request.?metadata`', q.pos);
+        }
+        throw err;
+      }
       const b = this.expr();
       out = { k: 'call', pos: q.pos, fn: OP.cond, target: undefined, args: [cond, a, b] };
     }
@@ -205,14 +223,25 @@ class Parser {
       if (t.kind !== 'punct') return e;
       if (t.text === '.') {
         this.next();
+        const opt = this.accept('?');
         const name = this.next();
         if (name.kind !== 'ident' && name.kind !== 'quoted_ident') {
-          throw new ParseError(`expected a field name after \`.\` but found \`${name.text || 'the end'}\``, name.pos);
+          const after = opt ? '`.?`' : '`.`';
+          throw new ParseError(`expected a field name after ${after} but found \`${name.text || 'the end'}\``, name.pos);
         }
         // Reserved words are fine after a dot (`{'as': 1}.as`, `x.package()`): the grammar
         // reserves them as identifiers only, so a field or method may carry one.
         if (name.kind === 'ident' && name.text === 'in') this.checkIdent(name);
-        if (name.kind === 'ident' && this.isPunct('(')) {
+        if (opt) {
+          if (this.isPunct('(')) {
+            throw new ParseError(
+              `\`.?\` selects a field and cannot call a method: write \`.?${name.text}\` or \`.${name.text}(...)\``,
+              opt.pos,
+            );
+          }
+          const field: Expr = { k: 'lit', pos: name.pos, value: name.text };
+          e = { k: 'call', pos: t.pos, fn: OP.optSelect, target: undefined, args: [e, field] };
+        } else if (name.kind === 'ident' && this.isPunct('(')) {
           const open = this.next();
           const args = this.exprList(')');
           e = this.receiverCall(e, name, args, open.pos);
@@ -221,9 +250,10 @@ class Parser {
         }
       } else if (t.text === '[') {
         this.next();
+        const opt = this.accept('?');
         const idx = this.expr();
         this.expect(']', 'to close the index');
-        e = { k: 'call', pos: t.pos, fn: OP.index, target: undefined, args: [e, idx] };
+        e = { k: 'call', pos: t.pos, fn: opt ? OP.optIndex : OP.index, target: undefined, args: [e, idx] };
       } else {
         return e;
       }
@@ -253,22 +283,43 @@ class Parser {
     }
     const macro = name.text as MacroName;
     // `sortBy(x, key)` is cel-go's lists macro; `sortBy(keys)`, one argument, is a plain call
-    if (macro === 'all' || macro === 'exists' || macro === 'exists_one' || macro === 'filter' || macro === 'map' || macro === 'sortBy') {
-      const want = macro === 'map' ? [2, 3] : [2];
-      if (want.includes(args.length)) {
-        const v = args[0]!;
-        if (v.k !== 'ident') throw new ParseError(`the first argument of \`${macro}\` must be a variable name`, v.pos);
-        if (macro === 'map' && args.length === 3) {
-          // map(x, pred, transform) == filter then map
-          const filtered: Expr = { k: 'macro', pos, macro: 'filter', target, iterVar: v.name, body: args[1]!, transform: undefined };
-          return { k: 'macro', pos, macro: 'map', target: filtered, iterVar: v.name, body: args[2]!, transform: undefined };
-        }
-        return { k: 'macro', pos, macro, target, iterVar: v.name, body: args[1]!, transform: undefined };
+    const oneVar = ONE_VAR_MACROS.has(macro) && (args.length === 2 || (macro === 'map' && args.length === 3));
+    if (oneVar) {
+      const v = this.iterVar(macro, args[0]!, 'first');
+      if (macro === 'map' && args.length === 3) {
+        // map(x, pred, transform) == filter then map
+        const filtered: Expr = { k: 'macro', pos, macro: 'filter', target, iterVar: v, body: args[1]!, transform: undefined };
+        return { k: 'macro', pos, macro: 'map', target: filtered, iterVar: v, body: args[2]!, transform: undefined };
       }
+      return { k: 'macro', pos, macro, target, iterVar: v, body: args[1]!, transform: undefined };
+    }
+    const twoVar =
+      (TWO_VAR_MACROS.has(macro) && args.length === 3) || (TRANSFORM_MACROS.has(macro) && (args.length === 3 || args.length === 4));
+    if (twoVar) {
+      const v1 = this.iterVar(macro, args[0]!, 'first');
+      const v2 = this.iterVar(macro, args[1]!, 'second');
+      if (v1 === v2) throw new ParseError(`the two variables of \`${macro}\` must have different names, not both \`${v1}\``, args[1]!.pos);
+      const [body, transform] = args.length === 4 ? [args[2]!, args[3]!] : [args[2]!, undefined];
+      return { k: 'macro', pos, macro, target, iterVar: v1, iterVar2: v2, body, transform };
+    }
+    if ((macro === 'optMap' || macro === 'optFlatMap') && args.length === 2) {
+      const v = this.iterVar(macro, args[0]!, 'first');
+      return { k: 'macro', pos, macro, target, iterVar: v, body: args[1]!, transform: undefined };
     }
     return { k: 'call', pos: name.pos, fn: name.text, target, args };
   }
 
+  private iterVar(macro: string, arg: Expr, which: 'first' | 'second'): string {
+    if (arg.k !== 'ident') throw new ParseError(`the ${which} argument of \`${macro}\` must be a variable name`, arg.pos);
+    return arg.name;
+  }
+
+  /** `?` before an element of a list literal or an entry of a map literal marks it optional. */
+  private optionalMark(optional: number[], index: number): void {
+    if (this.accept('?')) optional.push(index);
+  }
+
+  /** Call arguments up to the closing parenthesis. */
   private exprList(close: string): Expr[] {
     const out: Expr[] = [];
     if (this.accept(close)) return out;
@@ -276,7 +327,6 @@ class Parser {
       out.push(this.expr());
       if (this.accept(close)) return out;
       this.expect(',', 'between arguments');
-      if (close === ']' && this.accept(close)) return out; // trailing comma in lists
     }
   }
 
@@ -321,15 +371,27 @@ class Parser {
         }
         if (t.text === '[') {
           this.enter(t.pos);
-          const elems = this.exprList(']');
+          const elems: Expr[] = [];
+          const optional: number[] = [];
+          if (!this.accept(']')) {
+            while (true) {
+              this.optionalMark(optional, elems.length);
+              elems.push(this.expr());
+              if (this.accept(']')) break;
+              this.expect(',', 'between list elements');
+              if (this.accept(']')) break; // trailing comma
+            }
+          }
           this.depth--;
-          return { k: 'list', pos: t.pos, elems };
+          return optional.length > 0 ? { k: 'list', pos: t.pos, elems, optional } : { k: 'list', pos: t.pos, elems };
         }
         if (t.text === '{') {
           this.enter(t.pos);
           const entries: { key: Expr; value: Expr }[] = [];
+          const optional: number[] = [];
           if (!this.accept('}')) {
             while (true) {
+              this.optionalMark(optional, entries.length);
               const key = this.expr();
               this.expect(':', 'between a map key and its value');
               const value = this.expr();
@@ -340,7 +402,7 @@ class Parser {
             }
           }
           this.depth--;
-          return { k: 'map', pos: t.pos, entries };
+          return optional.length > 0 ? { k: 'map', pos: t.pos, entries, optional } : { k: 'map', pos: t.pos, entries };
         }
         if (t.text === '.') {
           const name = this.next();

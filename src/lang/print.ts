@@ -2,10 +2,11 @@
 // `parse(print(e))` is `e` again, positions aside), one space around binary operators, and,
 // in `printPretty`, breaks lines inside `&&`/`||` chains, `?:`, `+`/`-` chains and brackets
 // when a line would be wider than the page. It also prints runtime values as CEL literals
-// (`printValue`), for explain output and test diffs.
+// (`printValue`), for explain output and test diffs: an optional prints as `optional.of(x)`
+// or `optional.none()`.
 
-import { OP, type Expr } from './ast.js';
-import { CelDuration, CelTimestamp, CelType, CelUint } from './values.js';
+import { OP, macroVars, type Expr } from './ast.js';
+import { CelDuration, CelOptional, CelTimestamp, CelType, CelUint } from './values.js';
 import { table } from '../util/table.js';
 
 /** Binding strength, loosest first (cel-spec langdef grammar). */
@@ -68,6 +69,7 @@ function precOf(e: Expr): number {
       return PREC.member;
     case 'call': {
       if (e.fn === OP.cond) return PREC.cond;
+      if ((e.fn === OP.optSelect || e.fn === OP.optIndex) && e.args.length === 2 && e.target === undefined) return PREC.member;
       const b = BINARY[e.fn];
       if (b && e.args.length === 2 && e.target === undefined) return b.prec;
       if ((e.fn === OP.not || e.fn === OP.neg) && e.args.length === 1 && e.target === undefined) return PREC.unary;
@@ -113,14 +115,14 @@ function doc(e: Expr, ind: number): Doc {
     case 'list':
       return bracket(
         '[',
-        e.elems.map((x) => doc(x, ind)),
+        e.elems.map((x, i) => [optMark(e.optional, i), doc(x, ind)]),
         ']',
         ind,
       );
     case 'map':
       return bracket(
         '{',
-        e.entries.map((x) => [doc(x.key, ind), ': ', doc(x.value, ind)]),
+        e.entries.map((x, i) => [optMark(e.optional, i), doc(x.key, ind), ': ', doc(x.value, ind)]),
         '}',
         ind,
       );
@@ -138,7 +140,9 @@ function doc(e: Expr, ind: number): Doc {
       if (e.macro === 'map' && t.k === 'macro' && t.macro === 'filter' && t.pos === e.pos && t.iterVar === e.iterVar) {
         return [sub(t.target, PREC.member), '.map', bracket('(', [e.iterVar, doc(t.body, ind), doc(e.body, ind)], ')', ind)];
       }
-      return [sub(t, PREC.member), `.${e.macro}`, bracket('(', [e.iterVar, doc(e.body, ind)], ')', ind)];
+      const args: Doc[] = [...macroVars(e), doc(e.body, ind)];
+      if (e.transform) args.push(doc(e.transform, ind));
+      return [sub(t, PREC.member), `.${e.macro}`, bracket('(', args, ')', ind)];
     }
     case 'call':
       return callDoc(e, ind, sub);
@@ -182,6 +186,13 @@ function callDoc(e: Extract<Expr, { k: 'call' }>, ind: number, sub: (x: Expr, mi
     if (e.fn === OP.index && a.length === 2) {
       return [sub(a[0]!, PREC.member), '[', doc(a[1]!, ind), ']'];
     }
+    if (e.fn === OP.optIndex && a.length === 2) {
+      return [sub(a[0]!, PREC.member), '[?', doc(a[1]!, ind), ']'];
+    }
+    const field = a[1];
+    if (e.fn === OP.optSelect && a.length === 2 && field!.k === 'lit' && typeof field!.value === 'string') {
+      return [sub(a[0]!, PREC.member), '.?', fieldName(field!.value)];
+    }
     return [
       e.fn,
       bracket(
@@ -203,6 +214,11 @@ function callDoc(e: Extract<Expr, { k: 'call' }>, ind: number, sub: (x: Expr, mi
       ind,
     ),
   ];
+}
+
+/** `?` before an optional element of a list or entry of a map. */
+function optMark(optional: number[] | undefined, i: number): string {
+  return optional?.includes(i) ? '?' : '';
 }
 
 function fieldName(f: string): string {
@@ -351,6 +367,7 @@ function valueText(v: unknown, depth: number): string {
     if (typeof v === 'function' || typeof v === 'symbol') return `<${typeof v}>`;
     return printLiteral(v);
   }
+  if (v instanceof CelOptional) return v.hasValue() ? `optional.of(${valueText(v.valueOrUndefined, depth + 1)})` : 'optional.none()';
   if (v instanceof CelTimestamp) return `timestamp('${timestampText(v)}')`;
   if (v instanceof CelDuration) return `duration('${durationText(v.ns)}')`;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? '<invalid Date>' : `timestamp('${v.toISOString()}')`;

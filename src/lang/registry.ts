@@ -9,8 +9,10 @@ import { kindOf, noOverload, type Kind } from './values.js';
 export type Purity = 'pure' | 'clock' | 'state';
 
 /**
- * A type in a signature: a CEL kind name, `dyn`, `list(T)`, `map(K, V)`, or a type
- * parameter written as a single capital letter (`A`), which behaves as `dyn`.
+ * A type in a signature: a CEL kind name, `dyn`, `list(T)`, `map(K, V)`, `optional(T)`, or a
+ * type parameter written as a single capital letter (`A`). The checker binds a parameter to
+ * its argument's type (so `optional(V).value()` has the type `V` stands for); at run time it
+ * behaves as `dyn`.
  */
 export type TypeName = string;
 
@@ -103,6 +105,7 @@ export function kindMatches(t: TypeName, k: Kind): boolean {
   if (t === 'dyn' || /^[A-Z]$/.test(t)) return true;
   if (t.startsWith('list')) return k === 'list';
   if (t.startsWith('map')) return k === 'map';
+  if (t.startsWith('optional')) return k === 'optional';
   if (t === 'null_type') return k === 'null';
   return t === k;
 }

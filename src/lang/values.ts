@@ -16,6 +16,7 @@
 //   timestamp   CelTimestamp    (nanoseconds since the epoch, bigint)
 //   duration    CelDuration     (nanoseconds, bigint)
 //   type        CelType
+//   optional    CelOptional     (only ever made by the language: `optional.of`, `a.?b`, ...)
 //
 // Errors are thrown as EvaluationError and absorbed where CEL says so (&&, ||, ?:, macros).
 
@@ -67,6 +68,39 @@ export class CelType {
   }
 }
 
+/**
+ * A CEL optional value (cel-go's optional types): `optional.of(v)` or `optional.none()`.
+ * Only the language makes one (`optional.*`, `a.?b`, `l[?i]`): the constructor is private,
+ * and `instanceof` tests the private field, so neither input data (JSON has no classes) nor
+ * an object made from the prototype passes for one. `none` is a singleton.
+ */
+export class CelOptional {
+  static readonly none: CelOptional = new CelOptional(undefined);
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return typeof v === 'object' && v !== null && #inner in v;
+  }
+  readonly #inner: unknown;
+  private constructor(inner: unknown) {
+    this.#inner = inner;
+  }
+  static of(value: unknown): CelOptional {
+    return new CelOptional(value);
+  }
+  hasValue(): boolean {
+    return this !== CelOptional.none;
+  }
+  /** The value; an error for `optional.none()`. */
+  value(): unknown {
+    if (this === CelOptional.none)
+      throw new EvaluationError('invalid_argument', '`optional.none()` has no value (use `orValue` for a default)');
+    return this.#inner;
+  }
+  /** The value, or undefined for `optional.none()`. */
+  get valueOrUndefined(): unknown {
+    return this.#inner;
+  }
+}
+
 export type Kind =
   | 'null'
   | 'bool'
@@ -80,6 +114,7 @@ export type Kind =
   | 'timestamp'
   | 'duration'
   | 'type'
+  | 'optional'
   | 'unknown';
 
 /** The CEL kind of a runtime value; 'unknown' for JS values CEL has no type for. */
@@ -102,6 +137,7 @@ export function kindOf(v: unknown): Kind {
       if (v instanceof CelType) return 'type';
       if (v instanceof Uint8Array) return 'bytes';
       if (v instanceof Map) return 'map';
+      if (v instanceof CelOptional) return 'optional';
       // Collections whose content is not in own properties would read as empty maps (a Set
       // of roles as no roles, so `exists` over it says false): they are values CEL has no
       // type for, and every operation on them is an error.
@@ -151,6 +187,8 @@ export function typeNameOf(v: unknown): string {
       return 'google.protobuf.Timestamp';
     case 'duration':
       return 'google.protobuf.Duration';
+    case 'optional':
+      return 'optional_type';
     case 'unknown':
       return typeof v === 'object' && v !== null ? `unsupported ${(v as object).constructor?.name ?? 'object'}` : typeof v;
     default:
@@ -227,6 +265,10 @@ export function celEquals(a: unknown, b: unknown, depth = 0): boolean {
   if (a instanceof CelTimestamp) return b instanceof CelTimestamp && a.ns === b.ns;
   if (a instanceof CelDuration) return b instanceof CelDuration && a.ns === b.ns;
   if (a instanceof CelType) return false; // interned: identity handled above
+  if (a instanceof CelOptional) {
+    if (!(b instanceof CelOptional) || a.hasValue() !== b.hasValue()) return false;
+    return !a.hasValue() || celEquals(a.valueOrUndefined, b.valueOrUndefined, depth + 1);
+  }
   if (a instanceof Uint8Array) {
     if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

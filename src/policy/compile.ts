@@ -4,7 +4,9 @@
 import type { Expr } from '../lang/ast.js';
 import type { CheckIssue, CType, JsonSchema } from '../lang/checker.js';
 import { SourceText, type Issue } from '../lang/errors.js';
+import { printValue } from '../lang/print.js';
 import type { Registry } from '../lang/registry.js';
+import { CelOptional } from '../lang/values.js';
 import type { Evaluator, Purity } from '../compile/compile.js';
 import { compileSource } from '../compile/expression.js';
 import type { Limits } from '../compile/limits.js';
@@ -212,6 +214,7 @@ export function display(v: unknown, max = Number.POSITIVE_INFINITY): string {
   if (typeof v === 'string') return cut(v, max);
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return cut(String(v), max);
   if (v === null) return 'null';
+  if (v instanceof CelOptional) return cut(printValue(v), max);
   const w = { out: '', max };
   try {
     json(v, w, 0);
@@ -279,6 +282,7 @@ function findCycle(start: string, asts: Map<string, Expr>): string[] | undefined
         case 'macro':
           walk(e.target);
           walk(e.body);
+          if (e.transform) walk(e.transform);
           break;
         case 'call':
           if (e.target) walk(e.target);

@@ -12,7 +12,7 @@
 // true or false and which operands of `&&`/`||` and which branches of `?:` were exercised.
 // Runtime-neutral: used by the CLI (`llm-policy test --coverage`, `eval --explain`).
 
-import { OP, type Expr } from '../lang/ast.js';
+import { OP, macroVars, type Expr } from '../lang/ast.js';
 import { check, type CType, type JsonSchema } from '../lang/checker.js';
 import { EvaluationError, SourceText, toEvaluationError } from '../lang/errors.js';
 import { interpret } from '../lang/interpret.js';
@@ -116,7 +116,8 @@ export function traceExpression(ast: Expr, env: TraceEnv, observe: Observer): Ou
         inst = { ...e, entries: e.entries.map((x) => ({ key: wrap(x.key, vars), value: wrap(x.value, vars) })) };
         break;
       case 'macro': {
-        const inner = [...vars.filter((v) => v !== e.iterVar), e.iterVar];
+        const own = macroVars(e);
+        const inner = [...vars.filter((v) => !own.includes(v)), ...own];
         inst = { ...e, target: wrap(e.target, vars), body: wrap(e.body, inner), transform: e.transform && wrap(e.transform, inner) };
         break;
       }

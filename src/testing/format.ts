@@ -3,13 +3,19 @@
 
 import type { Decision, PolicyTrace, Trace } from '../decide/engine.js';
 
-/** JSON-ish text of a value; bigints as numbers, Maps as objects. */
+/** A CEL optional (CelOptional), recognised by its shape so that this entry imports no engine code. */
+function isOptional(x: unknown): x is { hasValue(): boolean; valueOrUndefined: unknown } {
+  return typeof x === 'object' && x !== null && typeof (x as { hasValue?: unknown }).hasValue === 'function' && 'valueOrUndefined' in x;
+}
+
+/** JSON-ish text of a value; bigints as numbers, Maps as objects, optionals as `optional.of(...)`. */
 export function show(v: unknown): string {
   if (v === undefined) return 'undefined';
   try {
     return (
       JSON.stringify(v, (_k, x: unknown) => {
         if (typeof x === 'bigint') return Number(x);
+        if (isOptional(x)) return x.hasValue() ? `optional.of(${show(x.valueOrUndefined)})` : 'optional.none()';
         if (x instanceof Map) return Object.fromEntries(x);
         if (x instanceof Uint8Array) return `b'${Array.from(x, (c) => c.toString(16).padStart(2, '0')).join('')}'`;
         if (

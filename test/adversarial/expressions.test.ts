@@ -38,6 +38,10 @@ describe('chains', () => {
     ['method calls', (n: number) => `x${'.size()'.repeat(n)} == 1`],
     ['negations', (n: number) => `${'!'.repeat(n)}true`],
     ['parentheses', (n: number) => `${'('.repeat(n)}1${')'.repeat(n)}`],
+    ['optional selections', (n: number) => `x${'.?a'.repeat(n)}.hasValue()`],
+    ['optional indexes', (n: number) => `x${'[?0]'.repeat(n)}.hasValue()`],
+    ['optional list elements', (n: number) => `${'[?'.repeat(n)}optional.none()${']'.repeat(n)} == []`],
+    ['two-variable macros', (n: number) => `${'x.all(k, v, '.repeat(n)}true${')'.repeat(n)}`],
   ])('3,000 %s: limit_exceeded at load, positioned', (_what, make) => {
     expect(outcome(make(3000))).toBe('limit_exceeded');
   });
@@ -68,7 +72,20 @@ describe('chains', () => {
 
 describe('names of Object.prototype members', () => {
   test.each(PROTO)('`%s` as a function, method, field, variable and map key', (n) => {
-    for (const src of [`x.${n}()`, `${n}(x)`, `x.${n}`, n, `{'${n}': 1}['${n}']`, `has(x.${n})`, `llm.${n}(x)`, `pii.${n}(x)`]) {
+    for (const src of [
+      `x.${n}()`,
+      `${n}(x)`,
+      `x.${n}`,
+      n,
+      `{'${n}': 1}['${n}']`,
+      `has(x.${n})`,
+      `llm.${n}(x)`,
+      `pii.${n}(x)`,
+      `x.?${n}`,
+      `x[?'${n}']`,
+      `x.?${n}.orValue(1)`,
+      `x.all(k, v, k == '${n}')`,
+    ]) {
       const r = outcome(src);
       expect(r === 'ok' || /^[a-z_]+$/.test(r), `${src}: ${r}`).toBe(true);
       if (r !== 'ok') continue;

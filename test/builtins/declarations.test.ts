@@ -6,7 +6,8 @@ import { builtinLibrary } from '../../builtins/index.js';
 import { Registry } from '../../src/lang/registry.js';
 
 const KIND = '(?:int|uint|double|bool|string|bytes|null_type|timestamp|duration|type|dyn|[A-Z])';
-const TYPE_NAME = new RegExp(`^(${KIND}|list|map|list\\(${KIND}\\)|map\\(${KIND}, ${KIND}\\))$`);
+const OPTIONAL = `optional\\(${KIND}\\)`;
+const TYPE_NAME = new RegExp(`^(${KIND}|list|map|list\\(${KIND}\\)|map\\(${KIND}, ${KIND}\\)|${OPTIONAL}|list\\(${OPTIONAL}\\))$`);
 
 describe('declarations', () => {
   test('names are unique and the registry accepts them', () => {

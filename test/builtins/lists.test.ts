@@ -50,7 +50,10 @@ describe('lists.range, slice, flatten, reverse, first, last', () => {
     expect(value('lists.first(xs)', { xs: [new Date(0)] })).toEqual(new CelTimestamp(0n));
     expect(value('lists.last([[1], [2]])')).toEqual([2n]);
     expect(error('lists.last(xs)', { xs: [] })).toBe('index_out_of_bounds');
-    expect(loadError('[1].first()')).toBe('unknown_function');
+    // cel-go's methods are the optional forms (builtins/optional)
+    expect(value('xs.first().value()', { xs: [new Date(0)] })).toEqual(new CelTimestamp(0n));
+    expect(value('[].last().hasValue()')).toBe(false);
+    expect(loadError('lists.first()')).toBe('wrong_arity');
   });
 });
 

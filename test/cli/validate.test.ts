@@ -56,6 +56,17 @@ describe.skipIf(!built)('llm-policy validate', () => {
     expect(r.stderr).toMatch(/2 errors in the policies\n$/);
   });
 
+  test('a call on a function namespace that is not one of its functions is refused, with a suggestion', () => {
+    // it used to load, then deny every request with "unknown variable `pii`"
+    const dir = tempDir({ 'p.yaml': POLICY.replace("request.model != 'small'", 'pii.contains(request)') });
+    const r = run(['validate', 'p.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('p.yaml:7:40: error[unknown_function]: `pii.contains` is not a function');
+    expect(r.stderr).toContain('hint: did you mean `pii.found`?');
+    const llm = tempDir({ 'p.yaml': POLICY.replace("request.model != 'small'", 'llm.text(request) > 0') });
+    expect(run(['validate', 'p.yaml'], { cwd: llm }).stderr).toContain('hint: functions of `llm` that take 1 argument: `llm.tokens`');
+  });
+
   test('a policy name used in two files is an error of the set', () => {
     const dir = tempDir({ 'a.yaml': POLICY, 'b.yaml': POLICY });
     const r = run(['validate', '.'], { cwd: dir });

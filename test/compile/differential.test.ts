@@ -8,10 +8,10 @@ import { interpret } from '../../src/lang/interpret.js';
 import { parse } from '../../src/lang/parser.js';
 import { Registry } from '../../src/lang/registry.js';
 import { EvaluationError } from '../../src/lang/errors.js';
-import { celEquals, kindOf } from '../../src/lang/values.js';
-import { stdLibrary } from '../../builtins/index.js';
+import { CelOptional, celEquals, kindOf } from '../../src/lang/values.js';
+import { optionalLibrary, stdLibrary } from '../../builtins/index.js';
 
-const registry = new Registry(stdLibrary);
+const registry = new Registry([...stdLibrary, ...optionalLibrary]);
 
 const VARS = ['i', 'd', 's', 'b', 'l', 'm', 'n', 'missing'];
 
@@ -21,6 +21,8 @@ const leaf = fc.oneof(
   fc.constantFrom("'a'", "'b'", "''", "'ab'", 'true', 'false', 'null', '[]', '{}'),
   fc.constantFrom(...VARS),
   fc.constantFrom('m.k', 'm.x', 'n.k', "m['k']", 'l[0]', 'l[5]', 'has(m.k)', 'has(m.z)'),
+  // optionals (cel-go's optional library)
+  fc.constantFrom('m.?k', 'm.?z', 'n.?k', 's.?k', "m[?'k']", 'l[?0]', 'l[?5]', "l[?'a']", 'optional.none()', 'm.?k.x', 'm.?z.x'),
 );
 
 const expr: fc.Arbitrary<string> = fc.letrec((tie) => ({
@@ -39,6 +41,42 @@ const expr: fc.Arbitrary<string> = fc.letrec((tie) => ({
       .tuple(fc.constantFrom('all', 'exists', 'exists_one', 'filter', 'map'), tie('e'), tie('e'))
       .map(([mac, coll, body]) => `${coll}.${mac}(x, ${(body as string).replace(/\bi\b/g, 'x')})`),
     fc.tuple(fc.constantFrom('size', 'string', 'int', 'double', 'type'), tie('e')).map(([f, a]) => `${f}(${a})`),
+    // two-variable comprehensions: (index, value) of a list, (key, value) of a map
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom('all', 'exists', 'existsOne', 'transformList', 'transformMap', 'transformMapEntry'),
+          fc.oneof(fc.constantFrom('l', 'm', '[1, 2, 1]', "{'a': 1, 'b': 'c'}", '[]', 'dyn(m)'), tie('e')),
+          tie('e'),
+          fc.option(tie('e'), { nil: undefined }),
+          fc.boolean(),
+        )
+        .map(([mac, coll, body, filter, compare]) => {
+          // the variables read as `x` (index or key) and `y` (value); a comparison makes a bool
+          const vars = (t: string) => t.replace(/\bi\b/g, 'x').replace(/\bs\b/g, 'y');
+          const predicate = (t: string) => (compare ? `${vars(t)} == y` : vars(t));
+          const value =
+            mac === 'transformMapEntry'
+              ? `{y: ${vars(body as string)}}`
+              : mac.startsWith('transform')
+                ? vars(body as string)
+                : predicate(body as string);
+          const f = filter !== undefined && mac.startsWith('transform') ? `${predicate(filter as string)}, ` : '';
+          return `${coll}.${mac}(x, y, ${f}${value})`;
+        }),
+    },
+    // optional values, made and read
+    fc.tuple(fc.constantFrom('optional.of', 'optional.ofNonZeroValue'), tie('e')).map(([f, a]) => `${f}(${a})`),
+    fc.tuple(tie('e'), fc.constantFrom('hasValue', 'value')).map(([a, f]) => `${a}.${f}()`),
+    fc.tuple(tie('e'), fc.constantFrom('or', 'orValue'), tie('e')).map(([a, f, b]) => `${a}.${f}(${b})`),
+    fc.tuple(tie('e'), fc.constantFrom('k', 'x')).map(([a, f]) => `${a}.?${f}`),
+    fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a}[?${b}]`),
+    fc.tuple(tie('e'), tie('e')).map(([a, b]) => `[?${a}, ${b}]`),
+    fc.tuple(tie('e'), tie('e')).map(([a, b]) => `{?${a}: ${b}}`),
+    fc
+      .tuple(fc.constantFrom('optMap', 'optFlatMap'), tie('e'), tie('e'))
+      .map(([mac, opt, body]) => `${opt}.${mac}(x, ${(body as string).replace(/\bi\b/g, 'x')})`),
   ),
 })).e;
 
@@ -67,6 +105,13 @@ function same(a: Outcome, b: Outcome): boolean {
   if (a.ok !== b.ok) return false;
   if (!a.ok || !b.ok) return (a as { code: string }).code === (b as { code: string }).code;
   if (kindOf(a.value) !== kindOf(b.value)) return false;
+  if (a.value instanceof CelOptional) {
+    const o = b.value as CelOptional;
+    return (
+      a.value.hasValue() === o.hasValue() &&
+      (!o.hasValue() || same({ ok: true, value: a.value.valueOrUndefined }, { ok: true, value: o.valueOrUndefined }))
+    );
+  }
   if (typeof a.value === 'number' && Number.isNaN(a.value)) return Number.isNaN(b.value as number);
   if (typeof a.value === 'number' && a.value === 0) return Object.is(a.value, b.value);
   return (

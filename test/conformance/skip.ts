@@ -36,6 +36,7 @@ export const SKIPS: Skip[] = [
   proto('parse/struct_field_names/*'),
   proto('parse/whitespace/*', ' (whitespace between every token of a message literal)'),
   proto('parse/comments/new_line_terminated', ' (a comment after every token of a message literal)'),
+  proto('optionals/optionals/*struct*', ' (optional fields of a `TestAllTypes` message: `TestAllTypes{?field: x}`, `msg.?field`)'),
 
   unchecked('basic/functions/unbound_is_runtime_error'),
   unchecked('logic/AND/short_circuit_type_*'),

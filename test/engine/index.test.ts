@@ -15,6 +15,9 @@ const rule = fc.oneof(
   // two guards on one path: the index may not take the bucket as proof
   fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 })).map(([a, b]) => `user.team == 't${a}' && user.team == 't${b}'`),
   fc.integer({ min: 0, max: 5 }).map((t) => `user.team == 't${t}'`),
+  // optional selections read the same paths but are not guards
+  fc.integer({ min: 0, max: 3 }).map((m) => `request.?model == optional.of('m${m}')`),
+  fc.integer({ min: 0, max: 5 }).map((t) => `user.?team.orValue('') == 't${t}' && request.?model.hasValue()`),
 );
 
 const policy = fc.record({

@@ -2,6 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { MemoryPolicySource } from '../../src/entries/sources.js';
 import { MemoryStateStore, PolicyEngine, PolicyError, type StateRead, type StateStore } from '../../src/entries/index.js';
+import { builtinLibrary } from '../../builtins/index.js';
+import { inputPaths } from '../../src/decide/cache.js';
+import { check } from '../../src/lang/checker.js';
+import { parse } from '../../src/lang/parser.js';
+import { Registry } from '../../src/lang/registry.js';
+import { buildIndex } from '../../src/policy/rule-index.js';
 
 const doc = (name: string, rules: string, extra = '') => `apiVersion: llmpolicy/v1
 kind: Policy
@@ -159,6 +165,53 @@ describe('decision cache', () => {
     expect(s.size).toBe(4); // 2 max_tokens x 2 models, whatever the ids
     expect(s.hits).toBe(196);
     expect(Object.isFrozen(cached.evaluate({ request: { max_tokens: 10, model: 'a' } }))).toBe(true);
+  });
+
+  test('a policy reading optional fields: cached equals uncached, and only the read paths split the key', () => {
+    const optional = `    - { id: team, when: "request.?metadata.?team.orValue('none') == 'none'", effect: deny }
+    - { id: tags, when: "request.?metadata.?tags.optMap(t, t.exists(i, v, v == 'x')).orValue(false)", effect: warn, message: "{{ request.?metadata.?team }}" }
+`;
+    const cached = new PolicyEngine({ cache: { max: 100 } });
+    const plain = new PolicyEngine();
+    cached.addPolicy(doc('p', optional));
+    plain.addPolicy(doc('p', optional));
+    const metadata = fc.record(
+      { team: fc.constantFrom('a', 'b'), tags: fc.constantFrom(['x'], ['y']), other: fc.uuid() },
+      { requiredKeys: ['other'] },
+    );
+    fc.assert(
+      fc.property(fc.record({ request: fc.record({ metadata, id: fc.uuid() }, { requiredKeys: ['id'] }) }), (input) => {
+        const { revision: r1, ...a } = cached.evaluate(input);
+        const { revision: r2, ...b } = plain.evaluate(input);
+        expect(a).toEqual(b);
+        void r1;
+        void r2;
+      }),
+      { numRuns: 200 },
+    );
+    // (no metadata, or team absent / a / b) x (tags absent / x / y), whatever the ids
+    expect(cached.stats().cache.size).toBeLessThanOrEqual(10);
+  });
+
+  test('the paths a `.?` chain reads are the paths of the plain chain', () => {
+    const registry = new Registry(builtinLibrary);
+    const paths = (src: string) => inputPaths([check(parse(src), { registry }).expr], new Set(['limit']));
+    expect(paths("request.?metadata.?team.orValue('')")).toEqual([['request', 'metadata', 'team']]);
+    expect(paths('request.?metadata.team.hasValue()')).toEqual([['request', 'metadata', 'team']]);
+    expect(paths("has(request.?metadata.team) || request[?'model'].hasValue()")).toEqual([['request']]);
+    expect(paths('request.messages.all(i, m, i < limit && m.role != user.role)')).toEqual([
+      ['request', 'messages'],
+      ['user', 'role'],
+    ]);
+    expect(paths('request.?tools.optMap(t, size(t)).orValue(0) > 0')).toEqual([['request', 'tools']]);
+  });
+
+  test('optional selections are not rule index guards', () => {
+    const registry = new Registry(builtinLibrary);
+    const whens = Array.from({ length: 20 }, (_, i) => check(parse(`request.?model == optional.of('m${i}')`), { registry }).expr);
+    expect(buildIndex(whens, () => true)).toBeUndefined();
+    const plain = Array.from({ length: 20 }, (_, i) => check(parse(`request.model == 'm${i}'`), { registry }).expr);
+    expect(buildIndex(plain, () => true)).toBeDefined();
   });
 
   test('policies that read the clock or state are never cached', () => {

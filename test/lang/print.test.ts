@@ -9,7 +9,7 @@ import { interpret } from '../../src/lang/interpret.js';
 import { parse } from '../../src/lang/parser.js';
 import { print, printLiteral, printPretty, printValue } from '../../src/lang/print.js';
 import { Registry } from '../../src/lang/registry.js';
-import { CelDuration, CelTimestamp, CelUint, celEquals, kindOf } from '../../src/lang/values.js';
+import { CelDuration, CelOptional, CelTimestamp, CelUint, celEquals, kindOf } from '../../src/lang/values.js';
 import { builtinLibrary } from '../../builtins/index.js';
 
 const registry = new Registry(builtinLibrary);
@@ -26,14 +26,15 @@ function strip(e: Expr): unknown {
     case 'call':
       return { k: 'call', fn: e.fn, target: e.target ? strip(e.target) : undefined, args: e.args.map(strip) };
     case 'list':
-      return { k: 'list', elems: e.elems.map(strip) };
+      return { k: 'list', elems: e.elems.map(strip), optional: e.optional };
     case 'map':
-      return { k: 'map', entries: e.entries.map((x) => ({ key: strip(x.key), value: strip(x.value) })) };
+      return { k: 'map', entries: e.entries.map((x) => ({ key: strip(x.key), value: strip(x.value) })), optional: e.optional };
     case 'macro':
       return {
         k: 'macro',
         macro: e.macro,
         iterVar: e.iterVar,
+        iterVar2: e.iterVar2,
         target: strip(e.target),
         body: strip(e.body),
         transform: e.transform ? strip(e.transform) : undefined,
@@ -90,6 +91,19 @@ const expr: fc.Arbitrary<string> = fc.letrec((tieAny) => {
       fc.tuple(tie('e'), tie('e'), tie('e')).map(([coll, p, f]) => `(${coll}).map(x, ${p}, ${f})`),
       fc.tuple(tie('e'), tie('e')).map(([init, body]) => `cel.bind(x, ${init}, ${body})`),
       fc.tuple(tie('e'), tie('e')).map(([a, b]) => `math.greatest(${a}, ${b})`),
+      // optional syntax and two-variable comprehensions
+      fc.tuple(tie('e'), fc.constantFrom('k', '`k-2`', 'as')).map(([a, f]) => `(${a}).?${f}`),
+      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `(${a})[?${b}]`),
+      fc.tuple(tie('e'), tie('e'), fc.boolean()).map(([a, b, o]) => `[${o ? '?' : ''}${a}, ?${b}]`),
+      fc.tuple(tie('e'), tie('e'), tie('e')).map(([k, v, w]) => `{?${k}: ${v}, 'z': ${w}}`),
+      fc
+        .tuple(fc.constantFrom('all', 'exists', 'exists_one', 'existsOne', 'transformList', 'transformMap'), tie('e'), tie('e'))
+        .map(([mac, coll, body]) => `(${coll}).${mac}(x, y, ${body})`),
+      fc
+        .tuple(fc.constantFrom('transformList', 'transformMap', 'transformMapEntry'), tie('e'), tie('e'), tie('e'))
+        .map(([mac, coll, f, t]) => `(${coll}).${mac}(x, y, ${f}, ${t})`),
+      fc.tuple(fc.constantFrom('optMap', 'optFlatMap'), tie('e'), tie('e')).map(([mac, o, body]) => `(${o}).${mac}(x, ${body})`),
+      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `optional.of(${a}).orValue(${b})`),
     ),
   };
 }).e;
@@ -212,6 +226,17 @@ describe('print', () => {
     ['l.filter(x, x > 1).map(x, x * 2)', 'l.filter(x, x > 1).map(x, x * 2)'],
     ['cel.bind(v, 1, v + 1)', 'cel.bind(v, 1, v + 1)'],
     ['math.abs(-1)', 'math.abs(-1)'],
+    ["request.?metadata.?team.orValue('none')", "request.?metadata.?team.orValue('none')"],
+    ['m.?`k-2`', 'm.?`k-2`'],
+    ['l[?0]', 'l[?0]'],
+    ['(a + b).?c', '(a + b).?c'],
+    ['[?a, b, ?c]', '[?a, b, ?c]'],
+    ["{?'k': v, 'j': w}", "{?'k': v, 'j': w}"],
+    ['m.all(k, v, k == v)', 'm.all(k, v, k == v)'],
+    ['l.transformList(i, v, i > 0, v * 2)', 'l.transformList(i, v, i > 0, v * 2)'],
+    ['m.transformMapEntry(k, v, {v: k})', 'm.transformMapEntry(k, v, {v: k})'],
+    ['o.optMap(x, x + 1)', 'o.optMap(x, x + 1)'],
+    ['l.existsOne(x, x)', 'l.existsOne(x, x)'],
     ['a // comment\n && b', 'a && b'],
   ])('%s -> %s', (src, want) => {
     expect(print(parse(src))).toBe(want);
@@ -246,6 +271,8 @@ describe('printValue', () => {
     [new CelTimestamp(-1n), "timestamp('1969-12-31T23:59:59.999999999Z')"],
     [new CelDuration(90_000_000_000n), "duration('90s')"],
     [new CelDuration(-1_500_000_000n), "duration('-1.5s')"],
+    [CelOptional.of([1n]), 'optional.of([1])'],
+    [CelOptional.none, 'optional.none()'],
   ])('%o', (v, want) => {
     expect(printValue(v)).toBe(want);
   });
