@@ -10,6 +10,7 @@ import { parse, processIo, reportError, usage, type Command, type Io } from './c
 import { evalCommand } from './eval.js';
 import { fmtCommand } from './fmt.js';
 import { CliError, EXIT } from './io.js';
+import { serveCommand } from './serve.js';
 import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
@@ -24,9 +25,9 @@ function version(): string {
   return 'unknown';
 }
 
-export const COMMANDS: Command[] = [validateCommand, testCommand, evalCommand, fmtCommand, benchCommand, auditCommand];
+export const COMMANDS: Command[] = [validateCommand, testCommand, evalCommand, fmtCommand, benchCommand, auditCommand, serveCommand];
 
-const HELP = `llm-policy: check, test, explain, format and benchmark llm-policy-engine policies
+const HELP = `llm-policy: check, test, explain, format and benchmark llm-policy-engine policies, and serve decisions
 
 Usage: llm-policy <command> [options]
 
@@ -49,7 +50,8 @@ Examples:
   llm-policy eval -p examples/policies -i request.json --explain
   llm-policy fmt --check examples/policies
   llm-policy bench -p examples/policies -i requests.jsonl
-  llm-policy audit verify audit.log.1 audit.log`;
+  llm-policy audit verify audit.log.1 audit.log
+  llm-policy serve --policies examples/policies --port 8787`;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [first, ...rest] = argv;
