@@ -1,5 +1,5 @@
 // `llm-policy serve` end to end: the built server as a child process, called over HTTP.
-import { createServer as createHttpServer, request } from 'node:http';
+import { Agent, createServer as createHttpServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { existsSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -161,6 +161,16 @@ describe.skipIf(!built)('llm-policy serve: the API', () => {
     ]);
     const fine = await post(`${s.url}/v1/decide/batch`, { inputs: Array.from({ length: 50 }, () => PRO_OK) });
     expect(fine.json.decisions).toHaveLength(50);
+    // one keep-alive connection: the 413's unread body is discarded and the next request is answered on it
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await agentPost(agent, s.url, JSON.stringify(big));
+      expect([first.status, first.reused]).toEqual([413, false]);
+      const second = await agentPost(agent, s.url, JSON.stringify({ input: PRO_OK }));
+      expect([second.status, second.reused, JSON.parse(second.body).effect]).toEqual([200, true, 'allow']);
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('wrong methods get a 405 with Allow, unknown paths a 404', async () => {
@@ -435,5 +445,26 @@ function rawRequest(url: string, path: string, chunks: string[]): Promise<{ stat
     req.on('error', reject);
     for (const c of chunks) req.write(c);
     req.end();
+  });
+}
+
+function agentPost(agent: Agent, url: string, body: string): Promise<{ status: number; body: string; reused: boolean }> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      agent,
+      method: 'POST',
+      path: '/v1/decide',
+      headers: { 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('response', (res) => {
+      let t = '';
+      res.setEncoding('utf8').on('data', (c: string) => (t += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: t, reused: req.reusedSocket }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }
