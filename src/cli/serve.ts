@@ -36,6 +36,7 @@ Engine:
   --cache <n>              decision cache of n entries, for pure policies (default off)
   --state <memory|url>     state store for rate.* and budget.*: memory (default), or a
                            redis:// URL shared by every instance (needs the \`redis\` package)
+  --state-prefix <p>       prefix of the Redis keys (default lpe:)
 ${ENGINE_HELP}
 
 Audit (repeatable; every decision is recorded in each sink):
@@ -73,6 +74,7 @@ export const serveCommand: Command = {
     'shutdown-timeout': { type: 'string' },
     cache: { type: 'string' },
     state: { type: 'string' },
+    'state-prefix': { type: 'string' },
     audit: { type: 'string', multiple: true },
     'audit-chain': { type: 'boolean' },
     'audit-rotate': { type: 'string' },
@@ -119,6 +121,8 @@ export function startOptions(values: Record<string, unknown>, positionals: strin
   const state = str('state') ?? 'memory';
   if (state !== 'memory' && !/^rediss?:\/\/./i.test(state))
     throw usage(`\`--state\` must be \`memory\` or a redis:// URL, got \`${state}\``, serveCommand);
+  if (str('state-prefix') !== undefined && state === 'memory')
+    throw usage('`--state-prefix` applies to a Redis state store: add `--state redis://...`', serveCommand);
   return {
     source:
       policies !== undefined
@@ -132,6 +136,7 @@ export function startOptions(values: Record<string, unknown>, positionals: strin
     shutdownMs: duration('shutdown-timeout', str('shutdown-timeout'), 10_000),
     cache: integer('cache', str('cache'), 0, 0, 10_000_000),
     state,
+    ...(str('state-prefix') !== undefined ? { statePrefix: str('state-prefix') } : {}),
     audit,
     auditChain: values['audit-chain'] === true,
     ...(rotate !== undefined ? { auditRotateBytes: size('audit-rotate', rotate, 0) } : {}),

@@ -33,6 +33,8 @@ export interface StartOptions {
   cache: number;
   /** `memory` or a redis:// URL. */
   state: string;
+  /** Key prefix of the Redis store. */
+  statePrefix?: string;
   audit: ({ kind: 'stdout' } | { kind: 'file'; path: string } | { kind: 'http'; url: string })[];
   auditChain: boolean;
   auditRotateBytes?: number;
@@ -54,7 +56,7 @@ export async function start(io: Io, o: StartOptions): Promise<number> {
         },
       ]);
   }
-  const state = await stateStore(o.state, log);
+  const state = await stateStore(o, log);
   const sink = auditSink(o);
   const engine = new PolicyEngine({
     registry: setup.registry,
@@ -207,7 +209,8 @@ function nonEmpty(source: PolicySource, where: string): PolicySource {
   };
 }
 
-async function stateStore(spec: string, log: (text: string) => void): Promise<StateStore | undefined> {
+async function stateStore(o: StartOptions, log: (text: string) => void): Promise<StateStore | undefined> {
+  const spec = o.state;
   if (spec === 'memory') return undefined;
   let mod: typeof import('../../adapters/redis/index.js');
   try {
@@ -217,7 +220,11 @@ async function stateStore(spec: string, log: (text: string) => void): Promise<St
       { code: 'usage', message: 'cannot load the Redis state store', hint: 'install it beside llm-policy-engine: `npm install redis`' },
     ]);
   }
-  return new mod.RedisStateStore({ url: spec, onError: (e) => log(`state: ${e.message}`) });
+  return new mod.RedisStateStore({
+    url: spec,
+    ...(o.statePrefix !== undefined ? { prefix: o.statePrefix } : {}),
+    onError: (e) => log(`state: ${e.message}`),
+  });
 }
 
 function auditSink(o: StartOptions): AuditSink | undefined {
