@@ -173,10 +173,12 @@ export class DecisionServer {
   close(graceMs: number): Promise<void> {
     this.readiness.draining = true;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
-      timer.unref();
+      const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      // a connection that answers its last request after this point is idle only then
+      const idle = setInterval(() => this.server.closeIdleConnections(), 100);
       this.server.close(() => {
-        clearTimeout(timer);
+        clearTimeout(cut);
+        clearInterval(idle);
         resolve();
       });
       this.server.closeIdleConnections();
@@ -293,7 +295,8 @@ export class DecisionServer {
         this.fail(req, res, endpoint, e);
       }
     });
-    req.on('error', () => clearTimeout(timer));
+    // the client went away mid-body: nobody to answer
+    req.on('close', () => clearTimeout(timer));
   }
 
   private decideOne(body: Record<string, unknown>): string {
@@ -344,7 +347,7 @@ export class DecisionServer {
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, e: unknown): void {
-    if (res.headersSent) return;
+    if (res.headersSent || res.destroyed) return;
     const err =
       e instanceof HttpError
         ? e
