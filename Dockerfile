@@ -27,6 +27,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
+# for `--audit file:/var/log/llm-policy/audit.log`: a named volume mounted here starts owned by `node`
+RUN mkdir -p /var/log/llm-policy && chown node:node /var/log/llm-policy
 USER node
 EXPOSE 8787
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
