@@ -391,7 +391,7 @@ results.goal = goal;
 out(`\ngoal: ${goal.goal}: ${fmtRate(goal.value)} — ${goal.pass ? 'met' : 'NOT MET'}`);
 // The rate above depends on what else the machine runs; the server's CPU time per decision much
 // less: its inverse is what one core given to the server alone would answer.
-for (const r of results.http.filter((x) => x.server === 'llm-policy serve (node:http)'))
+for (const r of results.http.filter((x) => x.server === 'llm-policy serve (node:http)' && x.cpu))
   out(
     `  ${r.scenario}: ${r.cpu.serverUsPerDecision.toFixed(1)} µs of server CPU per decision, i.e. ${fmtRate(1e6 / r.cpu.serverUsPerDecision)} per server core`,
   );
