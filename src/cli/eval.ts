@@ -5,7 +5,7 @@ import { parseTime } from '../testing/index.js';
 import { show } from '../testing/format.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command, expandOptions } from './command.js';
 import { effectText, explainDecision, formatExplain } from './explain.js';
-import { CliError, EXIT, display, expandPaths, parseData, readStdin, readText } from './io.js';
+import { CliError, EXIT, display, expandPaths, jsonValue, parseData, readStdin, readText } from './io.js';
 import { MemoryStateStore } from '../entries/index.js';
 import { buildEngine, loadSetup, readPolicyFiles } from './load.js';
 import { storeWith, usagesFrom } from './state.js';
@@ -83,9 +83,7 @@ Examples:
         if (json) {
           const out: Record<string, unknown> = { ...d };
           if (details) out.explain = details;
-          io.out(
-            JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Map ? Object.fromEntries(v) : v), 2),
-          );
+          io.out(JSON.stringify(out, jsonValue, 2));
         } else {
           const c = io.c;
           const lines: string[] = [];

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `llm-policy` command: validate, test, eval, fmt and bench policy files.
+// The `llm-policy` command: validate, test, eval, fmt, bench, audit and serve.
 // Built to dist/cli.js (Node only; the package's `bin`, with a shebang).
 /// <reference types="node" />
 

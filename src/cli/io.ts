@@ -5,6 +5,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSyn
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { formatIssue, SourceText, type Issue } from '../lang/errors.js';
+import { printValue } from '../lang/print.js';
+import { CelDuration, CelTimestamp, CelType, CelUint } from '../lang/values.js';
 
 /** Exit codes: 0 ok, 1 policy failures (a failing case, a file fmt would change), 2 usage or load errors. */
 export const EXIT = { ok: 0, failed: 1, error: 2 } as const;
@@ -310,4 +312,19 @@ export function keyAt(doc: Document, path: (string | number)[]): Node | undefine
   if (!parent || !isMap(parent)) return undefined;
   const last = path[path.length - 1];
   return (parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last))?.key as Node | undefined) ?? undefined;
+}
+
+// ------------------------------------------------------------------ JSON output
+
+/**
+ * JSON for values a trace may hold: ints (bigint) as numbers when exact, else strings; maps as
+ * objects; timestamps, durations, uints, bytes and types as their CEL literal text.
+ */
+export function jsonValue(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER ? Number(v) : String(v);
+  if (typeof v !== 'object' || v === null) return v;
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [typeof k === 'string' ? k : printValue(k), x]));
+  if (v instanceof CelTimestamp || v instanceof CelDuration || v instanceof CelUint || v instanceof CelType || v instanceof Uint8Array)
+    return printValue(v);
+  return v;
 }

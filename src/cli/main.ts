@@ -10,12 +10,22 @@ import { evalCommand } from './eval.js';
 import { fmtCommand } from './fmt.js';
 import { initCommand } from './init.js';
 import { CliError, EXIT, packageVersion } from './io.js';
+import { serveCommand } from './serve.js';
 import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
-export const COMMANDS: Command[] = [initCommand, validateCommand, testCommand, evalCommand, fmtCommand, benchCommand, auditCommand];
+export const COMMANDS: Command[] = [
+  initCommand,
+  validateCommand,
+  testCommand,
+  evalCommand,
+  fmtCommand,
+  benchCommand,
+  auditCommand,
+  serveCommand,
+];
 
-const HELP = `llm-policy: start from ready-made policies, then check, test, explain, format and benchmark them
+const HELP = `llm-policy: start from ready-made policies, then check, test, explain, format and benchmark them, and serve decisions
 
 Usage: llm-policy <command> [options]
 
@@ -39,7 +49,8 @@ Examples:
   llm-policy eval -p policies -i request.json --explain
   llm-policy fmt --check policies
   llm-policy bench -p policies -i requests.jsonl
-  llm-policy audit verify audit.log.1 audit.log`;
+  llm-policy audit verify audit.log.1 audit.log
+  llm-policy serve --policies policies --port 8787`;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [first, ...rest] = argv;

@@ -1,0 +1,459 @@
+// The decision server of `llm-policy serve`: node:http over one PolicyEngine. The routes are
+// few and fixed, so a switch on the path is the whole router; bodies are read with a byte
+// limit and a deadline, parsed once, decided synchronously and answered in the same tick.
+// docs/serve.md describes the API; why node:http and not a framework is argued there too.
+/// <reference types="node" />
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Decision, PolicyEngine } from '../../entries/index.js';
+import { jsonValue } from '../io.js';
+import { CONTENT_TYPE, Registry, type Series } from './metrics.js';
+
+export interface ServerOptions {
+  engine: PolicyEngine;
+  /** Largest request body, bytes. */
+  maxBody: number;
+  /** Most inputs in one batch. */
+  maxBatch: number;
+  /** Deadline for receiving a whole request (headers and body), ms. */
+  timeoutMs: number;
+  /** How long an idle keep-alive connection is kept open, ms. */
+  keepAliveMs?: number;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; hint?: string };
+}
+
+/** Readiness: whether a policy set is loaded, and why not. */
+export interface Readiness {
+  loaded: boolean;
+  /** The last load or reload error (the engine keeps the last good set). */
+  reloadError: string | undefined;
+  draining: boolean;
+}
+
+export type Endpoint = 'decide' | 'batch' | 'healthz' | 'readyz' | 'metrics' | 'other';
+
+const ROUTES = 'POST /v1/decide, POST /v1/decide/batch, GET /healthz, GET /readyz, GET /metrics';
+const JSON_TYPE = 'application/json';
+/** Upper bounds of the request duration histogram, seconds: 50 µs to 1 s. */
+const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+const EFFECTS = ['allow', 'warn', 'deny'] as const;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class DecisionServer {
+  readonly server: Server;
+  readonly metrics = new Registry();
+  readonly readiness: Readiness = { loaded: false, reloadError: undefined, draining: false };
+  private readonly engine: PolicyEngine;
+  private readonly o: Required<ServerOptions>;
+  private readonly decided: Record<(typeof EFFECTS)[number], { value: number }>;
+  private readonly requests = new Map<string, { value: number }>();
+  private readonly requestSeries: Series;
+  private readonly observe: { decide: (s: number) => void; batch: (s: number) => void };
+  private readonly reloads: Series;
+
+  constructor(options: ServerOptions) {
+    this.engine = options.engine;
+    this.o = { keepAliveMs: 60_000, ...options };
+    const m = this.metrics;
+    const decisions = m.counter('llm_policy_decisions_total', 'Decisions made, by effect.');
+    this.decided = {
+      allow: decisions.cell({ effect: 'allow' }),
+      warn: decisions.cell({ effect: 'warn' }),
+      deny: decisions.cell({ effect: 'deny' }),
+    };
+    this.requestSeries = m.counter('llm_policy_http_requests_total', 'HTTP requests answered, by endpoint and status code.');
+    const latency = m.histogram(
+      'llm_policy_http_request_duration_seconds',
+      'Time from a decide request arriving to its answer being written, by endpoint (body read, parse, decide, serialise).',
+      LATENCY_BUCKETS,
+    );
+    this.observe = { decide: latency.observer({ endpoint: 'decide' }), batch: latency.observer({ endpoint: 'batch' }) };
+    this.reloads = m.counter(
+      'llm_policy_reloads_total',
+      'Policy set loads from the source after the first, by result (a failed one keeps the last good set).',
+    );
+    this.reloads.cell({ result: 'ok' });
+    this.reloads.cell({ result: 'error' });
+    const gauges = {
+      ready: m.gauge('llm_policy_ready', '1 when a policy set is loaded and the server is not shutting down.'),
+      reloadError: m.gauge('llm_policy_reload_error', '1 while the last reload failed (decisions use the last good set).'),
+      revision: m.gauge('llm_policy_revision_info', 'The policy revision deciding now (always 1; the revision is the label).'),
+      policies: m.gauge('llm_policy_policies', 'Policies in the revision deciding now.'),
+      cacheHits: m.counter('llm_policy_cache_hits_total', 'Decisions answered from the decision cache (--cache).'),
+      cacheMisses: m.counter('llm_policy_cache_misses_total', 'Decision cache lookups that missed.'),
+      cacheEntries: m.gauge('llm_policy_cache_entries', 'Decisions held in the decision cache.'),
+      auditQueued: m.gauge('llm_policy_audit_queue_length', 'Audit records waiting to be written, including the batch being written.'),
+      audit: m.counter(
+        'llm_policy_audit_records_total',
+        'Audit records by outcome: written, dropped (queue full), failed, spilled, sampled_out, filtered_out.',
+      ),
+    };
+    m.collect(() => {
+      const s = this.engine.stats();
+      const r = this.readiness;
+      gauges.ready.cell().value = r.loaded && !r.draining ? 1 : 0;
+      gauges.reloadError.cell().value = r.reloadError !== undefined && r.loaded ? 1 : 0;
+      gauges.revision.clear();
+      gauges.revision.cell({ revision: s.revision }).value = 1;
+      gauges.policies.cell().value = r.loaded ? this.engine.policies().length : 0;
+      gauges.cacheHits.cell().value = s.cache.hits;
+      gauges.cacheMisses.cell().value = s.cache.misses;
+      gauges.cacheEntries.cell().value = s.cache.size;
+      gauges.auditQueued.cell().value = s.audit.queued;
+      const a = s.audit;
+      for (const [outcome, n] of [
+        ['written', a.written],
+        ['dropped', a.dropped],
+        ['failed', a.failed],
+        ['spilled', a.spilled],
+        ['sampled_out', a.sampledOut],
+        ['filtered_out', a.filteredOut],
+      ] as const)
+        gauges.audit.cell({ outcome }).value = n;
+    });
+
+    this.server = createServer(
+      {
+        keepAliveTimeout: this.o.keepAliveMs,
+        // Node's own deadline for a whole request is the backstop for slow headers; the body
+        // has its own timer (readBody) that answers with a JSON 408
+        requestTimeout: this.o.timeoutMs + 1000,
+        headersTimeout: this.o.timeoutMs,
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, this.o.timeoutMs / 4)),
+      },
+      (req, res) => this.handle(req, res),
+    );
+    // an idle keep-alive connection closed by the client mid-request is not an error worth a crash
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const body = JSON.stringify(errorBody('bad_request', `malformed HTTP request: ${err.code ?? err.message}`));
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+          `content-type: ${JSON_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
+  }
+
+  /** Counts a reload from the policy source (the first load is not one). */
+  reloaded(ok: boolean): void {
+    this.reloads.cell({ result: ok ? 'ok' : 'error' }).value++;
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting connections, lets requests in flight finish (answers after this close
+   * their connection), and resolves once every connection is gone, or after `graceMs` with
+   * the stragglers cut.
+   */
+  close(graceMs: number): Promise<void> {
+    this.readiness.draining = true;
+    return new Promise((resolve) => {
+      const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      // a connection that answers its last request after this point is idle only then
+      const idle = setInterval(() => this.server.closeIdleConnections(), 100);
+      this.server.close(() => {
+        clearTimeout(cut);
+        clearInterval(idle);
+        resolve();
+      });
+      this.server.closeIdleConnections();
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    let endpoint: Endpoint = 'other';
+    try {
+      switch (path) {
+        case '/v1/decide':
+        case '/v1/decide/batch': {
+          const batch = path.length > 10;
+          endpoint = batch ? 'batch' : 'decide';
+          if (req.method !== 'POST') throw notAllowed(req, path, 'POST');
+          if (q >= 0)
+            throw new HttpError(
+              400,
+              'invalid_request',
+              `\`${path}\` takes no query parameters, got \`${url.slice(q)}\``,
+              'put options in the body: `{"input": {...}, "options": {"explain": true}}`',
+            );
+          if (!this.readiness.loaded)
+            throw new HttpError(
+              503,
+              'not_ready',
+              'no policy set is loaded yet',
+              this.readiness.reloadError ? `the last load failed: ${this.readiness.reloadError}` : 'wait for `GET /readyz` to answer 200',
+            );
+          this.readBody(req, res, endpoint, (text) => {
+            const body = batch ? this.decideBatch(parseBody(text)) : this.decideOne(parseBody(text));
+            this.send(res, endpoint, 200, body);
+            (batch ? this.observe.batch : this.observe.decide)((performance.now() - started) / 1000);
+          });
+          return;
+        }
+        case '/healthz':
+          endpoint = 'healthz';
+          if (req.method !== 'GET' && req.method !== 'HEAD') throw notAllowed(req, path, 'GET, HEAD');
+          return this.send(res, endpoint, 200, '{"status":"ok"}');
+        case '/readyz': {
+          endpoint = 'readyz';
+          if (req.method !== 'GET' && req.method !== 'HEAD') throw notAllowed(req, path, 'GET, HEAD');
+          const r = this.readiness;
+          if (r.draining) return this.send(res, endpoint, 503, '{"status":"draining"}');
+          if (!r.loaded)
+            return this.send(
+              res,
+              endpoint,
+              503,
+              JSON.stringify({ status: 'not_ready', reason: r.reloadError ?? 'loading the policy set' }),
+            );
+          const ready: Record<string, unknown> = {
+            status: 'ready',
+            revision: this.engine.revision,
+            policies: this.engine.policies().length,
+          };
+          if (r.reloadError !== undefined) ready.reloadError = r.reloadError;
+          return this.send(res, endpoint, 200, JSON.stringify(ready));
+        }
+        case '/metrics':
+          endpoint = 'metrics';
+          if (req.method !== 'GET' && req.method !== 'HEAD') throw notAllowed(req, path, 'GET, HEAD');
+          return this.send(res, endpoint, 200, this.metrics.render(), CONTENT_TYPE);
+        default:
+          throw new HttpError(404, 'not_found', `no route \`${req.method} ${path}\``, `routes: ${ROUTES}`);
+      }
+    } catch (e) {
+      this.fail(req, res, endpoint, e);
+    }
+  }
+
+  /** Reads the body within the size limit and the deadline, then calls `done` (whose throws become error answers). */
+  private readBody(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, done: (text: string) => void): void {
+    const max = this.o.maxBody;
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > max) return this.fail(req, res, endpoint, tooLarge(max));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    const timer = setTimeout(() => {
+      over = true;
+      this.fail(
+        req,
+        res,
+        endpoint,
+        new HttpError(
+          408,
+          'request_timeout',
+          `the request body did not arrive within ${this.o.timeoutMs} ms`,
+          'send the whole body at once, or raise `--timeout`',
+        ),
+      );
+    }, this.o.timeoutMs);
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > max) {
+        over = true;
+        clearTimeout(timer);
+        this.fail(req, res, endpoint, tooLarge(max));
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      clearTimeout(timer);
+      if (over) return;
+      try {
+        done(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      } catch (e) {
+        this.fail(req, res, endpoint, e);
+      }
+    });
+    // the client went away mid-body: nobody to answer
+    req.on('close', () => clearTimeout(timer));
+  }
+
+  private decideOne(body: Record<string, unknown>): string {
+    checkKeys(body, 'input', '{"input": {...}, "options": {...}}');
+    if (!('input' in body))
+      throw new HttpError(400, 'invalid_request', 'missing field `input`', 'the body is `{"input": {...}}`: wrap the input object in it');
+    const input = inputObject(body.input, '`input`');
+    const explain = options(body.options);
+    const d = this.engine.evaluate(input, explain ? EXPLAIN : undefined);
+    this.decided[d.effect].value++;
+    return explain ? JSON.stringify(d, jsonValue) : JSON.stringify(d);
+  }
+
+  private decideBatch(body: Record<string, unknown>): string {
+    checkKeys(body, 'inputs', '{"inputs": [{...}, ...], "options": {...}}');
+    const inputs = body.inputs;
+    if (!Array.isArray(inputs))
+      throw new HttpError(
+        400,
+        'invalid_request',
+        inputs === undefined ? 'missing field `inputs`' : `\`inputs\` must be a list of input objects, got ${kind(inputs)}`,
+        'the body is `{"inputs": [{...}, ...]}`',
+      );
+    if (inputs.length > this.o.maxBatch)
+      throw new HttpError(
+        413,
+        'batch_too_large',
+        `a batch holds at most ${this.o.maxBatch} inputs, got ${inputs.length}`,
+        'split the batch, or raise `--max-batch`',
+      );
+    for (let i = 0; i < inputs.length; i++) inputObject(inputs[i], `\`inputs[${i}]\``);
+    const explain = options(body.options);
+    const decisions: Decision[] = new Array(inputs.length);
+    const decided = this.decided;
+    for (let i = 0; i < inputs.length; i++) {
+      const d = this.engine.evaluate(inputs[i], explain ? EXPLAIN : undefined);
+      decided[d.effect].value++;
+      decisions[i] = d;
+    }
+    return explain ? JSON.stringify({ decisions }, jsonValue) : JSON.stringify({ decisions });
+  }
+
+  private send(res: ServerResponse, endpoint: Endpoint, status: number, body: string, type = JSON_TYPE): void {
+    this.count(endpoint, status);
+    if (this.readiness.draining) res.setHeader('connection', 'close');
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, e: unknown): void {
+    if (res.headersSent || res.destroyed) return;
+    const err =
+      e instanceof HttpError
+        ? e
+        : new HttpError(
+            500,
+            'internal',
+            `internal error: ${e instanceof Error ? e.message : String(e)}`,
+            'please report this with the request',
+          );
+    if (err.status === 405) res.setHeader('allow', err.hint!.replace(/^.*: /, ''));
+    // A body not read to its end (an early answer: 404, 405, 413) is read and discarded by Node
+    // after the answer, so the connection stays usable; Node's request deadline bounds that. A
+    // body too slow to arrive is not waited for: that connection is closed.
+    const slow = err.status === 408;
+    if (slow) res.setHeader('connection', 'close');
+    this.send(res, endpoint, err.status, JSON.stringify(errorBody(err.code, err.message, err.hint)));
+    if (slow) res.on('finish', () => req.destroy());
+  }
+
+  private count(endpoint: Endpoint, status: number): void {
+    const key = `${endpoint} ${status}`;
+    let c = this.requests.get(key);
+    if (c === undefined) this.requests.set(key, (c = this.requestSeries.cell({ endpoint, code: String(status) })));
+    c.value++;
+  }
+}
+
+const EXPLAIN = Object.freeze({ explain: true });
+
+export function errorBody(code: string, message: string, hint?: string): ErrorBody {
+  return { error: hint === undefined ? { code, message } : { code, message, hint } };
+}
+
+function notAllowed(req: IncomingMessage, path: string, allow: string): HttpError {
+  return new HttpError(405, 'method_not_allowed', `\`${path}\` does not take \`${req.method}\``, `allowed: ${allow}`);
+}
+
+function tooLarge(max: number): HttpError {
+  return new HttpError(413, 'payload_too_large', `the request body is larger than ${max} bytes`, 'send less, or raise `--max-body`');
+}
+
+/** The body as a JSON object, or a 400 saying where the JSON broke. */
+function parseBody(text: string): Record<string, unknown> {
+  if (text.trim() === '')
+    throw new HttpError(400, 'invalid_json', 'the request body is empty', 'send a JSON object such as `{"input": {...}}`');
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    const m = (e instanceof Error ? e.message : String(e))
+      .replace(/ in JSON/, '')
+      .replace(/^[A-Z](?![A-Z])/, (c) => c.toLowerCase())
+      .replace(/\.$/, '');
+    throw new HttpError(
+      400,
+      'invalid_json',
+      `invalid JSON: ${m}`,
+      'the body must be one JSON object, sent with `content-type: application/json`',
+    );
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new HttpError(400, 'invalid_request', `the body must be a JSON object, got ${kind(v)}`, 'send `{"input": {...}}`');
+  return v as Record<string, unknown>;
+}
+
+function checkKeys(body: Record<string, unknown>, main: string, shape: string): void {
+  for (const k of Object.keys(body)) {
+    if (k === main || k === 'options') continue;
+    const hint =
+      main === 'input' && k === 'inputs'
+        ? 'a list of inputs goes to `POST /v1/decide/batch`'
+        : main === 'inputs' && k === 'input'
+          ? 'one input goes to `POST /v1/decide`'
+          : `the body is \`${shape}\`${main === 'input' ? '; to send the input itself, wrap it as `{"input": ...}`' : ''}`;
+    throw new HttpError(400, 'invalid_request', `unknown field \`${k}\` in the body`, hint);
+  }
+}
+
+function inputObject(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `${what} must be a JSON object, got ${kind(v)}`,
+      'an input is an object such as `{"user": {...}, "request": {...}}`',
+    );
+  return v as Record<string, unknown>;
+}
+
+/** The options object; returns whether to explain. Unknown options are refused, not ignored. */
+function options(v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new HttpError(400, 'invalid_request', `\`options\` must be a JSON object, got ${kind(v)}`, 'e.g. `"options": {"explain": true}`');
+  let explain = false;
+  for (const [k, x] of Object.entries(v)) {
+    if (k !== 'explain') throw new HttpError(400, 'invalid_request', `unknown option \`${k}\``, 'options: `explain`');
+    if (typeof x !== 'boolean') throw new HttpError(400, 'invalid_request', `\`options.explain\` must be true or false, got ${kind(x)}`);
+    explain = x;
+  }
+  return explain;
+}
+
+function kind(v: unknown): string {
+  if (v === null) return '`null`';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : typeof v} \`${JSON.stringify(v)}\``;
+}
