@@ -3,16 +3,16 @@
 // every document compiled, so a decision always sees one complete revision and a failed
 // load changes nothing.
 
-import { EvaluationError, PolicyError, toEvaluationError, type Issue } from '../lang/errors.js';
+import { PolicyError, type Issue } from '../lang/errors.js';
 import type { JsonSchema } from '../lang/checker.js';
 import type { Registry } from '../lang/registry.js';
-import { UNSET, type Evaluator, type Frame } from '../compile/compile.js';
+import { UNSET, type Evaluator } from '../compile/compile.js';
 import { resolveLimits, type Limits } from '../compile/limits.js';
-import { compilePolicy, display, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
+import { compilePolicy, display, type CompiledPolicy, type Effect } from '../policy/compile.js';
 import { checkInput } from './input.js';
 import { parsePolicyText } from '../policy/parse.js';
 import type { RawPolicy } from '../policy/types.js';
-import { candidates, decidedRules } from '../policy/rule-index.js';
+import { EMPTY, runPolicy, type DecisionFrame, type PolicyRunner } from './run.js';
 import { fnv1a } from '../util/encoding.js';
 import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
 import type { PolicySource } from '../policy/source.js';
@@ -138,16 +138,19 @@ interface Loaded {
 /** One immutable, complete set of compiled policies. */
 interface Revision {
   id: string;
+  /** The policies, with the evaluators decisions use (closures or generated code). */
   policies: CompiledPolicy[];
-  letEvals: Evaluator[];
+  /** One per policy: what evaluates it in a decision without `explain` (a generated runner, or runPolicy). */
+  runners: PolicyRunner[];
+  /** Let cells, across the whole set. */
+  cells: number;
   vars: number;
   /** A frame kept for reuse; taken while a decision runs. */
-  spare: Frame | undefined;
+  spare: DecisionFrame | undefined;
   /** Input paths the policies read, when every policy is pure (so decisions may be cached). */
   cachePaths: string[][] | undefined;
 }
 
-const EMPTY: readonly never[] = Object.freeze([]);
 const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'observer', 'state', 'cache']);
 
 export class PolicyEngine {
@@ -181,7 +184,7 @@ export class PolicyEngine {
     this.limits = limits;
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
-    this.current = { id: 'empty', policies: [], letEvals: [], vars: 0, spare: undefined, cachePaths: [] };
+    this.current = { id: 'empty', policies: [], runners: [], cells: 0, vars: 0, spare: undefined, cachePaths: [] };
     this.host = { state: options.state, clock: this.clock, reads: undefined };
     if (options.cache) this.cache = new DecisionCache(options.cache.max);
     this.observer = options.observer;
@@ -273,7 +276,15 @@ export class PolicyEngine {
           new Set(policies.flatMap((p) => p.lets.map((l) => l.name))),
         )
       : undefined;
-    this.current = { id: revisionId(sources, ++this.revisionCounter), policies, letEvals, vars: varSlots.n, spare: undefined, cachePaths };
+    this.current = {
+      id: revisionId(sources, ++this.revisionCounter),
+      policies,
+      runners: policies.map(() => closureRunner),
+      cells: letEvals.length,
+      vars: varSlots.n,
+      spare: undefined,
+      cachePaths,
+    };
   }
 
   /** Decides synchronously. Never throws: odd input and evaluation errors become part of the decision. */
@@ -325,165 +336,74 @@ export class PolicyEngine {
     } else {
       frame = {
         input: data,
-        lets: new Array(rev.letEvals.length).fill(UNSET),
+        lets: new Array(rev.cells).fill(UNSET),
         vars: new Array(rev.vars).fill(undefined),
         steps: 0,
         maxSteps: this.limits.maxSteps,
         now: undefined,
         clock: this.clock,
         host: this.host,
+        denied: false,
+        warned: false,
+        matched: undefined,
+        owed: undefined,
+        errors: undefined,
+        defaults: undefined,
       };
     }
     try {
       return this.decide(rev, frame, explain ? { policies: [], durationMs: 0 } : undefined, started);
     } finally {
       frame.input = EMPTY_INPUT;
+      frame.matched = undefined;
+      frame.owed = undefined;
+      frame.errors = undefined;
+      frame.defaults = undefined;
+      frame.denied = false;
+      frame.warned = false;
       rev.spare = frame;
     }
   }
 
-  private decide(rev: Revision, f: Frame, trace: Trace | undefined, started: number): Decision {
-    let matched: MatchedRule[] | undefined;
-    let errors: DecisionError[] | undefined;
-    let denied = false;
-    let warned = false;
-    // Policy effects are collected for the "which rules decided" reasons at the end.
-    let defaults: { policy: CompiledPolicy; effect: Effect }[] | undefined;
-    let deciding: { rule: CompiledRule; m: MatchedRule; failed: boolean }[] | undefined;
-
-    for (const p of rev.policies) {
-      const pt: PolicyTrace | undefined = trace
-        ? { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} }
-        : undefined;
-      if (pt) trace!.policies.push(pt);
-      if (p.target) {
-        let applies: unknown;
-        try {
-          applies = p.target(f);
-          if (typeof applies !== 'boolean')
-            throw new EvaluationError('no_matching_overload', `the target must be a bool, got ${typeof applies}`);
-        } catch (err) {
-          const e = toEvaluationError(err);
-          (errors ??= []).push({ policy: p.key, rule: undefined, code: e.code, message: `target: ${e.message}`, handling: p.onError });
-          if (pt) pt.applicable = 'error';
-          if (p.onError === 'skip') continue;
-          const effect: Effect = p.onError === 'warn' ? 'warn' : 'deny';
-          if (effect === 'deny') denied = true;
-          else warned = true;
-          (defaults ??= []).push({ policy: p, effect });
-          if (pt) pt.effect = effect;
-          continue;
-        }
-        if (applies === false) {
-          if (pt) pt.applicable = false;
-          continue;
-        }
+  /** Runs every policy into the frame, then combines across policies (deny-overrides). */
+  private decide(rev: Revision, f: DecisionFrame, trace: Trace | undefined, started: number): Decision {
+    const policies = rev.policies;
+    if (trace) {
+      for (const p of policies) {
+        const pt: PolicyTrace = { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} };
+        trace.policies.push(pt);
+        runPolicy(p, f, pt);
       }
-
-      const order = p.index && !trace ? candidates(p.index, f.input) : undefined;
-      // rules whose whole condition the index lookups already proved true
-      const decided = order !== undefined ? decidedRules() : undefined;
-      if (pt) pt.indexed = order !== undefined;
-      const n = order ? order.length : p.rules.length;
-      let pDeny = false;
-      let pWarn = false;
-      let pAllow = false;
-      let best: CompiledRule | undefined; // first-match / priority winner
-      let policyMatches: PolicyMatch[] = NO_MATCHES;
-      for (let k = 0; k < n; k++) {
-        const at = order ? order[k]! : k;
-        const rule = p.rules[at]!;
-        if (best && p.combining === 'priority' && rule.priority < best.priority) break;
-        let effect: Effect | undefined;
-        let failure: EvaluationError | undefined;
-        if (rule.when === undefined || (decided !== undefined && decided.has(at))) effect = rule.effect;
-        else {
-          try {
-            const v = rule.when(f);
-            if (v === true) effect = rule.effect;
-            else if (v !== false)
-              throw new EvaluationError(
-                'no_matching_overload',
-                `the condition must be a bool, got ${typeof v === 'object' ? (v === null ? 'null' : 'a collection') : typeof v}`,
-              );
-            if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: v === true });
-          } catch (err) {
-            failure = toEvaluationError(err);
-            (errors ??= []).push({ policy: p.key, rule: rule.id, code: failure.code, message: failure.message, handling: p.onError });
-            if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: 'error', error: failure.message });
-            if (p.onError === 'skip') continue;
-            effect = p.onError === 'warn' ? 'warn' : 'deny';
-          }
-        }
-        if (effect === undefined) continue;
-        if (pt && rule.when === undefined) pt.rules.push({ rule: rule.id, when: undefined, result: true });
-        if (policyMatches === NO_MATCHES) policyMatches = [];
-        policyMatches.push(failure ? { rule, effect, error: failure } : { rule, effect });
-        if (effect === 'deny') pDeny = true;
-        else if (effect === 'warn') pWarn = true;
-        else pAllow = true;
-        if (p.combining === 'first-match') {
-          best = rule;
-          break;
-        }
-        if (p.combining === 'priority' && (!best || rank(effect) > rank(effectOf(best, policyMatches)))) best = rule;
-      }
-
-      let pEffect: Effect;
-      let winners = policyMatches;
-      if (p.combining === 'deny-overrides') {
-        pEffect = pDeny ? 'deny' : pWarn ? 'warn' : pAllow ? 'allow' : p.default;
-      } else if (best) {
-        pEffect = effectOf(best, policyMatches);
-        if (p.combining === 'priority') winners = policyMatches.filter((m) => m.rule.priority === best!.priority);
-      } else {
-        pEffect = p.default;
-      }
-      if (pt) {
-        pt.effect = pEffect;
-        for (const l of p.lets) {
-          const v = f.lets[l.cell];
-          if (v !== UNSET) pt.lets[l.name] = v;
-        }
-      }
-      if (pEffect === 'deny') denied = true;
-      else if (pEffect === 'warn') warned = true;
-      if (winners.length === 0 && p.default === 'deny') (defaults ??= []).push({ policy: p, effect: 'deny' });
-      for (const w of winners) {
-        // A rule that failed did not hold: its message says why it counts, and its
-        // obligations are not collected.
-        const message = w.error
-          ? `rule \`${w.rule.id}\` failed (onError: ${p.onError}): ${w.error.message}`
-          : w.rule.message
-            ? w.rule.message(f)
-            : undefined;
-        const m: MatchedRule = { policy: p.name, namespace: p.namespace, rule: w.rule.id, effect: w.effect, message };
-        (matched ??= []).push(m);
-        (deciding ??= []).push({ rule: w.rule, m, failed: w.error !== undefined });
-      }
+    } else {
+      const runners = rev.runners;
+      for (let i = 0; i < policies.length; i++) runners[i]!(f, policies[i]!);
     }
 
-    const effect: Effect = denied ? 'deny' : warned ? 'warn' : matched === undefined && defaults === undefined ? this.fallback : 'allow';
+    const { matched, owed, errors, defaults } = f;
+    const effect: Effect = f.denied
+      ? 'deny'
+      : f.warned
+        ? 'warn'
+        : matched === undefined && defaults === undefined
+          ? this.fallback
+          : 'allow';
     let reasons: string[] = EMPTY as unknown as string[];
     let obligations: Record<string, unknown>[] = EMPTY as unknown as Record<string, unknown>[];
-    if (deciding !== undefined || defaults !== undefined) {
+    if (matched !== undefined) {
       reasons = [];
-      for (const d of deciding ?? []) {
-        if (d.m.effect !== effect) continue;
-        reasons.push(d.m.message ?? `${d.m.policy}/${d.m.rule}`);
-      }
-      for (const d of defaults ?? [])
-        if (d.effect === effect)
-          reasons.push(
-            `${d.policy.name}: ${d.policy.target && errors?.some((e) => e.policy === d.policy.key && e.rule === undefined) ? 'target failed to evaluate' : 'no rule matched (default deny)'}`,
-          );
-      for (const d of deciding ?? []) {
-        if (d.rule.obligations.length === 0 || d.failed) continue;
-        if (effect === 'deny' ? d.m.effect === 'deny' : d.m.effect !== 'deny') {
+      for (let i = 0; i < matched.length; i++) {
+        const m = matched[i]!;
+        if (m.effect === effect) reasons.push(m.message ?? `${m.policy}/${m.rule}`);
+        const o = owed![i]!;
+        if (o.length > 0 && (effect === 'deny' ? m.effect === 'deny' : m.effect !== 'deny')) {
           if (obligations.length === 0) obligations = [];
-          obligations.push(...d.rule.obligations);
+          obligations.push(...o);
         }
       }
+    }
+    if (defaults !== undefined) {
+      if (reasons.length === 0) reasons = [];
+      for (const d of defaults) if (d.effect === effect) reasons.push(d.reason);
     }
     if (effect === 'deny' && reasons.length === 0 && errors)
       reasons = errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''}: ${e.message}`);
@@ -595,26 +515,13 @@ export class PolicyEngine {
   }
 }
 
-interface PolicyMatch {
-  rule: CompiledRule;
-  effect: Effect;
-  error?: EvaluationError;
-}
-const NO_MATCHES: PolicyMatch[] = [];
+const closureRunner: PolicyRunner = (f, p) => runPolicy(p, f, undefined);
 
 const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
 
 function finish(d: Decision, trace: Trace | undefined): Decision {
   if (trace) d.trace = trace;
   return d;
-}
-
-function rank(e: Effect): number {
-  return e === 'deny' ? 2 : e === 'warn' ? 1 : 0;
-}
-
-function effectOf(rule: CompiledRule, matches: { rule: CompiledRule; effect: Effect }[]): Effect {
-  return matches.find((m) => m.rule === rule)?.effect ?? rule.effect;
 }
 
 const perf = (globalThis as { performance?: { now(): number } }).performance;
