@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 // Every package subpath has its entry file in src/entries/, named as the subpath (`index` is the
@@ -9,7 +9,11 @@ const entries = Object.fromEntries(
     .map((f) => [f.slice(0, -3), `src/entries/${f}`]),
 );
 
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
 export default defineConfig({
+  // the version a prebuilt policy module records (src/util/version.ts)
+  define: { __LLM_POLICY_ENGINE_VERSION__: JSON.stringify(version) },
   // One build for every entry, so that ESM entries share chunks: state such as the regex
   // engine chosen by `llm-policy-engine/node` is then the same object the main entry uses.
   entry: { ...entries, cli: 'src/cli/index.ts' },

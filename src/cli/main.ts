@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { auditCommand } from './audit.js';
 import { benchCommand } from './bench.js';
+import { buildCommand } from './build.js';
 import { parse, processIo, reportError, usage, type Command, type Io } from './command.js';
 import { evalCommand } from './eval.js';
 import { fmtCommand } from './fmt.js';
@@ -24,7 +25,7 @@ function version(): string {
   return 'unknown';
 }
 
-export const COMMANDS: Command[] = [validateCommand, testCommand, evalCommand, fmtCommand, benchCommand, auditCommand];
+export const COMMANDS: Command[] = [validateCommand, testCommand, evalCommand, fmtCommand, buildCommand, benchCommand, auditCommand];
 
 const HELP = `llm-policy: check, test, explain, format and benchmark llm-policy-engine policies
 
@@ -48,6 +49,7 @@ Examples:
   llm-policy test examples/tests --coverage
   llm-policy eval -p examples/policies -i request.json --explain
   llm-policy fmt --check examples/policies
+  llm-policy build examples/policies --out policies.gen.mjs
   llm-policy bench -p examples/policies -i requests.jsonl
   llm-policy audit verify audit.log.1 audit.log`;
 

@@ -6,13 +6,16 @@
 import { PolicyError, type Issue } from '../lang/errors.js';
 import type { JsonSchema } from '../lang/checker.js';
 import type { Registry } from '../lang/registry.js';
-import { UNSET, type Evaluator } from '../compile/compile.js';
+import { UNSET, type Evaluator, type Notes } from '../compile/compile.js';
+import { codegenAllowed, instantiate } from '../compile/codegen/load.js';
+import { REVISION_RUNTIME, generateRevision, unrolled, type GeneratedPolicy } from './codegen.js';
+import { readModule, writeModule, type CompiledSet } from './prebuilt.js';
 import { resolveLimits, type Limits } from '../compile/limits.js';
-import { compilePolicy, display, type CompiledPolicy, type Effect } from '../policy/compile.js';
+import { compilePolicy, display, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
 import { checkInput } from './input.js';
 import { parsePolicyText } from '../policy/parse.js';
 import type { RawPolicy } from '../policy/types.js';
-import { EMPTY, runPolicy, type DecisionFrame, type PolicyRunner } from './run.js';
+import { EMPTY, generalRunner, runPolicy, type DecisionFrame, type PolicyRunner } from './run.js';
 import { fnv1a } from '../util/encoding.js';
 import { DecisionCache, inputPaths, type CacheStats } from './cache.js';
 import type { PolicySource } from '../policy/source.js';
@@ -93,12 +96,23 @@ export interface EngineOptions {
    * entries wire `audit` options to it). Called on the hot path: it must only enqueue.
    */
   observer?: DecisionObserver;
+  /**
+   * How policies become code. `auto` (default): where the runtime allows compiling code from
+   * strings (Node, Deno, browsers without a strict CSP), loaded policies are compiled to
+   * generated JavaScript; where it refuses (Cloudflare Workers, Vercel Edge,
+   * `--disallow-code-generation-from-strings`), to closures, with the same results. `always`:
+   * generated code, and an error at construction where the runtime refuses it. `never`:
+   * closures. Policies built ahead of time (`llm-policy build`, `loadCompiled`) are code already.
+   */
+  codegen?: 'auto' | 'always' | 'never';
 }
 
 export interface EngineStats {
   revision: string;
   decisions: number;
   cache: CacheStats;
+  /** What decisions of the current revision run: generated code, or closures. */
+  compiledTo: 'code' | 'closures';
 }
 
 /** What the engine tells an observer (src/audit implements it). */
@@ -149,9 +163,12 @@ interface Revision {
   spare: DecisionFrame | undefined;
   /** Input paths the policies read, when every policy is pure (so decisions may be cached). */
   cachePaths: string[][] | undefined;
+  /** Whether the policies run as generated code. */
+  code: boolean;
 }
 
-const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'observer', 'state', 'cache']);
+const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'observer', 'state', 'cache', 'codegen']);
+const CODEGEN_MODES = new Set(['auto', 'always', 'never']);
 
 export class PolicyEngine {
   private readonly registry: Registry;
@@ -168,23 +185,41 @@ export class PolicyEngine {
   private decisions = 0;
   private readonly observer: DecisionObserver | undefined;
   private readonly stopWatching: (() => void)[] = [];
+  /** Whether loaded policies are compiled to generated code. */
+  private readonly codegen: boolean;
+  /** Whether the current set came from loadCompiled (it has no sources to add to). */
+  private prebuilt = false;
   /** Why the last reload from a source failed (the engine kept the set it had); undefined after a good one. */
   lastReloadError: PolicyError | Error | undefined;
 
   constructor(options: EngineOptions) {
     const unknownOptions = Object.keys(options).filter((k) => !ENGINE_OPTION_KEYS.has(k));
     const { limits, unknown } = resolveLimits(options.limits);
-    const bad = [
+    const bad: Issue[] = [
       ...unknownOptions.map((k) => `unknown engine option \`${k}\``),
       ...unknown.map((k) => `unknown limit \`${k}\` (or a value of the wrong type)`),
-    ];
-    if (bad.length) throw new PolicyError(bad.map((message) => ({ code: 'invalid_option', message })));
+    ].map((message) => ({ code: 'invalid_option', message }));
+    const codegen = options.codegen ?? 'auto';
+    if (!CODEGEN_MODES.has(codegen))
+      bad.push({
+        code: 'invalid_option',
+        message: `unknown \`codegen\` mode \`${String(codegen)}\``,
+        hint: "use 'auto', 'always' or 'never'",
+      });
+    else if (codegen === 'always' && !codegenAllowed())
+      bad.push({
+        code: 'invalid_option',
+        message: "`codegen: 'always'` needs code generation from strings, which this runtime refuses",
+        hint: "use `codegen: 'auto'` to fall back to closures here, or load policies built with `llm-policy build` (loadCompiled)",
+      });
+    if (bad.length) throw new PolicyError(bad);
+    this.codegen = codegen === 'always' || (codegen === 'auto' && codegenAllowed());
     this.registry = options.registry;
     this.clock = options.clock ?? Date.now;
     this.limits = limits;
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
-    this.current = { id: 'empty', policies: [], runners: [], cells: 0, vars: 0, spare: undefined, cachePaths: [] };
+    this.current = { id: 'empty', policies: [], runners: [], cells: 0, vars: 0, spare: undefined, cachePaths: [], code: false };
     this.host = { state: options.state, clock: this.clock, reads: undefined };
     if (options.cache) this.cache = new DecisionCache(options.cache.max);
     this.observer = options.observer;
@@ -200,6 +235,7 @@ export class PolicyEngine {
    * PolicyError listing every problem; then nothing changes.
    */
   addPolicy(text: string, options: { filename?: string } = {}): PolicySummary[] {
+    this.notPrebuilt('addPolicy');
     const { policies, issues } = parsePolicyText(text, options.filename);
     if (issues.length) throw new PolicyError(issues, new Map([[options.filename, text]]));
     const next = new Map(this.sources);
@@ -237,12 +273,20 @@ export class PolicyEngine {
   }
 
   removePolicy(name: string, namespace = 'default'): boolean {
+    this.notPrebuilt('removePolicy');
     const key = `${namespace}/${name}`;
     if (!this.sources.has(key)) return false;
     const next = new Map(this.sources);
     next.delete(key);
     this.swap(next);
     return true;
+  }
+
+  private notPrebuilt(what: string): void {
+    if (this.prebuilt)
+      throw new Error(
+        `\`${what}\` changes a set loaded from sources, but this one was loaded prebuilt (loadCompiled): rebuild the module, or replace the set with setPolicies`,
+      );
   }
 
   policies(): PolicySummary[] {
@@ -256,9 +300,28 @@ export class PolicyEngine {
 
   /** Compiles the policies of `sources` into a new revision and swaps it in, or throws. */
   private swap(sources: Map<string, Loaded>): void {
+    const notes: Notes | undefined = this.codegen ? new Map() : undefined;
+    const set = this.compileSet(sources, notes);
+    this.sources = sources;
+    this.prebuilt = false;
+    const code = notes ? generated(set.policies, notes) : undefined;
+    this.current = {
+      id: `${sourceHash(sources)}-${++this.revisionCounter}`,
+      policies: code?.policies ?? set.policies,
+      runners: code?.runners ?? set.policies.map(() => generalRunner),
+      cells: set.cells,
+      vars: set.vars,
+      spare: undefined,
+      cachePaths: set.cachePaths,
+      code: code !== undefined,
+    };
+  }
+
+  /** Compiles the policies of `sources` to closures (noting what the code generator needs), or throws. */
+  private compileSet(sources: Map<string, Loaded>, notes: Notes | undefined): CompiledSet {
     const letEvals: Evaluator[] = [];
     const varSlots = { n: 0 };
-    const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema, letEvals, varSlots };
+    const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema, letEvals, varSlots, notes };
     const issues: Issue[] = [];
     const texts = new Map<string | undefined, string>();
     const policies: CompiledPolicy[] = [];
@@ -268,7 +331,6 @@ export class PolicyEngine {
       if (c) policies.push(c);
     }
     if (issues.length) throw new PolicyError(issues, texts);
-    this.sources = sources;
     const pure = policies.every((p) => !p.purity.clock && !p.purity.state);
     const cachePaths = pure
       ? inputPaths(
@@ -276,15 +338,41 @@ export class PolicyEngine {
           new Set(policies.flatMap((p) => p.lets.map((l) => l.name))),
         )
       : undefined;
+    return { policies, cells: letEvals.length, vars: varSlots.n, cachePaths };
+  }
+
+  /**
+   * The current policy set as the source of an ES module of generated code, which
+   * `loadCompiled` installs (in any engine of this version with the same functions) without
+   * parsing, checking or compiling anything. `llm-policy build` writes one.
+   */
+  compileToModule(): string {
+    if (this.prebuilt) throw new Error('the policy set was loaded prebuilt (loadCompiled): build a module from the policy sources instead');
+    const notes: Notes = new Map();
+    return writeModule(this.compileSet(this.sources, notes), notes, sourceHash(this.sources));
+  }
+
+  /**
+   * Replaces the policy set with a prebuilt module (`llm-policy build`, compileToModule): pass
+   * the imported module or its default export. Needs neither YAML parsing nor code generation
+   * at run time. Throws a PolicyError (`invalid_prebuilt`) when the module was built by
+   * another engine version or calls a function this engine lacks.
+   */
+  loadCompiled(module: unknown): PolicySummary[] {
+    const set = readModule(module, this.registry);
+    this.sources = new Map();
+    this.prebuilt = true;
     this.current = {
-      id: revisionId(sources, ++this.revisionCounter),
-      policies,
-      runners: policies.map(() => closureRunner),
-      cells: letEvals.length,
-      vars: varSlots.n,
+      id: `${set.revision}-${++this.revisionCounter}`,
+      policies: set.policies,
+      runners: set.runners,
+      cells: set.cells,
+      vars: set.vars,
       spare: undefined,
-      cachePaths,
+      cachePaths: set.cachePaths,
+      code: true,
     };
+    return this.policies();
   }
 
   /** Decides synchronously. Never throws: odd input and evaluation errors become part of the decision. */
@@ -331,6 +419,12 @@ export class PolicyEngine {
       frame.input = data;
       frame.steps = 0;
       frame.now = undefined;
+      frame.denied = false;
+      frame.warned = false;
+      frame.matched = undefined;
+      frame.owed = undefined;
+      frame.errors = undefined;
+      frame.defaults = undefined;
       const lets = frame.lets;
       for (let i = 0; i < lets.length; i++) lets[i] = UNSET;
     } else {
@@ -355,12 +449,6 @@ export class PolicyEngine {
       return this.decide(rev, frame, explain ? { policies: [], durationMs: 0 } : undefined, started);
     } finally {
       frame.input = EMPTY_INPUT;
-      frame.matched = undefined;
-      frame.owed = undefined;
-      frame.errors = undefined;
-      frame.defaults = undefined;
-      frame.denied = false;
-      frame.warned = false;
       rev.spare = frame;
     }
   }
@@ -394,8 +482,8 @@ export class PolicyEngine {
       for (let i = 0; i < matched.length; i++) {
         const m = matched[i]!;
         if (m.effect === effect) reasons.push(m.message ?? `${m.policy}/${m.rule}`);
-        const o = owed![i]!;
-        if (o.length > 0 && (effect === 'deny' ? m.effect === 'deny' : m.effect !== 'deny')) {
+        const o = owed?.[i];
+        if (o !== undefined && o.length > 0 && (effect === 'deny' ? m.effect === 'deny' : m.effect !== 'deny')) {
           if (obligations.length === 0) obligations = [];
           obligations.push(...o);
         }
@@ -495,6 +583,7 @@ export class PolicyEngine {
       revision: this.current.id,
       decisions: this.decisions,
       cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0 },
+      compiledTo: this.current.code ? 'code' : 'closures',
     };
   }
 
@@ -515,7 +604,38 @@ export class PolicyEngine {
   }
 }
 
-const closureRunner: PolicyRunner = (f, p) => runPolicy(p, f, undefined);
+/**
+ * The policies as generated code (at run time, so only the ones worth it: those with an
+ * unrolled runner; the others keep their closures), or undefined when that fails (a constant
+ * that cannot be written as code): the closures then serve, with the same results.
+ */
+function generated(policies: CompiledPolicy[], notes: Notes): { policies: CompiledPolicy[]; runners: PolicyRunner[] } | undefined {
+  let mod: GeneratedPolicy[];
+  try {
+    const gen = generateRevision(policies, notes, (p) => (unrolled(p) ? 'full' : 'none'));
+    mod = instantiate<GeneratedPolicy[]>(
+      gen.body,
+      REVISION_RUNTIME,
+      gen.sites.map((s) => s.impl),
+    );
+  } catch {
+    return undefined;
+  }
+  return {
+    policies: policies.map((p, i) => withCode(p, mod[i])),
+    runners: policies.map((_, i) => (mod[i]?.run as PolicyRunner | undefined) ?? generalRunner),
+  };
+}
+
+/** A policy whose evaluators are the generated functions (where there are some). */
+export function withCode(p: CompiledPolicy, g: GeneratedPolicy | undefined): CompiledPolicy {
+  if (!g) return p;
+  return {
+    ...p,
+    target: g.target as Evaluator | undefined,
+    rules: p.rules.map((r, k) => ({ ...r, when: g.when[k] as Evaluator | undefined, message: g.message[k] as CompiledRule['message'] })),
+  };
+}
 
 const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
 
@@ -529,10 +649,10 @@ function now(): number {
   return perf ? perf.now() : Date.now();
 }
 
-/** A stable id for a policy set: FNV-1a over the sources, plus a local counter. */
-function revisionId(sources: Map<string, Loaded>, counter: number): string {
+/** A stable id for a policy set (a revision id is this and a local counter): FNV-1a over the sources. */
+function sourceHash(sources: Map<string, Loaded>): string {
   let h = 0x811c9dc5;
   for (const key of [...sources.keys()].sort()) h = fnv1a(`${key}\u0000${sources.get(key)!.text}\u0000`, h);
-  return `${h.toString(16).padStart(8, '0')}-${counter}`;
+  return h.toString(16).padStart(8, '0');
 }
 export { display };

@@ -20,7 +20,10 @@ export interface DecisionFrame extends Frame {
   denied: boolean;
   warned: boolean;
   matched: MatchedRule[] | undefined;
-  /** What each matched rule obliges, parallel to `matched` (nothing for a rule that failed). */
+  /**
+   * What each matched rule obliges, parallel to `matched` (nothing for a rule that failed);
+   * undefined while no matched rule obliges anything.
+   */
   owed: (readonly Record<string, unknown>[])[] | undefined;
   errors: DecisionError[] | undefined;
   /** Policies that decided without a matched rule (default deny, a failed target): effect and reason. */
@@ -60,8 +63,14 @@ export function matched(
     : rule.message
       ? rule.message(f)
       : undefined;
-  (f.matched ??= []).push({ policy: p.name, namespace: p.namespace, rule: rule.id, effect, message });
-  (f.owed ??= []).push(failure ? EMPTY : rule.obligations);
+  const list = (f.matched ??= []);
+  list.push({ policy: p.name, namespace: p.namespace, rule: rule.id, effect, message });
+  // obligations are rare: the parallel list is made on the first rule that has some
+  if (f.owed !== undefined) f.owed.push(failure ? EMPTY : rule.obligations);
+  else if (!failure && rule.obligations.length > 0) {
+    f.owed = new Array(list.length - 1).fill(EMPTY);
+    f.owed.push(rule.obligations);
+  }
 }
 
 /** A target that failed: per `onError`, the policy is skipped or counts as a warn or a deny. */
@@ -196,6 +205,9 @@ function rank(e: Effect): number {
 function effectOf(rule: CompiledRule, matches: { rule: CompiledRule; effect: Effect }[]): Effect {
   return matches.find((m) => m.rule === rule)?.effect ?? rule.effect;
 }
+
+/** runPolicy as a runner, for decisions without a trace. */
+export const generalRunner: PolicyRunner = (f, p) => runPolicy(p, f, undefined);
 
 /** Helpers generated runners call; bound by name in a generated module, like the expression runtime. */
 export const DECIDE_RUNTIME = { EMPTY, failed, matched, targetFailed, noMatch, targetNotBool, conditionNotBool };

@@ -5,10 +5,10 @@ import type { Expr } from '../lang/ast.js';
 import type { CheckIssue, CType, JsonSchema } from '../lang/checker.js';
 import { SourceText, type Issue } from '../lang/errors.js';
 import type { Registry } from '../lang/registry.js';
-import type { Evaluator, Purity } from '../compile/compile.js';
+import type { Evaluator, Notes, Purity } from '../compile/compile.js';
 import { compileSource } from '../compile/expression.js';
 import type { Limits } from '../compile/limits.js';
-import type { ExprSource, RawPolicy, TemplateSource } from './types.js';
+import type { ExprSource, RawPolicy } from './types.js';
 import { buildIndex, type RuleIndex } from './rule-index.js';
 
 export type Effect = 'allow' | 'deny' | 'warn';
@@ -41,6 +41,15 @@ export interface CompiledPolicy {
   file: string | undefined;
   /** Every checked expression of the policy (target, lets, conditions, messages): what it reads. */
   asts: Expr[];
+  /** The checked expressions by role, rules in evaluation order: what the code generator reads. */
+  code: PolicyCode;
+}
+
+export interface PolicyCode {
+  target: Expr | undefined;
+  /** Lets that are not constants (a constant is a literal wherever it is used). */
+  lets: { cell: number; ast: Expr }[];
+  rules: { when: Expr | undefined; message: (string | Expr)[] | undefined }[];
 }
 
 export interface PolicyCompileEnv {
@@ -50,6 +59,8 @@ export interface PolicyCompileEnv {
   /** Let cells and macro slots are numbered across the whole policy set. */
   letEvals: Evaluator[];
   varSlots: { n: number };
+  /** Where the compiler's decisions are recorded, when the set is also compiled to code. */
+  notes?: Notes;
 }
 
 export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEnv, issues: Issue[]): CompiledPolicy | undefined {
@@ -90,6 +101,7 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
       variables,
       inputSchema: env.inputSchema,
       limits: env.limits,
+      notes: env.notes,
     });
     if (!r.ev || !r.ast) {
       report(es, r.issues);
@@ -128,10 +140,13 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
   const target = raw.target ? one(raw.target) : undefined;
   const rules: CompiledRule[] = [];
   const whenAsts: (Expr | undefined)[] = [];
+  const ruleCode: PolicyCode['rules'] = [];
   for (const r of raw.rules) {
     const when = r.when ? one(r.when) : undefined;
-    const message = r.message ? template(r.message, one) : undefined;
+    const parts = r.message ? r.message.parts.map((p) => (typeof p === 'string' ? p : one(p))) : undefined;
+    const message = parts ? template(parts) : undefined;
     whenAsts.push(when?.ast);
+    ruleCode.push({ when: when?.ast, message: parts?.map((p) => (typeof p === 'string' ? p : p?.ast)).filter((p) => p !== undefined) });
     rules.push({
       id: r.id,
       effect: r.effect,
@@ -146,10 +161,12 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
 
   let ordered = rules;
   let orderedAsts = whenAsts;
+  let orderedCode = ruleCode;
   if (raw.combining === 'priority') {
     const order = rules.map((_, i) => i).sort((a, b) => rules[b]!.priority - rules[a]!.priority || a - b);
     ordered = order.map((i) => rules[i]!);
     orderedAsts = order.map((i) => whenAsts[i]);
+    orderedCode = order.map((i) => ruleCode[i]!);
   }
   const index = buildIndex(orderedAsts, (p) => !letCells.has(p[0]!) && p[0] !== 'now');
   return {
@@ -167,11 +184,18 @@ export function compilePolicy(raw: RawPolicy, text: string, env: PolicyCompileEn
     purity,
     file: raw.file,
     asts,
+    code: {
+      target: target?.ast,
+      lets: raw.lets
+        .filter((l) => letAsts.has(l.name) && !letConsts.has(l.name))
+        .map((l) => ({ cell: letCells.get(l.name)!, ast: letAsts.get(l.name)! })),
+      rules: orderedCode,
+    },
   };
 }
 
-function template(t: TemplateSource, one: (es: ExprSource) => { ev: Evaluator } | undefined): CompiledRule['message'] {
-  const parts = t.parts.map((p) => (typeof p === 'string' ? p : one(p)?.ev));
+function template(compiled: (string | { ev: Evaluator } | undefined)[]): CompiledRule['message'] {
+  const parts = compiled.map((p) => (typeof p === 'string' || p === undefined ? p : p.ev));
   if (parts.every((p) => typeof p === 'string')) {
     const s = parts.join('');
     return () => s;

@@ -7,6 +7,7 @@ import { check } from '../../src/lang/checker.js';
 import { compile, newFrame, type Notes } from '../../src/compile/compile.js';
 import { Unit } from '../../src/compile/codegen/expr.js';
 import { codegenAllowed, instantiate } from '../../src/compile/codegen/load.js';
+import { RUNTIME } from '../../src/compile/codegen/runtime.js';
 import { interpret } from '../../src/lang/interpret.js';
 import { parse } from '../../src/lang/parser.js';
 import { Registry } from '../../src/lang/registry.js';
@@ -73,6 +74,7 @@ function generated(expr: Parameters<typeof compile>[0], notes: Notes): ((f: Retu
   unit.fn('C', expr);
   return instantiate(
     unit.source('C'),
+    RUNTIME,
     unit.sites.map((s) => s.impl),
   );
 }

@@ -21,12 +21,44 @@ import { PROTO_NAMES, rootPosition, selectPositions, type CallSite, type Note, t
 import { RUNTIME, type BinaryName } from './runtime.js';
 import { jsString, literal } from './source.js';
 
+/** Tables up to this size are looked up through a `switch`. */
+const MAX_SWITCH_CASES = 32;
+
+/** A constant map whose keys are all strings and whose values are CEL values (never undefined or a Date). */
+function stringTable(v: unknown): v is ReadonlyMap<string, unknown> {
+  if (!(v instanceof Map)) return false;
+  for (const [k, x] of v) if (typeof k !== 'string' || x === undefined || x instanceof Date) return false;
+  return true;
+}
+
+/**
+ * `table[key].field` for every key, where the value is a primitive: what readField returns
+ * for it (a Map's entry, or a plain object's own property). Undefined when no value has one.
+ */
+function projection(table: ReadonlyMap<string, unknown>, field: string): Map<string, unknown> | undefined {
+  const out = new Map<string, unknown>();
+  for (const [k, x] of table) {
+    let v: unknown;
+    if (x instanceof Map) v = x.get(field);
+    else if (
+      typeof x === 'object' &&
+      x !== null &&
+      !Array.isArray(x) &&
+      (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null)
+    )
+      v = Object.prototype.hasOwnProperty.call(x, field) ? (x as Record<string, unknown>)[field] : undefined;
+    if (v !== undefined && (typeof v !== 'object' || v === null)) out.set(k, v);
+  }
+  return out.size > 0 ? out : undefined;
+}
+
 /** One generated module: its constants, call sites and functions. */
 export class Unit {
   private readonly decls: string[] = [];
   private readonly names = new Map<unknown, string>();
   private readonly sets = new Map<unknown, string>();
   private readonly letReaders = new Set<number>();
+  private readonly tables = new Map<unknown, string>();
   /** Call sites in the order of `F`. */
   readonly sites: CallSite[] = [];
   private k = 0;
@@ -56,6 +88,26 @@ export class Unit {
     return name;
   }
 
+  /**
+   * A function from a string to the value of a constant table (undefined when absent): a
+   * `switch` for a small table, which V8 turns into a few comparisons (a Map lookup hashes),
+   * the Map itself for a large one.
+   */
+  lookup(table: ReadonlyMap<string, unknown>): string {
+    let name = this.tables.get(table);
+    if (name === undefined) {
+      name = `G${this.k++}`;
+      if (table.size > MAX_SWITCH_CASES) {
+        this.decls.push(`const ${name} = ((m) => (k) => m.get(k))(${this.konst(table)});`);
+      } else {
+        const cases = [...table].map(([k, v]) => `    case ${jsString(k)}: return ${this.konst(v)};`);
+        this.decls.push(`function ${name}(k) {\n  switch (k) {\n${cases.join('\n')}\n  }\n  return undefined;\n}`);
+      }
+      this.tables.set(table, name);
+    }
+    return name;
+  }
+
   site(s: CallSite): string {
     const i = this.sites.length;
     this.sites.push(s);
@@ -74,11 +126,21 @@ export class Unit {
     return `L${cell}`;
   }
 
-  /** Generates `function name(f) { ... }` returning the expression's value. */
-  fn(name: string, e: Expr): void {
-    const g = new FnGen(this);
+  /**
+   * Generates `function name(f) { ... }` returning the expression's value. `compact`: reads
+   * call the closures' helpers instead of inlining their fast path, which makes the code
+   * several times smaller (for policies of many rules, which the rule index keeps from being
+   * evaluated at all, but whose conditions must still be there).
+   */
+  fn(name: string, e: Expr, compact = false): void {
+    this.add(`function ${name}(f) {\n  const I = f.input;\n${this.statements(e, 'return ', 1, compact)}}`);
+  }
+
+  /** Statements that compute the expression, then `<lead><atom>;`. */
+  statements(e: Expr, lead: string, indent = 1, compact = false): string {
+    const g = new FnGen(this, indent, compact);
     const v = g.expr(e, new Map());
-    this.add(`function ${name}(f) {\n  const I = f.input;\n${g.body()}  return ${v};\n}`);
+    return `${g.body()}${'  '.repeat(indent)}${lead}${v};\n`;
   }
 
   add(decl: string): void {
@@ -86,11 +148,12 @@ export class Unit {
   }
 
   /**
-   * The module body: a function of (rt, F) that binds the runtime, builds the constants and
-   * returns `result` (source of an expression over the generated names).
+   * The module body: a function of (rt, F) that binds the runtime's names (RUNTIME's, and
+   * those of `rt`, the runtime it will be given), builds the constants and returns `result`
+   * (source of an expression over the generated names).
    */
-  source(result: string): string {
-    return [`"use strict";`, `const { ${Object.keys(RUNTIME).join(', ')} } = rt;`, ...this.decls, `return ${result};`].join('\n');
+  source(result: string, rt: object = RUNTIME): string {
+    return [`"use strict";`, `const { ${Object.keys(rt).join(', ')} } = rt;`, ...this.decls, `return ${result};`].join('\n');
   }
 }
 
@@ -110,10 +173,13 @@ const JS_OPS: Partial<Record<BinaryName, string>> = { add: '+', sub: '-', mul: '
 /** The statements of one function; expr() returns an atom (a local, a literal or a constant's name). */
 class FnGen {
   private readonly lines: string[] = [];
-  private depth = 1;
   private t = 0;
 
-  constructor(private readonly unit: Unit) {}
+  constructor(
+    private readonly unit: Unit,
+    private depth: number,
+    private readonly compact: boolean,
+  ) {}
 
   body(): string {
     return this.lines.map((l) => `${l}\n`).join('');
@@ -211,7 +277,7 @@ class FnGen {
    * what the closures return (a Date becomes a timestamp).
    */
   private hostValue(v: string): string {
-    return `(typeof ${v} !== 'object' || ${v} === null || isArray(${v}) ? ${v} : fromHost(${v}))`;
+    return `(typeof ${v} !== 'object' ? ${v} : fromHost(${v}))`;
   }
 
   private select(e: Extract<Expr, { k: 'select' }>, scope: Map<string, string>): string {
@@ -226,16 +292,33 @@ class FnGen {
     }
     const path = this.unit.notes.get(e)?.path;
     if (path) return this.path(e, path, scope);
-    const t = this.expr(e.target, scope);
     const field = jsString(e.field);
+    const target = e.target;
+    const table = target.k === 'call' && target.fn === OP.index && !this.konstOf(target) ? this.konstOf(target.args[0]!)?.value : undefined;
+    const projected = stringTable(table) && !PROTO_NAMES.has(e.field) ? projection(table, e.field) : undefined;
+    if (projected) {
+      // `table[key].field` from a table of the fields (a price table's `prices[model].input`);
+      // anything else (no such key, a field that is not a primitive) takes the general path
+      const key = this.expr((target as Extract<Expr, { k: 'call' }>).args[1]!, scope);
+      const r = this.tmp();
+      this.emit(`let ${r};`);
+      this.open(`if (typeof ${key} !== 'string' || (${r} = ${this.unit.lookup(projected)}(${key})) === undefined) {`);
+      const t = this.index(this.unit.konst(table), table, key, target.pos);
+      this.emit(`${r} = readField(${t}, ${field}, ${e.pos});`);
+      this.close();
+      return r;
+    }
+    const t = this.expr(target, scope);
     if (PROTO_NAMES.has(e.field)) return this.bind(`readFieldChecked(${t}, ${field}, ${e.pos})`);
+    if (this.compact) return this.bind(`readField(${t}, ${field}, ${e.pos})`);
     const v = this.tmp();
     const p = this.tmp();
     this.emit(`let ${v}, ${p};`);
     // The read comes before the prototype test so that V8 knows the object's shape at the
-    // test and folds it to a constant (the other order costs a call per read).
+    // test and folds it to a constant (the other order costs a call per read). A Map (a map
+    // built by the policy) is read as readField reads it.
     return this.bind(
-      `typeof ${t} === 'object' && ${t} !== null && (${v} = ${t}[${field}]) !== undefined && ((${p} = getProto(${t})) === OBJP || ${p} === null) ? ${this.hostValue(v)} : readField(${t}, ${field}, ${e.pos})`,
+      `typeof ${t} === 'object' && ${t} !== null && (${v} = ${t}[${field}]) !== undefined && ((${p} = getProto(${t})) === OBJP || ${p} === null) ? ${this.hostValue(v)} : ${t} instanceof Map && (${v} = ${t}.get(${field})) !== undefined && typeof ${v} !== 'object' ? ${v} : readField(${t}, ${field}, ${e.pos})`,
     );
   }
 
@@ -255,6 +338,12 @@ class FnGen {
           : this.bind(`readVar(I, ${jsString(root)}, ${rootPos})`));
       return this.bind(`readPathChecked(${r}, ${names}, ${positions})`);
     }
+    if (this.compact)
+      return this.bind(
+        local !== undefined
+          ? `readPath(${local}, ${names}, ${positions})`
+          : `readVarPath(I, ${jsString(root)}, ${rootPos}, ${names}, ${positions})`,
+      );
     const objs = fields.map(() => this.tmp());
     const v = this.tmp();
     const p = this.tmp();
@@ -401,13 +490,7 @@ class FnGen {
       }
       case OP.index: {
         const coll = this.expr(a!, scope);
-        const key = this.expr(b!, scope);
-        const v = this.tmp();
-        this.emit(`let ${v};`);
-        const isMap = this.konstOf(a!)?.value instanceof Map ? '' : `${coll} instanceof Map && `;
-        return this.bind(
-          `${isMap}typeof ${key} === 'string' && (${v} = (${coll}).get(${key})) !== undefined && (typeof ${v} !== 'object' || ${v} === null || !(${v} instanceof Date)) ? ${v} : indexAt(${coll}, ${key}, ${pos})`,
-        );
+        return this.index(coll, this.konstOf(a!)?.value, this.expr(b!, scope), pos);
       }
     }
     const op = OP_NAMES[e.fn];
@@ -416,6 +499,21 @@ class FnGen {
         ? this.compare(op, a!, b!, pos, scope)
         : this.binary(op, a!, b!, pos, scope);
     return this.fn(e, scope);
+  }
+
+  /** `coll[key]`, both evaluated; `table` when the collection is a constant. */
+  private index(coll: string, table: unknown, key: string, pos: number): string {
+    const v = this.tmp();
+    this.emit(`let ${v};`);
+    // a constant table holds no Date (constants are CEL values)
+    if (stringTable(table))
+      return this.bind(
+        `typeof ${key} === 'string' && (${v} = ${this.unit.lookup(table)}(${key})) !== undefined ? ${v} : indexAt(${coll}, ${key}, ${pos})`,
+      );
+    const isMap = table instanceof Map ? '' : `${coll} instanceof Map && `;
+    return this.bind(
+      `${isMap}typeof ${key} === 'string' && (${v} = (${coll}).get(${key})) !== undefined && (typeof ${v} !== 'object' || ${v} === null || !(${v} instanceof Date)) ? ${v} : indexAt(${coll}, ${key}, ${pos})`,
+    );
   }
 
   private logic(isOr: boolean, a: Expr, b: Expr, scope: Map<string, string>): string {
@@ -473,6 +571,10 @@ class FnGen {
       return this.bind(
         `typeof ${x} === 'string' ? ${this.unit.stringSet(coll as string[])}.has(${x}) : inOp(${x}, ${this.unit.konst(coll)})`,
       );
+    }
+    if (stringTable(coll)) {
+      const x = this.expr(a, scope);
+      return this.bind(`typeof ${x} === 'string' ? ${this.unit.lookup(coll)}(${x}) !== undefined : inOp(${x}, ${this.unit.konst(coll)})`);
     }
     if (coll instanceof Map && [...coll.keys()].every((k) => typeof k === 'string')) {
       const x = this.expr(a, scope);

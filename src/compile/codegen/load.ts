@@ -6,8 +6,6 @@
 // come here. test/architecture/layers.test.ts checks that nothing else in src/ or builtins/
 // compiles code from strings.
 
-import { RUNTIME } from './runtime.js';
-
 let allowed: boolean | undefined;
 
 /** Whether this runtime lets the engine compile generated code (asked once, then remembered). */
@@ -24,9 +22,9 @@ export function codegenAllowed(): boolean {
 }
 
 /**
- * Runs a generated module body (see Unit.source) with the runtime and the call sites'
+ * Runs a generated module body (see Unit.source) with its runtime and the call sites'
  * implementations, returning what it returns. Only call it when codegenAllowed().
  */
-export function instantiate<T>(body: string, impls: readonly unknown[]): T {
-  return new Function('rt', 'F', body)(RUNTIME, impls) as T;
+export function instantiate<T>(body: string, rt: object, impls: readonly unknown[]): T {
+  return new Function('rt', 'F', body)(rt, impls) as T;
 }

@@ -9,14 +9,16 @@ import { CelDuration, CelTimestamp, CelType, CelUint } from '../../lang/values.j
  * A double-quoted JavaScript string literal for any string. Everything but printable ASCII is
  * written as a `\uXXXX` escape (so U+2028/U+2029, which older engines treat as line ends, and
  * lone surrogates, which are not valid UTF-8, survive every parser and file encoding), and so
- * are `"`, `\` and `<` (the last keeps `</script>` out of a module inlined in HTML).
+ * is `<` (which keeps `</script>` out of a module inlined in HTML); `"` and `\` are escaped.
  */
 export function jsString(s: string): string {
   if (/^[\x20-\x7e]*$/.test(s) && !/["\\<]/.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out += c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c && c !== 0x3c ? s[i] : `\\u${c.toString(16).padStart(4, '0')}`;
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else out += c >= 0x20 && c < 0x7f && c !== 0x3c ? s[i] : `\\u${c.toString(16).padStart(4, '0')}`;
   }
   return `${out}"`;
 }
