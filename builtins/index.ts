@@ -19,6 +19,7 @@ export {
   clearRegexCache,
   compileRegex,
   getRegexEngine,
+  defaultRegexEngine,
   re2jsEngine,
   regexCacheSize,
   regexMatches,

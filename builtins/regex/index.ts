@@ -1,6 +1,7 @@
 // Regular expressions with RE2 semantics (linear time, no backtracking).
 //
-// The engine is pluggable: the runtime-neutral default is re2js (pure JavaScript); a
+// The engine is pluggable: the runtime-neutral default is re2js (pure JavaScript), with the
+// patterns a static check proves linear-time dispatched to V8's RegExp (./dispatch.ts); a
 // Node-only entry can install the native `re2` addon with `setRegexEngine`. Every builtin
 // compiles through `compileRegex`, which keeps a bounded LRU cache of compiled patterns so
 // that a pattern arriving in input data is compiled once, not on every decision. Patterns
@@ -9,6 +10,9 @@
 
 import { RE2JS } from 're2js';
 import { EvaluationError } from '../../src/lang/library.js';
+import { dispatching } from './dispatch.js';
+
+export { dispatching };
 
 export interface RegexFlags {
   /** Case-insensitive matching, as the `(?i)` flag. */
@@ -120,7 +124,13 @@ function reasonOf(e: unknown): string {
 /** How many compiled patterns the cache keeps (least recently used are dropped). */
 export const REGEX_CACHE_SIZE = 500;
 
-let engine: RegexEngine = re2jsEngine;
+/**
+ * The default engine: RE2 syntax and results, with the patterns proven linear-time run on
+ * V8's RegExp and the rest on re2js (./dispatch.ts).
+ */
+export const defaultRegexEngine: RegexEngine = dispatching(re2jsEngine);
+
+let engine: RegexEngine = defaultRegexEngine;
 const cache = new Map<string, CompiledRegex>();
 const cacheIgnoreCase = new Map<string, CompiledRegex>();
 
