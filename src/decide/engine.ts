@@ -8,7 +8,7 @@ import type { JsonSchema } from '../lang/checker.js';
 import type { Registry } from '../lang/registry.js';
 import { UNSET, type Evaluator, type Notes } from '../compile/compile.js';
 import { codegenAllowed, instantiate } from '../compile/codegen/load.js';
-import { REVISION_RUNTIME, generateRevision, unrolled, type GeneratedPolicy } from './codegen.js';
+import { MAX_UNROLLED_RULES, REVISION_RUNTIME, generateRevision, unrolled, type GeneratedPolicy } from './codegen.js';
 import { readModule, writeModule, type CompiledSet } from './prebuilt.js';
 import { resolveLimits, type Limits } from '../compile/limits.js';
 import { compilePolicy, display, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
@@ -318,7 +318,7 @@ export class PolicyEngine {
   }
 
   /** Compiles the policies of `sources` to closures (noting what the code generator needs), or throws. */
-  private compileSet(sources: Map<string, Loaded>, notes: Notes | undefined): CompiledSet {
+  private compileSet(sources: Map<string, Loaded>, notes: Notes | undefined, everyPolicy = false): CompiledSet {
     const letEvals: Evaluator[] = [];
     const varSlots = { n: 0 };
     const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema, letEvals, varSlots, notes };
@@ -327,6 +327,8 @@ export class PolicyEngine {
     const policies: CompiledPolicy[] = [];
     for (const src of sources.values()) {
       texts.set(src.filename, src.text);
+      // at run time only small policies become code (see unrolled()): the others need no notes
+      env.notes = everyPolicy || src.raw.rules.length <= MAX_UNROLLED_RULES ? notes : undefined;
       const c = compilePolicy(src.raw, src.text, env, issues);
       if (c) policies.push(c);
     }
@@ -349,7 +351,7 @@ export class PolicyEngine {
   compileToModule(): string {
     if (this.prebuilt) throw new Error('the policy set was loaded prebuilt (loadCompiled): build a module from the policy sources instead');
     const notes: Notes = new Map();
-    return writeModule(this.compileSet(this.sources, notes), notes, sourceHash(this.sources));
+    return writeModule(this.compileSet(this.sources, notes, true), notes, sourceHash(this.sources));
   }
 
   /**
