@@ -294,11 +294,13 @@ function fail(label, i, input, want, got, decision) {
 
 // ------------------------------------------------------------------ engine setup
 
-function loadEngine(text, filename) {
-  const engine = new PolicyEngine();
+/** An engine with `text` loaded; `codegen: 'never'` runs the closures instead of generated code. */
+function loadEngine(text, filename, options = {}) {
+  const engine = new PolicyEngine(options);
   engine.addPolicy(text, { filename });
   return engine;
 }
+const CLOSURES = { codegen: 'never' };
 
 /** A load error that means "a builtin this workload needs is not there yet". */
 function missingBuiltin(err) {
@@ -412,9 +414,13 @@ async function runGate() {
   out(`\n${w.title}`);
   const inputs = w.generate(w.inputCount);
   const engine = loadEngine(policyText('gate.yaml'), 'gate.yaml');
+  const closures = loadEngine(policyText('gate.yaml'), 'gate.yaml', CLOSURES);
   const base = await handwritten.setup('gate');
   const checked = checkAgreement('W1 gate', inputs, (x) => w.reference(x), engine, [{ name: 'handwritten', decide: base }]);
-  out(`  agreement: engine = reference on ${checked}/${inputs.length} inputs (bench/policies/gate.yaml)`);
+  checkAgreement('W1 gate (closures)', inputs, (x) => w.reference(x), closures, []);
+  out(
+    `  agreement: engine = reference on ${checked}/${inputs.length} inputs (bench/policies/gate.yaml; the engine runs ${engine.stats().compiledTo === 'code' ? 'generated code' : 'closures'})`,
+  );
   // The decision cache's hit path: the gate policy is pure, so a cached engine answers repeated
   // inputs from the LRU (the key is a canonical rendering of the input paths the policy reads).
   const cached = new PolicyEngine({ cache: { max: 4096 } });
@@ -423,6 +429,7 @@ async function runGate() {
   const res = race(
     [
       { name: 'engine', decide: (x) => engine.evaluate(x) },
+      { name: 'engine (closures)', decide: (x) => closures.evaluate(x) },
       { name: 'engine + cache (hits)', decide: (x) => cached.evaluate(x) },
       { name: 'handwritten', decide: base },
     ],
@@ -430,16 +437,17 @@ async function runGate() {
     TIMER_NS,
   );
   out(table(HEAD, contenderRows(res), ALIGN));
-  const ratio = pairedRatio(res[0], res[2]);
+  const ratio = pairedRatio(res[0], res[3]);
+  const ratioClosures = pairedRatio(res[1], res[3]);
   const cacheStats = cached.stats().cache;
   out(
-    `  decision cache: ${cacheStats.hits} hits, ${cacheStats.misses} misses; the hit path is ${fmtX(pairedRatio(res[1], res[0]))} the uncached cost`,
+    `  decision cache: ${cacheStats.hits} hits, ${cacheStats.misses} misses; the hit path is ${fmtX(pairedRatio(res[2], res[0]))} the uncached cost`,
   );
   const ex = explainCost(engine, inputs);
   out(
     `  explain: evaluate(input, { explain: true }) ${fmtRate(ex.explainRate)} vs ${fmtRate(ex.plainRate)} without (${fmtX(ex.ratio)} the cost)`,
   );
-  results.workloads.gate = { inputs: inputs.length, agreement: checked, contenders: res.map(strip), ratio, explain: ex };
+  results.workloads.gate = { inputs: inputs.length, agreement: checked, contenders: res.map(strip), ratio, ratioClosures, explain: ex };
   results.goals.push({ goal: 'W1 gate within 3x of the handwritten baseline', value: `${fmtX(ratio)}`, pass: ratio <= 3 });
 }
 
@@ -453,22 +461,25 @@ async function runScale() {
     const inputs = w.generate(w.inputCount, undefined, params);
     const text = scalePolicy(n);
     const engine = loadEngine(text, `scale-${n}.yaml`);
+    const closures = loadEngine(text, `scale-${n}.yaml`, CLOSURES);
     const base = await handwritten.setup('scale', params);
     const indexed = await handwrittenIndexed.setup('scale', params);
     const checked = checkAgreement(`W2 scale N=${n}`, inputs, (x) => w.reference(x, params), engine, [
       { name: 'handwritten', decide: base },
       { name: 'handwritten-indexed', decide: indexed },
     ]);
+    checkAgreement(`W2 scale N=${n} (closures)`, inputs, (x) => w.reference(x, params), closures, []);
     const res = race(
       [
         { name: 'engine', decide: (x) => engine.evaluate(x) },
+        { name: 'engine (closures)', decide: (x) => closures.evaluate(x) },
         { name: 'handwritten', decide: base },
         { name: 'handwritten-indexed', decide: indexed },
       ],
       inputs,
       TIMER_NS,
     );
-    const [e, b, ix] = res;
+    const [e, , b, ix] = res;
     per[n] = {
       inputs: inputs.length,
       agreement: checked,
@@ -566,13 +577,15 @@ async function runText() {
     out(`  WAITING: bench/policies/text.yaml needs a builtin the engine lacks (${why}); W3 not measured.`);
     results.workloads.text = { waiting: why };
     const fn = (/`([^`]+)`/.exec(why)?.[1] ?? why).split('.').pop();
-    results.goals.push({ goal: 'W3 text within 1.5x of the handwritten baseline', value: `needs ${fn}()`, pass: null });
+    results.goals.push({ goal: 'W3 text within 1.3x of the handwritten baseline', value: `needs ${fn}()`, pass: null });
     return;
   }
   const inputs = w.generate(w.inputCount);
   const base = await handwritten.setup('text');
   const checked = checkAgreement('W3 text', inputs, (x) => w.reference(x), engine, [{ name: 'handwritten', decide: base }]);
   out(`  agreement: engine = reference on ${checked}/${inputs.length} inputs (bench/policies/text.yaml)`);
+  const closures = loadEngine(policyText('text.yaml'), 'text.yaml', CLOSURES);
+  checkAgreement('W3 text (closures)', inputs, (x) => w.reference(x), closures, []);
   const contenders = [{ name: 'engine (re2js)', decide: (x) => engine.evaluate(x) }];
 
   // The Node entry (`llm-policy-engine/node`) installs the native `re2` addon as the regex engine
@@ -632,6 +645,7 @@ async function runText() {
   cachedText.addPolicy(policyText('text.yaml'), { filename: 'text.yaml' });
   checkAgreement('W3 text (decision cache)', inputs, (x) => w.reference(x), cachedText, []);
   contenders.push({ name: 'engine (re2js) + cache (hits)', decide: (x) => cachedText.evaluate(x) });
+  contenders.push({ name: 'engine (re2js), closures', decide: (x) => closures.evaluate(x) });
   contenders.push({ name: 'handwritten', decide: base });
   const res = race(contenders, inputs, TIMER_NS);
   out(table(HEAD, contenderRows(res), ALIGN));
@@ -647,15 +661,15 @@ async function runText() {
     nodeBackend: backend,
   };
   results.goals.push({
-    goal: 'W3 text within 1.5x of the handwritten baseline (main entry, re2js)',
+    goal: 'W3 text within 1.3x of the handwritten baseline (main entry: V8 RegExp where proven linear, re2js otherwise)',
     value: fmtX(ratio),
-    pass: ratio <= 1.5,
+    pass: ratio <= 1.3,
   });
   if (ratioNode !== undefined)
     results.goals.push({
-      goal: 'W3 text within 1.5x, llm-policy-engine/node (native re2)',
+      goal: 'W3 text within 1.3x, llm-policy-engine/node (native re2 otherwise)',
       value: fmtX(ratioNode),
-      pass: ratioNode <= 1.5,
+      pass: ratioNode <= 1.3,
     });
 }
 

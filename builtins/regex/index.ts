@@ -1,6 +1,7 @@
 // Regular expressions with RE2 semantics (linear time, no backtracking).
 //
-// The engine is pluggable: the runtime-neutral default is re2js (pure JavaScript); a
+// The engine is pluggable: the runtime-neutral default is re2js (pure JavaScript), with the
+// patterns a static check proves linear-time dispatched to V8's RegExp (./dispatch.ts); a
 // Node-only entry can install the native `re2` addon with `setRegexEngine`. Every builtin
 // compiles through `compileRegex`, which keeps a bounded LRU cache of compiled patterns so
 // that a pattern arriving in input data is compiled once, not on every decision. Patterns
@@ -11,6 +12,9 @@ import { LRUCache } from 'lru-cache';
 import { RE2JS } from 're2js';
 import { EvaluationError } from '../../src/lang/library.js';
 import { plugin } from '../../src/lang/library.js';
+import { dispatching } from './dispatch.js';
+
+export { dispatching };
 
 export interface RegexFlags {
   /** Case-insensitive matching, as the `(?i)` flag. */
@@ -124,9 +128,15 @@ export const REGEX_CACHE_SIZE = 500;
 /** ... and at most this many pattern characters in all (a compiled pattern grows with its source). */
 export const REGEX_CACHE_CHARS = 1_000_000;
 
+/**
+ * The default engine: RE2 syntax and results, with the patterns proven linear-time run on
+ * V8's RegExp and the rest on re2js (./dispatch.ts).
+ */
+export const defaultRegexEngine: RegexEngine = dispatching(re2jsEngine);
+
 // The engine is a process-wide plug-in (src/util/plugins.ts), so `llm-policy-engine/node`
 // installing re2 in one module copy (ESM or CommonJS) reaches the others.
-const regexPlugin = plugin<RegexEngine>('regex', () => re2jsEngine);
+const regexPlugin = plugin<RegexEngine>('regex', () => defaultRegexEngine);
 
 const newCache = () =>
   new LRUCache<string, CompiledRegex>({

@@ -5,6 +5,7 @@
 
 import { auditCommand } from './audit.js';
 import { benchCommand } from './bench.js';
+import { buildCommand } from './build.js';
 import { parse, processIo, reportError, usage, type Command, type Io } from './command.js';
 import { evalCommand } from './eval.js';
 import { fmtCommand } from './fmt.js';
@@ -20,12 +21,13 @@ export const COMMANDS: Command[] = [
   testCommand,
   evalCommand,
   fmtCommand,
+  buildCommand,
   benchCommand,
   auditCommand,
   serveCommand,
 ];
 
-const HELP = `llm-policy: start from ready-made policies, then check, test, explain, format and benchmark them, and serve decisions
+const HELP = `llm-policy: start from ready-made policies, then check, test, explain, format, build and benchmark them, and serve decisions
 
 Usage: llm-policy <command> [options]
 
@@ -48,6 +50,7 @@ Examples:
   llm-policy test policies --coverage
   llm-policy eval -p policies -i request.json --explain
   llm-policy fmt --check policies
+  llm-policy build policies --out policies.gen.mjs
   llm-policy bench -p policies -i requests.jsonl
   llm-policy audit verify audit.log.1 audit.log
   llm-policy serve --policies policies --port 8787`;

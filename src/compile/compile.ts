@@ -12,7 +12,7 @@ import { OP, SORT_BY_FUNCTION, macroVars, pathOf, type Expr } from '../lang/ast.
 import type { CheckIssue } from '../lang/checker.js';
 import { EvaluationError, toEvaluationError } from '../lang/errors.js';
 import * as ops from '../lang/operators.js';
-import { dispatcher, kindMatches, type OverloadDecl, type Registry } from '../lang/registry.js';
+import { dispatcher, kindMatches, type Impl, type OverloadDecl, type Registry } from '../lang/registry.js';
 import { CelOptional, CelTimestamp, celEquals, kindOf, mapEntries, mapKeys, noOverload, typeNameOf } from '../lang/values.js';
 
 export interface Frame {
@@ -36,7 +36,7 @@ export type Evaluator = (f: Frame) => unknown;
 export const UNSET: unique symbol = Symbol('unset');
 
 /** A let whose evaluation failed: the error is kept so every reader sees the same one. */
-class Failed {
+export class Failed {
   constructor(readonly error: EvaluationError) {}
 }
 
@@ -59,6 +59,68 @@ export interface CompileContext {
   purity?: Purity;
   /** Next free macro variable slot; shared by every expression of a policy. */
   varSlots?: { n: number };
+  /** Receives what was decided for each node, for the code generator (src/compile/codegen) to follow. */
+  notes?: Notes;
+}
+
+/**
+ * What the closure compiler decided for one node: the code generator emits the same
+ * semantics from these, so constant folding, name resolution and the choice of a builtin's
+ * implementation have one home (this file).
+ */
+export interface Note {
+  /** The node's value is known at load time. */
+  konst?: { value: unknown };
+  /** An identifier: what the name refers to. */
+  ref?: { kind: 'macro' } | { kind: 'let'; cell: number } | { kind: 'now' } | { kind: 'input'; direct: boolean };
+  /**
+   * A selection read as one path from an input or macro variable (`request.model`);
+   * `checked` when a name on it is also a name of Object.prototype (read through hasOwnProperty).
+   */
+  path?: { names: string[]; checked: boolean };
+  /** A call of a registry function, or the ordering step of the `sortBy` macro. */
+  site?: CallSite;
+  /** A call of a function the registry lacks: it fails when evaluated. */
+  unknownFunction?: true;
+}
+
+export type Notes = Map<Expr, Note>;
+
+/**
+ * A call site's implementation, and what chose it: a prebuilt module (`llm-policy build`)
+ * records the descriptor and chooses again, with the same function, when it is loaded.
+ */
+export interface CallSite {
+  kind: 'call' | 'sortBy';
+  fn: string;
+  receiver: boolean;
+  /** Arguments, the receiver included. */
+  args: number;
+  /** The constant arguments (undefined where not constant), for `specialize`. */
+  consts: unknown[];
+  /** A 'state' function: the engine host is passed first. */
+  withHost: boolean;
+  impl: Impl;
+}
+
+/**
+ * Chooses a call's implementation: the overloads of its arity and style, with the kind test
+ * of the dispatcher, or what an overload's `specialize` made of the constant arguments.
+ * Throws the specialization's error (an invalid constant regex, ...).
+ */
+export function selectImpl(registry: Registry, site: Omit<CallSite, 'impl' | 'withHost'>): Impl {
+  const decl = registry.get(site.kind === 'sortBy' ? SORT_BY_FUNCTION : site.fn);
+  if (!decl) throw new EvaluationError('no_matching_overload', `unknown function \`${site.fn}\``);
+  if (site.kind === 'sortBy') return dispatcher(SORT_BY_FUNCTION, decl.overloads, true);
+  const params = site.args - (site.receiver ? 1 : 0);
+  const style = decl.overloads.filter((o) => (o.receiver !== undefined) === site.receiver && o.params.length === params);
+  const general = dispatcher(site.fn, style, site.receiver, decl.purity === 'state' ? 1 : 0);
+  const candidates = style.filter((o) => fitsConstants(o, site.consts));
+  if (candidates.length === 1 && candidates[0]!.specialize) {
+    const special = candidates[0]!.specialize(site.consts);
+    if (special) return candidates.length === style.length ? special : guarded(candidates[0]!, special, general);
+  }
+  return general;
 }
 
 interface Node {
@@ -121,7 +183,7 @@ const FOLD_FRAME: Frame = {
  * is read directly from a plain object (no prototype lookup can then reach anything but the
  * object's own data); everything else takes the general, checked path.
  */
-function readField(o: unknown, field: string, pos: number): unknown {
+export function readField(o: unknown, field: string, pos: number): unknown {
   if (typeof o === 'object' && o !== null) {
     const p = Object.getPrototypeOf(o);
     if (p === Object.prototype || p === null) {
@@ -139,7 +201,7 @@ function readField(o: unknown, field: string, pos: number): unknown {
   return readFieldChecked(o, field, pos);
 }
 
-function readFieldChecked(o: unknown, field: string, pos: number): unknown {
+export function readFieldChecked(o: unknown, field: string, pos: number): unknown {
   try {
     return ops.select(o, field);
   } catch (err) {
@@ -148,22 +210,22 @@ function readFieldChecked(o: unknown, field: string, pos: number): unknown {
 }
 
 /** An input variable whose name Object.prototype lacks (checked at load). */
-function readVar(input: Record<string, unknown>, name: string, pos: number): unknown {
+export function readVar(input: Record<string, unknown>, name: string, pos: number): unknown {
   const v = input[name];
   if (v === undefined) throw new EvaluationError('unknown_variable', `unknown variable \`${name}\``, pos);
   return typeof v === 'object' && v !== null && v instanceof Date ? ops.fromHost(v) : v;
 }
 
-function rootPosition(e: Expr): number {
+export function rootPosition(e: Expr): number {
   let x = e;
   while (x.k === 'select') x = x.target;
   return x.pos;
 }
 
-const PROTO_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+export const PROTO_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** Positions of the selections of `a.b.c`, outermost last, for error offsets. */
-function selectPositions(e: Expr): number[] {
+export function selectPositions(e: Expr): number[] {
   const out: number[] = [];
   for (let x = e; x.k === 'select'; x = x.target) out.unshift(x.pos);
   return out;
@@ -213,11 +275,32 @@ class Compiler {
   }
 
   node(e: Expr, scope: Map<string, number>): Node {
+    const n = this.nodeOf(e, scope);
+    const notes = this.ctx.notes;
+    if (notes !== undefined && n.konst) {
+      const note = notes.get(e);
+      if (note) note.konst = n.konst;
+      else notes.set(e, { konst: n.konst });
+    }
+    return n;
+  }
+
+  private note(e: Expr, note: Note): void {
+    const notes = this.ctx.notes;
+    if (notes === undefined) return;
+    const had = notes.get(e);
+    notes.set(e, had ? { ...had, ...note } : note);
+  }
+
+  private nodeOf(e: Expr, scope: Map<string, number>): Node {
     switch (e.k) {
       case 'lit':
         return konst(e.value);
-      case 'ident':
-        return this.ident(e.name, e.pos, scope);
+      case 'ident': {
+        const n = this.ident(e.name, e.pos, scope);
+        if (!n.konst) this.note(e, { ref: this.refOf(e.name, scope) });
+        return n;
+      }
       case 'select': {
         const field = e.field;
         const pos = e.pos;
@@ -238,6 +321,7 @@ class Compiler {
             },
           });
         const read = path?.some((x) => PROTO_NAMES.has(x)) || PROTO_NAMES.has(field) ? readFieldChecked : readField;
+        if (path) this.note(e, { path: { names: path, checked: read === readFieldChecked } });
         let ev: Evaluator;
         if (path) {
           const [root, ...fields] = path;
@@ -330,6 +414,15 @@ class Compiler {
     const root = path[0]!;
     if (!scope.has(root) && (this.ctx.lets?.has(root) || this.ctx.letConsts?.has(root) || root === 'now')) return undefined;
     return path;
+  }
+
+  /** What a (non-constant) name refers to, as ident() resolves it. */
+  private refOf(name: string, scope: Map<string, number>): NonNullable<Note['ref']> {
+    if (scope.has(name)) return { kind: 'macro' };
+    const cell = this.ctx.lets?.get(name);
+    if (cell !== undefined) return { kind: 'let', cell };
+    if (name === 'now') return { kind: 'now' };
+    return { kind: 'input', direct: !(name in Object.prototype) };
   }
 
   private ident(name: string, pos: number, scope: Map<string, number>): Node {
@@ -559,7 +652,9 @@ class Compiler {
       case 'sortBy': {
         // the keys, one step each, then the registry's `list.sortBy(keys)` orders the list
         const decl = this.ctx.registry.get(SORT_BY_FUNCTION);
-        const sortBy = decl ? dispatcher(SORT_BY_FUNCTION, decl.overloads, true) : undefined;
+        const desc = { kind: 'sortBy' as const, fn: SORT_BY_FUNCTION, receiver: true, args: 2, consts: [] };
+        const sortBy = decl ? selectImpl(this.ctx.registry, desc) : undefined;
+        if (sortBy) this.note(e, { site: { ...desc, withHost: false, impl: sortBy } });
         ev = (f) => {
           const list = items(f);
           const keys: unknown[] = new Array(list.length);
@@ -985,6 +1080,7 @@ class Compiler {
     const receiver = e.target !== undefined ? this.node(e.target, scope) : undefined;
     const all = receiver ? [receiver, ...args] : args;
     if (!decl) {
+      this.note(e, { unknownFunction: true });
       return {
         ev: () => {
           throw new EvaluationError('no_matching_overload', `unknown function \`${e.fn}\``, pos);
@@ -993,23 +1089,27 @@ class Compiler {
     }
     if (decl.purity === 'clock') this.purity.clock = true;
     if (decl.purity === 'state') this.purity.state = true;
-    const style = decl.overloads.filter((o) => (o.receiver !== undefined) === (receiver !== undefined) && o.params.length === args.length);
     // Constant arguments let an overload prepare itself (compile a regex once, at load).
-    let impl = dispatcher(e.fn, style, receiver !== undefined, decl.purity === 'state' ? 1 : 0);
-    const candidates = style.filter((o) => fitsConstants(o, all));
-    if (candidates.length === 1 && candidates[0]!.specialize) {
-      try {
-        const special = candidates[0]!.specialize(all.map((n) => n.konst?.value));
-        if (special) impl = candidates.length === style.length ? special : guarded(e.fn, candidates[0]!, special, impl);
-      } catch (err) {
-        const ee = at(err, pos);
-        this.ctx.issues?.push({
-          code: ee.code === 'invalid_argument' && /regular expression/.test(ee.message) ? 'invalid_regex' : 'invalid_literal',
-          message: ee.message,
-          pos,
-        });
-      }
+    const desc = {
+      kind: 'call' as const,
+      fn: e.fn,
+      receiver: receiver !== undefined,
+      args: all.length,
+      consts: all.map((n) => n.konst?.value),
+    };
+    let impl: Impl;
+    try {
+      impl = selectImpl(this.ctx.registry, desc);
+    } catch (err) {
+      const ee = at(err, pos);
+      this.ctx.issues?.push({
+        code: ee.code === 'invalid_argument' && /regular expression/.test(ee.message) ? 'invalid_regex' : 'invalid_literal',
+        message: ee.message,
+        pos,
+      });
+      impl = selectImpl(this.ctx.registry, { ...desc, consts: desc.consts.map(() => undefined) });
     }
+    this.note(e, { site: { ...desc, withHost: decl.purity === 'state', impl } });
     const evs = all.map((n) => n.ev);
     const withHost = decl.purity === 'state';
     let ev: Evaluator;
@@ -1068,18 +1168,17 @@ class Compiler {
   }
 }
 
-/** Whether an overload can take the constant arguments that are known. */
-function fitsConstants(o: OverloadDecl, nodes: Node[]): boolean {
+/** Whether an overload can take the constant arguments that are known (undefined: not constant). */
+function fitsConstants(o: OverloadDecl, consts: unknown[]): boolean {
   const types = o.receiver !== undefined ? [o.receiver, ...o.params] : o.params;
-  return nodes.every((n, i) => !n.konst || kindMatches(types[i]!, kindOf(n.konst.value)));
+  return consts.every((c, i) => c === undefined || kindMatches(types[i]!, kindOf(c)));
 }
 
 /** Uses the specialized implementation when the runtime kinds fit its overload. */
-function guarded(name: string, o: OverloadDecl, special: (...a: unknown[]) => unknown, general: (...a: unknown[]) => unknown) {
+function guarded(o: OverloadDecl, special: (...a: unknown[]) => unknown, general: (...a: unknown[]) => unknown): Impl {
   const types = o.receiver !== undefined ? [o.receiver, ...o.params] : o.params;
   return (...args: unknown[]) => {
     for (let i = 0; i < args.length; i++) if (!kindMatches(types[i]!, kindOf(args[i]))) return general(...args);
-    void name;
     return special(...args);
   };
 }

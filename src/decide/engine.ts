@@ -6,13 +6,16 @@
 import { EvaluationError, PolicyError, SourceText, toEvaluationError, type Issue } from '../lang/errors.js';
 import type { JsonSchema } from '../lang/checker.js';
 import type { Registry } from '../lang/registry.js';
-import { UNSET, type Evaluator, type Frame } from '../compile/compile.js';
+import { UNSET, type Evaluator, type Notes } from '../compile/compile.js';
+import { codegenAllowed, instantiate } from '../compile/codegen/load.js';
+import { MAX_UNROLLED_RULES, REVISION_RUNTIME, generateRevision, unrolled, type GeneratedPolicy } from './codegen.js';
+import { readModule, writeModule } from './prebuilt.js';
 import { resolveLimits, type Limits } from '../compile/limits.js';
-import { compilePolicy, display, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
+import { compilePolicy, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
 import { checkInput } from './input.js';
 import { parsePolicyText } from '../policy/parse.js';
 import type { RawPolicy } from '../policy/types.js';
-import { candidates, decidedRules } from '../policy/rule-index.js';
+import { EMPTY, STOP, generalRunner, runPolicy, type DecisionFrame, type PolicyRunner } from './run.js';
 import { fnv1a } from '../util/encoding.js';
 import { DecisionCache, inputPaths, prunePaths, type CacheOptions, type CacheStats } from './cache.js';
 import type { PolicySource } from '../policy/source.js';
@@ -109,12 +112,23 @@ export interface EngineOptions {
   observer?: DecisionObserver;
   /** Classifiers policies read with `injection.classifier(name, text)`; evaluateAsync runs them (docs/injection.md). */
   detectors?: Detector[] | DetectorOptions;
+  /**
+   * How policies become code. `auto` (default): where the runtime allows compiling code from
+   * strings (Node, Deno, browsers without a strict CSP), loaded policies are compiled to
+   * generated JavaScript; where it refuses (Cloudflare Workers, Vercel Edge,
+   * `--disallow-code-generation-from-strings`), to closures, with the same results. `always`:
+   * generated code, and an error at construction where the runtime refuses it. `never`:
+   * closures. Policies built ahead of time (`llm-policy build`, `loadCompiled`) are code already.
+   */
+  codegen?: 'auto' | 'always' | 'never';
 }
 
 export interface EngineStats {
   revision: string;
   decisions: number;
   cache: CacheStats;
+  /** What decisions of the current revision run: generated code (for at least one policy), or closures only. */
+  compiledTo: 'code' | 'closures';
 }
 
 /** What the engine tells an observer (src/audit implements it). */
@@ -161,25 +175,42 @@ interface Loaded {
   paths?: string[][] | undefined;
   /** FNV-1a of the key and the text, for the revision id. */
   keyHash?: number;
+  /** What evaluates the policy in a decision without `explain`: a generated runner, or runPolicy. */
+  runner?: PolicyRunner;
 }
 
 /** One immutable, complete set of compiled policies. */
 interface Revision {
   id: string;
   policies: CompiledPolicy[];
+  /** One per policy: what evaluates it in a decision without `explain`. */
+  runners: PolicyRunner[];
   byKey: Map<string, CompiledPolicy>;
   /** Macro variable slots: the most any one policy uses. */
   vars: number;
   /** A frame kept for reuse; taken while a decision runs. */
-  spare: Frame | undefined;
+  spare: DecisionFrame | undefined;
   /** Let cells of each policy (by position in `policies`), kept with the spare frame. */
   spareLets: unknown[][] | undefined;
   /** Input paths the policies read, when every policy is pure (so decisions may be cached). */
   cachePaths: string[][] | undefined;
+  /** Whether some policy runs as generated code. */
+  code: boolean;
 }
 
-const EMPTY: readonly never[] = Object.freeze([]);
-const ENGINE_OPTION_KEYS = new Set(['registry', 'clock', 'limits', 'inputSchema', 'default', 'observer', 'state', 'cache', 'detectors']);
+const CODEGEN_MODES = new Set(['auto', 'always', 'never']);
+const ENGINE_OPTION_KEYS = new Set([
+  'registry',
+  'clock',
+  'limits',
+  'inputSchema',
+  'default',
+  'observer',
+  'state',
+  'cache',
+  'detectors',
+  'codegen',
+]);
 
 export class PolicyEngine {
   private readonly registry: Registry;
@@ -196,23 +227,51 @@ export class PolicyEngine {
   private decisions = 0;
   private readonly observer: DecisionObserver | undefined;
   private readonly stopWatching: (() => void)[] = [];
+  /** Whether loaded policies are compiled to generated code. */
+  private readonly codegen: boolean;
+  /** Whether the current set came from loadCompiled (it has no sources to add to). */
+  private prebuilt = false;
   /** Why the last reload from a source failed (the engine kept the set it had); undefined after a good one. */
   lastReloadError: PolicyError | Error | undefined;
 
   constructor(options: EngineOptions) {
     const unknownOptions = Object.keys(options).filter((k) => !ENGINE_OPTION_KEYS.has(k));
     const { limits, unknown } = resolveLimits(options.limits);
-    const bad = [
+    const bad: Issue[] = [
       ...unknownOptions.map((k) => `unknown engine option \`${k}\``),
       ...unknown.map((k) => `unknown limit \`${k}\` (or a value of the wrong type)`),
-    ];
-    if (bad.length) throw new PolicyError(bad.map((message) => ({ code: 'invalid_option', message })));
+    ].map((message) => ({ code: 'invalid_option', message }));
+    const codegen = options.codegen ?? 'auto';
+    if (!CODEGEN_MODES.has(codegen))
+      bad.push({
+        code: 'invalid_option',
+        message: `unknown \`codegen\` mode \`${String(codegen)}\``,
+        hint: "use 'auto', 'always' or 'never'",
+      });
+    else if (codegen === 'always' && !codegenAllowed())
+      bad.push({
+        code: 'invalid_option',
+        message: "`codegen: 'always'` needs code generation from strings, which this runtime refuses",
+        hint: "use `codegen: 'auto'` to fall back to closures here, or load policies built with `llm-policy build` (loadCompiled)",
+      });
+    if (bad.length) throw new PolicyError(bad);
+    this.codegen = codegen === 'always' || (codegen === 'auto' && codegenAllowed());
     this.registry = options.registry;
     this.clock = options.clock ?? Date.now;
     this.limits = limits;
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
-    this.current = { id: 'empty', policies: [], byKey: new Map(), vars: 0, spare: undefined, spareLets: undefined, cachePaths: [] };
+    this.current = {
+      id: 'empty',
+      policies: [],
+      runners: [],
+      byKey: new Map(),
+      vars: 0,
+      spare: undefined,
+      spareLets: undefined,
+      cachePaths: [],
+      code: false,
+    };
     const detectors = options.detectors;
     this.host = {
       state: options.state,
@@ -235,6 +294,7 @@ export class PolicyEngine {
    * PolicyError listing every problem; then nothing changes.
    */
   addPolicy(text: string, options: { filename?: string } = {}): PolicySummary[] {
+    this.notPrebuilt('addPolicy');
     this.checkSize([{ text, filename: options.filename }]);
     const { policies, issues } = parsePolicyText(text, options.filename);
     if (issues.length) throw new PolicyError(issues, new Map([[options.filename, text]]));
@@ -305,12 +365,20 @@ export class PolicyEngine {
   }
 
   removePolicy(name: string, namespace = 'default'): boolean {
+    this.notPrebuilt('removePolicy');
     const key = `${namespace}/${name}`;
     if (!this.sources.has(key)) return false;
     const next = new Map(this.sources);
     next.delete(key);
     this.swap(next);
     return true;
+  }
+
+  private notPrebuilt(what: string): void {
+    if (this.prebuilt)
+      throw new Error(
+        `\`${what}\` changes a set loaded from sources, but this one was loaded prebuilt (loadCompiled): rebuild the module, or replace the set with setPolicies`,
+      );
   }
 
   policies(): PolicySummary[] {
@@ -331,27 +399,36 @@ export class PolicyEngine {
     const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema };
     const issues: Issue[] = [];
     const texts = new Map<string | undefined, string>();
-    const fresh: [Loaded, CompiledPolicy][] = [];
+    const fresh: [Loaded, CompiledPolicy, Notes | undefined][] = [];
     for (const l of sources.values()) {
       if (l.compiled !== undefined) continue;
       texts.set(l.file.filename, l.file.text);
-      const c = compilePolicy(l.raw, l.file.source, env, issues);
-      if (c) fresh.push([l, c]);
+      // only policies small enough to unroll become code at run time: the others need no notes
+      const notes: Notes | undefined = this.codegen && l.raw.rules.length <= MAX_UNROLLED_RULES ? new Map() : undefined;
+      const c = compilePolicy(l.raw, l.file.source, { ...env, notes }, issues);
+      if (c) fresh.push([l, c, notes]);
     }
     if (issues.length) throw new PolicyError(issues, texts);
-    for (const [l, c] of fresh) {
-      l.compiled = c;
+    for (const [l, c, notes] of fresh) {
+      const code = notes && unrolled(c) ? generated(c, notes) : undefined;
+      l.compiled = code?.policy ?? c;
+      l.runner = code?.runner ?? generalRunner;
       l.paths = c.purity.clock || c.purity.state ? undefined : inputPaths(c.asts, new Set(c.lets.map((x) => x.name)));
     }
     this.sources = sources;
+    this.prebuilt = false;
     const policies: CompiledPolicy[] = [];
+    const runners: PolicyRunner[] = [];
     const byKey = new Map<string, CompiledPolicy>();
     let vars = 0;
     let pure = true;
+    let code = false;
     let hash = 0;
     for (const [key, l] of sources) {
       const c = l.compiled!;
       policies.push(c);
+      runners.push(l.runner!);
+      if (l.runner !== generalRunner) code = true;
       byKey.set(key, c);
       if (c.vars > vars) vars = c.vars;
       if (l.paths === undefined) pure = false;
@@ -361,7 +438,53 @@ export class PolicyEngine {
     // what a cache key reads, worked out only when there is a cache
     const cachePaths = pure && this.cache !== undefined ? prunePaths([...sources.values()].flatMap((l) => l.paths!)) : undefined;
     const id = `${hash.toString(16).padStart(8, '0')}-${++this.revisionCounter}`;
-    this.current = { id, policies, byKey, vars, spare: undefined, spareLets: undefined, cachePaths };
+    this.current = { id, policies, runners, byKey, vars, spare: undefined, spareLets: undefined, cachePaths, code };
+  }
+
+  /**
+   * The current policy set as the source of an ES module of generated code, which
+   * `loadCompiled` installs (in any engine of this version with the same functions) without
+   * parsing, checking or compiling anything. `llm-policy build` writes one.
+   */
+  compileToModule(): string {
+    if (this.prebuilt) throw new Error('the policy set was loaded prebuilt (loadCompiled): build a module from the policy sources instead');
+    const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema };
+    const notes: Notes = new Map();
+    const issues: Issue[] = [];
+    const policies: CompiledPolicy[] = [];
+    for (const l of this.sources.values()) {
+      const c = compilePolicy(l.raw, l.file.source, { ...env, notes }, issues);
+      if (c) policies.push(c);
+    }
+    if (issues.length) throw new PolicyError(issues);
+    const pure = [...this.sources.values()].every((l) => l.paths !== undefined);
+    const cachePaths = pure ? prunePaths([...this.sources.values()].flatMap((l) => l.paths!)) : undefined;
+    return writeModule({ policies, cachePaths }, notes, this.current.id.split('-')[0]!);
+  }
+
+  /**
+   * Replaces the policy set with a prebuilt module (`llm-policy build`, compileToModule): pass
+   * the imported module or its default export. Needs neither YAML parsing nor code generation
+   * at run time. Throws a PolicyError (`invalid_prebuilt`) when the module was built by
+   * another engine version or calls a function this engine lacks.
+   */
+  loadCompiled(module: unknown): PolicySummary[] {
+    const set = readModule(module, this.registry);
+    this.sources = new Map();
+    this.prebuilt = true;
+    const byKey = new Map(set.policies.map((p) => [p.key, p]));
+    this.current = {
+      id: `${set.revision}-${++this.revisionCounter}`,
+      policies: set.policies,
+      runners: set.runners,
+      byKey,
+      vars: Math.max(0, ...set.policies.map((p) => p.vars)),
+      spare: undefined,
+      spareLets: undefined,
+      cachePaths: this.cache !== undefined ? set.cachePaths : undefined,
+      code: true,
+    };
+    return this.policies();
   }
 
   /** Decides synchronously. Never throws: odd input and evaluation errors become part of the decision. */
@@ -410,6 +533,12 @@ export class PolicyEngine {
       frame.input = data;
       frame.steps = 0;
       frame.now = undefined;
+      frame.denied = false;
+      frame.warned = false;
+      frame.matched = undefined;
+      frame.owed = undefined;
+      frame.errors = undefined;
+      frame.defaults = undefined;
     } else {
       frame = {
         input: data,
@@ -417,9 +546,17 @@ export class PolicyEngine {
         vars: new Array(rev.vars).fill(undefined),
         steps: 0,
         maxSteps: this.limits.maxSteps,
+        maxErrors: this.limits.maxErrors,
+        maxMessage: this.limits.maxMessageLength,
         now: undefined,
         clock: this.clock,
         host: this.host,
+        denied: false,
+        warned: false,
+        matched: undefined,
+        owed: undefined,
+        errors: undefined,
+        defaults: undefined,
       };
       cells = rev.policies.map((p) => (p.letEvals.length === 0 ? (EMPTY as unknown as unknown[]) : new Array(p.letEvals.length)));
     }
@@ -438,160 +575,54 @@ export class PolicyEngine {
     }
   }
 
-  private decide(rev: Revision, f: Frame, cells: unknown[][], trace: Trace | undefined, started: number): Decision {
-    let matched: MatchedRule[] | undefined;
-    let errors: DecisionError[] | undefined;
-    let denied = false;
-    let warned = false;
-    // Policy effects are collected for the "which rules decided" reasons at the end.
-    let defaults: { policy: CompiledPolicy; effect: Effect }[] | undefined;
-    let deciding: { rule: CompiledRule; m: MatchedRule; failed: boolean }[] | undefined;
-
+  /** Runs every policy into the frame, then combines across policies (deny-overrides). */
+  private decide(rev: Revision, f: DecisionFrame, cells: unknown[][], trace: Trace | undefined, started: number): Decision {
     const policies = rev.policies;
-    for (let pi = 0; pi < policies.length; pi++) {
-      const p = policies[pi]!;
-      // the policy's let cells, empty again for this decision
-      const lets = cells[pi]!;
-      for (let i = 0; i < lets.length; i++) lets[i] = UNSET;
-      f.lets = lets;
-      const pt: PolicyTrace | undefined = trace
-        ? { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} }
-        : undefined;
-      if (pt) trace!.policies.push(pt);
-      if (p.target) {
-        let applies: unknown;
-        if (++f.steps > f.maxSteps) return this.stopped(rev, f, errors, matched, trace, started);
-        try {
-          applies = p.target(f);
-          if (typeof applies !== 'boolean')
-            throw new EvaluationError('no_matching_overload', `the target must be a bool, got ${typeof applies}`);
-        } catch (err) {
-          const e = toEvaluationError(err);
-          (errors ??= []).push({ policy: p.key, rule: undefined, code: e.code, message: `target: ${e.message}`, handling: p.onError });
-          if (f.steps > f.maxSteps || errors.length > this.limits.maxErrors) return this.stopped(rev, f, errors, matched, trace, started);
-          if (pt) pt.applicable = 'error';
-          if (p.onError === 'skip') continue;
-          const effect: Effect = p.onError === 'warn' ? 'warn' : 'deny';
-          if (effect === 'deny') denied = true;
-          else warned = true;
-          (defaults ??= []).push({ policy: p, effect });
-          if (pt) pt.effect = effect;
-          continue;
-        }
-        if (applies === false) {
-          if (pt) pt.applicable = false;
-          continue;
-        }
+    const runners = rev.runners;
+    try {
+      for (let i = 0; i < policies.length; i++) {
+        const p = policies[i]!;
+        // the policy's let cells, empty again for this decision
+        const lets = cells[i]!;
+        for (let k = 0; k < lets.length; k++) lets[k] = UNSET;
+        f.lets = lets;
+        if (trace) {
+          const pt: PolicyTrace = { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} };
+          trace.policies.push(pt);
+          runPolicy(p, f, pt);
+        } else runners[i]!(f, p);
       }
-
-      const order = p.index && !trace ? candidates(p.index, f.input) : undefined;
-      // rules whose whole condition the index lookups already proved true
-      const decided = order !== undefined ? decidedRules() : undefined;
-      if (pt) pt.indexed = order !== undefined;
-      const n = order ? order.length : p.rules.length;
-      let pDeny = false;
-      let pWarn = false;
-      let pAllow = false;
-      let best: CompiledRule | undefined; // first-match / priority winner
-      let policyMatches: PolicyMatch[] = NO_MATCHES;
-      for (let k = 0; k < n; k++) {
-        const at = order ? order[k]! : k;
-        const rule = p.rules[at]!;
-        if (best && p.combining === 'priority' && rule.priority < best.priority) break;
-        let effect: Effect | undefined;
-        let failure: EvaluationError | undefined;
-        if (rule.when === undefined || (decided !== undefined && decided.has(at))) effect = rule.effect;
-        else {
-          // every condition evaluated costs a step, so the work of a decision is bounded
-          // however many rules the input makes the engine try
-          if (++f.steps > f.maxSteps) return this.stopped(rev, f, errors, matched, trace, started);
-          try {
-            const v = rule.when(f);
-            if (v === true) effect = rule.effect;
-            else if (v !== false)
-              throw new EvaluationError(
-                'no_matching_overload',
-                `the condition must be a bool, got ${typeof v === 'object' ? (v === null ? 'null' : 'a collection') : typeof v}`,
-              );
-            if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: v === true });
-          } catch (err) {
-            failure = toEvaluationError(err);
-            (errors ??= []).push({ policy: p.key, rule: rule.id, code: failure.code, message: failure.message, handling: p.onError });
-            if (f.steps > f.maxSteps || errors.length > this.limits.maxErrors) return this.stopped(rev, f, errors, matched, trace, started);
-            if (pt) pt.rules.push({ rule: rule.id, when: rule.whenText, result: 'error', error: failure.message });
-            if (p.onError === 'skip') continue;
-            effect = p.onError === 'warn' ? 'warn' : 'deny';
-          }
-        }
-        if (effect === undefined) continue;
-        if (pt && rule.when === undefined) pt.rules.push({ rule: rule.id, when: undefined, result: true });
-        if (policyMatches === NO_MATCHES) policyMatches = [];
-        policyMatches.push(failure ? { rule, effect, error: failure } : { rule, effect });
-        if (effect === 'deny') pDeny = true;
-        else if (effect === 'warn') pWarn = true;
-        else pAllow = true;
-        if (p.combining === 'first-match') {
-          best = rule;
-          break;
-        }
-        if (p.combining === 'priority' && (!best || rank(effect) > rank(effectOf(best, policyMatches)))) best = rule;
-      }
-
-      let pEffect: Effect;
-      let winners = policyMatches;
-      if (p.combining === 'deny-overrides') {
-        pEffect = pDeny ? 'deny' : pWarn ? 'warn' : pAllow ? 'allow' : p.default;
-      } else if (best) {
-        pEffect = effectOf(best, policyMatches);
-        if (p.combining === 'priority') winners = policyMatches.filter((m) => m.rule.priority === best!.priority);
-      } else {
-        pEffect = p.default;
-      }
-      if (pt) {
-        pt.effect = pEffect;
-        for (const l of p.lets) {
-          const v = f.lets[l.cell];
-          if (v !== UNSET) pt.lets[l.name] = v;
-        }
-      }
-      if (pEffect === 'deny') denied = true;
-      else if (pEffect === 'warn') warned = true;
-      if (winners.length === 0 && p.default === 'deny') (defaults ??= []).push({ policy: p, effect: 'deny' });
-      for (const w of winners) {
-        // A rule that failed did not hold: its message says why it counts, and its
-        // obligations are not collected.
-        const message = w.error
-          ? `rule \`${w.rule.id}\` failed (onError: ${p.onError}): ${w.error.message}`
-          : w.rule.message
-            ? w.rule.message(f)
-            : undefined;
-        const m: MatchedRule = { policy: p.name, namespace: p.namespace, rule: w.rule.id, effect: w.effect, message };
-        (matched ??= []).push(m);
-        (deciding ??= []).push({ rule: w.rule, m, failed: w.error !== undefined });
-      }
+    } catch (e) {
+      // the step budget or the error cap ran out (run.ts): the decision stops and denies
+      if (e === STOP) return this.stopped(rev, f, trace, started);
+      throw e;
     }
 
-    const effect: Effect = denied ? 'deny' : warned ? 'warn' : matched === undefined && defaults === undefined ? this.fallback : 'allow';
+    const { matched, owed, errors, defaults } = f;
+    const effect: Effect = f.denied
+      ? 'deny'
+      : f.warned
+        ? 'warn'
+        : matched === undefined && defaults === undefined
+          ? this.fallback
+          : 'allow';
     let reasons: string[] = EMPTY as unknown as string[];
     let obligations: Record<string, unknown>[] = EMPTY as unknown as Record<string, unknown>[];
-    if (deciding !== undefined || defaults !== undefined) {
+    if (matched !== undefined) {
       reasons = [];
-      for (const d of deciding ?? []) {
-        if (d.m.effect !== effect) continue;
-        reasons.push(d.m.message ?? `${d.m.policy}/${d.m.rule}`);
-      }
-      for (const d of defaults ?? [])
-        if (d.effect === effect)
-          reasons.push(
-            `${d.policy.name}: ${d.policy.target && errors?.some((e) => e.policy === d.policy.key && e.rule === undefined) ? 'target failed to evaluate' : 'no rule matched (default deny)'}`,
-          );
-      for (const d of deciding ?? []) {
-        if (d.rule.obligations.length === 0 || d.failed) continue;
-        if (effect === 'deny' ? d.m.effect === 'deny' : d.m.effect !== 'deny') {
+      for (let i = 0; i < matched.length; i++) {
+        const m = matched[i]!;
+        if (m.effect === effect) reasons.push(m.message ?? `${m.policy}/${m.rule}`);
+        const o = owed?.[i];
+        if (o !== undefined && o.length > 0 && (effect === 'deny' ? m.effect === 'deny' : m.effect !== 'deny')) {
           if (obligations.length === 0) obligations = [];
-          obligations.push(...d.rule.obligations);
+          obligations.push(...o);
         }
       }
+    }
+    if (defaults !== undefined) {
+      if (reasons.length === 0) reasons = [];
+      for (const d of defaults) if (d.effect === effect) reasons.push(d.reason);
     }
     if (effect === 'deny' && reasons.length === 0 && errors)
       reasons = errors.map((e) => `${e.policy}${e.rule ? `/${e.rule}` : ''}: ${e.message}`);
@@ -621,20 +652,13 @@ export class PolicyEngine {
    * whatever the policies' onError, since the rules not tried could have denied. The errors
    * kept are the first `maxErrors`, then one that says why the decision stopped.
    */
-  private stopped(
-    rev: Revision,
-    f: Frame,
-    errors: DecisionError[] | undefined,
-    matched: MatchedRule[] | undefined,
-    trace: Trace | undefined,
-    started: number,
-  ): Decision {
+  private stopped(rev: Revision, f: DecisionFrame, trace: Trace | undefined, started: number): Decision {
     const { maxSteps, maxErrors } = this.limits;
     const message =
       f.steps > maxSteps
         ? `the decision stopped after ${maxSteps} evaluation steps (limits.maxSteps); the rules not tried count as a deny`
         : `the decision stopped after ${maxErrors} rule errors (limits.maxErrors); the rules not tried count as a deny`;
-    const kept = (errors ?? []).slice(0, maxErrors);
+    const kept = (f.errors ?? []).slice(0, maxErrors);
     kept.push({ policy: '', rule: undefined, code: 'limit_exceeded', message, handling: 'deny' });
     if (trace) trace.durationMs = now() - started;
     return finish(
@@ -642,7 +666,7 @@ export class PolicyEngine {
         effect: 'deny',
         allowed: false,
         reasons: [message],
-        matched: matched ?? (EMPTY as unknown as MatchedRule[]),
+        matched: f.matched ?? (EMPTY as unknown as MatchedRule[]),
         obligations: EMPTY as unknown as Record<string, unknown>[],
         errors: kept,
         revision: rev.id,
@@ -788,6 +812,7 @@ export class PolicyEngine {
       revision: this.current.id,
       decisions: this.decisions,
       cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0, bytes: 0, skipped: 0 },
+      compiledTo: this.current.code ? 'code' : 'closures',
     };
   }
 
@@ -808,12 +833,37 @@ export class PolicyEngine {
   }
 }
 
-interface PolicyMatch {
-  rule: CompiledRule;
-  effect: Effect;
-  error?: EvaluationError;
+/**
+ * One policy as generated code: its conditions, messages and target as generated functions,
+ * and its runner; or undefined when that fails (a form the generator does not know, a constant
+ * that cannot be written as code): the closures then serve, with the same results.
+ */
+function generated(p: CompiledPolicy, notes: Notes): { policy: CompiledPolicy; runner: PolicyRunner } | undefined {
+  let mod: GeneratedPolicy[];
+  try {
+    const gen = generateRevision([p], notes, () => 'full');
+    mod = instantiate<GeneratedPolicy[]>(
+      gen.body,
+      REVISION_RUNTIME,
+      gen.sites.map((s) => s.impl),
+    );
+  } catch {
+    return undefined;
+  }
+  const g = mod[0];
+  if (!g?.run) return undefined;
+  return { policy: withCode(p, g), runner: g.run as PolicyRunner };
 }
-const NO_MATCHES: PolicyMatch[] = [];
+
+/** A policy whose evaluators are the generated functions (where there are some). */
+export function withCode(p: CompiledPolicy, g: GeneratedPolicy | undefined): CompiledPolicy {
+  if (!g) return p;
+  return {
+    ...p,
+    target: g.target as Evaluator | undefined,
+    rules: p.rules.map((r, k) => ({ ...r, when: g.when[k] as Evaluator | undefined, message: g.message[k] as CompiledRule['message'] })),
+  };
+}
 
 const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
 
@@ -836,14 +886,6 @@ function unreadable(revision: string, e: EvaluationError, explain: boolean): Dec
 function finish(d: Decision, trace: Trace | undefined): Decision {
   if (trace) d.trace = trace;
   return d;
-}
-
-function rank(e: Effect): number {
-  return e === 'deny' ? 2 : e === 'warn' ? 1 : 0;
-}
-
-function effectOf(rule: CompiledRule, matches: { rule: CompiledRule; effect: Effect }[]): Effect {
-  return matches.find((m) => m.rule === rule)?.effect ?? rule.effect;
 }
 
 const perf = (globalThis as { performance?: { now(): number } }).performance;

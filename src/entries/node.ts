@@ -2,7 +2,7 @@
 // Importing it installs the native RE2 addon as the regex engine when it is available
 // (see regexBackend()); policies loaded afterwards compile their patterns with it.
 
-import { setRegexEngine } from '../../builtins/regex/index.js';
+import { dispatching, setRegexEngine } from '../../builtins/regex/index.js';
 import { loadNativeRe2 } from '../adapters/regex/re2.js';
 import { installNodeAuditHash } from '../adapters/audit/file.js';
 
@@ -22,7 +22,8 @@ export {
 installNodeAuditHash();
 
 const native = loadNativeRe2();
-if (native.engine) setRegexEngine(native.engine);
+// linear-time patterns still run on V8's RegExp (faster on short texts); the rest on the addon
+if (native.engine) setRegexEngine(dispatching(native.engine));
 
 /** Which regex engine policies use: the native `re2` addon, or re2js with the reason the addon did not load. */
 export function regexBackend(): { name: 're2' | 're2js'; reason?: string } {

@@ -24,6 +24,7 @@ export const ISSUE_CODES = [
   'limit_exceeded',
   'invalid_template',
   'invalid_option',
+  'invalid_prebuilt',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 

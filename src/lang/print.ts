@@ -158,16 +158,28 @@ function callDoc(e: Extract<Expr, { k: 'call' }>, ind: number, sub: (x: Expr, mi
     const b = BINARY[e.fn];
     if (b && a.length === 2) {
       if (b.op === '&&' || b.op === '||') {
-        // a && b && c: one group, broken after every operator or none. The parser builds
-        // chains as balanced trees (the operators are associative), so both sides flatten.
+        // a && b && c: one group, broken after every operator or none. The parser builds a
+        // chain as a balanced tree; a tree of that shape prints flat, any other grouping keeps
+        // its parentheses, so that printing and parsing again gives the same tree.
         const operands: Expr[] = [];
+        const same = (x: Expr) => x.k === 'call' && x.fn === e.fn && x.target === undefined && x.args.length === 2;
         const collect = (x: Expr) => {
-          if (x.k === 'call' && x.fn === e.fn && x.target === undefined && x.args.length === 2) {
-            collect(x.args[0]!);
-            collect(x.args[1]!);
+          if (same(x)) {
+            collect((x as Extract<Expr, { k: 'call' }>).args[0]!);
+            collect((x as Extract<Expr, { k: 'call' }>).args[1]!);
           } else operands.push(x);
         };
         collect(e);
+        let next = 0;
+        // whether `x` is what the parser builds from operands[lo..hi]
+        const balanced = (x: Expr, lo: number, hi: number): boolean => {
+          if (lo === hi) return !same(x) && x === operands[next++];
+          if (!same(x)) return false;
+          const mid = (lo + hi + 1) >> 1;
+          const [l, r] = (x as Extract<Expr, { k: 'call' }>).args as [Expr, Expr];
+          return balanced(l, lo, mid - 1) && balanced(r, mid, hi);
+        };
+        if (!balanced(e, 0, operands.length - 1)) return group([sub(a[0]!, b.prec + 1), ` ${b.op}`, line, sub(a[1]!, b.prec + 1)]);
         const docs = operands.map((x) => sub(x, b.prec + 1));
         return group(join(docs, [` ${b.op}`, line]));
       }

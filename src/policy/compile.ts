@@ -7,10 +7,10 @@ import { SourceText, type Issue } from '../lang/errors.js';
 import { printValue } from '../lang/print.js';
 import type { Registry } from '../lang/registry.js';
 import { CelOptional } from '../lang/values.js';
-import type { Evaluator, Purity } from '../compile/compile.js';
+import type { Evaluator, Notes, Purity } from '../compile/compile.js';
 import { compileSource } from '../compile/expression.js';
 import type { Limits } from '../compile/limits.js';
-import type { ExprSource, RawPolicy, TemplateSource } from './types.js';
+import type { ExprSource, RawPolicy } from './types.js';
 import { buildIndex, type RuleIndex } from './rule-index.js';
 
 export type Effect = 'allow' | 'deny' | 'warn';
@@ -51,12 +51,23 @@ export interface CompiledPolicy {
   letEvals: Evaluator[];
   /** Macro variable slots the policy's expressions use. */
   vars: number;
+  /** The checked expressions by role, rules in evaluation order: what the code generator reads. */
+  code: PolicyCode;
+}
+
+export interface PolicyCode {
+  target: Expr | undefined;
+  /** Lets that are not constants (a constant is a literal wherever it is used). */
+  lets: { cell: number; ast: Expr }[];
+  rules: { when: Expr | undefined; message: (string | Expr)[] | undefined }[];
 }
 
 export interface PolicyCompileEnv {
   registry: Registry;
   limits: Limits;
   inputSchema?: JsonSchema;
+  /** Where the compiler's decisions are recorded, when the policy is also compiled to code. */
+  notes?: Notes;
 }
 
 /** Compiles one policy; `src` is the text it came from (shared by the documents of one file). */
@@ -99,6 +110,7 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
       variables,
       inputSchema: env.inputSchema,
       limits: env.limits,
+      notes: env.notes,
     });
     if (!r.ev || !r.ast) {
       report(es, r.issues);
@@ -137,10 +149,13 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
   const target = raw.target ? one(raw.target) : undefined;
   const rules: CompiledRule[] = [];
   const whenAsts: (Expr | undefined)[] = [];
+  const ruleCode: PolicyCode['rules'] = [];
   for (const r of raw.rules) {
     const when = r.when ? one(r.when) : undefined;
-    const message = r.message ? template(r.message, one, env.limits.maxMessageLength) : undefined;
+    const parts = r.message ? r.message.parts.map((p) => (typeof p === 'string' ? p : one(p))) : undefined;
+    const message = parts ? template(parts, env.limits.maxMessageLength) : undefined;
     whenAsts.push(when?.ast);
+    ruleCode.push({ when: when?.ast, message: parts?.map((p) => (typeof p === 'string' ? p : p?.ast)).filter((p) => p !== undefined) });
     rules.push({
       id: r.id,
       effect: r.effect,
@@ -155,10 +170,12 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
 
   let ordered = rules;
   let orderedAsts = whenAsts;
+  let orderedCode = ruleCode;
   if (raw.combining === 'priority') {
     const order = rules.map((_, i) => i).sort((a, b) => rules[b]!.priority - rules[a]!.priority || a - b);
     ordered = order.map((i) => rules[i]!);
     orderedAsts = order.map((i) => whenAsts[i]);
+    orderedCode = order.map((i) => ruleCode[i]!);
   }
   const index = buildIndex(orderedAsts, (p) => !letCells.has(p[0]!) && p[0] !== 'now');
   return {
@@ -178,11 +195,18 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
     asts,
     letEvals,
     vars: varSlots.n,
+    code: {
+      target: target?.ast,
+      lets: raw.lets
+        .filter((l) => letAsts.has(l.name) && !letConsts.has(l.name))
+        .map((l) => ({ cell: letCells.get(l.name)!, ast: letAsts.get(l.name)! })),
+      rules: orderedCode,
+    },
   };
 }
 
-function template(t: TemplateSource, one: (es: ExprSource) => { ev: Evaluator } | undefined, max: number): CompiledRule['message'] {
-  const parts = t.parts.map((p) => (typeof p === 'string' ? p : one(p)?.ev));
+function template(compiled: (string | { ev: Evaluator } | undefined)[], max: number): CompiledRule['message'] {
+  const parts = compiled.map((p) => (typeof p === 'string' || p === undefined ? p : p.ev));
   if (parts.every((p) => typeof p === 'string')) {
     const s = cut(parts.join(''), max);
     return () => s;
@@ -205,7 +229,8 @@ function template(t: TemplateSource, one: (es: ExprSource) => { ev: Evaluator } 
   };
 }
 
-function cut(s: string, max: number): string {
+/** `s`, or its first `max - 1` characters and `…`. */
+export function cut(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`;
 }
 

@@ -176,3 +176,31 @@ function merge(a: number[], b: number[]): number[] {
   }
   return out;
 }
+
+/** The index as plain data (JSON), for a prebuilt module. */
+export interface IndexData {
+  path: string[];
+  byValue: [string, { rules: number[]; sub: IndexData | null; decided: number[] }][];
+  rest: number[];
+  all: number[];
+}
+
+export function indexToData(index: RuleIndex): IndexData {
+  return {
+    path: index.path,
+    byValue: [...index.byValue].map(([v, b]) => [v, { rules: b.rules, sub: b.sub ? indexToData(b.sub) : null, decided: [...b.decided] }]),
+    rest: index.rest,
+    all: index.all,
+  };
+}
+
+export function indexFromData(d: IndexData): RuleIndex {
+  return {
+    path: d.path,
+    byValue: new Map(
+      d.byValue.map(([v, b]) => [v, { rules: b.rules, sub: b.sub ? indexFromData(b.sub) : undefined, decided: new Set(b.decided) }]),
+    ),
+    rest: d.rest,
+    all: d.all,
+  };
+}

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { bundleNeutral, edgeProblems, root } from './edge-bundle.js';
+import { CODEGEN_LOADER, bundleNeutral, codegenCalls, edgeProblems, root } from './edge-bundle.js';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -98,6 +98,16 @@ test('every package subpath has its entry in src/entries', () => {
   const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
   const files = readdirSync(join(root, 'src/entries')).map((n) => (n === 'index.ts' ? '.' : `./${n.replace(/\.ts$/, '')}`));
   expect(subpaths.sort()).toEqual(files.sort());
+});
+
+test(`only ${CODEGEN_LOADER} compiles code from strings, once, behind its probe`, () => {
+  const found = ['src', 'builtins']
+    .flatMap((d) => files(join(root, d)))
+    .flatMap((f) => codegenCalls(readFileSync(f, 'utf8')).map((c) => `${relative(root, f)}: ${c}`));
+  expect(found).toEqual([`${CODEGEN_LOADER}: new Function(`, `${CODEGEN_LOADER}: new Function(`]);
+  // the probe's call and the compile's: the second runs only when the first succeeded
+  const loader = readFileSync(join(root, CODEGEN_LOADER), 'utf8');
+  expect(loader).toMatch(/allowed = new Function\('return 1'\)\(\) === 1/);
 });
 
 test.each(NEUTRAL_ENTRIES)('%s bundles for a neutral platform without node:*, eval or new Function', async (entry) => {

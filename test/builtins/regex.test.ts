@@ -6,6 +6,7 @@ import {
   RegexSyntaxError,
   clearRegexCache,
   compileRegex,
+  defaultRegexEngine,
   getRegexEngine,
   re2jsEngine,
   regexCacheSize,
@@ -17,7 +18,7 @@ import {
 import { EvaluationError } from '../../src/lang/errors.js';
 
 afterEach(() => {
-  setRegexEngine(re2jsEngine);
+  setRegexEngine(defaultRegexEngine);
 });
 
 describe('re2js engine', () => {

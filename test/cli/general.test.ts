@@ -7,7 +7,7 @@ import { cli, ensureBuilt, root, run, tempDir, UNKNOWN_FUNCTION } from './run.js
 const built = ensureBuilt();
 if (!built) console.warn('test/cli: dist/cli.js is missing (LLM_POLICY_NO_BUILD is set): run `npm run build` first; skipping');
 
-const COMMANDS = ['init', 'validate', 'test', 'eval', 'fmt', 'bench', 'serve'];
+const COMMANDS = ['init', 'validate', 'test', 'eval', 'fmt', 'build', 'bench', 'serve'];
 
 describe.skipIf(!built)('llm-policy', () => {
   test('dist/cli.js starts with a shebang, is executable and is the package bin', () => {

@@ -1,9 +1,13 @@
-// The compiler against the reference interpreter: for generated expressions and inputs,
-// both give the same value, or both fail with the same error code.
+// The compilers against the reference interpreter: for generated expressions and inputs, the
+// interpreter, the closures and the generated code give the same value, or fail with the same
+// error code (and closures and generated code with the same message and offset).
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { check } from '../../src/lang/checker.js';
-import { compile, newFrame } from '../../src/compile/compile.js';
+import { compile, newFrame, type Notes } from '../../src/compile/compile.js';
+import { Unit, Unsupported } from '../../src/compile/codegen/expr.js';
+import { codegenAllowed, instantiate } from '../../src/compile/codegen/load.js';
+import { RUNTIME } from '../../src/compile/codegen/runtime.js';
 import { interpret } from '../../src/lang/interpret.js';
 import { parse } from '../../src/lang/parser.js';
 import { Registry } from '../../src/lang/registry.js';
@@ -90,16 +94,36 @@ const input = fc.record({
   n: fc.constant(null),
 });
 
-type Outcome = { ok: true; value: unknown } | { ok: false; code: string };
+type Outcome = { ok: true; value: unknown } | { ok: false; code: string; message: string; offset: number | undefined };
 
 function run(f: () => unknown): Outcome {
   try {
     return { ok: true, value: f() };
   } catch (e) {
     if (!(e instanceof EvaluationError)) throw e;
-    return { ok: false, code: e.code };
+    return { ok: false, code: e.code, message: e.message, offset: e.offset };
   }
 }
+
+/** The same expression as generated code (where this runtime allows code generation). */
+function generated(expr: Parameters<typeof compile>[0], notes: Notes): ((f: ReturnType<typeof newFrame>) => unknown) | undefined {
+  if (!codegenAllowed()) return undefined;
+  const unit = new Unit(notes);
+  try {
+    unit.fn('C', expr);
+  } catch (e) {
+    // a form the generator leaves to the closures (engine policies using it run as closures)
+    if (e instanceof Unsupported) return undefined;
+    throw e;
+  }
+  return instantiate(
+    unit.source('C'),
+    RUNTIME,
+    unit.sites.map((s) => s.impl),
+  );
+}
+
+const show = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
 
 function same(a: Outcome, b: Outcome): boolean {
   if (a.ok !== b.ok) return false;
@@ -134,12 +158,16 @@ describe('compiled closures agree with the reference interpreter', () => {
         const checked = check(ast, { registry });
         if (checked.issues.length) return;
         const ref = run(() => interpret(checked.expr, { registry, lookup: (n) => (vars as Record<string, unknown>)[n] }));
-        const ev = compile(checked.expr, { registry, varSlots: { n: 0 } });
-        const got = run(() => ev(newFrame(vars as Record<string, unknown>, 0, 64, 1_000_000, () => 0)));
-        if (!same(ref, got)) {
-          throw new Error(
-            `${src}\n  reference: ${JSON.stringify(ref, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}\n  compiled:  ${JSON.stringify(got, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}`,
-          );
+        const notes: Notes = new Map();
+        const ev = compile(checked.expr, { registry, varSlots: { n: 0 }, notes });
+        const frame = () => newFrame(vars as Record<string, unknown>, 0, 64, 1_000_000, () => 0);
+        const got = run(() => ev(frame()));
+        if (!same(ref, got)) throw new Error(`${src}\n  reference: ${show(ref)}\n  compiled:  ${show(got)}`);
+        const gen = generated(checked.expr, notes);
+        if (gen) {
+          const code = run(() => gen(frame()));
+          const agree = same(got, code) && (got.ok || (code.ok === false && code.message === got.message && code.offset === got.offset));
+          if (!agree) throw new Error(`${src}\n  closures:  ${show(got)}\n  generated: ${show(code)}`);
         }
       }),
       { numRuns: Number(process.env.FC_RUNS ?? 3000) },

@@ -6,7 +6,10 @@
 
 import { tests } from '@bufbuild/cel-spec/testdata/conformance.js';
 import { compileSource } from '../../src/compile/expression.js';
-import { compile, newFrame } from '../../src/compile/compile.js';
+import { compile, newFrame, type Notes } from '../../src/compile/compile.js';
+import { Unit } from '../../src/compile/codegen/expr.js';
+import { codegenAllowed, instantiate } from '../../src/compile/codegen/load.js';
+import { RUNTIME } from '../../src/compile/codegen/runtime.js';
 import { OP, type Expr } from '../../src/lang/ast.js';
 import { DEFAULT_LIMITS } from '../../src/compile/limits.js';
 import { check, type CType } from '../../src/lang/checker.js';
@@ -145,6 +148,43 @@ export function runInterpreted(c: Case, registry: Registry): Result {
       kind: 'value',
       value: interpret(checked.expr, { registry, lookup: (n) => (Object.hasOwn(bindings, n) ? bindings[n] : undefined) }),
     };
+  } catch (e) {
+    return errorResult(e, 'eval');
+  }
+}
+
+/**
+ * Through the code generator (src/compile/codegen), folded (`unfolded` false) or with every
+ * literal a variable; undefined where this runtime refuses code generation or the case does
+ * not load.
+ */
+export function runGenerated(c: Case, registry: Registry, unfolded: boolean): Result | undefined {
+  if (!codegenAllowed()) return undefined;
+  const { variables, bindings } = environment(c);
+  let ast;
+  try {
+    ast = parse(c.test.expr as string);
+  } catch {
+    return undefined;
+  }
+  const checked = check(ast, { registry, variables });
+  if (checked.issues.length > 0) return undefined;
+  const input: Record<string, unknown> = { ...bindings };
+  const expr = unfolded ? hideLiterals(checked.expr, input) : checked.expr;
+  const varSlots = { n: 0 };
+  const issues: { message: string }[] = [];
+  const notes: Notes = new Map();
+  compile(expr, { registry, varSlots, notes, issues: issues as never, purity: { clock: false, state: false } });
+  if (issues.length > 0) return undefined;
+  const unit = new Unit(notes);
+  unit.fn('C', expr);
+  const ev = instantiate<(f: unknown) => unknown>(
+    unit.source('C'),
+    RUNTIME,
+    unit.sites.map((x) => x.impl),
+  );
+  try {
+    return { kind: 'value', value: ev(newFrame(input, 0, varSlots.n, DEFAULT_LIMITS.maxSteps, () => Date.UTC(2024, 0, 1))) };
   } catch (e) {
     return errorResult(e, 'eval');
   }

@@ -187,9 +187,11 @@ describe('print ∘ parse keeps the meaning', () => {
 describe('print', () => {
   test.each([
     ['a  &&  (b)', 'a && b'],
-    ['(a && b) && c', 'a && b && c'],
-    // `&&` and `||` are associative: chains parse as balanced trees and print flat
+    // chains parse as balanced trees and print flat; another grouping keeps its parentheses, so
+    // that parsing the printed text gives the same tree
+    ['(a && b) && c', '(a && b) && c'],
     ['a && (b && c)', 'a && b && c'],
+    ['a && b && c && d', 'a && b && c && d'],
     ['(a || b) && c', '(a || b) && c'],
     ['a || b && c', 'a || b && c'],
     ['(a + b) * c', '(a + b) * c'],

@@ -73,16 +73,28 @@ interface Compiled {
   pattern: CompiledPattern;
 }
 
-const COMPILED: Compiled[] = PHRASE_RULES.map((rule) => ({ rule, pattern: compilePattern(rule.pattern, CLASSES) }));
-const INDEX = new Map<string, number[]>();
-COMPILED.forEach((c, k) => {
-  for (const w of c.pattern.first) {
-    const list = INDEX.get(w);
-    if (list) list.push(k);
-    else INDEX.set(w, [k]);
-  }
-});
-const VOCAB: ReadonlySet<string> = new Set([...vocabularyOf(COMPILED.map((c) => c.pattern)), ...CUE_WORDS]);
+// The automata and tables are built on the first analysis, not at import: importing the
+// main entry must stay cheap (a cold start pays only for what it uses).
+let COMPILED: Compiled[];
+let INDEX: Map<string, number[]>;
+let VOCAB: ReadonlySet<string>;
+let COMPACT_AC: PositionalAhoCorasick;
+let V1_AC: PositionalAhoCorasick;
+function init(): void {
+  if (COMPILED !== undefined) return;
+  COMPILED = PHRASE_RULES.map((rule) => ({ rule, pattern: compilePattern(rule.pattern, CLASSES) }));
+  INDEX = new Map<string, number[]>();
+  COMPILED.forEach((c, k) => {
+    for (const w of c.pattern.first) {
+      const list = INDEX.get(w);
+      if (list) list.push(k);
+      else INDEX.set(w, [k]);
+    }
+  });
+  VOCAB = new Set([...vocabularyOf(COMPILED.map((c) => c.pattern)), ...CUE_WORDS]);
+  COMPACT_AC = compactAutomaton();
+  V1_AC = new PositionalAhoCorasick(V1_NEEDLES);
+}
 const NEGATIONS = new Set(CLASSES.neg!.split('|'));
 
 /** Words that mark a sentence as talking *about* attacks (a question, a quote), not making one. */
@@ -201,7 +213,7 @@ function rot13(s: string): string {
 const COMPACT_NEEDLES: CompactNeedle[] = [];
 /** Ring buffer size for compactSignals: a power of two above the longest compact needle. */
 const RING = 128;
-const COMPACT_AC = (() => {
+function compactAutomaton(): PositionalAhoCorasick {
   const strings: string[] = [];
   for (const [family, weight, phrase] of COMPACT_PHRASES) {
     const words = phrase.split(' ').length;
@@ -214,7 +226,7 @@ const COMPACT_AC = (() => {
     COMPACT_NEEDLES.push({ family, weight, words, kind: 'rot13' });
   }
   return new PositionalAhoCorasick(strings);
-})();
+}
 
 // ------------------------------------------------------------------ delimiter needles (folded view)
 
@@ -297,7 +309,6 @@ const ROLE_TAGS = [
 const URL_STARTS = ['http://', 'https://'];
 const IMAGE_LINK = '](http';
 const V1_NEEDLES = [...SPECIAL_TOKENS, ...ROLE_TAGS, ...URL_STARTS, IMAGE_LINK];
-const V1_AC = new PositionalAhoCorasick(V1_NEEDLES);
 const N_SPECIAL = SPECIAL_TOKENS.length;
 const N_ROLE = N_SPECIAL + ROLE_TAGS.length;
 const N_URL = N_ROLE + URL_STARTS.length;
@@ -391,6 +402,7 @@ interface Raw extends Signal {
 
 /** The signals of the rules, phrase and concept cues, with no channel. `depth` > 0 for decoded payloads (no further decoding). */
 function rulesOf(text: string, depth: number): Analysis {
+  init();
   const f = fold(text);
   const tk = tokenize(f, VOCAB);
   const out: Raw[] = [];

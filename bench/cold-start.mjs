@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// Cold start, as a new serverless instance sees it: in a fresh Node process each time, the
+// time to import the main entry, to load the W1 policy (addPolicy from YAML, or loadCompiled
+// of a module `llm-policy build` wrote), and to make the first decision. Median of 7 processes
+// (3 with --quick), with @marcbachmann/cel-js's setup for comparison when it is installed.
+//
+//   npm run bench:cold                 # builds, then measures (~10-30 s)
+//   node bench/cold-start.mjs --quick
+//   node bench/cold-start.mjs --json out.json
+//
+// Each process times itself with performance.now(); the process start (Node's own boot, ~40 ms)
+// is not counted, as a serverless platform's figure for "init" does not include it either.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, runs: { type: 'string' } },
+  strict: true,
+});
+const RUNS = args.runs ? Math.max(1, Number(args.runs)) : args.quick ? 3 : 7;
+const DIST = new URL('../dist/index.js', import.meta.url);
+if (!existsSync(fileURLToPath(DIST))) {
+  console.error('The engine is not built (dist/index.js is missing): run `npm run build` first, or use `npm run bench:cold`.');
+  process.exit(2);
+}
+const GATE = new URL('./policies/gate.yaml', import.meta.url);
+const INPUT = {
+  user: { id: 'u1', tier: 'free', team: 'team-1', roles: ['member'] },
+  request: { model: 'gpt-4o', max_tokens: 512, temperature: 0.7, input_tokens: 1200, messages_count: 4 },
+  budget: { spent_usd: 1, limit_usd: 25 },
+};
+
+const dir = mkdtempSync(join(os.tmpdir(), 'llmpe-cold-'));
+const prebuilt = join(dir, 'gate.gen.mjs');
+{
+  const { PolicyEngine } = await import(DIST.href);
+  const e = new PolicyEngine();
+  e.addPolicy(readFileSync(GATE, 'utf8'), { filename: 'gate.yaml' });
+  writeFileSync(prebuilt, e.compileToModule());
+}
+
+/** The script one fresh process runs: prints {import, load, first} in ms. */
+function script(kind) {
+  const load =
+    kind === 'prebuilt'
+      ? `const mod = await import(${JSON.stringify(new URL(`file://${prebuilt}`).href)}); const t2 = performance.now(); e.loadCompiled(mod);`
+      : `const text = readFileSync(${JSON.stringify(fileURLToPath(GATE))}, 'utf8'); const t2 = performance.now(); e.addPolicy(text, { filename: 'gate.yaml' });`;
+  return `
+    import { readFileSync } from 'node:fs';
+    const t0 = performance.now();
+    const { PolicyEngine } = await import(${JSON.stringify(DIST.href)});
+    const t1 = performance.now();
+    const e = new PolicyEngine();
+    ${load}
+    const t3 = performance.now();
+    const d = e.evaluate(${JSON.stringify(INPUT)});
+    const t4 = performance.now();
+    if (d.effect !== 'deny') throw new Error('unexpected decision ' + d.effect);
+    console.log(JSON.stringify({ import: t1 - t0, load: t3 - t2, first: t4 - t3, compiledTo: e.stats().compiledTo }));`;
+}
+
+/** cel-js: import, compile the W1 conditions, first evaluation (when the package is installed). */
+const CEL_JS = `
+  const t0 = performance.now();
+  const cel = await import('@marcbachmann/cel-js');
+  const t1 = performance.now();
+  const env = new cel.Environment();
+  const f = env.parse("user.tier in ['free', 'pro'] && !(request.model in ['gpt-4o-mini']) || request.max_tokens > 4096 || budget.spent_usd > budget.limit_usd || 'suspended' in user.roles || request.temperature > 1.5 || request.messages_count > 50");
+  const t3 = performance.now();
+  f(${JSON.stringify(INPUT)});
+  const t4 = performance.now();
+  console.log(JSON.stringify({ import: t1 - t0, load: t3 - t1, first: t4 - t3 }));`;
+
+function fresh(code, extraArgs = []) {
+  const r = spawnSync(process.execPath, [...extraArgs, '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+  });
+  if (r.status !== 0) return { error: (r.stderr || r.stdout).split('\n').find((l) => l.trim()) ?? `exit ${r.status}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function measure(name, code, extraArgs) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = fresh(code, extraArgs);
+    if (r.error) return { name, error: r.error };
+    runs.push(r);
+  }
+  const m = (k) => median(runs.map((r) => r[k]));
+  return {
+    name,
+    import: m('import'),
+    load: m('load'),
+    first: m('first'),
+    total: median(runs.map((r) => r.import + r.load + r.first)),
+    compiledTo: runs[0].compiledTo,
+    runs,
+  };
+}
+
+const load = os.loadavg();
+console.log(
+  `cold start — Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load average ${load.map((x) => x.toFixed(2)).join(' ')}`,
+);
+console.log(`median of ${RUNS} fresh processes each; ms from \`await import()\` of the main entry to the first decision (W1 gate policy)`);
+const rows = [
+  measure('addPolicy (YAML), generated code', script('yaml')),
+  measure('addPolicy (YAML), closures', script('yaml'), ['--disallow-code-generation-from-strings']),
+  measure('loadCompiled (llm-policy build)', script('prebuilt')),
+  measure('loadCompiled, no code generation', script('prebuilt'), ['--disallow-code-generation-from-strings']),
+];
+const celJs = fresh(CEL_JS);
+if (!celJs.error) rows.push(measure('@marcbachmann/cel-js (parse the W1 conditions)', CEL_JS));
+rmSync(dir, { recursive: true, force: true });
+
+const fmt = (x) => (x === undefined ? '-' : `${x.toFixed(1)} ms`);
+const w = Math.max(...rows.map((r) => r.name.length));
+console.log(
+  `  ${'contender'.padEnd(w)}  ${'import'.padStart(9)}  ${'load'.padStart(9)}  ${'first'.padStart(9)}  ${'total'.padStart(9)}  runs as`,
+);
+for (const r of rows) {
+  if (r.error) console.log(`  ${r.name.padEnd(w)}  failed: ${r.error}`);
+  else
+    console.log(
+      `  ${r.name.padEnd(w)}  ${fmt(r.import).padStart(9)}  ${fmt(r.load).padStart(9)}  ${fmt(r.first).padStart(9)}  ${fmt(r.total).padStart(9)}  ${r.compiledTo ?? ''}`,
+    );
+}
+const yaml = rows[0];
+const pre = rows[2];
+const goals = [
+  { goal: 'import + addPolicy + first decision under 15 ms', value: yaml.total, pass: yaml.total <= 15 },
+  { goal: 'import + loadCompiled + first decision under 5 ms', value: pre.total, pass: pre.total <= 5 },
+];
+console.log('\nGoals');
+for (const g of goals) console.log(`  ${g.goal.padEnd(52)} ${fmt(g.value).padStart(9)}  ${g.pass ? 'met' : 'NOT MET'}`);
+if (load[0] > os.cpus().length)
+  console.log(`(the machine was busy: load average ${load[0].toFixed(2)} on ${os.cpus().length} CPUs; absolute times are inflated)`);
+if (args.json) writeFileSync(args.json, `${JSON.stringify({ node: process.version, loadavg: load, runs: RUNS, rows, goals }, null, 2)}\n`);

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// The main entry's weight as an edge app ships it: dist/index.js bundled by esbuild for a
+// neutral platform (wrangler's conditions), minified, gzipped; against the 150 KB budget,
+// with what takes the most room (esbuild's metafile). Prints; never fails the build.
+//
+//   npm run build && node scripts/bundle-size.mjs [--json out.json]
+
+import { build } from 'esbuild';
+import { existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const BUDGET_KB = 150;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+if (!existsSync(dist)) {
+  console.error('dist/index.js is missing: run `npm run build` first');
+  process.exit(2);
+}
+
+// the sources, for the breakdown (dist is one chunk to esbuild); the total is measured on dist
+async function bundle(entry, metafile) {
+  const out = await build({
+    entryPoints: [entry],
+    absWorkingDir: root,
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    metafile,
+    logLevel: 'silent',
+  });
+  return out;
+}
+
+const shipped = (await bundle(dist, false)).outputFiles[0].contents;
+const gz = gzipSync(shipped, { level: 9 }).length / 1024;
+const src = await bundle('src/entries/index.ts', true);
+const inputs = Object.values(src.metafile.outputs)[0].inputs;
+const groups = new Map();
+for (const [file, info] of Object.entries(inputs)) {
+  const key = file.startsWith('node_modules/') ? file.split('/').slice(0, 2).join('/') : file.split('/').slice(0, 3).join('/');
+  groups.set(key, (groups.get(key) ?? 0) + info.bytesInOutput);
+}
+const total = [...groups.values()].reduce((a, b) => a + b, 0);
+console.log(
+  `main entry, minified: ${(shipped.length / 1024).toFixed(0)} KB; gzip ${gz.toFixed(1)} KB (budget ${BUDGET_KB} KB: ${gz <= BUDGET_KB ? 'within' : `${(gz - BUDGET_KB).toFixed(1)} KB over`})`,
+);
+console.log('largest parts (minified bytes, share):');
+for (const [k, v] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 12))
+  console.log(`  ${(v / 1024).toFixed(1).padStart(6)} KB  ${((100 * v) / total).toFixed(0).padStart(3)}%  ${k}`);
+const arg = process.argv.indexOf('--json');
+if (arg > 0)
+  writeFileSync(
+    process.argv[arg + 1],
+    `${JSON.stringify({ minifiedBytes: shipped.length, gzipKB: gz, budgetKB: BUDGET_KB, parts: Object.fromEntries(groups) }, null, 2)}\n`,
+  );

@@ -1,0 +1,43 @@
+// `llm-policy build`, end to end through the built binary: the module it writes loads into the
+// built engine (without parsing or checking) and decides as the sources do.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { ensureBuilt, POLICY, root, run, tempDir, UNKNOWN_FUNCTION } from './run.js';
+
+const built = ensureBuilt();
+
+describe.skipIf(!built)('llm-policy build', () => {
+  test('writes a module that loadCompiled installs, deciding as the sources do', async () => {
+    const dir = tempDir({ 'tiers.yaml': POLICY });
+    const r = run(['build', 'tiers.yaml', '--out', 'out/policies.gen.mjs'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^✓ out\/policies\.gen\.mjs: 1 policy from 1 file \(\d+\.\d KB\)$/m);
+    const dist = (await import(pathToFileURL(join(root, 'dist/index.js')).href)) as typeof import('../../src/entries/index.js');
+    const fromSource = new dist.PolicyEngine();
+    fromSource.addPolicy(POLICY);
+    const prebuilt = new dist.PolicyEngine();
+    prebuilt.loadCompiled(await import(pathToFileURL(join(dir, 'out/policies.gen.mjs')).href));
+    for (const input of [{ user: { tier: 'free' }, request: { model: 'big' } }, { user: { tier: 'pro' }, request: { model: 'big' } }, {}]) {
+      const a = prebuilt.evaluate(input);
+      const b = fromSource.evaluate(input);
+      expect({ ...a, revision: a.revision.split('-')[0] }).toEqual({ ...b, revision: b.revision.split('-')[0] });
+    }
+  });
+
+  test('a policy that does not load fails the build: exit 2, nothing written', () => {
+    const dir = tempDir({ 'bad.yaml': UNKNOWN_FUNCTION });
+    const r = run(['build', 'bad.yaml', '--out', 'policies.gen.mjs'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error[unknown_function]');
+    expect(run(['build', 'bad.yaml'], { cwd: dir }).stderr).toContain('no output file: give `--out <file>`');
+  });
+
+  test('--format json', () => {
+    const dir = tempDir({ 'tiers.yaml': POLICY });
+    const r = run(['build', 'tiers.yaml', '-o', 'p.mjs', '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, out: 'p.mjs', policies: 1 });
+  });
+});
