@@ -542,6 +542,39 @@ async function runScale() {
       (fresh.length ? `; in a new process (cold JIT) median ${load.freshProcessMedianMs.toFixed(1)} ms over ${fresh.length}` : ''),
   );
 
+  // Load time against text size (issue: linear, with a stated constant): one policy of n rules,
+  // and n one-rule policies in one text (a document each), 16x apart. Median of 3 each.
+  const scaling = [];
+  for (const [shape, make] of [
+    ['rules in one policy', (n) => scalePolicy(n)],
+    [
+      'one-rule documents',
+      (n) => Array.from({ length: n }, (_, i) => scalePolicy(1).replace('name: scale-1', `name: doc-${i}`)).join('---\n'),
+    ],
+  ]) {
+    for (const n of QUICK ? [500, 2_000] : [1_000, 4_000, 16_000]) {
+      const text = make(n);
+      const ms = [];
+      for (let i = 0; i < 3; i++) {
+        const e = new PolicyEngine();
+        const t0 = now();
+        e.addPolicy(text);
+        ms.push(Number(now() - t0) / 1e6);
+      }
+      scaling.push({ shape, n, kb: text.length / 1024, ms: median(ms), usPerKb: (median(ms) * 1000) / (text.length / 1024) });
+    }
+  }
+  out('  load time against text size (addPolicy, median of 3):');
+  for (const r of scaling) {
+    out(
+      `    ${r.shape.padEnd(20)} n=${r.n.toLocaleString('en-US').padStart(6)}  ${r.kb.toFixed(0).padStart(5)} KB  ${r.ms.toFixed(1).padStart(7)} ms  ${r.usPerKb.toFixed(0).padStart(5)} µs/KB`,
+    );
+  }
+  const perKb = (shape) => scaling.filter((r) => r.shape === shape).map((r) => r.usPerKb);
+  const loadGrowth = Math.max(...['rules in one policy', 'one-rule documents'].map((sh) => perKb(sh).at(-1) / perKb(sh)[0]));
+  out(`    per-KB cost, largest over smallest: ${fmtX(loadGrowth)} (linear: ~1x)`);
+  load.scaling = scaling;
+
   // Explain cost at 1,000 rules (explain tries every rule: the trace lists them).
   const e1k = loadEngine(text, 'scale-1000.yaml');
   const ex = explainCost(e1k, w.generate(w.inputCount, undefined, { rules: SCALE_DEFAULT }));
@@ -554,6 +587,11 @@ async function runScale() {
     goal: `W2 engine grows less than 2x from ${lo} to ${hi.toLocaleString('en-US')} rules`,
     value: fmtX(g.engine),
     pass: g.engine < 2,
+  });
+  results.goals.push({
+    goal: 'load time linear in the text: per-KB cost grows less than 1.5x over 16x the text',
+    value: fmtX(loadGrowth),
+    pass: loadGrowth < 1.5,
   });
   results.goals.push({
     goal: `cold load of the ${SCALE_DEFAULT.toLocaleString('en-US')}-rule policy under 50 ms`,
