@@ -9,6 +9,7 @@ import { EVALUATION_ERROR_CODES, SourceText } from '../lang/errors.js';
 import { display, keyAt, nodeAt, type CliIssue } from './io.js';
 import { checkUsages, type UsageSpec } from './state.js';
 import { table } from '../util/table.js';
+import { YAML_OPTIONS } from '../policy/parse.js';
 
 export type Effect = 'allow' | 'deny' | 'warn';
 
@@ -93,15 +94,8 @@ export function parseTestFile(text: string, path: string): { suites: Suite[]; is
   };
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, {
-      version: '1.2',
-      schema: 'core',
-      prettyErrors: false,
-      strict: true,
-      uniqueKeys: true,
-      logLevel: 'silent',
-      merge: true,
-    }) as Document.Parsed[];
+    // test files may merge fixtures with `<<`
+    docs = parseAllDocuments(text, { ...YAML_OPTIONS, merge: true }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   } catch (e) {
     return { suites, issues: [at(0, 1, 'yaml_syntax', `cannot parse the file: ${e instanceof Error ? e.message : String(e)}`)] };

@@ -5,7 +5,8 @@ import { ParseError } from './parse-error.js';
 import { tokenize, type Token } from './lexer.js';
 import { CelUint, INT64_MAX } from './values.js';
 
-const RESERVED = new Set([
+/** CEL's reserved identifiers: no variable, let or macro variable may take these names. */
+export const RESERVED = new Set([
   'as',
   'break',
   'const',
@@ -47,6 +48,11 @@ export interface ParseOptions {
   maxDepth?: number;
   /** Maximum length of the expression text. */
   maxLength?: number;
+}
+
+/** Whether a name cannot be an identifier: a reserved word, a literal (`true`, `false`, `null`) or `in`. */
+export function isReservedName(name: string): boolean {
+  return RESERVED.has(name) || name === 'true' || name === 'false' || name === 'null' || name === 'in';
 }
 
 export function parse(src: string, options: ParseOptions = {}): Expr {

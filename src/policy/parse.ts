@@ -25,31 +25,9 @@ import { parseTemplate } from './template.js';
 import type { ExprSource, RawLet, RawPolicy, RawRule } from './types.js';
 import { meter } from '../util/meter.js';
 import { table } from '../util/table.js';
+import { isReservedName } from '../lang/parser.js';
 
 /** Identifiers CEL reserves; they cannot name a `let`. */
-const RESERVED = new Set([
-  'true',
-  'false',
-  'null',
-  'in',
-  'as',
-  'break',
-  'const',
-  'continue',
-  'else',
-  'for',
-  'function',
-  'if',
-  'import',
-  'let',
-  'loop',
-  'package',
-  'namespace',
-  'return',
-  'var',
-  'void',
-  'while',
-]);
 
 /** Alias nodes one document may hold. */
 export const MAX_ALIASES = 100;
@@ -57,6 +35,16 @@ export const MAX_ALIASES = 100;
 export const MAX_EXPANDED_NODES = 100_000;
 
 type YamlDoc = Document.Parsed;
+
+/** How policy files (and the CLI's test files) are read: YAML 1.2 core schema, strict, unique keys. */
+export const YAML_OPTIONS = {
+  version: '1.2',
+  schema: 'core',
+  prettyErrors: false,
+  strict: true,
+  uniqueKeys: true,
+  logLevel: 'silent',
+} as const;
 
 /** Parses every document of a YAML or JSON text into raw policies. Never throws on bad input. */
 export function parsePolicyText(text: string, filename?: string): { policies: RawPolicy[]; issues: Issue[] } {
@@ -80,16 +68,7 @@ export function parsePolicyText(text: string, filename?: string): { policies: Ra
 
   let docs: YamlDoc[];
   try {
-    docs = Array.from(
-      parseAllDocuments(text, {
-        version: '1.2',
-        schema: 'core',
-        prettyErrors: false,
-        strict: true,
-        uniqueKeys: true,
-        logLevel: 'silent',
-      }) as Iterable<YamlDoc>,
-    );
+    docs = Array.from(parseAllDocuments(text, YAML_OPTIONS) as Iterable<YamlDoc>);
   } catch (e) {
     // The yaml package can exhaust the stack on absurdly nested input.
     issues.push(issue('yaml_syntax', `cannot parse the document: ${errorText(e)}`, { offset: 0, length: 1 }));
@@ -235,7 +214,7 @@ function semanticChecks(
   if (lets) {
     const letMap = nodeAt(doc, ['spec', 'let']);
     for (const name of Object.keys(lets)) {
-      if (!RESERVED.has(name)) continue;
+      if (!isReservedName(name)) continue;
       const keySpan = spanOf(pairIn(doc, letMap, name)?.key as Node) ?? { offset: 0, length: 1 };
       issues.push(issue('schema', `\`let\` name ${code(name)} is a reserved word`, keySpan, 'choose another name'));
     }
