@@ -21,16 +21,12 @@ export {
   CHANNELS,
   clearInjectionCache,
   DEFAULT_THRESHOLD,
-  LEARNED_FLOOR,
-  FAMILY_CAP,
   injectionCacheSize,
   scoreOf,
-  type Analysis,
   type Channel,
   type Signal,
 } from './detect.js';
-export { modelScore } from './model.js';
-export { FAMILIES, type Family } from './rules.js';
+export { FAMILIES } from './rules.js';
 
 const CATEGORY = 'injection';
 /** Longest `match` text a signal carries (code units); longer spans are cut and end in '…'. */

@@ -180,4 +180,3 @@ export const RUNTIME = {
   CelOptional,
 };
 
-export type Runtime = typeof RUNTIME;
