@@ -36,10 +36,18 @@ function show(o: Outcome): string {
   return 'error' in o ? `error ${o.error}` : String(o.value);
 }
 
+// Property tests evaluate the same few expressions hundreds of times: compile and check each once.
+const prepared = new Map<string, { expression: ReturnType<typeof compileExpression>; checked: ReturnType<typeof check> }>();
+function prepare(src: string) {
+  let p = prepared.get(src);
+  if (!p) prepared.set(src, (p = { expression: compileExpression(src), checked: check(parse(src), { registry }) }));
+  return p;
+}
+
 /** The outcome of `src` with `input` bound; fails the test when compiler and interpreter differ. */
 export function run(src: string, input: Record<string, unknown> = {}): Outcome {
-  const compiled = attempt(() => compileExpression(src).evaluate(input));
-  const checked = check(parse(src), { registry });
+  const { expression, checked } = prepare(src);
+  const compiled = attempt(() => expression.evaluate(input));
   expect(checked.issues).toEqual([]);
   const interpreted = attempt(() => interpret(checked.expr, { registry, lookup: (n) => input[n] }));
   const agree =

@@ -150,9 +150,9 @@ describe('matches', () => {
     fails(() => global('a', '(?=a)'), 'invalid_argument'); // no lookahead
   });
   test('linear time on a pattern that makes backtracking engines explode', () => {
-    const t0 = Date.now();
+    // No timing bound: a backtracking engine takes ~2^5000 steps here and never reaches the
+    // assertion before the test timeout.
     expect(global('a'.repeat(5000) + '!', '^(a+)+$')).toBe(false);
-    expect(Date.now() - t0).toBeLessThan(2000);
   });
   test('a constant pattern is compiled once at load; an invalid one fails at load', () => {
     for (const id of ['matches', 'matches_string']) {

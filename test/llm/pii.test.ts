@@ -568,9 +568,9 @@ describe('linear time on adversarial inputs', () => {
   };
   for (const [name, text] of Object.entries(cases)) {
     test(name, () => {
-      const t0 = performance.now();
-      scanPii(text);
-      expect(performance.now() - t0).toBeLessThan(5000);
+      // No timing bound: the inputs are sized so that a super-linear scan runs past the test
+      // timeout; a linear one finishes in milliseconds.
+      expect(Array.isArray(scanPii(text))).toBe(true);
     });
   }
 });
