@@ -360,6 +360,42 @@ spec:
     });
   });
 
+  test('a constant that is a host object (a custom function folded to it) is refused with what to do', () => {
+    class Handle {}
+    const e = new PolicyEngine({
+      functions: [
+        {
+          name: 'handle',
+          category: 'test',
+          description: 'a host object',
+          purity: 'pure',
+          overloads: [{ id: 'handle_string', params: ['string'], result: 'dyn', impl: () => new Handle() }],
+        },
+      ],
+    });
+    e.addPolicy(`apiVersion: llmpolicy/v1
+kind: Policy
+metadata: { name: h }
+spec:
+  rules:
+    - { id: a, when: "handle('x') == x", effect: deny }
+`);
+    // from its source the policy runs (as closures: the constant has no source form)
+    expect(e.evaluate({ x: 1 }).effect).toBe('allow');
+    let err: PolicyError | undefined;
+    try {
+      e.compileToModule();
+    } catch (x) {
+      err = x as PolicyError;
+    }
+    expect(err).toBeInstanceOf(PolicyError);
+    expect(err!.issues[0]).toMatchObject({
+      code: 'invalid_prebuilt',
+      message: expect.stringContaining('`Handle`'),
+      hint: expect.stringContaining('from its source'),
+    });
+  });
+
   test('anything else is not taken for a module', () => {
     for (const bad of [undefined, {}, { default: {} }, 'policies.gen.mjs'])
       expect(() => new PolicyEngine().loadCompiled(bad)).toThrow(/not a prebuilt policy module/);
