@@ -14,8 +14,7 @@ import { PolicyError, type Issue } from '../lang/errors.js';
 import type { Registry } from '../lang/registry.js';
 import { selectImpl, type CallSite, type Evaluator, type Notes } from '../compile/compile.js';
 import { CODEGEN_FORMAT } from '../compile/codegen/runtime.js';
-import { Unsupported } from '../compile/codegen/expr.js';
-import { jsString, literal } from '../compile/codegen/source.js';
+import { UnsupportedConstant, jsString, literal } from '../compile/codegen/source.js';
 import type { CompiledPolicy, CompiledRule } from '../policy/compile.js';
 import { indexFromData, indexToData, type IndexData } from '../policy/rule-index.js';
 import { ENGINE_VERSION } from '../util/version.js';
@@ -68,16 +67,20 @@ export interface CompiledSet {
 
 /** The module text of a compiled set (its policies compiled with `notes`). */
 export function writeModule(set: CompiledSet, notes: Notes, revision: string): string {
-  let gen: ReturnType<typeof generateRevision>;
   try {
-    gen = generateRevision(set.policies, notes);
+    return moduleText(set, notes, revision);
   } catch (err) {
-    if (!(err instanceof Unsupported)) throw err;
+    // a builtin folded to a host object (a custom function's result), which has no source form
+    if (!(err instanceof UnsupportedConstant)) throw err;
     throw invalid(
-      `a policy uses a form prebuilt modules cannot hold yet (${err.message.replace(/^code generation: /, '').replace(/ runs as closures$/, '')})`,
+      `a policy holds a constant prebuilt modules cannot hold (${err.message})`,
       'load that policy from its source (addPolicy or a source) instead, where it runs as closures',
     );
   }
+}
+
+function moduleText(set: CompiledSet, notes: Notes, revision: string): string {
+  const gen = generateRevision(set.policies, notes);
   const meta: PrebuiltMeta = {
     cachePaths: set.cachePaths ?? null,
     policies: set.policies.map((p) => ({

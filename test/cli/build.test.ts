@@ -26,6 +26,40 @@ describe.skipIf(!built)('llm-policy build', () => {
     }
   });
 
+  test('a policy with optionals and two-variable comprehensions builds, loads and decides as its source', async () => {
+    const policy = `apiVersion: llmpolicy/v1
+kind: Policy
+metadata: { name: teams }
+spec:
+  default: allow
+  rules:
+    - id: search
+      when: "request.?metadata.?team.orValue('none') == 'search' && request.metadata.exists(k, v, k == 'tag' && v == 'beta')"
+      effect: deny
+      message: "{{ request.?metadata.?team }}"
+`;
+    const dir = tempDir({ 'teams.yaml': policy });
+    const r = run(['build', 'teams.yaml', '--out', 'teams.gen.mjs'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const dist = (await import(pathToFileURL(join(root, 'dist/index.js')).href)) as typeof import('../../src/entries/index.js');
+    const fromSource = new dist.PolicyEngine();
+    fromSource.addPolicy(policy);
+    const prebuilt = new dist.PolicyEngine();
+    prebuilt.loadCompiled(await import(pathToFileURL(join(dir, 'teams.gen.mjs')).href));
+    expect(prebuilt.stats().compiledTo).toBe('code');
+    for (const input of [
+      { request: { metadata: { team: 'search', tag: 'beta' } } },
+      { request: { metadata: { team: 'search' } } },
+      { request: {} },
+    ]) {
+      const a = prebuilt.evaluate(input);
+      const b = fromSource.evaluate(input);
+      expect({ ...a, revision: a.revision.split('-')[0] }).toEqual({ ...b, revision: b.revision.split('-')[0] });
+    }
+    expect(prebuilt.evaluate({ request: { metadata: { team: 'search', tag: 'beta' } } }).effect).toBe('deny');
+  });
+
   test('a policy that does not load fails the build: exit 2, nothing written', () => {
     const dir = tempDir({ 'bad.yaml': UNKNOWN_FUNCTION });
     const r = run(['build', 'bad.yaml', '--out', 'policies.gen.mjs'], { cwd: dir });

@@ -58,6 +58,16 @@ const condition = fc.oneof(
   fc.constant("user.tier.startsWith('a') || user.tier.matches('^[b-d]+$')"),
   fc.constant('x / y > 1.0'),
   fc.constant('[1, 2, 3].map(i, i * 2).filter(i, i > 2).size() == 2'),
+  // optionals and two-variable comprehensions
+  lit.map((s) => `request.?metadata.?team.orValue(${s}) == user.tier`),
+  fc.constant("user.?tier.hasValue() && [?user.?tier, ?request.?metadata.?team, 'z'].size() > 2"),
+  fc.constant("{?'t': user.?tier, 'm': request.model}.all(k, v, v != 'zz')"),
+  fc.constant("user.?tier.optMap(t, t + '!').or(request.?metadata.?team).value() != 'a!'"),
+  fc.constant('request.?missing.orValue(x) > 1.0'),
+  fc.constant("user.roles.exists(i, r, i > 0 && r == 'admin')"),
+  fc.constant("user.roles.transformMap(i, r, r).existsOne(k, v, v == 'dev')"),
+  fc.constant("user.roles.transformList(i, r, r != 'banned', i).size() == 1"),
+  fc.constant("user.roles.existsOne(r, r == 'dev')"),
 );
 
 const message = fc.array(
@@ -129,7 +139,13 @@ const input = fc.record(
       },
       { requiredKeys: ['roles'] },
     ),
-    request: fc.record({ model: fc.constantFrom('m1', 'm2', 'm3', 'm4') }),
+    request: fc.record(
+      {
+        model: fc.constantFrom('m1', 'm2', 'm3', 'm4'),
+        metadata: fc.record({ team: fc.oneof(fc.constantFrom('a', 'search'), hostileString) }, { requiredKeys: [] }),
+      },
+      { requiredKeys: ['model'] },
+    ),
     x: fc.oneof(fc.double({ min: -5, max: 5, noNaN: true }), fc.constant('text')),
     y: fc.oneof(fc.double({ min: -5, max: 5 }), fc.constant(0)),
   },
@@ -178,7 +194,8 @@ describe('generated code decides as the closures do', () => {
     );
     // the generators make policies that load, or the property tests nothing
     expect(rejected).toBeLessThan(Number(process.env.FC_RUNS ?? 150) / 10);
-  });
+    // every run writes and imports a module: a loaded machine takes minutes
+  }, 300_000);
 
   test('on the benchmark workloads (W1 gate, W2 scale, W3 text), as the reference decides', async () => {
     const { WORKLOADS, canonical } = (await import(new URL('../../../shared/bench/workloads.mjs', import.meta.url).href)) as {
@@ -293,6 +310,90 @@ describe('prebuilt modules', () => {
     expect(() => new PolicyEngine({ registry: new Registry() }).loadCompiled(mod)).toThrow(
       /call `matches`, which this engine's function library lacks/,
     );
+  });
+
+  test('hold optionals and two-variable comprehensions, and decide as the sources do', async () => {
+    const text = `apiVersion: llmpolicy/v1
+kind: Policy
+metadata: { name: teams }
+spec:
+  combining: first-match
+  default: allow
+  let:
+    team: "request.?metadata.?team.orValue('none')"
+    tags: "[?request.?metadata.?tag, 'base']"
+  rules:
+    - id: search
+      when: "team == 'search' && tags.exists(i, t, i == 0 && t == 'beta')"
+      effect: deny
+      message: "{{ request.?metadata.?team }} {{ {?'team': request.?metadata.?team}.transformList(k, v, k + '=' + v) }}"
+    - id: tagged
+      when: "request.metadata.transformMap(k, v, size(v)).existsOne(k, n, n > 3)"
+      effect: warn
+`;
+    const e = new PolicyEngine({ clock: () => 1_700_000_000_000 });
+    e.addPolicy(text, { filename: 'teams.yaml' });
+    const module = e.compileToModule();
+    expect(module).toContain('optSelect(');
+    expect(module).toContain('entries2(');
+    const p = await prebuilt(e);
+    expect(p.stats().compiledTo).toBe('code');
+    if (codegenAllowed()) {
+      // at run time too: no form of the language leaves a policy to the closures
+      const code = new PolicyEngine({ codegen: 'always' });
+      code.addPolicy(text);
+      expect(code.stats().compiledTo).toBe('code');
+    }
+    for (const input of [
+      { request: { metadata: { team: 'search', tag: 'beta' } } },
+      { request: { metadata: { team: 'search' } } },
+      { request: { metadata: { team: 'other', tag: 'long-tag' } } },
+      { request: { metadata: 'not a map' } },
+      { request: {} },
+    ]) {
+      expect(comparable(p.evaluate(input))).toEqual(comparable(e.evaluate(input)));
+      expect(p.evaluate(input, { explain: true }).trace!.policies).toEqual(e.evaluate(input, { explain: true }).trace!.policies);
+    }
+    expect(p.evaluate({ request: { metadata: { team: 'search', tag: 'beta' } } })).toMatchObject({
+      effect: 'deny',
+      reasons: ['optional.of(\'search\') ["team=search"]'],
+    });
+  });
+
+  test('a constant that is a host object (a custom function folded to it) is refused with what to do', () => {
+    class Handle {}
+    const e = new PolicyEngine({
+      functions: [
+        {
+          name: 'handle',
+          category: 'test',
+          description: 'a host object',
+          purity: 'pure',
+          overloads: [{ id: 'handle_string', params: ['string'], result: 'dyn', impl: () => new Handle() }],
+        },
+      ],
+    });
+    e.addPolicy(`apiVersion: llmpolicy/v1
+kind: Policy
+metadata: { name: h }
+spec:
+  rules:
+    - { id: a, when: "handle('x') == x", effect: deny }
+`);
+    // from its source the policy runs (as closures: the constant has no source form)
+    expect(e.evaluate({ x: 1 }).effect).toBe('allow');
+    let err: PolicyError | undefined;
+    try {
+      e.compileToModule();
+    } catch (x) {
+      err = x as PolicyError;
+    }
+    expect(err).toBeInstanceOf(PolicyError);
+    expect(err!.issues[0]).toMatchObject({
+      code: 'invalid_prebuilt',
+      message: expect.stringContaining('`Handle`'),
+      hint: expect.stringContaining('from its source'),
+    });
   });
 
   test('anything else is not taken for a module', () => {

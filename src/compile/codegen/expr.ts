@@ -17,34 +17,10 @@
 // Builtins are called through the array `F` of implementations, never by name.
 
 import { OP, type Expr } from '../../lang/ast.js';
+import { fieldName } from '../../lang/operators.js';
 import { PROTO_NAMES, rootPosition, selectPositions, type CallSite, type Note, type Notes } from '../compile.js';
 import { RUNTIME, type BinaryName } from './runtime.js';
 import { jsString, literal } from './source.js';
-
-/**
- * A form the generator does not write (yet): the policy keeps its closures, which are the
- * definition of every form, so the results are the same, only not as fast.
- */
-export class Unsupported extends Error {
-  constructor(what: string, pos: number) {
-    super(`code generation: ${what} at ${pos} runs as closures`);
-  }
-}
-
-/**
- * The optional syntax (`a.?f`, `l[?i]`, `[?x]`, `{?k: v}`), `or`/`orValue` (whose argument is
- * evaluated only when needed) and two-variable comprehensions have no generated form.
- */
-function unsupported(e: Expr): void {
-  if (
-    e.k === 'call' &&
-    (e.fn === OP.optSelect || e.fn === OP.optIndex || ((e.fn === 'or' || e.fn === 'orValue') && e.target !== undefined))
-  )
-    throw new Unsupported(`\`${e.fn}\``, e.pos);
-  if ((e.k === 'list' || e.k === 'map') && e.optional !== undefined && e.optional.length > 0)
-    throw new Unsupported('an optional element', e.pos);
-  if (e.k === 'macro' && e.iterVar2 !== undefined) throw new Unsupported('a two-variable comprehension', e.pos);
-}
 
 /** Tables up to this size are looked up through a `switch`. */
 const MAX_SWITCH_CASES = 32;
@@ -252,7 +228,6 @@ class FnGen {
   }
 
   expr(e: Expr, scope: Map<string, string>): string {
-    unsupported(e);
     const k = this.konstOf(e);
     if (k) return this.unit.konst(k.value);
     switch (e.k) {
@@ -263,17 +238,32 @@ class FnGen {
       case 'select':
         return this.select(e, scope);
       case 'list': {
-        const elems = e.elems.map((x) => this.expr(x, scope));
-        return this.bind(`[${elems.join(', ')}]`);
+        const opt = e.optional;
+        if (opt === undefined || opt.length === 0) {
+          const elems = e.elems.map((x) => this.expr(x, scope));
+          return this.bind(`[${elems.join(', ')}]`);
+        }
+        // `[a, ?b]`: b's value when it has one
+        const out = this.bind('[]');
+        e.elems.forEach((x, i) => {
+          const v = this.expr(x, scope);
+          this.emit(opt.includes(i) ? `if (optionalEntry(${v}, ${x.pos})) ${out}.push((${v}).valueOrUndefined);` : `${out}.push(${v});`);
+        });
+        return out;
       }
       case 'map': {
         const m = this.bind('new Map()');
-        for (const entry of e.entries) {
+        e.entries.forEach((entry, i) => {
           const key = this.expr(entry.key, scope);
           this.emit(`mapKey(${m}, ${key}, ${entry.key.pos});`);
           const value = this.expr(entry.value, scope);
-          this.emit(`${m}.set(${key}, ${value});`);
-        }
+          // `{?k: v}`: the entry only when v has a value
+          this.emit(
+            e.optional?.includes(i)
+              ? `if (optionalEntry(${value}, ${entry.value.pos})) ${m}.set(${key}, (${value}).valueOrUndefined);`
+              : `${m}.set(${key}, ${value});`,
+          );
+        });
         return m;
       }
       case 'macro':
@@ -398,22 +388,43 @@ class FnGen {
   }
 
   private macro(e: Extract<Expr, { k: 'macro' }>, scope: Map<string, string>): string {
+    if (e.macro === 'optMap' || e.macro === 'optFlatMap') return this.optMacro(e, scope);
     const coll = this.expr(e.target, scope);
     const x = this.tmp();
-    const inner = new Map(scope).set(e.iterVar, x);
     const pos = e.pos;
     if (e.macro === 'bind') {
       // no iteration, so no step: the value is computed once, before the body
       this.emit(`const ${x} = ${coll};`);
-      return this.expr(e.body, inner);
+      return this.expr(e.body, new Map(scope).set(e.iterVar, x));
     }
-    const list = this.bind(`items(${coll}, ${jsString(e.macro)}, ${pos})`);
     const i = this.tmp();
+    const limit = `if (++f.steps > f.maxSteps) throw limit(f, ${pos});`;
+    // what is iterated (`list`, whose length bounds the loop) and how one iteration starts:
+    // its step, then the variables
+    let list: string;
+    let step: () => void;
+    let inner: Map<string, string>;
+    if (e.iterVar2 === undefined) {
+      list = this.bind(`items(${coll}, ${jsString(e.macro)}, ${pos})`);
+      inner = new Map(scope).set(e.iterVar, x);
+      step = () => {
+        this.emit(limit);
+        this.emit(`const ${x} = fromHost(${list}[${i}]);`);
+      };
+    } else {
+      // (index, value) of a list, (key, value) of a map
+      const kv = this.bind(`entries2(${coll}, ${jsString(e.macro)}, ${pos})`);
+      const keys = this.bind(`${kv}[0]`);
+      list = this.bind(`${kv}[1]`);
+      const y = this.tmp();
+      inner = new Map(scope).set(e.iterVar, x).set(e.iterVar2, y);
+      step = () => {
+        this.emit(limit);
+        this.emit(`const ${x} = ${keys} === undefined ? BigInt(${i}) : ${keys}[${i}];`);
+        this.emit(`const ${y} = fromHost(${list}[${i}]);`);
+      };
+    }
     const what = jsString(`the condition of \`${e.macro}\``);
-    const step = () => {
-      this.emit(`if (++f.steps > f.maxSteps) throw limit(f, ${pos});`);
-      this.emit(`const ${x} = fromHost(${list}[${i}]);`);
-    };
     const loop = `for (let ${i} = 0; ${i} < ${list}.length; ${i}++) {`;
     switch (e.macro) {
       case 'all':
@@ -432,7 +443,8 @@ class FnGen {
         this.emit(`if (${r} !== ${decisive} && ${first} !== undefined) throw at(${first}, ${pos});`);
         return r;
       }
-      case 'exists_one': {
+      case 'exists_one':
+      case 'existsOne': {
         const n = this.tmp();
         this.emit(`let ${n} = 0;`);
         this.open(loop);
@@ -478,9 +490,50 @@ class FnGen {
         this.emit(`try { ${r} = ${fn}(${list}, ${keys}); } catch (err) { throw at(err, ${pos}); }`);
         return r;
       }
-      default:
-        throw new Unsupported(`the \`${e.macro}\` macro`, pos);
+      case 'transformList':
+      case 'transformMap':
+      case 'transformMapEntry': {
+        // with a filter, `body` is the filter and `transform` the value
+        const [filter, value] = e.transform ? [e.body, e.transform] : [undefined, e.body];
+        const out = this.bind(e.macro === 'transformList' ? '[]' : 'new Map()');
+        this.open(loop);
+        step();
+        if (filter) {
+          const c = this.expr(filter, inner);
+          this.emit(`if (!asBool(${c}, ${jsString(`the filter of \`${e.macro}\``)})) continue;`);
+        }
+        const v = this.expr(value, inner);
+        if (e.macro === 'transformList') this.emit(`${out}.push(${v});`);
+        else if (e.macro === 'transformMap') this.emit(`${out}.set(${x}, ${v});`);
+        else this.emit(`mapInsertAll(${out}, ${v}, ${pos});`);
+        this.close();
+        return out;
+      }
     }
+  }
+
+  /** `opt.optMap(v, e)` / `opt.optFlatMap(v, e)`: `e` with `v` bound to the optional's value, if any (no step). */
+  private optMacro(e: Extract<Expr, { k: 'macro' }>, scope: Map<string, string>): string {
+    const o = this.expr(e.target, scope);
+    const pos = e.pos;
+    this.emit(
+      `if (!(${o} instanceof CelOptional)) throw new EE('no_matching_overload', ${jsString(`\`${e.macro}\` needs an optional`)}, ${pos});`,
+    );
+    const r = this.tmp();
+    const x = this.tmp();
+    this.emit(`let ${r} = ${o};`);
+    this.open(`if ((${o}).hasValue()) {`);
+    this.emit(`const ${x} = (${o}).valueOrUndefined;`);
+    const b = this.expr(e.body, new Map(scope).set(e.iterVar, x));
+    if (e.macro === 'optMap') this.emit(`${r} = CelOptional.of(${b});`);
+    else {
+      this.emit(
+        `if (!(${b} instanceof CelOptional)) throw new EE('no_matching_overload', ${jsString('the result of `optFlatMap` must be an optional')}, ${pos});`,
+      );
+      this.emit(`${r} = ${b};`);
+    }
+    this.close();
+    return r;
   }
 
   private call(e: Extract<Expr, { k: 'call' }>, scope: Map<string, string>): string {
@@ -525,6 +578,18 @@ class FnGen {
       case OP.index: {
         const coll = this.expr(a!, scope);
         return this.index(coll, this.konstOf(a!)?.value, this.expr(b!, scope), pos);
+      }
+      case OP.optSelect:
+      case OP.optIndex: {
+        // the operands are evaluated inside the try: their errors take this position when they have none
+        const r = this.tmp();
+        this.emit(`let ${r};`);
+        this.open('try {');
+        const t = this.expr(a!, scope);
+        const k = e.fn === OP.optSelect ? jsString(fieldName(b!)) : this.expr(b!, scope);
+        this.emit(`${r} = ${e.fn === OP.optSelect ? 'optSelect' : 'optIndex'}(${t}, ${k});`);
+        this.close(`} catch (err) { throw at(err, ${pos}); }`);
+        return r;
       }
     }
     const op = OP_NAMES[e.fn];
@@ -674,6 +739,20 @@ class FnGen {
     const fn = this.unit.site(note.site);
     const r = this.tmp();
     this.emit(`let ${r};`);
+    if ((e.fn === 'or' || e.fn === 'orValue') && e.target !== undefined && e.args.length === 1 && !note.site.withHost) {
+      // on an optional, the argument is evaluated only when the optional has no value
+      this.open('try {');
+      const t = this.expr(e.target, scope);
+      this.open(`if (${t} instanceof CelOptional && (${t}).hasValue()) {`);
+      this.emit(`${r} = ${e.fn === 'or' ? t : `(${t}).valueOrUndefined`};`);
+      this.close();
+      this.open('else {');
+      const alt = this.expr(e.args[0]!, scope);
+      this.emit(`${r} = orElse(${fn}, ${t}, ${alt}, ${e.fn === 'or'});`);
+      this.close();
+      this.close(`} catch (err) { throw at(err, ${e.pos}); }`);
+      return r;
+    }
     // arguments are evaluated inside the try: their errors take this call's position when they have none
     this.open('try {');
     const args = [...(e.target !== undefined ? [this.expr(e.target, scope)] : []), ...e.args.map((x) => this.expr(x, scope))];

@@ -8,11 +8,22 @@
 
 import { EvaluationError, toEvaluationError } from '../../lang/errors.js';
 import * as ops from '../../lang/operators.js';
-import { CelDuration, CelOptional, CelTimestamp, CelType, CelUint, kindOf, mapKeys, noOverload, typeNameOf } from '../../lang/values.js';
+import {
+  CelDuration,
+  CelOptional,
+  CelTimestamp,
+  CelType,
+  CelUint,
+  kindOf,
+  mapEntries,
+  mapKeys,
+  noOverload,
+  typeNameOf,
+} from '../../lang/values.js';
 import { Failed, UNSET, readField, readFieldChecked, readVar, type Frame } from '../compile.js';
 
 /** Bumped whenever generated code or the runtime below changes meaning. */
-export const CODEGEN_FORMAT = 1;
+export const CODEGEN_FORMAT = 2;
 
 function readVarOwn(input: Record<string, unknown>, name: string, pos: number): unknown {
   const v = Object.prototype.hasOwnProperty.call(input, name) ? input[name] : undefined;
@@ -58,6 +69,27 @@ function items(coll: unknown, name: string, pos: number): unknown[] {
   if (name === 'sortBy') throw new EvaluationError('no_matching_overload', '`sortBy` needs a list', pos);
   if (kindOf(coll) === 'map') return mapKeys(coll as object);
   throw new EvaluationError('no_matching_overload', `\`${name}\` needs a list or a map, not ${typeNameOf(coll)}`, pos);
+}
+
+/**
+ * What a two-variable comprehension iterates: [keys, values] of a map, or [undefined, the
+ * list] (the first variable is then the index).
+ */
+function entries2(coll: unknown, name: string, pos: number): [unknown[] | undefined, unknown[]] {
+  if (Array.isArray(coll)) return [undefined, coll];
+  if (kindOf(coll) !== 'map') throw new EvaluationError('no_matching_overload', `\`${name}\` needs a list or a map`, pos);
+  const entries = mapEntries(coll as object);
+  return [entries.map((x) => x[0]), entries.map((x) => x[1])];
+}
+
+/**
+ * `t.or(alt)` / `t.orValue(alt)` once `t` is known not to be an optional with a value: the
+ * registry's function on a non-optional (its error), else the alternative.
+ */
+function orElse(impl: (t: unknown, alt: unknown) => unknown, t: unknown, alt: unknown, isOr: boolean): unknown {
+  if (!(t instanceof CelOptional)) return impl(t, alt);
+  if (isOr && !(alt instanceof CelOptional)) throw noOverload('or', [t, alt]);
+  return alt;
 }
 
 /** Checks a key of a map literal before it is set (kind, duplicate). */
@@ -173,6 +205,12 @@ export const RUNTIME = {
   notBools,
   notBool,
   obj,
+  entries2,
+  orElse,
+  optSelect: ops.optSelect,
+  optIndex: ops.optIndex,
+  optionalEntry: ops.optionalEntry,
+  mapInsertAll: ops.mapInsertAll,
   CelUint,
   CelTimestamp,
   CelDuration,
