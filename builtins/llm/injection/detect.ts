@@ -1060,7 +1060,15 @@ export function analyzeRules(text: string): Analysis {
   return rulesOf(text, 0);
 }
 
-function withChannel(base: Analysis, channel: Channel): Analysis {
+/**
+ * The analysis in a channel without the learned model: neither its signal nor its doubt (tests,
+ * and scripts/injection-cv.mjs, which adds a model trained without the text).
+ */
+export function analyzeUnlearned(text: string, channel: Channel = 'user'): Analysis {
+  return withChannel(rulesOf(text, 0), channel, false);
+}
+
+function withChannel(base: Analysis, channel: Channel, learned = true): Analysis {
   const text = base.text;
   if (channel === 'system') {
     const signals = base.signals.filter((s) => SYSTEM_FAMILIES.has(s.family));
@@ -1068,7 +1076,8 @@ function withChannel(base: Analysis, channel: Channel): Analysis {
   }
   const signals = base.signals.slice();
   channelSignals(text, channel, signals);
-  const p = modelScore(text, channel);
+  // Without the model, p is NaN: no doubt and no learned signal (both comparisons are false).
+  const p = learned ? modelScore(text, channel) : Number.NaN;
   if (p < MODEL_DOUBT && signals.length > 0 && hasWords(text, DOUBT_MIN_WORDS)) {
     const g = DOUBT_WEIGHT + ((1 - DOUBT_WEIGHT) * p) / MODEL_DOUBT;
     for (let i = 0; i < signals.length; i++) signals[i] = { ...signals[i]!, weight: round(signals[i]!.weight * g) };
