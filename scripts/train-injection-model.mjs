@@ -21,14 +21,16 @@ const root = new URL('..', import.meta.url);
 const check = process.argv.includes('--check');
 const EPOCHS = Number(process.env.EPOCHS ?? 20);
 const LR = Number(process.env.LR ?? 0.4);
-const L2 = Number(process.env.L2 ?? 1e-3);
+const L2 = Number(process.env.L2 ?? 3e-4);
 const SEED = 16;
 const FOLDS = 5;
 // Platt scaling is fitted as if PRIOR of the texts scanned were injections (the corpus is half
 // attacks): the learned probability is calibrated for that base rate, which sets where the model
-// alone crosses 0.5. 0.2 is the largest of 0.05/0.1/0.2/0.3 whose whole-scorer false-positive rate
-// on the dev split and the earlier set's unseen parts stays under 2% (1.7%; 0.3 gives 2.0%).
-const PRIOR = Number(process.env.PRIOR ?? 0.2);
+// alone crosses 0.5. 0.08 is the largest of 0.05/0.08/0.1/0.12/0.2 whose whole-scorer
+// false-positive rate, cross-validated on train + dev (out-of-fold, 5 folds by carrier), stays
+// under 2% (1.9%; 0.1 gives 2.1%). L2 3e-4 was chosen the same way (recall at 2% false
+// positives, out-of-fold). The test split was not used.
+const PRIOR = Number(process.env.PRIOR ?? 0.08);
 
 const weightsFile = new URL('builtins/llm/injection/model-weights.ts', root);
 const corpus = readFileSync(new URL('test/fixtures/injection/corpus/corpus.jsonl', root), 'utf8')

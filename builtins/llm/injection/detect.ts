@@ -43,6 +43,30 @@ export const CHANNELS: readonly Channel[] = ['user', 'document', 'tool', 'system
 
 /** The learned model's signal counts from this calibrated probability up (below it, it is noise). */
 export const LEARNED_FLOOR = 0.3;
+/**
+ * Below this calibrated probability the model is evidence against the rules: each other signal
+ * then counts for DOUBT_WEIGHT of its weight at probability 0, rising linearly to all of it at
+ * MODEL_DOUBT. Phrase rules fire on attacks quoted in code and security writing, and weak cues
+ * add up; the model reads the words around them. 0.84 keeps the weakest phrase that must flag a
+ * text on its own (0.6) at the threshold, so what a doubt removes is mostly several weak cues
+ * adding up. Both constants were chosen by cross-validation on train + dev (docs/injection.md,
+ * "How the score is computed").
+ */
+const MODEL_DOUBT = 0.1;
+const DOUBT_WEIGHT = 0.84;
+/**
+ * Words a text needs before the model's doubt counts: on a few words ("disregard the above",
+ * "enter god mode") its probability stays near its prior, which is ignorance, not evidence.
+ */
+const DOUBT_MIN_WORDS = 8;
+// Words as the model counts them, roughly: runs of letters and digits; Chinese, Japanese and Thai one character each.
+const WORD = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}]|[^\s\p{P}\p{S}\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}]+/gu;
+
+function hasWords(text: string, n: number): boolean {
+  WORD.lastIndex = 0;
+  for (let k = 0; k < n; k++) if (WORD.exec(text) === null) return false;
+  return true;
+}
 
 /** The default threshold of injection.found: a score at or above it is an injection. */
 export const DEFAULT_THRESHOLD = 0.5;
@@ -1023,7 +1047,8 @@ const SYSTEM_FAMILIES: ReadonlySet<Family> = new Set(['delimiter_encoding', 'too
  * Analyses a text as it arrives through a channel (docs/injection.md, "Channels"): the rules'
  * signals, the channel's own (an instruction addressed to the model inside a document or a tool
  * output), and the learned model's calibrated probability as the `learned` family when it
- * reaches LEARNED_FLOOR. In the system channel only delimiter, encoding and tool-hijack
+ * reaches LEARNED_FLOOR; when the model is confident the text is benign, the other signals are
+ * weakened (MODEL_DOUBT). In the system channel only delimiter, encoding and tool-hijack
  * signals count, and the learned model is not asked.
  */
 export function analyze(text: string, channel: Channel = 'user'): Analysis {
@@ -1035,7 +1060,15 @@ export function analyzeRules(text: string): Analysis {
   return rulesOf(text, 0);
 }
 
-function withChannel(base: Analysis, channel: Channel): Analysis {
+/**
+ * The analysis in a channel without the learned model: neither its signal nor its doubt (tests,
+ * and scripts/injection-cv.mjs, which adds a model trained without the text).
+ */
+export function analyzeUnlearned(text: string, channel: Channel = 'user'): Analysis {
+  return withChannel(rulesOf(text, 0), channel, false);
+}
+
+function withChannel(base: Analysis, channel: Channel, learned = true): Analysis {
   const text = base.text;
   if (channel === 'system') {
     const signals = base.signals.filter((s) => SYSTEM_FAMILIES.has(s.family));
@@ -1043,7 +1076,12 @@ function withChannel(base: Analysis, channel: Channel): Analysis {
   }
   const signals = base.signals.slice();
   channelSignals(text, channel, signals);
-  const p = modelScore(text, channel);
+  // Without the model, p is NaN: no doubt and no learned signal (both comparisons are false).
+  const p = learned ? modelScore(text, channel) : Number.NaN;
+  if (p < MODEL_DOUBT && signals.length > 0 && hasWords(text, DOUBT_MIN_WORDS)) {
+    const g = DOUBT_WEIGHT + ((1 - DOUBT_WEIGHT) * p) / MODEL_DOUBT;
+    for (let i = 0; i < signals.length; i++) signals[i] = { ...signals[i]!, weight: round(signals[i]!.weight * g) };
+  }
   if (p >= LEARNED_FLOOR) signals.push({ family: 'learned', rule: 'model', start: 0, end: text.length, weight: round(p) });
   if (signals.length > base.signals.length) signals.sort((a, b) => a.start - b.start || b.weight - a.weight);
   return { text, score: scoreOf(signals), signals };
