@@ -15,6 +15,6 @@ export default defineConfig({
     ],
     pool: 'forks',
     execArgv: ['--disallow-code-generation-from-strings'],
-    testTimeout: 60_000,
+    testTimeout: 180_000,
   },
 });
