@@ -21,7 +21,7 @@ import { CliError, EXIT, display, expandPaths, readText, type Colors } from './i
 const ORDER: Record<string, string[]> = {
   document: ['$schema', 'apiVersion', 'kind', 'metadata', 'spec'],
   metadata: ['name', 'namespace', 'version', 'description', 'labels'],
-  spec: ['target', 'combining', 'default', 'onError', 'let', 'rules'],
+  spec: ['extends', 'imports', 'target', 'combining', 'default', 'onError', 'let', 'conditions', 'rules'],
   rule: ['id', 'description', 'when', 'effect', 'message', 'obligations', 'priority', 'labels'],
 };
 
@@ -141,10 +141,12 @@ function formatYaml(text: string, width: number): string {
         sortMap(spec, ORDER.spec!);
         const blockSpec = !spec.flow;
         rewrite(spec, 'target', 2, blockSpec, width);
-        const lets = get(spec, 'let');
-        if (lets && isMap(lets)) {
-          for (const p of lets.items) {
-            if (isScalar(p.key)) rewrite(lets, String(p.key.value), 4, blockSpec && !lets.flow, width);
+        for (const section of ['let', 'conditions']) {
+          const lets = get(spec, section);
+          if (lets && isMap(lets)) {
+            for (const p of lets.items) {
+              if (isScalar(p.key)) rewrite(lets, String(p.key.value), 4, blockSpec && !lets.flow, width);
+            }
           }
         }
         const rules = get(spec, 'rules');
@@ -194,8 +196,9 @@ function formatJson(text: string, width: number): string {
   if (root.spec && typeof root.spec === 'object') {
     const spec = ordered(root.spec, ORDER.spec!) as Record<string, unknown>;
     if ('target' in spec) spec.target = expr(spec.target);
-    if (spec.let && typeof spec.let === 'object') {
-      const lets = spec.let as Record<string, unknown>;
+    for (const section of ['let', 'conditions']) {
+      if (!spec[section] || typeof spec[section] !== 'object') continue;
+      const lets = spec[section] as Record<string, unknown>;
       for (const k of Object.keys(lets)) lets[k] = expr(lets[k]);
     }
     if (Array.isArray(spec.rules)) {
@@ -267,7 +270,7 @@ export const fmtCommand: Command = {
   help: `Usage: llm-policy fmt [--check] <paths...>
 
 Rewrites policy files (a directory is searched for .yaml, .yml and .json files with
-\`kind: Policy\`) in canonical form: keys in the schema's order (apiVersion, kind, metadata,
+\`kind: Policy\` or \`Library\`) in canonical form: keys in the schema's order (apiVersion, kind, metadata,
 spec; id, description, when, effect, message, ... in rules), and every expression (\`target\`,
 \`let\` values, \`when\`) printed by the expression printer: one space around operators, no
 parentheses the grammar does not need, one line when it fits in 80 columns, otherwise a \`|-\`

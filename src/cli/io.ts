@@ -135,7 +135,7 @@ export function readStdin(): string {
 }
 
 const DATA_EXT = new Set(['.yaml', '.yml', '.json']);
-const POLICY_KIND = /^\s*["']?kind["']?\s*:\s*["']?Policy["']?\s*,?\s*(#.*)?$/m;
+const POLICY_KIND = /^\s*["']?kind["']?\s*:\s*["']?(Policy|Library)["']?\s*,?\s*(#.*)?$/m;
 const TEST_KIND = /^\s*["']?kind["']?\s*:\s*["']?PolicyTest["']?\s*,?\s*(#.*)?$/m;
 
 export interface ExpandOptions {
@@ -188,7 +188,7 @@ function inside(root: string, target: string): boolean {
 
 /**
  * Files named by the arguments: files as given, directories searched (recursively) for
- * .yaml, .yml and .json files of the wanted kind (`kind: Policy` or `kind: PolicyTest`).
+ * .yaml, .yml and .json files of the wanted kind (`kind: Policy` or `Library`, or `kind: PolicyTest`).
  */
 export function expandPaths(paths: string[], kind: 'policy' | 'test', base = process.cwd(), options: ExpandOptions = {}): string[] {
   const out: string[] = [];
@@ -219,7 +219,7 @@ export function expandPaths(paths: string[], kind: 'policy' | 'test', base = pro
             file: display(abs),
             hint:
               kind === 'policy'
-                ? 'policy files are .yaml, .yml or .json files with `kind: Policy`'
+                ? 'policy files are .yaml, .yml or .json files with `kind: Policy` (or `kind: Library`)'
                 : 'test files are .yaml, .yml or .json files with `kind: PolicyTest`',
           },
         ]);

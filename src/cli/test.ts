@@ -125,7 +125,6 @@ async function runTests(io: Io, values: Record<string, unknown>, positionals: st
   let caseNow = 0;
   const clock = () => caseNow;
   const sets = new Map<string, PolicySet>();
-  const prepared = new Map<string, PreparedPolicy[]>();
   const policySet = (paths: string[], base: string): PolicySet => {
     let files: string[];
     try {
@@ -141,13 +140,8 @@ async function runTests(io: Io, values: Record<string, unknown>, positionals: st
       try {
         set.files = readPolicyFiles(files);
         set.engine = buildEngine(set.files, setup, clock, set.store);
-        if (wantCoverage) {
-          set.prepared = set.files.flatMap((f) => {
-            let p = prepared.get(f.path);
-            if (!p) prepared.set(f.path, (p = preparePolicies([f], setup)));
-            return p;
-          });
-        }
+        // the set's files together: a policy's imports and a base's extensions may be in other files
+        if (wantCoverage) set.prepared = preparePolicies(set.files, setup);
       } catch (e) {
         if (!(e instanceof CliError)) throw e;
         set.error = e;

@@ -11,7 +11,7 @@ export const validateCommand: Command = {
   help: `Usage: llm-policy validate [options] <paths...>
 
 Loads every policy file named (a directory is searched for .yaml, .yml and .json files with
-\`kind: Policy\`): checks each document against the policy schema, parses and type-checks every
+\`kind: Policy\` or \`Library\`): checks each document against the policy schema, parses and type-checks every
 expression, and checks the files together (a policy name used twice). Every problem is
 printed with file:line:column, the source line and a caret.
 
@@ -38,6 +38,7 @@ Example:
       // earlier one cannot be parsed; then all together, for names defined in two files.
       const issues: CliIssue[] = [];
       const perFile: { file: PolicyFile; policies: PolicySummary[] }[] = [];
+      const later: PolicyFile[] = [];
       for (const f of files) {
         const engine = new PolicyEngine({ registry: setup.registry, ...(setup.inputSchema ? { inputSchema: setup.inputSchema } : {}) });
         try {
@@ -45,11 +46,16 @@ Example:
           perFile.push({ file: f, policies: engine.policies() });
         } catch (e) {
           if (!(e instanceof PolicyError)) throw e;
-          issues.push(...e.issues);
+          // the library or base policy it names may be in another file: the load of all decides
+          const own = e.issues.filter((i) => i.code !== 'unknown_import');
+          issues.push(...own);
+          if (own.length === 0) later.push(f);
         }
       }
-      if (issues.length === 0) buildEngine(files, setup);
-      else throw loadError(new PolicyError(issues as PolicyError['issues']), files);
+      if (issues.length > 0) throw loadError(new PolicyError(issues as PolicyError['issues']), files);
+      const all = buildEngine(files, setup);
+      for (const f of later) perFile.push({ file: f, policies: all.policies().filter((p) => p.file === f.filename) });
+      perFile.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file));
 
       const policies = perFile.flatMap((p) => p.policies);
       const rules = policies.reduce((s, p) => s + p.rules, 0);

@@ -14,6 +14,7 @@ import { resolveLimits, type Limits } from '../compile/limits.js';
 import { compilePolicy, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
 import { checkInput } from './input.js';
 import { parsePolicyText } from '../policy/parse.js';
+import { compose } from '../policy/compose.js';
 import type { RawPolicy } from '../policy/types.js';
 import { EMPTY, STOP, generalRunner, runPolicy, type DecisionFrame, type PolicyRunner } from './run.js';
 import { fnv1a } from '../util/encoding.js';
@@ -177,7 +178,17 @@ interface Loaded {
   keyHash?: number;
   /** What evaluates the policy in a decision without `explain`: a generated runner, or runPolicy. */
   runner?: PolicyRunner;
+  /**
+   * What compiles for this document once its imports and extensions are resolved
+   * (policy/compose.ts); undefined for an extension, which compiles into its base.
+   */
+  composed?: RawPolicy | undefined;
+  /** The texts `composed` was built from (keys and hashes): when they change, it recompiles. */
+  deps?: string;
 }
+
+/** Whether a document decides on its own: not a library, not an extension (part of its base). */
+const decides = (raw: RawPolicy): boolean => raw.kind === 'Policy' && raw.extends === undefined;
 
 /** One immutable, complete set of compiled policies. */
 interface Revision {
@@ -387,7 +398,12 @@ export class PolicyEngine {
 
   private summary(key: string): PolicySummary | undefined {
     const p = this.current.byKey.get(key);
-    return p && { name: p.name, namespace: p.namespace, version: p.version, rules: p.rules.length, file: p.file };
+    if (p === undefined) {
+      // a library or an extension: its rules decide as part of its base
+      const raw = this.sources.get(key)?.raw;
+      return raw && { name: raw.name, namespace: raw.namespace, version: raw.version, rules: raw.rules.length, file: raw.file };
+    }
+    return { name: p.name, namespace: p.namespace, version: p.version, rules: p.rules.length, file: p.file };
   }
 
   /**
@@ -399,16 +415,22 @@ export class PolicyEngine {
     const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema };
     const issues: Issue[] = [];
     const texts = new Map<string | undefined, string>();
+    this.resolve(sources, issues);
     const fresh: [Loaded, CompiledPolicy, Notes | undefined][] = [];
     for (const l of sources.values()) {
-      if (l.compiled !== undefined) continue;
+      if (l.compiled !== undefined || l.composed === undefined) continue;
       texts.set(l.file.filename, l.file.text);
       // only policies small enough to unroll become code at run time: the others need no notes
-      const notes: Notes | undefined = this.codegen && l.raw.rules.length <= MAX_UNROLLED_RULES ? new Map() : undefined;
-      const c = compilePolicy(l.raw, l.file.source, { ...env, notes }, issues);
+      const raw = l.composed;
+      const notes: Notes | undefined = this.codegen && decides(l.raw) && raw.rules.length <= MAX_UNROLLED_RULES ? new Map() : undefined;
+      const c = compilePolicy(raw, l.file.source, { ...env, notes }, issues);
       if (c) fresh.push([l, c, notes]);
     }
-    if (issues.length) throw new PolicyError(issues, texts);
+    if (issues.length) {
+      // an imported let that fails fails in every policy that imports it: report it once
+      for (const l of sources.values()) texts.set(l.file.filename, l.file.text);
+      throw new PolicyError(uniqueIssues(issues), texts);
+    }
     for (const [l, c, notes] of fresh) {
       const code = notes && unrolled(c) ? generated(c, notes) : undefined;
       l.compiled = code?.policy ?? c;
@@ -425,6 +447,11 @@ export class PolicyEngine {
     let code = false;
     let hash = 0;
     for (const [key, l] of sources) {
+      // a library or an extension changes the revision id, but decides nothing on its own
+      if (!decides(l.raw)) {
+        hash = (hash + (l.keyHash ??= fnv1a(`${key}\u0000${l.file.hash}`))) >>> 0;
+        continue;
+      }
       const c = l.compiled!;
       policies.push(c);
       runners.push(l.runner!);
@@ -436,9 +463,36 @@ export class PolicyEngine {
       hash = (hash + (l.keyHash ??= fnv1a(`${key}\u0000${l.file.hash}`))) >>> 0;
     }
     // what a cache key reads, worked out only when there is a cache
-    const cachePaths = pure && this.cache !== undefined ? prunePaths([...sources.values()].flatMap((l) => l.paths!)) : undefined;
+    const cachePaths =
+      pure && this.cache !== undefined
+        ? prunePaths([...sources.values()].filter((l) => decides(l.raw)).flatMap((l) => l.paths!))
+        : undefined;
     const id = `${hash.toString(16).padStart(8, '0')}-${++this.revisionCounter}`;
     this.current = { id, policies, runners, byKey, vars, spare: undefined, spareLets: undefined, cachePaths, code };
+  }
+
+  /**
+   * Resolves imports and extensions across the whole set (cheap: raw documents only) and
+   * gives a fresh entry, to be compiled, to each document whose composed form was built from
+   * texts that changed: a library's importers, an extended base. Entries are replaced in
+   * `sources`, never changed, so a load that fails leaves the running set as it was.
+   */
+  private resolve(sources: Map<string, Loaded>, issues: Issue[]): void {
+    const plan = compose(
+      [...sources].map(([key, l]) => ({ key, raw: l.raw, source: l.file.source })),
+      issues,
+    );
+    if (issues.length) return;
+    for (const [key, l] of sources) {
+      const c = plan.get(key)!;
+      const deps = c.deps
+        .sort()
+        .map((k) => `${k}\u0000${sources.get(k)!.file.hash}`)
+        .join('\u0001');
+      if (l.composed !== undefined && l.deps === deps) continue;
+      if (l.composed === undefined && l.deps === deps && c.raw === undefined) continue;
+      sources.set(key, { file: l.file, raw: l.raw, composed: c.raw, deps });
+    }
   }
 
   /**
@@ -452,13 +506,14 @@ export class PolicyEngine {
     const notes: Notes = new Map();
     const issues: Issue[] = [];
     const policies: CompiledPolicy[] = [];
-    for (const l of this.sources.values()) {
-      const c = compilePolicy(l.raw, l.file.source, { ...env, notes }, issues);
+    const deciding = [...this.sources.values()].filter((l) => decides(l.raw));
+    for (const l of deciding) {
+      const c = compilePolicy(l.composed ?? l.raw, l.file.source, { ...env, notes }, issues);
       if (c) policies.push(c);
     }
     if (issues.length) throw new PolicyError(issues);
-    const pure = [...this.sources.values()].every((l) => l.paths !== undefined);
-    const cachePaths = pure ? prunePaths([...this.sources.values()].flatMap((l) => l.paths!)) : undefined;
+    const pure = deciding.every((l) => l.paths !== undefined);
+    const cachePaths = pure ? prunePaths(deciding.flatMap((l) => l.paths!)) : undefined;
     return writeModule({ policies, cachePaths }, notes, this.current.id.split('-')[0]!);
   }
 
@@ -891,6 +946,17 @@ function finish(d: Decision, trace: Trace | undefined): Decision {
 const perf = (globalThis as { performance?: { now(): number } }).performance;
 function now(): number {
   return perf ? perf.now() : Date.now();
+}
+
+/** Issues with the same code, place and message once. */
+function uniqueIssues(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.code}\u0000${i.file}\u0000${i.offset}\u0000${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 function loadedText(text: string, filename: string | undefined): LoadedText {

@@ -25,6 +25,11 @@ export const ISSUE_CODES = [
   'invalid_template',
   'invalid_option',
   'invalid_prebuilt',
+  'unknown_import',
+  'import_cycle',
+  'name_clash',
+  'invalid_extends',
+  'weakens_base',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 

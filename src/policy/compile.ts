@@ -76,10 +76,11 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
   const letEvals: Evaluator[] = [];
   const varSlots = { n: 0 };
   const purity: Purity = { clock: false, state: false };
-  const report = (es: ExprSource, list: CheckIssue[]) => {
+  // an imported let or an extension's rule was written in another text than the policy
+  const report = (es: ExprSource, list: CheckIssue[], from: SourceText = src) => {
     for (const i of list) {
       const offset = es.offsets[Math.min(i.pos, es.offsets.length - 1)] ?? raw.offset;
-      const issue: Issue = { code: i.code, message: i.message, offset, ...src.position(offset) };
+      const issue: Issue = { code: i.code, message: i.message, offset, ...from.position(offset) };
       if (es.file !== undefined || raw.file !== undefined) issue.file = es.file ?? raw.file;
       if (i.hint) issue.hint = i.hint;
       issues.push(issue);
@@ -94,12 +95,13 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
       throw new Error('let evaluated before compilation finished');
     });
   }
-  const variables = new Map<string, CType>([...letCells.keys()].map((n) => [n, { kind: 'dyn' }]));
+  // a named condition is a let the checker knows to be a bool
+  const variables = new Map<string, CType>(raw.lets.map((l) => [l.name, { kind: l.condition ? 'bool' : 'dyn' }]));
   // A let that is a constant (a price table, an allow-list) is used as a literal by the
   // expressions compiled after it, so they fold and index against it.
   const letConsts = new Map<string, unknown>();
   const asts: Expr[] = [];
-  const one = (es: ExprSource): { ev: Evaluator; ast: Expr; konst?: { value: unknown } } | undefined => {
+  const one = (es: ExprSource, from?: SourceText): { ev: Evaluator; ast: Expr; type?: CType; konst?: { value: unknown } } | undefined => {
     const r = compileSource(es.text, {
       registry: env.registry,
       lets: letCells,
@@ -113,16 +115,30 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
       notes: env.notes,
     });
     if (!r.ev || !r.ast) {
-      report(es, r.issues);
+      report(es, r.issues, from);
       return undefined;
     }
     asts.push(r.ast);
-    return r.konst ? { ev: r.ev, ast: r.ast, konst: r.konst } : { ev: r.ev, ast: r.ast };
+    return r.konst ? { ev: r.ev, ast: r.ast, type: r.type, konst: r.konst } : { ev: r.ev, ast: r.ast, type: r.type };
   };
 
   const letAsts = new Map<string, Expr>();
   for (const l of raw.lets) {
-    const c = one(l.expr);
+    const c = one(l.expr, l.source);
+    if (c && l.condition && c.type !== undefined && c.type.kind !== 'bool' && c.type.kind !== 'dyn') {
+      const offset = l.offset;
+      const issue: Issue = {
+        code: 'type_mismatch',
+        message: `condition \`${l.name}\` must be a bool, got ${c.type.kind}`,
+        offset,
+        length: l.name.length,
+        ...(l.source ?? src).position(offset),
+        hint: 'a named condition is a boolean expression; put other values under `let`',
+      };
+      const file = l.expr.file ?? raw.file;
+      if (file !== undefined) issue.file = file;
+      issues.push(issue);
+    }
     if (c) {
       letEvals[letCells.get(l.name)!] = c.ev;
       letAsts.set(l.name, c.ast);
@@ -137,9 +153,9 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
       issues.push({
         code: 'let_cycle',
         message: `\`let\` values refer to each other in a cycle: ${cycle.map((n) => `\`${n}\``).join(' -> ')}`,
-        file: raw.file,
+        file: l.expr.file ?? raw.file,
         offset,
-        ...src.position(offset),
+        ...(l.source ?? src).position(offset),
         hint: 'compute the shared part in a separate `let`',
       });
       break;
@@ -151,8 +167,8 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
   const whenAsts: (Expr | undefined)[] = [];
   const ruleCode: PolicyCode['rules'] = [];
   for (const r of raw.rules) {
-    const when = r.when ? one(r.when) : undefined;
-    const parts = r.message ? r.message.parts.map((p) => (typeof p === 'string' ? p : one(p))) : undefined;
+    const when = r.when ? one(r.when, r.source) : undefined;
+    const parts = r.message ? r.message.parts.map((p) => (typeof p === 'string' ? p : one(p, r.source))) : undefined;
     const message = parts ? template(parts, env.limits.maxMessageLength) : undefined;
     whenAsts.push(when?.ast);
     ruleCode.push({ when: when?.ast, message: parts?.map((p) => (typeof p === 'string' ? p : p?.ast)).filter((p) => p !== undefined) });

@@ -22,7 +22,7 @@ import { validate } from './validator.generated.js';
 import { literalSource, stringSource } from './scalar.js';
 import { schemaProblems, type NodeLocator, type PathSeg, type Span } from './schema-issues.js';
 import { parseTemplate } from './template.js';
-import type { ExprSource, RawLet, RawPolicy, RawRule } from './types.js';
+import type { ExprSource, RawLet, RawPolicy, RawRef, RawRule } from './types.js';
 import { meter } from '../util/meter.js';
 import { table } from '../util/table.js';
 import { isReservedName } from '../lang/parser.js';
@@ -219,6 +219,7 @@ function semanticChecks(
       issues.push(issue('schema', `\`let\` name ${code(name)} is a reserved word`, keySpan, 'choose another name'));
     }
   }
+  compositionChecks(doc, asObject(data)?.['kind'], spec, issues, issue, lineOf);
   const rules = spec?.['rules'];
   if (!Array.isArray(rules)) return;
   const firstRule = new Map<string, number>();
@@ -247,6 +248,80 @@ function semanticChecks(
       for (const p of problems) issues.push(issue('invalid_template', p.message, p, p.hint));
     }
   });
+}
+
+/** How a policy decides: an extension takes these from its base. */
+const SETTINGS = ['target', 'combining', 'default', 'onError'];
+
+/** Keys a Library may not have: it holds no rules and decides nothing. */
+const POLICY_ONLY = ['extends', 'target', 'combining', 'default', 'onError', 'rules'];
+
+/**
+ * What the schema cannot say about composition: which `spec` keys a Library may have, a
+ * condition named like a `let`, a library imported twice.
+ */
+function compositionChecks(
+  doc: YamlDoc,
+  kind: unknown,
+  spec: Record<string, unknown> | undefined,
+  issues: Issue[],
+  issue: MakeIssue,
+  lineOf: (offset: number) => number,
+): void {
+  if (!spec) return;
+  const specMap = nodeAt(doc, ['spec']);
+  if (kind === 'Library') {
+    for (const key of POLICY_ONLY) {
+      if (!(key in spec)) continue;
+      const span = spanOf(pairIn(doc, specMap, key)?.key as Node) ?? { offset: 0, length: 1 };
+      issues.push(
+        issue(
+          'schema',
+          `a \`Library\` cannot have \`${key}\``,
+          span,
+          key === 'rules'
+            ? 'put the rules in a `kind: Policy` document that imports the library'
+            : 'a library holds only `imports`, `let` and `conditions`',
+        ),
+      );
+    }
+  }
+  const lets = asObject(spec['let']);
+  const conditions = asObject(spec['conditions']);
+  if (conditions) {
+    const condMap = nodeAt(doc, ['spec', 'conditions']);
+    const letMap = nodeAt(doc, ['spec', 'let']);
+    for (const name of Object.keys(conditions)) {
+      const keySpan = spanOf(pairIn(doc, condMap, name)?.key as Node) ?? { offset: 0, length: 1 };
+      if (isReservedName(name))
+        issues.push(issue('schema', `condition name ${code(name)} is a reserved word`, keySpan, 'choose another name'));
+      else if (lets && name in lets) {
+        const first = spanOf(pairIn(doc, letMap, name)?.key as Node);
+        issues.push(
+          issue(
+            'duplicate_let',
+            `condition ${code(name)} has the name of a \`let\``,
+            keySpan,
+            `the \`let\` is at line ${first ? lineOf(first.offset) : '?'}; \`let\` and \`conditions\` share one set of names`,
+          ),
+        );
+      }
+    }
+  }
+  const imports = spec['imports'];
+  if (Array.isArray(imports)) {
+    const seen = new Map<string, number>();
+    imports.forEach((name, i) => {
+      if (typeof name !== 'string') return;
+      const span = spanOf(nodeAt(doc, ['spec', 'imports', i])) ?? { offset: 0, length: 1 };
+      const first = seen.get(name);
+      if (first !== undefined)
+        issues.push(
+          issue('name_clash', `library ${code(name)} is imported twice`, span, `first imported at line ${lineOf(first)}; remove one`),
+        );
+      else seen.set(name, span.offset);
+    });
+  }
 }
 
 /** The ExprSource of the scalar at path, whose value is `value`. */
@@ -554,6 +629,7 @@ interface RuleData {
 }
 
 interface PolicyData {
+  kind: RawPolicy['kind'];
   metadata: { name: string; namespace?: string; version?: string; description?: string; labels?: Record<string, string> };
   spec: {
     target?: string | boolean;
@@ -561,6 +637,9 @@ interface PolicyData {
     default?: RawPolicy['default'];
     onError?: RawPolicy['onError'];
     let?: Record<string, string | number | boolean>;
+    conditions?: Record<string, string | boolean>;
+    imports?: string[];
+    extends?: string;
     rules?: RuleData[];
   };
 }
@@ -570,7 +649,13 @@ function buildPolicy(doc: YamlDoc, data: PolicyData, docIndex: number, text: str
   const contents = doc.contents as Node;
   const { metadata: md, spec } = data;
 
+  const ref = (path: PathSeg[], name: string): RawRef => {
+    const span = spanOf(nodeAt(doc, path)) ?? { offset: contents.range?.[0] ?? 0, length: 1 };
+    return { name, offset: span.offset, length: span.length };
+  };
+  const specMap = nodeAt(doc, ['spec']);
   const policy: RawPolicy = {
+    kind: data.kind,
     name: md.name,
     namespace: md.namespace ?? 'default',
     labels: copyLabels(md.labels),
@@ -579,9 +664,15 @@ function buildPolicy(doc: YamlDoc, data: PolicyData, docIndex: number, text: str
     onError: spec.onError ?? 'deny',
     lets: [],
     rules: [],
+    imports: (spec.imports ?? []).map((name, i) => ref(['spec', 'imports', i], name)),
+    settings: SETTINGS.filter((key) => key in spec).map((key) => {
+      const span = spanOf(pairIn(doc, specMap, key)?.key as Node) ?? { offset: 0, length: 1 };
+      return { name: key, offset: span.offset, length: span.length };
+    }),
     offset: contents.range?.[0] ?? 0,
     docIndex,
   };
+  if (spec.extends !== undefined) policy.extends = ref(['spec', 'extends'], spec.extends);
   if (md.version !== undefined) policy.version = md.version;
   if (md.description !== undefined) policy.description = md.description;
   if (spec.target !== undefined) policy.target = expr(['spec', 'target'], spec.target);
@@ -593,6 +684,14 @@ function buildPolicy(doc: YamlDoc, data: PolicyData, docIndex: number, text: str
       const keyNode = pairIn(doc, letMap, name)?.key as Node | undefined;
       const l: RawLet = { name, expr: expr(['spec', 'let', name], spec.let[name]!), offset: spanOf(keyNode)?.offset ?? 0 };
       policy.lets.push(l);
+    }
+  }
+  if (spec.conditions !== undefined) {
+    const condMap = nodeAt(doc, ['spec', 'conditions']);
+    for (const name of Object.keys(spec.conditions)) {
+      const keyNode = pairIn(doc, condMap, name)?.key as Node | undefined;
+      const at = spanOf(keyNode)?.offset ?? 0;
+      policy.lets.push({ name, expr: expr(['spec', 'conditions', name], spec.conditions[name]!), offset: at, condition: true });
     }
   }
 

@@ -33,7 +33,7 @@ export interface SchemaProblem extends Span {
 export const SECTION_KEYS = {
   document: ['apiVersion', 'kind', 'metadata', 'spec'],
   metadata: ['name', 'namespace', 'version', 'description', 'labels'],
-  spec: ['target', 'combining', 'default', 'onError', 'let', 'rules'],
+  spec: ['extends', 'imports', 'target', 'combining', 'default', 'onError', 'let', 'conditions', 'rules'],
   rule: ['id', 'description', 'when', 'effect', 'message', 'obligations', 'priority', 'labels'],
 } as const;
 
@@ -58,6 +58,13 @@ const SYNONYMS: Record<Section, Record<string, string>> = {
     when: 'target',
     condition: 'target',
     rule: 'rules',
+    import: 'imports',
+    include: 'imports',
+    includes: 'imports',
+    uses: 'imports',
+    extend: 'extends',
+    base: 'extends',
+    inherits: 'extends',
   },
   rule: {
     name: 'id',
@@ -131,7 +138,7 @@ function suggestKey(path: PathSeg[], key: string): { key: string; elsewhere?: st
 /** Paths whose value is an expression or a message template. */
 function isExpressionPath(path: PathSeg[]): boolean {
   if (path.length === 2 && path[0] === 'spec' && path[1] === 'target') return true;
-  if (path.length === 3 && path[0] === 'spec' && path[1] === 'let') return true;
+  if (path.length === 3 && path[0] === 'spec' && (path[1] === 'let' || path[1] === 'conditions')) return true;
   const last = path[path.length - 1];
   return sectionOf(path.slice(0, -1)) === 'rule' && (last === 'when' || last === 'message');
 }
@@ -326,12 +333,15 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         const allowed = (e.params['allowedValues'] as unknown[]).map(String);
         const near = typeof value === 'string' ? closest(value, allowed) : undefined;
         const list = `allowed values: ${allowed.map(code).join(', ')}`;
+        const isKind = path.length === 1 && path[0] === 'kind';
         problems.push({
           ...valueSpan(loc, path),
           message:
             value === null || value === undefined
               ? `missing value for ${code(name)}`
-              : `invalid value ${code(shortValue(value))} for ${code(name)}`,
+              : isKind
+                ? `\`kind\` must be ${allowed.map(code).join(' or ')}, got ${code(shortValue(value))}`
+                : `invalid value ${code(shortValue(value))} for ${code(name)}`,
           hint: near !== undefined ? `did you mean ${code(near)}? ${list}` : list,
         });
         break;
@@ -365,10 +375,10 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
       case 'pattern': {
         if (e.propertyName !== undefined) {
           const bad = e.propertyName;
-          const isLet = path.length === 2 && path[0] === 'spec' && path[1] === 'let';
+          const isLet = path.length === 2 && path[0] === 'spec' && (path[1] === 'let' || path[1] === 'conditions');
           problems.push({
             ...(loc.keyIn(path, bad) ?? loc.value(path)),
-            message: isLet ? `invalid \`let\` name ${code(bad)}` : `invalid key ${code(bad)} in ${code(name)}`,
+            message: isLet ? `invalid \`${String(path[1])}\` name ${code(bad)}` : `invalid key ${code(bad)} in ${code(name)}`,
             hint: isLet
               ? 'a name is an identifier: letters, digits and `_`, not starting with a digit'
               : `key must match \`${String(e.params['pattern'])}\``,

@@ -1,6 +1,8 @@
 // The raw policy model: what a policy document says, with exact source positions, before any
 // expression is parsed. Produced by parsePolicyText (./parse.ts).
 
+import type { SourceText } from '../lang/errors.js';
+
 /** One expression as written in a policy file. */
 export interface ExprSource {
   /** The expression string exactly as YAML/JSON produced it (quotes removed, escapes decoded). */
@@ -40,6 +42,8 @@ export interface RawRule {
   labels?: Record<string, string>;
   /** File offset of the rule's `id` value, for issues about the rule. */
   offset: number;
+  /** The text the rule was written in when it is not the policy's own (an extension's rule). */
+  source?: SourceText;
 }
 
 export interface RawLet {
@@ -47,9 +51,27 @@ export interface RawLet {
   expr: ExprSource;
   /** File offset of the name (the key). */
   offset: number;
+  /** Declared under `conditions`: a boolean let. */
+  condition?: boolean;
+  /**
+   * The text the let was written in, when it is not the policy's own (a let imported from a
+   * library): issues about it point into that text. Set by compose.ts.
+   */
+  source?: SourceText;
 }
 
+/** A name a document refers to (an `imports` entry, `extends`), where it is written. */
+export interface RawRef {
+  name: string;
+  offset: number;
+  length: number;
+}
+
+/** `Policy`: rules that decide. `Library`: lets and named conditions that policies import. */
+export type DocumentKind = 'Policy' | 'Library';
+
 export interface RawPolicy {
+  kind: DocumentKind;
   name: string;
   /** Default `default`. */
   namespace: string;
@@ -60,9 +82,15 @@ export interface RawPolicy {
   combining: CombiningAlgorithm;
   default: DefaultEffect;
   onError: OnError;
-  /** In document order. */
+  /** In document order: `let` entries, then `conditions` entries. */
   lets: RawLet[];
   rules: RawRule[];
+  /** `spec.imports`: libraries whose lets and conditions this document uses. */
+  imports: RawRef[];
+  /** `spec.extends`: the policy this one adds rules to. */
+  extends?: RawRef;
+  /** Which of `target`, `combining`, `default` and `onError` the document sets, and where: an extension may not. */
+  settings: RawRef[];
   file?: string;
   /** File offset of the document's content (its first key). */
   offset: number;

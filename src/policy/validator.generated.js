@@ -4,14 +4,15 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://unpkg.com/llm-policy-engine/schemas/policy.schema.json","title":"llm-policy-engine policy document","description":"One policy for llm-policy-engine: metadata plus rules whose conditions are CEL expressions. A file may hold several documents separated by `---`. Reference: docs/policies.md.","type":"object","required":["apiVersion","kind","metadata","spec"],"additionalProperties":false,"properties":{"$schema":{"title":"JSON Schema of this document","description":"Optional; lets JSON editors find this schema. Ignored by the engine.","type":"string"},"apiVersion":{"title":"API version","description":"Version of the policy format. Always `llmpolicy/v1`.","const":"llmpolicy/v1"},"kind":{"title":"Document kind","description":"Always `Policy`.","const":"Policy"},"metadata":{"title":"Policy metadata","description":"Name, namespace, version and labels of the policy.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"title":"Policy name","description":"Required; unique within its namespace. Letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","examples":["cost-control"]},"namespace":{"title":"Namespace","description":"Tenant or team the policy belongs to. Default: `default`.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","default":"default"},"version":{"title":"Policy version","description":"Semantic version of the policy, e.g. `1.4.0`.","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?$","examples":["1.0.0"]},"description":{"title":"Description","description":"What the policy is for.","type":"string"},"labels":{"$ref":"#/$defs/labels"}}},"spec":{"title":"Policy specification","description":"Target, combining algorithm, defaults, named expressions and rules.","type":"object","additionalProperties":false,"properties":{"target":{"title":"Target","description":"CEL expression; the policy applies only where it is true. Absent: the policy always applies.","type":["string","boolean"],"examples":["request.provider == 'openai'"]},"combining":{"title":"Combining algorithm","description":"How the effects of matching rules combine. `deny-overrides` (default): any matching deny denies, else any warn warns, else allow. `first-match`: the first matching rule in document order decides. `priority`: the matching rule with the highest `priority` decides, ties broken deny > warn > allow.","enum":["deny-overrides","first-match","priority"],"default":"deny-overrides"},"default":{"title":"Default effect","description":"Effect when no rule matches: `allow` (default) or `deny`.","enum":["allow","deny"],"default":"allow"},"onError":{"title":"On error","description":"What a rule whose condition fails to evaluate counts as: `deny` (default, fail-closed), `skip` (not matched; the error is still reported) or `warn`.","enum":["deny","skip","warn"],"default":"deny"},"let":{"title":"Named expressions","description":"Name -> CEL expression. Evaluated lazily, at most once per decision; usable in `target`, rules, messages and other `let`s (no cycles).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"Expression","description":"A CEL expression (a number or boolean is taken as a literal).","type":["string","number","boolean"]}},"rules":{"title":"Rules","description":"The policy's rules, in document order.","type":"array","minItems":0,"items":{"$ref":"#/$defs/rule"}}}}},"$defs":{"labels":{"title":"Labels","description":"Free-form string key/value pairs.","type":"object","additionalProperties":{"type":"string"}},"rule":{"title":"Rule","description":"A condition and the effect it has when it holds.","type":"object","required":["id","effect"],"additionalProperties":false,"properties":{"id":{"title":"Rule id","description":"Required; unique within the policy. Reported in decisions.","type":"string","pattern":"^\\S(.*\\S)?$"},"description":{"title":"Description","description":"What the rule is for.","type":"string"},"when":{"title":"Condition","description":"CEL expression; the rule matches where it is true. Absent: the rule always matches.","type":["string","boolean"],"examples":["user.tier == 'free'"]},"effect":{"title":"Effect","description":"Effect of the rule when it matches.","enum":["allow","deny","warn"]},"message":{"title":"Message","description":"Reason reported when the rule matches. `{{ expr }}` inserts the value of a CEL expression.","type":"string","examples":["Model {{ request.model }} is not available on the free tier"]},"obligations":{"title":"Obligations","description":"Instructions for the enforcement point, collected when the rule matches. Each item has exactly one key: `redact`, `route`, `set`, `notify` or a custom one.","type":"array","items":{"$ref":"#/$defs/obligation"}},"priority":{"title":"Priority","description":"Used by `combining: priority`: the highest priority wins. Default 0.","type":"integer","default":0},"labels":{"$ref":"#/$defs/labels"}}},"obligation":{"title":"Obligation","description":"Exactly one key: `redact`, `route`, `set`, `notify` or a custom key; its value is free-form data.","type":"object","minProperties":1,"maxProperties":1,"properties":{"redact":{"title":"Redact","description":"Redact sensitive entities before the call, e.g. `{ entities: [email, phone] }`.","type":"object","properties":{"entities":{"title":"Entities","description":"Entity kinds to redact, e.g. `email`, `phone`, `credit_card`.","type":"array","items":{"type":"string"}}}},"route":{"title":"Route","description":"Send the call to another model, e.g. `{ model: gpt-4o-mini }`.","type":"object","required":["model"],"properties":{"model":{"title":"Model","description":"Model to route to.","type":"string"}}},"set":{"title":"Set","description":"Request fields to override, e.g. `{ max_tokens: 1024 }`.","type":"object"},"notify":{"title":"Notify","description":"Notify someone: a channel name or an object.","type":["string","object"]}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://unpkg.com/llm-policy-engine/schemas/policy.schema.json","title":"llm-policy-engine policy document","description":"One policy (`kind: Policy`) or library (`kind: Library`) for llm-policy-engine: metadata plus rules whose conditions are CEL expressions, or shared named expressions. A file may hold several documents separated by `---`. Reference: docs/policies.md.","type":"object","required":["apiVersion","kind","metadata","spec"],"additionalProperties":false,"properties":{"$schema":{"title":"JSON Schema of this document","description":"Optional; lets JSON editors find this schema. Ignored by the engine.","type":"string"},"apiVersion":{"title":"API version","description":"Version of the policy format. Always `llmpolicy/v1`.","const":"llmpolicy/v1"},"kind":{"title":"Document kind","description":"`Policy`: rules that decide. `Library`: `let` values and named `conditions` that policies pull in with `spec.imports` (docs/lifecycle.md#composition).","enum":["Policy","Library"]},"metadata":{"title":"Policy metadata","description":"Name, namespace, version and labels of the policy.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"title":"Policy name","description":"Required; unique within its namespace. Letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","examples":["cost-control"]},"namespace":{"title":"Namespace","description":"Tenant or team the policy belongs to. Default: `default`.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","default":"default"},"version":{"title":"Policy version","description":"Semantic version of the policy, e.g. `1.4.0`.","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?$","examples":["1.0.0"]},"description":{"title":"Description","description":"What the policy is for.","type":"string"},"labels":{"$ref":"#/$defs/labels"}}},"spec":{"title":"Policy specification","description":"Imports, base policy, target, combining algorithm, defaults, named expressions and rules. A `Library` may hold only `imports`, `let` and `conditions`.","type":"object","additionalProperties":false,"properties":{"extends":{"title":"Base policy","description":"Name of a policy (same namespace) this one adds rules to. An extension cannot set `target`, `combining`, `default` or `onError`, redefine the base's rules or `let`s, or add a rule that could pre-empt a base deny.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"},"imports":{"title":"Imports","description":"Libraries (`kind: Library`, by name) whose `let` values and `conditions` this document uses as if declared here.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"},"examples":[["shared-conditions"]]},"target":{"title":"Target","description":"CEL expression; the policy applies only where it is true. Absent: the policy always applies.","type":["string","boolean"],"examples":["request.provider == 'openai'"]},"combining":{"title":"Combining algorithm","description":"How the effects of matching rules combine. `deny-overrides` (default): any matching deny denies, else any warn warns, else allow. `first-match`: the first matching rule in document order decides. `priority`: the matching rule with the highest `priority` decides, ties broken deny > warn > allow.","enum":["deny-overrides","first-match","priority"],"default":"deny-overrides"},"default":{"title":"Default effect","description":"Effect when no rule matches: `allow` (default) or `deny`.","enum":["allow","deny"],"default":"allow"},"onError":{"title":"On error","description":"What a rule whose condition fails to evaluate counts as: `deny` (default, fail-closed), `skip` (not matched; the error is still reported) or `warn`.","enum":["deny","skip","warn"],"default":"deny"},"let":{"title":"Named expressions","description":"Name -> CEL expression. Evaluated lazily, at most once per decision; usable in `target`, rules, messages and other `let`s (no cycles).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"Expression","description":"A CEL expression (a number or boolean is taken as a literal).","type":["string","number","boolean"]}},"conditions":{"title":"Named conditions","description":"Name -> boolean CEL expression: a `let` whose value must be a bool, referenced by name in `when`, `target` and other expressions.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"Condition","description":"A boolean CEL expression (or `true`/`false`).","type":["string","boolean"]}},"rules":{"title":"Rules","description":"The policy's rules, in document order.","type":"array","minItems":0,"items":{"$ref":"#/$defs/rule"}}}}},"$defs":{"labels":{"title":"Labels","description":"Free-form string key/value pairs.","type":"object","additionalProperties":{"type":"string"}},"rule":{"title":"Rule","description":"A condition and the effect it has when it holds.","type":"object","required":["id","effect"],"additionalProperties":false,"properties":{"id":{"title":"Rule id","description":"Required; unique within the policy. Reported in decisions.","type":"string","pattern":"^\\S(.*\\S)?$"},"description":{"title":"Description","description":"What the rule is for.","type":"string"},"when":{"title":"Condition","description":"CEL expression; the rule matches where it is true. Absent: the rule always matches.","type":["string","boolean"],"examples":["user.tier == 'free'"]},"effect":{"title":"Effect","description":"Effect of the rule when it matches.","enum":["allow","deny","warn"]},"message":{"title":"Message","description":"Reason reported when the rule matches. `{{ expr }}` inserts the value of a CEL expression.","type":"string","examples":["Model {{ request.model }} is not available on the free tier"]},"obligations":{"title":"Obligations","description":"Instructions for the enforcement point, collected when the rule matches. Each item has exactly one key: `redact`, `route`, `set`, `notify` or a custom one.","type":"array","items":{"$ref":"#/$defs/obligation"}},"priority":{"title":"Priority","description":"Used by `combining: priority`: the highest priority wins. Default 0.","type":"integer","default":0},"labels":{"$ref":"#/$defs/labels"}}},"obligation":{"title":"Obligation","description":"Exactly one key: `redact`, `route`, `set`, `notify` or a custom key; its value is free-form data.","type":"object","minProperties":1,"maxProperties":1,"properties":{"redact":{"title":"Redact","description":"Redact sensitive entities before the call, e.g. `{ entities: [email, phone] }`.","type":"object","properties":{"entities":{"title":"Entities","description":"Entity kinds to redact, e.g. `email`, `phone`, `credit_card`.","type":"array","items":{"type":"string"}}}},"route":{"title":"Route","description":"Send the call to another model, e.g. `{ model: gpt-4o-mini }`.","type":"object","required":["model"],"properties":{"model":{"title":"Model","description":"Model to route to.","type":"string"}}},"set":{"title":"Set","description":"Request fields to override, e.g. `{ max_tokens: 1024 }`.","type":"object"},"notify":{"title":"Notify","description":"Notify someone: a channel name or an object.","type":["string","object"]}}}}};
 const schema32 = {"title":"Labels","description":"Free-form string key/value pairs.","type":"object","additionalProperties":{"type":"string"}};
 const pattern4 = new RegExp("^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$", "u");
 const pattern6 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?$", "u");
-const pattern7 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern9 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const func1 = Object.prototype.hasOwnProperty;
 const schema33 = {"title":"Rule","description":"A condition and the effect it has when it holds.","type":"object","required":["id","effect"],"additionalProperties":false,"properties":{"id":{"title":"Rule id","description":"Required; unique within the policy. Reported in decisions.","type":"string","pattern":"^\\S(.*\\S)?$"},"description":{"title":"Description","description":"What the rule is for.","type":"string"},"when":{"title":"Condition","description":"CEL expression; the rule matches where it is true. Absent: the rule always matches.","type":["string","boolean"],"examples":["user.tier == 'free'"]},"effect":{"title":"Effect","description":"Effect of the rule when it matches.","enum":["allow","deny","warn"]},"message":{"title":"Message","description":"Reason reported when the rule matches. `{{ expr }}` inserts the value of a CEL expression.","type":"string","examples":["Model {{ request.model }} is not available on the free tier"]},"obligations":{"title":"Obligations","description":"Instructions for the enforcement point, collected when the rule matches. Each item has exactly one key: `redact`, `route`, `set`, `notify` or a custom one.","type":"array","items":{"$ref":"#/$defs/obligation"}},"priority":{"title":"Priority","description":"Used by `combining: priority`: the highest priority wins. Default 0.","type":"integer","default":0},"labels":{"$ref":"#/$defs/labels"}}};
 const schema34 = {"title":"Obligation","description":"Exactly one key: `redact`, `route`, `set`, `notify` or a custom key; its value is free-form data.","type":"object","minProperties":1,"maxProperties":1,"properties":{"redact":{"title":"Redact","description":"Redact sensitive entities before the call, e.g. `{ entities: [email, phone] }`.","type":"object","properties":{"entities":{"title":"Entities","description":"Entity kinds to redact, e.g. `email`, `phone`, `credit_card`.","type":"array","items":{"type":"string"}}}},"route":{"title":"Route","description":"Send the call to another model, e.g. `{ model: gpt-4o-mini }`.","type":"object","required":["model"],"properties":{"model":{"title":"Model","description":"Model to route to.","type":"string"}}},"set":{"title":"Set","description":"Request fields to override, e.g. `{ max_tokens: 1024 }`.","type":"object"},"notify":{"title":"Notify","description":"Notify someone: a channel name or an object.","type":["string","object"]}}};
-const pattern8 = new RegExp("^\\S(.*\\S)?$", "u");
+const pattern11 = new RegExp("^\\S(.*\\S)?$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -59,7 +60,7 @@ errors++;
 if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 === "string"){
-if(!pattern8.test(data0)){
+if(!pattern11.test(data0)){
 const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^\\S(.*\\S)?$"},message:"must match pattern \""+"^\\S(.*\\S)?$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -434,8 +435,9 @@ errors++;
 }
 }
 if(data.kind !== undefined){
-if("Policy" !== data.kind){
-const err7 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "Policy"},message:"must be equal to constant"};
+let data2 = data.kind;
+if(!((data2 === "Policy") || (data2 === "Library"))){
+const err7 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema31.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -600,7 +602,7 @@ if(data.spec !== undefined){
 let data10 = data.spec;
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key3 in data10){
-if(!((((((key3 === "target") || (key3 === "combining")) || (key3 === "default")) || (key3 === "onError")) || (key3 === "let")) || (key3 === "rules"))){
+if(!(func1.call(schema31.properties.spec.properties, key3))){
 const err20 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err20];
@@ -611,10 +613,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data10.target !== undefined){
-let data11 = data10.target;
-if((typeof data11 !== "string") && (typeof data11 !== "boolean")){
-const err21 = {instancePath:instancePath+"/spec/target",schemaPath:"#/properties/spec/properties/target/type",keyword:"type",params:{type: schema31.properties.spec.properties.target.type},message:"must be string,boolean"};
+if(data10.extends !== undefined){
+let data11 = data10.extends;
+if(typeof data11 === "string"){
+if(!pattern4.test(data11)){
+const err21 = {instancePath:instancePath+"/spec/extends",schemaPath:"#/properties/spec/properties/extends/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"},message:"must match pattern \""+"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -624,10 +627,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data10.combining !== undefined){
-let data12 = data10.combining;
-if(!(((data12 === "deny-overrides") || (data12 === "first-match")) || (data12 === "priority"))){
-const err22 = {instancePath:instancePath+"/spec/combining",schemaPath:"#/properties/spec/properties/combining/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.combining.enum},message:"must be equal to one of the allowed values"};
+else {
+const err22 = {instancePath:instancePath+"/spec/extends",schemaPath:"#/properties/spec/properties/extends/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -637,10 +638,15 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data10.default !== undefined){
-let data13 = data10.default;
-if(!((data13 === "allow") || (data13 === "deny"))){
-const err23 = {instancePath:instancePath+"/spec/default",schemaPath:"#/properties/spec/properties/default/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.default.enum},message:"must be equal to one of the allowed values"};
+if(data10.imports !== undefined){
+let data12 = data10.imports;
+if(Array.isArray(data12)){
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+let data13 = data12[i0];
+if(typeof data13 === "string"){
+if(!pattern4.test(data13)){
+const err23 = {instancePath:instancePath+"/spec/imports/" + i0,schemaPath:"#/properties/spec/properties/imports/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"},message:"must match pattern \""+"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -650,10 +656,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data10.onError !== undefined){
-let data14 = data10.onError;
-if(!(((data14 === "deny") || (data14 === "skip")) || (data14 === "warn"))){
-const err24 = {instancePath:instancePath+"/spec/onError",schemaPath:"#/properties/spec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.onError.enum},message:"must be equal to one of the allowed values"};
+else {
+const err24 = {instancePath:instancePath+"/spec/imports/" + i0,schemaPath:"#/properties/spec/properties/imports/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -663,14 +667,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data10.let !== undefined){
-let data15 = data10.let;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key4 in data15){
-const _errs33 = errors;
-if(typeof key4 === "string"){
-if(!pattern7.test(key4)){
-const err25 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
+}
+else {
+const err25 = {instancePath:instancePath+"/spec/imports",schemaPath:"#/properties/spec/properties/imports/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -680,9 +679,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-var valid5 = _errs33 === errors;
-if(!valid5){
-const err26 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
+if(data10.target !== undefined){
+let data14 = data10.target;
+if((typeof data14 !== "string") && (typeof data14 !== "boolean")){
+const err26 = {instancePath:instancePath+"/spec/target",schemaPath:"#/properties/spec/properties/target/type",keyword:"type",params:{type: schema31.properties.spec.properties.target.type},message:"must be string,boolean"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -692,10 +692,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-for(const key5 in data15){
-let data16 = data15[key5];
-if(((typeof data16 !== "string") && (!((typeof data16 == "number") && (isFinite(data16))))) && (typeof data16 !== "boolean")){
-const err27 = {instancePath:instancePath+"/spec/let/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/let/additionalProperties/type",keyword:"type",params:{type: schema31.properties.spec.properties.let.additionalProperties.type},message:"must be string,number,boolean"};
+if(data10.combining !== undefined){
+let data15 = data10.combining;
+if(!(((data15 === "deny-overrides") || (data15 === "first-match")) || (data15 === "priority"))){
+const err27 = {instancePath:instancePath+"/spec/combining",schemaPath:"#/properties/spec/properties/combining/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.combining.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -705,9 +705,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data10.default !== undefined){
+let data16 = data10.default;
+if(!((data16 === "allow") || (data16 === "deny"))){
+const err28 = {instancePath:instancePath+"/spec/default",schemaPath:"#/properties/spec/properties/default/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.default.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -717,11 +718,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data10.rules !== undefined){
-let data17 = data10.rules;
-if(Array.isArray(data17)){
-if(data17.length < 0){
-const err29 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
+if(data10.onError !== undefined){
+let data17 = data10.onError;
+if(!(((data17 === "deny") || (data17 === "skip")) || (data17 === "warn"))){
+const err29 = {instancePath:instancePath+"/spec/onError",schemaPath:"#/properties/spec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.onError.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -730,16 +730,15 @@ vErrors.push(err29);
 }
 errors++;
 }
-const len0 = data17.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate21(data17[i0], {instancePath:instancePath+"/spec/rules/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-errors = vErrors.length;
 }
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data10.let !== undefined){
+let data18 = data10.let;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key4 in data18){
+const _errs39 = errors;
+if(typeof key4 === "string"){
+if(!pattern9.test(key4)){
+const err30 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -749,9 +748,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid7 = _errs39 === errors;
+if(!valid7){
+const err31 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -761,14 +760,137 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key5 in data18){
+let data19 = data18[key5];
+if(((typeof data19 !== "string") && (!((typeof data19 == "number") && (isFinite(data19))))) && (typeof data19 !== "boolean")){
+const err32 = {instancePath:instancePath+"/spec/let/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/let/additionalProperties/type",keyword:"type",params:{type: schema31.properties.spec.properties.let.additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data10.conditions !== undefined){
+let data20 = data10.conditions;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key6 in data20){
+const _errs45 = errors;
+if(typeof key6 === "string"){
+if(!pattern9.test(key6)){
+const err34 = {instancePath:instancePath+"/spec/conditions",schemaPath:"#/properties/spec/properties/conditions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key6};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+var valid9 = _errs45 === errors;
+if(!valid9){
+const err35 = {instancePath:instancePath+"/spec/conditions",schemaPath:"#/properties/spec/properties/conditions/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+for(const key7 in data20){
+let data21 = data20[key7];
+if((typeof data21 !== "string") && (typeof data21 !== "boolean")){
+const err36 = {instancePath:instancePath+"/spec/conditions/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/conditions/additionalProperties/type",keyword:"type",params:{type: schema31.properties.spec.properties.conditions.additionalProperties.type},message:"must be string,boolean"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/spec/conditions",schemaPath:"#/properties/spec/properties/conditions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data10.rules !== undefined){
+let data22 = data10.rules;
+if(Array.isArray(data22)){
+if(data22.length < 0){
+const err38 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+const len1 = data22.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate21(data22[i1], {instancePath:instancePath+"/spec/rules/" + i1,parentData:data22,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
 }
 errors++;
 }

@@ -23,6 +23,7 @@ import { Registry } from '../lang/registry.js';
 import { CelTimestamp } from '../lang/values.js';
 import type { Decision } from '../decide/engine.js';
 import { parsePolicyText } from '../policy/parse.js';
+import { compose, type ComposeEntry } from '../policy/compose.js';
 import type { StateHost, StateStore } from '../decide/state.js';
 import type { ExprSource } from '../policy/types.js';
 
@@ -193,12 +194,21 @@ export interface PrepareOptions {
  */
 export function preparePolicies(files: { text: string; filename?: string }[], options: PrepareOptions): PreparedPolicy[] {
   const out: PreparedPolicy[] = [];
+  // the files together, so a policy sees the lets it imports and a base the rules of its extensions
+  const entries: ComposeEntry[] = [];
   for (const f of files) {
-    const { policies } = parsePolicyText(f.text, f.filename);
-    const src = new SourceText(f.text);
-    for (const raw of policies) {
+    const source = new SourceText(f.text);
+    for (const raw of parsePolicyText(f.text, f.filename).policies) entries.push({ key: `${raw.namespace}/${raw.name}`, raw, source });
+  }
+  const composed = compose(entries, []);
+  for (const { key, raw: own, source: src } of entries) {
+    const raw = composed.get(key)?.raw ?? own;
+    if (raw.kind !== 'Policy' || raw.extends !== undefined) continue;
+    {
+      // an imported let or an extension's rule was written in another file
+      const sourceOf = new Map<ExprSource, SourceText>();
       const variables = new Map<string, CType>(raw.lets.map((l) => [l.name, { kind: 'dyn' }]));
-      const prep = (es: ExprSource): PreparedExpr | undefined => {
+      const prep = (es: ExprSource, from: SourceText = src): PreparedExpr | undefined => {
         try {
           const checked = check(parse(es.text), {
             registry: options.registry,
@@ -206,7 +216,8 @@ export function preparePolicies(files: { text: string; filename?: string }[], op
             ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}),
           });
           if (checked.issues.length > 0) return undefined;
-          const at = src.position(es.offsets[firstToken(es.text)] ?? 0);
+          sourceOf.set(es, from);
+          const at = from.position(es.offsets[firstToken(es.text)] ?? 0);
           return { text: es.text, ast: checked.expr, source: es, line: at.line, column: at.column };
         } catch {
           return undefined;
@@ -214,7 +225,7 @@ export function preparePolicies(files: { text: string; filename?: string }[], op
       };
       const lets = new Map<string, PreparedExpr>();
       for (const l of raw.lets) {
-        const p = prep(l.expr);
+        const p = prep(l.expr, l.source);
         if (p) lets.set(l.name, p);
       }
       const start = src.position(raw.offset);
@@ -226,8 +237,12 @@ export function preparePolicies(files: { text: string; filename?: string }[], op
         line: start.line,
         target: raw.target ? prep(raw.target) : undefined,
         lets,
-        rules: raw.rules.map((r) => ({ id: r.id, when: r.when ? prep(r.when) : undefined, ...src.position(r.offset) })),
-        position: (source, pos) => src.position(source.offsets[Math.min(pos, source.offsets.length - 1)] ?? 0),
+        rules: raw.rules.map((r) => ({
+          id: r.id,
+          when: r.when ? prep(r.when, r.source) : undefined,
+          ...(r.source ?? src).position(r.offset),
+        })),
+        position: (source, pos) => (sourceOf.get(source) ?? src).position(source.offsets[Math.min(pos, source.offsets.length - 1)] ?? 0),
       });
     }
   }

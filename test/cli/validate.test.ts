@@ -16,6 +16,22 @@ describe.skipIf(!built)('llm-policy validate', () => {
     expect(r.stderr).toBe('');
   });
 
+  test('libraries and extensions in files of their own; a misspelt import is positioned in its file', () => {
+    const r = run(['validate', 'examples/lifecycle/composition']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✓ examples/lifecycle/composition/free-tier.yaml: free-tier (2 rules)');
+    expect(r.stdout).toMatch(/^3 files, 1 policy, 2 rules: ok$/m);
+    const lib =
+      'apiVersion: llmpolicy/v1\nkind: Library\nmetadata: { name: shared }\nspec:\n  conditions:\n    is_free: user.tier == "free"\n';
+    const pol =
+      'apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  imports: [shraed]\n  rules: [{ id: r, when: is_free, effect: deny }]\n';
+    const dir = tempDir({ 'shared.yaml': lib, 'p.yaml': pol });
+    const bad = run(['validate', '.'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('p.yaml:5:13: error[unknown_import]: unknown library `shraed`');
+    expect(bad.stderr).toContain('hint: did you mean `shared`?');
+  });
+
   test('a link out of the directory is skipped with a warning; --follow-symlinks reads it; a link loop ends', () => {
     const outside = tempDir({ 'bad.yaml': UNKNOWN_FUNCTION });
     const dir = tempDir({ 'good.yaml': POLICY });

@@ -82,7 +82,11 @@ describe('parsePolicyText: a valid document', () => {
       file: 'cost.yaml',
       offsets: Array.from({ length: text.length + 1 }, (_, i) => at(FULL, needle) + i),
     });
+    const setting = (name: string) => ({ name, offset: at(FULL, `  ${name}:`) + 2, length: name.length });
     expect(p).toEqual({
+      kind: 'Policy',
+      imports: [],
+      settings: ['target', 'combining', 'default', 'onError'].map(setting),
       name: 'cost-control',
       namespace: 'team-a',
       version: '1.4.0',
@@ -560,7 +564,7 @@ describe('schema issues', () => {
     const issues = issuesOf(text);
     expect(issues.map((i) => [i.message, i.line, i.column])).toEqual([
       ['`apiVersion` must be `llmpolicy/v1`, got `llmpolicy/v2`', 1, 13],
-      ['`kind` must be `Policy`, got `Rule`', 2, 7],
+      ['`kind` must be `Policy` or `Library`, got `Rule`', 2, 7],
       ['invalid policy name `Bad Name`', 4, 9],
       ['invalid `let` name `1x`', 7, 5],
       ['`let` name `in` is a reserved word', 8, 5],
