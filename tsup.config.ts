@@ -1,5 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
+import ts from 'typescript';
 
 // Every package subpath has its entry file in src/entries/, named as the subpath (`index` is the
 // main entry); `cli` is the `llm-policy` bin (Node only, starts with a shebang; dist/cli.js).
@@ -10,6 +12,37 @@ const entries = Object.fromEntries(
 );
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+/**
+ * Drops the `examples: [...]` of the builtin declarations from the build. They are the
+ * library's documentation and tests (test/builtins/examples.test.ts runs them from the
+ * sources, docs/functions.md is generated from them) and nothing reads them at run time, but
+ * shipped they are ~40 KB of object literals that every import parses and allocates (about a
+ * tenth of the main entry's import time; docs/performance.md, "Cold start").
+ */
+const stripExamples: Plugin = {
+  name: 'strip-builtin-examples',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]builtins[\\/].+\.ts$/ }, ({ path }) => {
+      const text = readFileSync(path, 'utf8');
+      if (!/\bexamples\s*:/.test(text)) return undefined;
+      const file = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+      const cuts: [number, number][] = [];
+      const visit = (n: ts.Node): void => {
+        if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'examples' && ts.isObjectLiteralExpression(n.parent)) {
+          const end = text[n.getEnd()] === ',' ? n.getEnd() + 1 : n.getEnd();
+          cuts.push([n.getStart(file), end]);
+          return;
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(file);
+      let contents = text;
+      for (const [start, end] of cuts.reverse()) contents = contents.slice(0, start) + contents.slice(end);
+      return { contents, loader: 'ts' };
+    });
+  },
+};
 
 export default defineConfig({
   // the version a prebuilt policy module records (src/util/version.ts)
@@ -38,6 +71,7 @@ export default defineConfig({
     options.minifyWhitespace = true;
     options.minifySyntax = true;
   },
+  esbuildPlugins: [stripExamples],
   shims: true,
   treeshake: true,
 });

@@ -10,6 +10,9 @@
 //
 // Each process times itself with performance.now(); the process start (Node's own boot, ~40 ms)
 // is not counted, as a serverless platform's figure for "init" does not include it either.
+// Beside wall time it records the process's CPU time over the same span (process.cpuUsage,
+// all threads): on a busy machine wall time also counts the time the process waited for a
+// core, CPU time does not, so it is the steadier figure to compare runs by.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +55,8 @@ function script(kind) {
       : `const text = readFileSync(${JSON.stringify(fileURLToPath(GATE))}, 'utf8'); const t2 = performance.now(); e.addPolicy(text, { filename: 'gate.yaml' });`;
   return `
     import { readFileSync } from 'node:fs';
+    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    const c0 = cpu();
     const t0 = performance.now();
     const { PolicyEngine } = await import(${JSON.stringify(DIST.href)});
     const t1 = performance.now();
@@ -60,12 +65,15 @@ function script(kind) {
     const t3 = performance.now();
     const d = e.evaluate(${JSON.stringify(INPUT)});
     const t4 = performance.now();
+    const c4 = cpu();
     if (d.effect !== 'deny') throw new Error('unexpected decision ' + d.effect);
-    console.log(JSON.stringify({ import: t1 - t0, load: t3 - t2, first: t4 - t3, compiledTo: e.stats().compiledTo }));`;
+    console.log(JSON.stringify({ import: t1 - t0, load: t3 - t2, first: t4 - t3, cpu: c4 - c0, compiledTo: e.stats().compiledTo }));`;
 }
 
 /** cel-js: import, compile the W1 conditions, first evaluation (when the package is installed). */
 const CEL_JS = `
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const c0 = cpu();
   const t0 = performance.now();
   const cel = await import('@marcbachmann/cel-js');
   const t1 = performance.now();
@@ -74,7 +82,8 @@ const CEL_JS = `
   const t3 = performance.now();
   f(${JSON.stringify(INPUT)});
   const t4 = performance.now();
-  console.log(JSON.stringify({ import: t1 - t0, load: t3 - t1, first: t4 - t3 }));`;
+  const c4 = cpu();
+  console.log(JSON.stringify({ import: t1 - t0, load: t3 - t1, first: t4 - t3, cpu: c4 - c0 }));`;
 
 function fresh(code, extraArgs = []) {
   const r = spawnSync(process.execPath, [...extraArgs, '--input-type=module', '-e', code], {
@@ -104,6 +113,7 @@ function measure(name, code, extraArgs) {
     load: m('load'),
     first: m('first'),
     total: median(runs.map((r) => r.import + r.load + r.first)),
+    cpu: median(runs.map((r) => r.cpu)),
     compiledTo: runs[0].compiledTo,
     runs,
   };
@@ -127,23 +137,24 @@ rmSync(dir, { recursive: true, force: true });
 const fmt = (x) => (x === undefined ? '-' : `${x.toFixed(1)} ms`);
 const w = Math.max(...rows.map((r) => r.name.length));
 console.log(
-  `  ${'contender'.padEnd(w)}  ${'import'.padStart(9)}  ${'load'.padStart(9)}  ${'first'.padStart(9)}  ${'total'.padStart(9)}  runs as`,
+  `  ${'contender'.padEnd(w)}  ${'import'.padStart(9)}  ${'load'.padStart(9)}  ${'first'.padStart(9)}  ${'total'.padStart(9)}  ${'cpu'.padStart(9)}  runs as`,
 );
 for (const r of rows) {
   if (r.error) console.log(`  ${r.name.padEnd(w)}  failed: ${r.error}`);
   else
     console.log(
-      `  ${r.name.padEnd(w)}  ${fmt(r.import).padStart(9)}  ${fmt(r.load).padStart(9)}  ${fmt(r.first).padStart(9)}  ${fmt(r.total).padStart(9)}  ${r.compiledTo ?? ''}`,
+      `  ${r.name.padEnd(w)}  ${fmt(r.import).padStart(9)}  ${fmt(r.load).padStart(9)}  ${fmt(r.first).padStart(9)}  ${fmt(r.total).padStart(9)}  ${fmt(r.cpu).padStart(9)}  ${r.compiledTo ?? ''}`,
     );
 }
 const yaml = rows[0];
 const pre = rows[2];
 const goals = [
-  { goal: 'import + addPolicy + first decision under 15 ms', value: yaml.total, pass: yaml.total <= 15 },
-  { goal: 'import + loadCompiled + first decision under 5 ms', value: pre.total, pass: pre.total <= 5 },
+  { goal: 'import + addPolicy + first decision under 15 ms', value: yaml.total, cpu: yaml.cpu, pass: yaml.total <= 15 },
+  { goal: 'import + loadCompiled + first decision under 5 ms', value: pre.total, cpu: pre.cpu, pass: pre.total <= 5 },
 ];
-console.log('\nGoals');
-for (const g of goals) console.log(`  ${g.goal.padEnd(52)} ${fmt(g.value).padStart(9)}  ${g.pass ? 'met' : 'NOT MET'}`);
+console.log('\nGoals (wall time; CPU time beside it)');
+for (const g of goals)
+  console.log(`  ${g.goal.padEnd(52)} ${fmt(g.value).padStart(9)}  ${g.pass ? 'met' : 'NOT MET'}  (cpu ${fmt(g.cpu)})`);
 if (load[0] > os.cpus().length)
   console.log(`(the machine was busy: load average ${load[0].toFixed(2)} on ${os.cpus().length} CPUs; absolute times are inflated)`);
 if (args.json) writeFileSync(args.json, `${JSON.stringify({ node: process.version, loadavg: load, runs: RUNS, rows, goals }, null, 2)}\n`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The main entry's weight as an edge app ships it: dist/index.js bundled by esbuild for a
-// neutral platform (wrangler's conditions), minified, gzipped; against the 150 KB budget,
-// with what takes the most room (esbuild's metafile). Prints; never fails the build.
+// neutral platform (wrangler's conditions), minified, gzipped; against the 150 KB goal and
+// the ceiling last measured (so that growth shows), with what takes the most room (esbuild's
+// metafile), and the `/core` entry beside it. Prints; never fails the build.
 //
 //   npm run build && node scripts/bundle-size.mjs [--json out.json]
 
@@ -10,7 +11,13 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
+/** The goal (issue 11): the main entry with its builtins under 150 KB gzipped. Not met yet. */
 const BUDGET_KB = 150;
+/**
+ * What the main entry measured when this line was last changed (docs/performance.md, "Bundle
+ * size"), plus 2 KB: a change that grows it past this says why there, and moves the line.
+ */
+const CEILING_KB = 278;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 if (!existsSync(dist)) {
@@ -38,6 +45,7 @@ async function bundle(entry, metafile) {
 
 const shipped = (await bundle(dist, false)).outputFiles[0].contents;
 const gz = gzipSync(shipped, { level: 9 }).length / 1024;
+const core = (await bundle(fileURLToPath(new URL('../dist/core.js', import.meta.url)), false)).outputFiles[0].contents;
 const src = await bundle('src/entries/index.ts', true);
 const inputs = Object.values(src.metafile.outputs)[0].inputs;
 const groups = new Map();
@@ -47,7 +55,10 @@ for (const [file, info] of Object.entries(inputs)) {
 }
 const total = [...groups.values()].reduce((a, b) => a + b, 0);
 console.log(
-  `main entry, minified: ${(shipped.length / 1024).toFixed(0)} KB; gzip ${gz.toFixed(1)} KB (budget ${BUDGET_KB} KB: ${gz <= BUDGET_KB ? 'within' : `${(gz - BUDGET_KB).toFixed(1)} KB over`})`,
+  `main entry, minified: ${(shipped.length / 1024).toFixed(0)} KB; gzip ${gz.toFixed(1)} KB (goal ${BUDGET_KB} KB: ${gz <= BUDGET_KB ? 'within' : `${(gz - BUDGET_KB).toFixed(1)} KB over`}; ceiling ${CEILING_KB} KB: ${gz <= CEILING_KB ? 'within' : `${(gz - CEILING_KB).toFixed(1)} KB over, say why in docs/performance.md`})`,
+);
+console.log(
+  `/core entry (no function library), minified: ${(core.length / 1024).toFixed(0)} KB; gzip ${(gzipSync(core, { level: 9 }).length / 1024).toFixed(1)} KB`,
 );
 console.log('largest parts (minified bytes, share):');
 for (const [k, v] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 12))
@@ -56,5 +67,5 @@ const arg = process.argv.indexOf('--json');
 if (arg > 0)
   writeFileSync(
     process.argv[arg + 1],
-    `${JSON.stringify({ minifiedBytes: shipped.length, gzipKB: gz, budgetKB: BUDGET_KB, parts: Object.fromEntries(groups) }, null, 2)}\n`,
+    `${JSON.stringify({ minifiedBytes: shipped.length, gzipKB: gz, budgetKB: BUDGET_KB, ceilingKB: CEILING_KB, parts: Object.fromEntries(groups) }, null, 2)}\n`,
   );

@@ -235,7 +235,7 @@ export function cidrContains(c: Cidr, ip: Ip): boolean {
 // ------------------------------------------------------------------ special ranges
 
 /** RFC 1918, loopback and link-local (IPv4); loopback, link-local and unique local (IPv6). */
-const PRIVATE = [
+const PRIVATE_RANGES = [
   '10.0.0.0/8', // RFC 1918
   '172.16.0.0/12', // RFC 1918
   '192.168.0.0/16', // RFC 1918
@@ -244,9 +244,11 @@ const PRIVATE = [
   '::1/128', // loopback
   'fe80::/10', // link-local
   'fc00::/7', // unique local (RFC 4193)
-].map(parseCidr);
+];
+// parsed on first use: at import it would compile the address parser for nothing
+let privateCidrs: Cidr[] | undefined;
 
 export function isPrivate(ip: Ip): boolean {
   const u = unmap(ip);
-  return PRIVATE.some((c) => cidrContains(c, u));
+  return (privateCidrs ??= PRIVATE_RANGES.map(parseCidr)).some((c) => cidrContains(c, u));
 }

@@ -110,10 +110,18 @@ export function expandTable(t: CatalogTable): ModelEntry[] {
   return out;
 }
 
-/** The catalog shipped in the main entry: the model makers' own APIs. */
+let mainModels: ModelEntry[] | undefined;
+
+/**
+ * The catalog shipped in the main entry: the model makers' own APIs. Its models are expanded
+ * from the table on first read, not at import (a cold start pays for them only when a
+ * policy asks a model's price).
+ */
 export const defaultCatalog: ModelCatalog = {
   asOf: mainTable.asOf,
-  models: expandTable(mainTable),
+  get models(): ModelEntry[] {
+    return (mainModels ??= expandTable(mainTable));
+  },
   currency: 'USD',
   unit: 'USD per million tokens',
   sources: [mainTable.source],

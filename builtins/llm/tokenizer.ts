@@ -296,22 +296,17 @@ export const TOKEN_CACHE_CHARS = 4_000_000;
 /** Texts shorter than this are counted every time: cheaper than a cache lookup. */
 const CACHE_MIN_LENGTH = 48;
 
-// text -> (family -> count)
-const cache = new LRUCache<string, Map<string, number>>({
-  max: TOKEN_CACHE_ENTRIES,
-  maxSize: TOKEN_CACHE_CHARS,
-  maxEntrySize: TOKEN_CACHE_CHARS / 4,
-  sizeCalculation: (_, text) => text.length,
-});
+// text -> (family -> count); made on first use, not at import (cold starts)
+let cache: LRUCache<string, Map<string, number>> | undefined;
 let cacheGeneration = -1;
 
 export function clearTokenCache(): void {
-  cache.clear();
+  cache?.clear();
 }
 
 /** Number of cached texts, for tests and metrics. */
 export function tokenCacheSize(): number {
-  return cache.size;
+  return cache?.size ?? 0;
 }
 
 /** Tokens of a plain text for a model, through the installed tokenizer and the cache. */
@@ -327,6 +322,12 @@ export function countText(text: string, model: string, tokenizer: Tokenizer = ge
     tokenizer === tokenizerPlugin.get()
       ? (tokenizer.family?.(model) ?? `model:${model}`)
       : `${tokenizer.name}:${tokenizer.family?.(model) ?? model}`;
+  cache ??= new LRUCache<string, Map<string, number>>({
+    max: TOKEN_CACHE_ENTRIES,
+    maxSize: TOKEN_CACHE_CHARS,
+    maxEntrySize: TOKEN_CACHE_CHARS / 4,
+    sizeCalculation: (_, text) => text.length,
+  });
   let counts = cache.get(text);
   const hit = counts?.get(family);
   if (hit !== undefined) return hit;

@@ -144,8 +144,9 @@ const newCache = () =>
     maxSize: REGEX_CACHE_CHARS,
     sizeCalculation: (_, source) => source.length + 1,
   });
-const cache = newCache();
-const cacheIgnoreCase = newCache();
+// made on first compile, not at import (cold starts)
+let cache: LRUCache<string, CompiledRegex> | undefined;
+let cacheIgnoreCase: LRUCache<string, CompiledRegex> | undefined;
 let cacheGeneration = regexPlugin.generation();
 
 /** Replaces the engine used for patterns compiled from now on, process-wide (and empties the cache). */
@@ -159,14 +160,14 @@ export function getRegexEngine(): RegexEngine {
 }
 
 export function clearRegexCache(): void {
-  cache.clear();
-  cacheIgnoreCase.clear();
+  cache?.clear();
+  cacheIgnoreCase?.clear();
   cacheGeneration = regexPlugin.generation();
 }
 
 /** Number of cached patterns (both flag sets), for tests and metrics. */
 export function regexCacheSize(): number {
-  return cache.size + cacheIgnoreCase.size;
+  return (cache?.size ?? 0) + (cacheIgnoreCase?.size ?? 0);
 }
 
 /**
@@ -175,7 +176,7 @@ export function regexCacheSize(): number {
  */
 export function compileRegex(source: string, flags?: RegexFlags): CompiledRegex {
   if (cacheGeneration !== regexPlugin.generation()) clearRegexCache();
-  const map = flags?.ignoreCase ? cacheIgnoreCase : cache;
+  const map = flags?.ignoreCase ? (cacheIgnoreCase ??= newCache()) : (cache ??= newCache());
   const hit = map.get(source);
   if (hit !== undefined) return hit;
   let re: CompiledRegex;

@@ -1096,16 +1096,18 @@ interface Entry {
   base: Analysis;
   by: (Analysis | undefined)[];
 }
-const cache = new LRUCache<string, Entry>({
-  max: CACHE_ENTRIES,
-  maxSize: CACHE_CHARS,
-  maxEntrySize: CACHE_CHARS / 4,
-  sizeCalculation: (_, text) => Math.max(1, text.length),
-});
+// made on first analysis, not at import (cold starts)
+let cache: LRUCache<string, Entry> | undefined;
 
 /** The analysis of a text in a channel, memoized (bounded: 256 texts and 4M characters; the rules run once per text whatever the channels). */
 export function analyzeCached(text: string, channel: Channel = 'user'): Analysis {
   const k = CHANNEL_INDEX[channel];
+  cache ??= new LRUCache<string, Entry>({
+    max: CACHE_ENTRIES,
+    maxSize: CACHE_CHARS,
+    maxEntrySize: CACHE_CHARS / 4,
+    sizeCalculation: (_, text) => Math.max(1, text.length),
+  });
   let e = cache.get(text);
   if (e === undefined) {
     e = { base: rulesOf(text, 0), by: [undefined, undefined, undefined, undefined] };
@@ -1116,10 +1118,10 @@ export function analyzeCached(text: string, channel: Channel = 'user'): Analysis
 
 /** Number of memoized texts (tests). */
 export function injectionCacheSize(): number {
-  return cache.size;
+  return cache?.size ?? 0;
 }
 
 /** Empties the memo (tests, benchmarks). */
 export function clearInjectionCache(): void {
-  cache.clear();
+  cache?.clear();
 }

@@ -1364,12 +1364,8 @@ export const PII_CACHE_ENTRIES = 256;
 /** Total UTF-16 code units of remembered texts; longer texts are scanned but not remembered. */
 export const PII_CACHE_CHARS = 4 * 1024 * 1024;
 
-const memo = new LRUCache<string, readonly PiiFinding[]>({
-  max: PII_CACHE_ENTRIES,
-  maxSize: PII_CACHE_CHARS,
-  maxEntrySize: PII_CACHE_CHARS / 8,
-  sizeCalculation: (_, text) => Math.max(1, text.length),
-});
+// made on first scan, not at import (cold starts)
+let memo: LRUCache<string, readonly PiiFinding[]> | undefined;
 let hits = 0;
 let scans = 0;
 
@@ -1379,6 +1375,12 @@ let scans = 0;
  * in one decision shares one scan. The returned array and its findings are frozen.
  */
 export function detectPii(text: string): readonly PiiFinding[] {
+  memo ??= new LRUCache<string, readonly PiiFinding[]>({
+    max: PII_CACHE_ENTRIES,
+    maxSize: PII_CACHE_CHARS,
+    maxEntrySize: PII_CACHE_CHARS / 8,
+    sizeCalculation: (_, text) => Math.max(1, text.length),
+  });
   const hit = memo.get(text);
   if (hit !== undefined) {
     hits++;
@@ -1392,12 +1394,12 @@ export function detectPii(text: string): readonly PiiFinding[] {
 
 /** Empties the memo and zeroes its counters (for tests and benchmarks). */
 export function clearPiiCache(): void {
-  memo.clear();
+  memo?.clear();
   hits = 0;
   scans = 0;
 }
 
 /** The memo's size and how many calls it answered (hits) or had to scan for (scans). */
 export function piiCacheStats(): { entries: number; chars: number; hits: number; scans: number } {
-  return { entries: memo.size, chars: memo.calculatedSize, hits, scans };
+  return { entries: memo?.size ?? 0, chars: memo?.calculatedSize ?? 0, hits, scans };
 }
