@@ -47,6 +47,8 @@ interface PolicyMeta {
   name: string;
   namespace: string;
   version?: string;
+  release: string;
+  mode?: 'shadow';
   file?: string;
   combining: CompiledPolicy['combining'];
   default: CompiledPolicy['default'];
@@ -85,6 +87,8 @@ export function writeModule(set: CompiledSet, notes: Notes, revision: string): s
       name: p.name,
       namespace: p.namespace,
       version: p.version,
+      release: p.release,
+      ...(p.mode === 'shadow' ? { mode: 'shadow' as const } : {}),
       file: p.file,
       combining: p.combining,
       default: p.default,
@@ -209,6 +213,8 @@ export function readModule(mod: unknown, registry: Registry): CompiledSet & { ru
       name: p.name,
       namespace: p.namespace,
       version: p.version,
+      release: p.release ?? p.version ?? `#${m.revision}`,
+      mode: p.mode === 'shadow' ? 'shadow' : 'enforce',
       combining: p.combining,
       default: p.default,
       onError: p.onError,

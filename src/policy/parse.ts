@@ -560,6 +560,7 @@ interface PolicyData {
     combining?: RawPolicy['combining'];
     default?: RawPolicy['default'];
     onError?: RawPolicy['onError'];
+    mode?: RawPolicy['mode'];
     let?: Record<string, string | number | boolean>;
     rules?: RuleData[];
   };
@@ -585,6 +586,7 @@ function buildPolicy(doc: YamlDoc, data: PolicyData, docIndex: number, text: str
   if (md.version !== undefined) policy.version = md.version;
   if (md.description !== undefined) policy.description = md.description;
   if (spec.target !== undefined) policy.target = expr(['spec', 'target'], spec.target);
+  if (spec.mode === 'shadow') policy.mode = 'shadow';
   if (file !== undefined) policy.file = file;
 
   if (spec.let !== undefined) {

@@ -33,7 +33,7 @@ export interface SchemaProblem extends Span {
 export const SECTION_KEYS = {
   document: ['apiVersion', 'kind', 'metadata', 'spec'],
   metadata: ['name', 'namespace', 'version', 'description', 'labels'],
-  spec: ['target', 'combining', 'default', 'onError', 'let', 'rules'],
+  spec: ['target', 'combining', 'default', 'mode', 'onError', 'let', 'rules'],
   rule: ['id', 'description', 'when', 'effect', 'message', 'obligations', 'priority', 'labels'],
 } as const;
 

@@ -25,6 +25,8 @@ export type RuleEffect = 'allow' | 'deny' | 'warn';
 export type CombiningAlgorithm = 'deny-overrides' | 'first-match' | 'priority';
 export type DefaultEffect = 'allow' | 'deny';
 export type OnError = 'deny' | 'skip' | 'warn';
+/** `shadow`: evaluated and reported, never deciding (docs/lifecycle.md). */
+export type PolicyMode = 'enforce' | 'shadow';
 
 export interface RawRule {
   id: string;
@@ -60,6 +62,8 @@ export interface RawPolicy {
   combining: CombiningAlgorithm;
   default: DefaultEffect;
   onError: OnError;
+  /** Absent: `enforce`. */
+  mode?: PolicyMode;
   /** In document order. */
   lets: RawLet[];
   rules: RawRule[];

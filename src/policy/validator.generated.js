@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://unpkg.com/llm-policy-engine/schemas/policy.schema.json","title":"llm-policy-engine policy document","description":"One policy for llm-policy-engine: metadata plus rules whose conditions are CEL expressions. A file may hold several documents separated by `---`. Reference: docs/policies.md.","type":"object","required":["apiVersion","kind","metadata","spec"],"additionalProperties":false,"properties":{"$schema":{"title":"JSON Schema of this document","description":"Optional; lets JSON editors find this schema. Ignored by the engine.","type":"string"},"apiVersion":{"title":"API version","description":"Version of the policy format. Always `llmpolicy/v1`.","const":"llmpolicy/v1"},"kind":{"title":"Document kind","description":"Always `Policy`.","const":"Policy"},"metadata":{"title":"Policy metadata","description":"Name, namespace, version and labels of the policy.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"title":"Policy name","description":"Required; unique within its namespace. Letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","examples":["cost-control"]},"namespace":{"title":"Namespace","description":"Tenant or team the policy belongs to. Default: `default`.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","default":"default"},"version":{"title":"Policy version","description":"Semantic version of the policy, e.g. `1.4.0`.","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?$","examples":["1.0.0"]},"description":{"title":"Description","description":"What the policy is for.","type":"string"},"labels":{"$ref":"#/$defs/labels"}}},"spec":{"title":"Policy specification","description":"Target, combining algorithm, defaults, named expressions and rules.","type":"object","additionalProperties":false,"properties":{"target":{"title":"Target","description":"CEL expression; the policy applies only where it is true. Absent: the policy always applies.","type":["string","boolean"],"examples":["request.provider == 'openai'"]},"combining":{"title":"Combining algorithm","description":"How the effects of matching rules combine. `deny-overrides` (default): any matching deny denies, else any warn warns, else allow. `first-match`: the first matching rule in document order decides. `priority`: the matching rule with the highest `priority` decides, ties broken deny > warn > allow.","enum":["deny-overrides","first-match","priority"],"default":"deny-overrides"},"default":{"title":"Default effect","description":"Effect when no rule matches: `allow` (default) or `deny`.","enum":["allow","deny"],"default":"allow"},"onError":{"title":"On error","description":"What a rule whose condition fails to evaluate counts as: `deny` (default, fail-closed), `skip` (not matched; the error is still reported) or `warn`.","enum":["deny","skip","warn"],"default":"deny"},"let":{"title":"Named expressions","description":"Name -> CEL expression. Evaluated lazily, at most once per decision; usable in `target`, rules, messages and other `let`s (no cycles).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"Expression","description":"A CEL expression (a number or boolean is taken as a literal).","type":["string","number","boolean"]}},"rules":{"title":"Rules","description":"The policy's rules, in document order.","type":"array","minItems":0,"items":{"$ref":"#/$defs/rule"}}}}},"$defs":{"labels":{"title":"Labels","description":"Free-form string key/value pairs.","type":"object","additionalProperties":{"type":"string"}},"rule":{"title":"Rule","description":"A condition and the effect it has when it holds.","type":"object","required":["id","effect"],"additionalProperties":false,"properties":{"id":{"title":"Rule id","description":"Required; unique within the policy. Reported in decisions.","type":"string","pattern":"^\\S(.*\\S)?$"},"description":{"title":"Description","description":"What the rule is for.","type":"string"},"when":{"title":"Condition","description":"CEL expression; the rule matches where it is true. Absent: the rule always matches.","type":["string","boolean"],"examples":["user.tier == 'free'"]},"effect":{"title":"Effect","description":"Effect of the rule when it matches.","enum":["allow","deny","warn"]},"message":{"title":"Message","description":"Reason reported when the rule matches. `{{ expr }}` inserts the value of a CEL expression.","type":"string","examples":["Model {{ request.model }} is not available on the free tier"]},"obligations":{"title":"Obligations","description":"Instructions for the enforcement point, collected when the rule matches. Each item has exactly one key: `redact`, `route`, `set`, `notify` or a custom one.","type":"array","items":{"$ref":"#/$defs/obligation"}},"priority":{"title":"Priority","description":"Used by `combining: priority`: the highest priority wins. Default 0.","type":"integer","default":0},"labels":{"$ref":"#/$defs/labels"}}},"obligation":{"title":"Obligation","description":"Exactly one key: `redact`, `route`, `set`, `notify` or a custom key; its value is free-form data.","type":"object","minProperties":1,"maxProperties":1,"properties":{"redact":{"title":"Redact","description":"Redact sensitive entities before the call, e.g. `{ entities: [email, phone] }`.","type":"object","properties":{"entities":{"title":"Entities","description":"Entity kinds to redact, e.g. `email`, `phone`, `credit_card`.","type":"array","items":{"type":"string"}}}},"route":{"title":"Route","description":"Send the call to another model, e.g. `{ model: gpt-4o-mini }`.","type":"object","required":["model"],"properties":{"model":{"title":"Model","description":"Model to route to.","type":"string"}}},"set":{"title":"Set","description":"Request fields to override, e.g. `{ max_tokens: 1024 }`.","type":"object"},"notify":{"title":"Notify","description":"Notify someone: a channel name or an object.","type":["string","object"]}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://unpkg.com/llm-policy-engine/schemas/policy.schema.json","title":"llm-policy-engine policy document","description":"One policy for llm-policy-engine: metadata plus rules whose conditions are CEL expressions. A file may hold several documents separated by `---`. Reference: docs/policies.md.","type":"object","required":["apiVersion","kind","metadata","spec"],"additionalProperties":false,"properties":{"$schema":{"title":"JSON Schema of this document","description":"Optional; lets JSON editors find this schema. Ignored by the engine.","type":"string"},"apiVersion":{"title":"API version","description":"Version of the policy format. Always `llmpolicy/v1`.","const":"llmpolicy/v1"},"kind":{"title":"Document kind","description":"Always `Policy`.","const":"Policy"},"metadata":{"title":"Policy metadata","description":"Name, namespace, version and labels of the policy.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"title":"Policy name","description":"Required; unique within its namespace. Letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","examples":["cost-control"]},"namespace":{"title":"Namespace","description":"Tenant or team the policy belongs to. Default: `default`.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","default":"default"},"version":{"title":"Policy version","description":"Semantic version of the policy, e.g. `1.4.0`.","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?$","examples":["1.0.0"]},"description":{"title":"Description","description":"What the policy is for.","type":"string"},"labels":{"$ref":"#/$defs/labels"}}},"spec":{"title":"Policy specification","description":"Target, combining algorithm, defaults, named expressions and rules.","type":"object","additionalProperties":false,"properties":{"target":{"title":"Target","description":"CEL expression; the policy applies only where it is true. Absent: the policy always applies.","type":["string","boolean"],"examples":["request.provider == 'openai'"]},"combining":{"title":"Combining algorithm","description":"How the effects of matching rules combine. `deny-overrides` (default): any matching deny denies, else any warn warns, else allow. `first-match`: the first matching rule in document order decides. `priority`: the matching rule with the highest `priority` decides, ties broken deny > warn > allow.","enum":["deny-overrides","first-match","priority"],"default":"deny-overrides"},"default":{"title":"Default effect","description":"Effect when no rule matches: `allow` (default) or `deny`.","enum":["allow","deny"],"default":"allow"},"mode":{"title":"Mode","description":"`enforce` (default): the policy takes part in decisions. `shadow`: it is evaluated on every decision and its outcome reported in `decision.shadow`, but it never changes the effect, reasons or obligations (docs/lifecycle.md).","enum":["enforce","shadow"],"default":"enforce"},"onError":{"title":"On error","description":"What a rule whose condition fails to evaluate counts as: `deny` (default, fail-closed), `skip` (not matched; the error is still reported) or `warn`.","enum":["deny","skip","warn"],"default":"deny"},"let":{"title":"Named expressions","description":"Name -> CEL expression. Evaluated lazily, at most once per decision; usable in `target`, rules, messages and other `let`s (no cycles).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"Expression","description":"A CEL expression (a number or boolean is taken as a literal).","type":["string","number","boolean"]}},"rules":{"title":"Rules","description":"The policy's rules, in document order.","type":"array","minItems":0,"items":{"$ref":"#/$defs/rule"}}}}},"$defs":{"labels":{"title":"Labels","description":"Free-form string key/value pairs.","type":"object","additionalProperties":{"type":"string"}},"rule":{"title":"Rule","description":"A condition and the effect it has when it holds.","type":"object","required":["id","effect"],"additionalProperties":false,"properties":{"id":{"title":"Rule id","description":"Required; unique within the policy. Reported in decisions.","type":"string","pattern":"^\\S(.*\\S)?$"},"description":{"title":"Description","description":"What the rule is for.","type":"string"},"when":{"title":"Condition","description":"CEL expression; the rule matches where it is true. Absent: the rule always matches.","type":["string","boolean"],"examples":["user.tier == 'free'"]},"effect":{"title":"Effect","description":"Effect of the rule when it matches.","enum":["allow","deny","warn"]},"message":{"title":"Message","description":"Reason reported when the rule matches. `{{ expr }}` inserts the value of a CEL expression.","type":"string","examples":["Model {{ request.model }} is not available on the free tier"]},"obligations":{"title":"Obligations","description":"Instructions for the enforcement point, collected when the rule matches. Each item has exactly one key: `redact`, `route`, `set`, `notify` or a custom one.","type":"array","items":{"$ref":"#/$defs/obligation"}},"priority":{"title":"Priority","description":"Used by `combining: priority`: the highest priority wins. Default 0.","type":"integer","default":0},"labels":{"$ref":"#/$defs/labels"}}},"obligation":{"title":"Obligation","description":"Exactly one key: `redact`, `route`, `set`, `notify` or a custom key; its value is free-form data.","type":"object","minProperties":1,"maxProperties":1,"properties":{"redact":{"title":"Redact","description":"Redact sensitive entities before the call, e.g. `{ entities: [email, phone] }`.","type":"object","properties":{"entities":{"title":"Entities","description":"Entity kinds to redact, e.g. `email`, `phone`, `credit_card`.","type":"array","items":{"type":"string"}}}},"route":{"title":"Route","description":"Send the call to another model, e.g. `{ model: gpt-4o-mini }`.","type":"object","required":["model"],"properties":{"model":{"title":"Model","description":"Model to route to.","type":"string"}}},"set":{"title":"Set","description":"Request fields to override, e.g. `{ max_tokens: 1024 }`.","type":"object"},"notify":{"title":"Notify","description":"Notify someone: a channel name or an object.","type":["string","object"]}}}}};
 const schema32 = {"title":"Labels","description":"Free-form string key/value pairs.","type":"object","additionalProperties":{"type":"string"}};
 const pattern4 = new RegExp("^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$", "u");
 const pattern6 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?$", "u");
@@ -600,7 +600,7 @@ if(data.spec !== undefined){
 let data10 = data.spec;
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key3 in data10){
-if(!((((((key3 === "target") || (key3 === "combining")) || (key3 === "default")) || (key3 === "onError")) || (key3 === "let")) || (key3 === "rules"))){
+if(!(((((((key3 === "target") || (key3 === "combining")) || (key3 === "default")) || (key3 === "mode")) || (key3 === "onError")) || (key3 === "let")) || (key3 === "rules"))){
 const err20 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err20];
@@ -650,10 +650,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data10.onError !== undefined){
-let data14 = data10.onError;
-if(!(((data14 === "deny") || (data14 === "skip")) || (data14 === "warn"))){
-const err24 = {instancePath:instancePath+"/spec/onError",schemaPath:"#/properties/spec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.onError.enum},message:"must be equal to one of the allowed values"};
+if(data10.mode !== undefined){
+let data14 = data10.mode;
+if(!((data14 === "enforce") || (data14 === "shadow"))){
+const err24 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -663,14 +663,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data10.let !== undefined){
-let data15 = data10.let;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key4 in data15){
-const _errs33 = errors;
-if(typeof key4 === "string"){
-if(!pattern7.test(key4)){
-const err25 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
+if(data10.onError !== undefined){
+let data15 = data10.onError;
+if(!(((data15 === "deny") || (data15 === "skip")) || (data15 === "warn"))){
+const err25 = {instancePath:instancePath+"/spec/onError",schemaPath:"#/properties/spec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.onError.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -680,9 +676,14 @@ vErrors.push(err25);
 errors++;
 }
 }
-var valid5 = _errs33 === errors;
-if(!valid5){
-const err26 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
+if(data10.let !== undefined){
+let data16 = data10.let;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key4 in data16){
+const _errs34 = errors;
+if(typeof key4 === "string"){
+if(!pattern7.test(key4)){
+const err26 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -692,10 +693,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-for(const key5 in data15){
-let data16 = data15[key5];
-if(((typeof data16 !== "string") && (!((typeof data16 == "number") && (isFinite(data16))))) && (typeof data16 !== "boolean")){
-const err27 = {instancePath:instancePath+"/spec/let/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/let/additionalProperties/type",keyword:"type",params:{type: schema31.properties.spec.properties.let.additionalProperties.type},message:"must be string,number,boolean"};
+var valid5 = _errs34 === errors;
+if(!valid5){
+const err27 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -705,9 +705,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key5 in data16){
+let data17 = data16[key5];
+if(((typeof data17 !== "string") && (!((typeof data17 == "number") && (isFinite(data17))))) && (typeof data17 !== "boolean")){
+const err28 = {instancePath:instancePath+"/spec/let/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/let/additionalProperties/type",keyword:"type",params:{type: schema31.properties.spec.properties.let.additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -717,11 +718,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data10.rules !== undefined){
-let data17 = data10.rules;
-if(Array.isArray(data17)){
-if(data17.length < 0){
-const err29 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
+}
+else {
+const err29 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -730,16 +729,12 @@ vErrors.push(err29);
 }
 errors++;
 }
-const len0 = data17.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate21(data17[i0], {instancePath:instancePath+"/spec/rules/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-errors = vErrors.length;
 }
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data10.rules !== undefined){
+let data18 = data10.rules;
+if(Array.isArray(data18)){
+if(data18.length < 0){
+const err30 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -748,10 +743,16 @@ vErrors.push(err30);
 }
 errors++;
 }
+const len0 = data18.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate21(data18[i0], {instancePath:instancePath+"/spec/rules/" + i0,parentData:data18,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err31 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -763,12 +764,24 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
