@@ -259,7 +259,7 @@ export class Auditor implements DecisionObserver {
       // everything that could throw (a custom clock) before taking a slot
       const end = perfNow();
       const time = this.perfTime ? end : this.clock();
-      const entryInput = this.snapshot ? this.snap(input) : input;
+      const entryInput = this.snapshot ? this.snap(input, d) : input;
       const i = this.slot();
       if (i < 0) return;
       this.kinds[i] = DECISION;
@@ -311,9 +311,9 @@ export class Auditor implements DecisionObserver {
     }
   }
 
-  private snap(input: unknown): Snapshot {
+  private snap(input: unknown, d: Decision): Snapshot {
     const copy = this.include ? this.copyInput(input) : undefined;
-    return new Snapshot(this.digest() ? canonicalJson(input) : '', this.tenantOf(input), copy);
+    return new Snapshot(this.digest() ? canonicalJson(input) : '', this.tenantOf(input, d), copy);
   }
 
   /** A free slot at the tail of the ring (making room by the overflow rule), or -1 when closed. */
@@ -532,7 +532,7 @@ export class Auditor implements DecisionObserver {
     }
     const d = result as Decision;
     const snap = input instanceof Snapshot ? input : undefined;
-    const tenant = snap ? snap.tenant : this.tenantOf(input);
+    const tenant = snap ? snap.tenant : this.tenantOf(input, d);
     const rec = { v: 1, kind: 'decision', id, seq, time, instance: this.instance } as DecisionAuditRecord;
     if (tenant !== undefined) rec.tenant = tenant;
     rec.revision = d.revision;
@@ -544,7 +544,7 @@ export class Auditor implements DecisionObserver {
     const matched: AuditMatchedRule[] = (rec.matched = new Array(d.matched.length));
     for (let k = 0; k < matched.length; k++) {
       const m = d.matched[k]!;
-      matched[k] = { policy: m.policy, namespace: m.namespace, rule: m.rule, effect: m.effect };
+      matched[k] = { policy: m.policy, namespace: m.namespace, version: m.version, rule: m.rule, effect: m.effect };
     }
     rec.obligations = d.obligations;
     const errors: AuditDecisionError[] = (rec.errors = new Array(d.errors.length));
@@ -555,6 +555,15 @@ export class Auditor implements DecisionObserver {
           ? { policy: e.policy, code: e.code, message: e.message, handling: e.handling }
           : { policy: e.policy, rule: e.rule, code: e.code, message: e.message, handling: e.handling };
     }
+    if (d.shadow !== undefined)
+      rec.shadow = d.shadow.map((o) => ({
+        policy: o.policy,
+        namespace: o.namespace,
+        version: o.version,
+        effect: o.effect,
+        matched: o.matched.map((m) => m.rule),
+        differs: o.differs,
+      }));
     rec.durationUs = Math.round(dur * 10_000) / 10;
     if (hit) rec.cached = true;
     if (rate < 1) rec.sampled = rate;
@@ -594,7 +603,7 @@ export class Auditor implements DecisionObserver {
     return this.lastNames;
   }
 
-  private tenantOf(input: unknown): string | undefined {
+  private tenantOf(input: unknown, d: Decision): string | undefined {
     const t = this.tenantOption;
     if (typeof t === 'string') return t;
     try {
@@ -602,6 +611,8 @@ export class Auditor implements DecisionObserver {
         const v = t(input);
         return typeof v === 'string' ? v : undefined;
       }
+      // the tenant the decision was made for, else the one the input names
+      if (d.tenant !== undefined) return d.tenant;
       const ctx = typeof input === 'object' && input !== null ? (input as { context?: unknown }).context : undefined;
       const v = typeof ctx === 'object' && ctx !== null ? (ctx as { tenant?: unknown }).tenant : undefined;
       return typeof v === 'string' ? v : undefined;

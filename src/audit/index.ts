@@ -10,6 +10,7 @@ export { redactedCopy } from './redact.js';
 export type {
   AuditDecisionError,
   AuditMatchedRule,
+  AuditShadowOutcome,
   AuditOptions,
   AuditRecord,
   AuditRedaction,

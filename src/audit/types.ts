@@ -5,6 +5,8 @@ import type { Decision, Effect } from '../decide/engine.js';
 export interface AuditMatchedRule {
   policy: string;
   namespace: string;
+  /** The version of the policy that decided (`decision.matched[].version`). */
+  version: string;
   rule: string;
   effect: Effect;
 }
@@ -20,7 +22,7 @@ export interface AuditRecordBase {
   time: number;
   /** Random id of the engine instance (or `audit.instance`). */
   instance: string;
-  /** From `audit.tenant`, else the input's `context.tenant` when it is a string. */
+  /** From `audit.tenant`, else the decision's tenant (`evaluate(input, { tenant })`), else the input's `context.tenant` when it is a string. */
   tenant?: string;
   /** The policy revision that decided. */
   revision: string;
@@ -42,6 +44,8 @@ export interface DecisionAuditRecord extends AuditRecordBase {
   matched: AuditMatchedRule[];
   obligations: Record<string, unknown>[];
   errors: AuditDecisionError[];
+  /** What the shadow policies would have done (only when some are loaded). */
+  shadow?: AuditShadowOutcome[];
   /** Time spent in `evaluate`, microseconds (0.1 µs resolution). */
   durationUs: number;
   /** Served from the decision cache. */
@@ -50,6 +54,17 @@ export interface DecisionAuditRecord extends AuditRecordBase {
   reasons?: string[];
   /** The input after redaction, only with `includeInput`. */
   input?: unknown;
+}
+
+export interface AuditShadowOutcome {
+  policy: string;
+  namespace: string;
+  version: string;
+  effect: Effect;
+  /** Ids of its rules that counted. */
+  matched: string[];
+  /** Whether enforcing it would have changed the decision's effect. */
+  differs: boolean;
 }
 
 export interface AuditDecisionError {

@@ -21,7 +21,7 @@ import { CliError, EXIT, display, expandPaths, readText, type Colors } from './i
 const ORDER: Record<string, string[]> = {
   document: ['$schema', 'apiVersion', 'kind', 'metadata', 'spec'],
   metadata: ['name', 'namespace', 'version', 'description', 'labels'],
-  spec: ['extends', 'imports', 'target', 'combining', 'default', 'onError', 'let', 'conditions', 'rules'],
+  spec: ['extends', 'imports', 'target', 'combining', 'default', 'mode', 'onError', 'let', 'conditions', 'rules'],
   rule: ['id', 'description', 'when', 'effect', 'message', 'obligations', 'priority', 'labels'],
 };
 

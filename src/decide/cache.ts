@@ -221,6 +221,18 @@ function digest(revision: string, paths: string[][], input: unknown, max: number
   return out;
 }
 
+/**
+ * The canonical rendering of one value (at most 4,096 characters), or undefined when it has
+ * none: what a canary hashes to place an input on one side.
+ */
+export function canonicalKey(v: unknown): string | undefined {
+  try {
+    return canonical(v, 0, { left: 4096 });
+  } catch {
+    return undefined; // a getter or Proxy threw
+  }
+}
+
 /** A rendering in which equal CEL values of the same type are equal strings. */
 function canonical(v: unknown, depth: number, budget: { left: number }): string | undefined {
   if (depth > 64) return undefined;

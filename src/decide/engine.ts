@@ -11,14 +11,15 @@ import { codegenAllowed, instantiate } from '../compile/codegen/load.js';
 import { MAX_UNROLLED_RULES, REVISION_RUNTIME, generateRevision, unrolled, type GeneratedPolicy } from './codegen.js';
 import { readModule, writeModule } from './prebuilt.js';
 import { resolveLimits, type Limits } from '../compile/limits.js';
-import { compilePolicy, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
+import { compilePolicy, policyRelease, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
 import { checkInput } from './input.js';
 import { parsePolicyText } from '../policy/parse.js';
 import { compose } from '../policy/compose.js';
 import type { RawPolicy } from '../policy/types.js';
 import { EMPTY, STOP, generalRunner, runPolicy, type DecisionFrame, type PolicyRunner } from './run.js';
 import { fnv1a } from '../util/encoding.js';
-import { DecisionCache, inputPaths, prunePaths, type CacheOptions, type CacheStats } from './cache.js';
+import { DecisionCache, canonicalKey, inputPaths, prunePaths, type CacheOptions, type CacheStats } from './cache.js';
+import { closest } from '../util/suggest.js';
 import type { PolicySource } from '../policy/source.js';
 import {
   checkTime,
@@ -41,6 +42,8 @@ export type { Effect } from '../policy/compile.js';
 export interface MatchedRule {
   policy: string;
   namespace: string;
+  /** The version of the policy that decided: `metadata.version`, or `#` and a hash of its text. */
+  version: string;
   rule: string;
   effect: Effect;
   message: string | undefined;
@@ -63,7 +66,26 @@ export interface Decision {
   obligations: Record<string, unknown>[];
   errors: DecisionError[];
   revision: string;
+  /** What the shadow policies would have done (only when some are loaded): docs/lifecycle.md. */
+  shadow?: ShadowOutcome[];
+  /** The tenant the decision was made for (`evaluate(input, { tenant })`). */
+  tenant?: string;
   trace?: Trace;
+}
+
+/** One shadow policy's outcome for a decision it took no part in. */
+export interface ShadowOutcome {
+  policy: string;
+  namespace: string;
+  version: string;
+  /** What the policy alone decides: `deny`, `warn`, or `allow` (which includes not applying). */
+  effect: Effect;
+  /** Its rules that counted, as in `decision.matched`. */
+  matched: MatchedRule[];
+  /** Whether enforcing it would have changed the decision's effect. */
+  differs: boolean;
+  /** Its evaluation errors (they are not the decision's). */
+  errors?: DecisionError[];
 }
 
 export interface RuleTrace {
@@ -82,6 +104,8 @@ export interface PolicyTrace {
   indexed: boolean;
   rules: RuleTrace[];
   lets: Record<string, unknown>;
+  /** A shadow policy: evaluated after the decision, not part of it. */
+  shadow?: true;
 }
 
 export interface Trace {
@@ -130,6 +154,20 @@ export interface EngineStats {
   cache: CacheStats;
   /** What decisions of the current revision run: generated code (for at least one policy), or closures only. */
   compiledTo: 'code' | 'closures';
+  /** Per shadow policy of the current revision, since it was loaded: docs/lifecycle.md. */
+  shadow: ShadowStats[];
+}
+
+export interface ShadowStats {
+  policy: string;
+  namespace: string;
+  version: string;
+  /** Decisions it was evaluated on (cached decisions included). */
+  decisions: number;
+  /** Decisions whose effect it would have changed. */
+  changed: number;
+  /** Per rule: how often it counted, and how often it counted in a decision the policy would have changed. */
+  rules: { rule: string; matched: number; changed: number }[];
 }
 
 /** What the engine tells an observer (src/audit implements it). */
@@ -149,6 +187,21 @@ export interface LoadFromOptions {
 
 export interface EvaluateOptions {
   explain?: boolean;
+  /** Decide with the shared namespace (`default`) and this tenant's namespace only. */
+  tenant?: string;
+}
+
+export interface AddPolicyOptions {
+  filename?: string;
+  /** Add the text as a candidate version of a policy already loaded, deciding for `percent` of the keys at `by`. */
+  canary?: CanaryOptions;
+}
+
+export interface CanaryOptions {
+  /** 0..100: the share of keys the candidate decides for. */
+  percent: number;
+  /** An input path such as `user.id`: inputs with the same value there land on the same side. */
+  by: string;
 }
 
 export interface PolicySummary {
@@ -157,6 +210,10 @@ export interface PolicySummary {
   version: string | undefined;
   rules: number;
   file: string | undefined;
+  /** Only for a shadow policy. */
+  mode?: 'shadow';
+  /** Only while a candidate version of the policy is rolling out. */
+  canary?: { version: string; percent: number; by: string; file: string | undefined };
 }
 
 /** A policy text as loaded: shared by the documents it holds, so each text is indexed and hashed once. */
@@ -190,12 +247,66 @@ interface Loaded {
 /** Whether a document decides on its own: not a library, not an extension (part of its base). */
 const decides = (raw: RawPolicy): boolean => raw.kind === 'Policy' && raw.extends === undefined;
 
+/** A candidate being rolled out, as loaded. */
+interface Candidate {
+  loaded: Loaded;
+  percent: number;
+  by: string[];
+}
+
+/** One policy of a revision, ready to run: the unit the decision loop iterates. */
+interface Slot {
+  policy: CompiledPolicy;
+  runner: PolicyRunner;
+  /** Its position in `Revision.policies`: which let cells it uses. */
+  cell: number;
+  /** Input paths it reads, when it is pure. */
+  paths: string[][] | undefined;
+}
+
+/** An enforcing policy, and the candidate that decides for part of the inputs while one rolls out. */
+interface Enforced extends Slot {
+  canary: Canary | undefined;
+}
+
+interface Canary extends Slot {
+  percent: number;
+  by: string[];
+  /** FNV-1a of the policy key: each policy's rollout splits the keys independently. */
+  seed: number;
+}
+
+interface Shadow extends Slot {
+  counts: ShadowCounts;
+}
+
+interface ShadowCounts {
+  decisions: number;
+  changed: number;
+  /** Per rule, by position in the policy. */
+  matched: number[];
+  ruleChanged: number[];
+  rule: Map<string, number>;
+}
+
+/** What a decision for one tenant (or for none) runs: the policies of its namespaces, in load order. */
+interface View {
+  enforced: Enforced[];
+  shadows: Shadow[];
+  /** How many of `enforced` have a candidate. */
+  canaries: number;
+  /** Every policy the view may run, for the audit record. */
+  policies: CompiledPolicy[];
+  /** Input paths its policies read, when they are all pure and there is a cache. */
+  cachePaths: string[][] | undefined;
+}
+
 /** One immutable, complete set of compiled policies. */
 interface Revision {
   id: string;
+  /** Every compiled policy (stable, candidate, shadow); a slot's `cell` is its position here. */
   policies: CompiledPolicy[];
-  /** One per policy: what evaluates it in a decision without `explain`. */
-  runners: PolicyRunner[];
+  /** The running (stable) policies by key. */
   byKey: Map<string, CompiledPolicy>;
   /** Macro variable slots: the most any one policy uses. */
   vars: number;
@@ -203,10 +314,16 @@ interface Revision {
   spare: DecisionFrame | undefined;
   /** Let cells of each policy (by position in `policies`), kept with the spare frame. */
   spareLets: unknown[][] | undefined;
-  /** Input paths the policies read, when every policy is pure (so decisions may be cached). */
-  cachePaths: string[][] | undefined;
   /** Whether some policy runs as generated code. */
   code: boolean;
+  /** Every namespace's policies: a decision without a tenant. */
+  all: View;
+  /** The `default` namespace's policies: a tenant with none of its own. */
+  shared: View;
+  /** Slots by namespace, in load order, from which tenant views are made. */
+  namespaces: Map<string, (Enforced | Shadow)[]>;
+  /** Tenant views made so far (only for namespaces that exist, so the map is bounded). */
+  views: Map<string, View>;
 }
 
 const CODEGEN_MODES = new Set(['auto', 'always', 'never']);
@@ -231,6 +348,10 @@ export class PolicyEngine {
   private readonly fallback: 'allow' | 'deny';
   /** Source texts by policy key, from which every revision is rebuilt. */
   private sources = new Map<string, Loaded>();
+  /** Candidate versions rolling out, by the key of the policy they would replace. */
+  private candidates = new Map<string, Candidate>();
+  /** Shadow policies' counters, kept across revisions while the policy's text stays the same. */
+  private shadowCounts = new Map<CompiledPolicy, ShadowCounts>();
   private current: Revision;
   private revisionCounter = 0;
   private readonly host: StateHost & { detect: DetectorHost | undefined };
@@ -272,17 +393,8 @@ export class PolicyEngine {
     this.limits = limits;
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
-    this.current = {
-      id: 'empty',
-      policies: [],
-      runners: [],
-      byKey: new Map(),
-      vars: 0,
-      spare: undefined,
-      spareLets: undefined,
-      cachePaths: [],
-      code: false,
-    };
+    if (options.cache) this.cache = new DecisionCache(options.cache);
+    this.current = this.assemble([], 'empty');
     const detectors = options.detectors;
     this.host = {
       state: options.state,
@@ -291,7 +403,6 @@ export class PolicyEngine {
       holds: [],
       detect: detectors ? new DetectorHost(Array.isArray(detectors) ? { detectors } : detectors) : undefined,
     };
-    if (options.cache) this.cache = new DecisionCache(options.cache);
     this.observer = options.observer;
   }
 
@@ -304,16 +415,107 @@ export class PolicyEngine {
    * Adds (or replaces, by namespace and name) every policy in a YAML or JSON text. Throws a
    * PolicyError listing every problem; then nothing changes.
    */
-  addPolicy(text: string, options: { filename?: string } = {}): PolicySummary[] {
+  addPolicy(text: string, options: AddPolicyOptions = {}): PolicySummary[] {
     this.notPrebuilt('addPolicy');
+    const canary = options.canary !== undefined ? canaryOptions(options.canary) : undefined;
     this.checkSize([{ text, filename: options.filename }]);
     const { policies, issues } = parsePolicyText(text, options.filename);
     if (issues.length) throw new PolicyError(issues, new Map([[options.filename, text]]));
     const file = loadedText(text, options.filename);
+    if (canary) return [this.addCandidate(policies, file, canary)];
     const next = new Map(this.sources);
     for (const p of policies) next.set(`${p.namespace}/${p.name}`, { file, raw: p });
     this.swap(next);
     return policies.map((p) => this.summary(`${p.namespace}/${p.name}`)!);
+  }
+
+  /**
+   * Adds a candidate version of a running policy (or replaces its candidate), deciding for
+   * `percent` of the keys at `by`; checked and compiled before anything changes.
+   */
+  private addCandidate(policies: RawPolicy[], file: LoadedText, canary: { percent: number; by: string[] }): PolicySummary {
+    const texts = new Map([[file.filename, file.text]]);
+    const at = (p: RawPolicy | undefined) => ({
+      ...(file.filename !== undefined ? { file: file.filename } : {}),
+      offset: p?.offset ?? 0,
+      ...file.source.position(p?.offset ?? 0),
+    });
+    const refuse = (p: RawPolicy | undefined, message: string, hint: string): never => {
+      throw new PolicyError([{ code: 'invalid_option', message, ...at(p), hint }], texts);
+    };
+    if (policies.length !== 1)
+      refuse(
+        policies[1],
+        `a canary text must hold exactly one policy; this one holds ${policies.length === 0 ? 'none' : policies.length}`,
+        'add each candidate with its own addPolicy call',
+      );
+    const p = policies[0]!;
+    const key = `${p.namespace}/${p.name}`;
+    const stable = this.sources.get(key);
+    if (stable === undefined) {
+      const near = closest(key, this.sources.keys());
+      refuse(
+        p,
+        `there is no policy \`${p.name}\` (namespace \`${p.namespace}\`) to roll a candidate out for`,
+        near !== undefined ? `did you mean \`${near}\`?` : 'load the stable version first, with addPolicy without `canary`',
+      );
+    }
+    if (!decides(p) || !decides(stable!.raw))
+      refuse(
+        p,
+        `${!decides(p) ? 'the candidate' : `\`${p.name}\``} is a library or an extension, which decides only through the policies that use it: there is nothing to roll out`,
+        'roll out the policy that imports the library, or the base of the extension',
+      );
+    if (p.mode === 'shadow' || stable!.raw.mode === 'shadow')
+      refuse(
+        p,
+        `policy \`${p.name}\` ${p.mode === 'shadow' ? 'candidate is' : 'is'} a shadow policy, which takes no part in decisions: there is nothing to roll out`,
+        'roll out enforcing versions; to watch a version first, load it as another policy with `mode: shadow`',
+      );
+    const release = policyRelease(p, file.text);
+    const running = stable!.compiled?.release ?? policyRelease(stable!.raw, stable!.file.text);
+    if (release === running)
+      refuse(
+        p,
+        p.version !== undefined
+          ? `the candidate has the version of the running policy (\`${release}\`), so decisions could not tell them apart`
+          : 'the candidate is the same text as the running policy',
+        'give the candidate another `metadata.version`',
+      );
+    const candidates = new Map(this.candidates);
+    candidates.set(key, { loaded: { file, raw: p }, ...canary });
+    this.swap(this.sources, candidates);
+    return this.summary(key)!;
+  }
+
+  /**
+   * Makes the candidate of a policy its running version (no recompilation). Throws when the
+   * policy has no candidate.
+   */
+  promote(name: string, namespace = 'default'): PolicySummary {
+    this.notPrebuilt('promote');
+    const key = `${namespace}/${name}`;
+    const c = this.candidates.get(key);
+    if (c === undefined)
+      throw new Error(
+        `policy \`${name}\` (namespace \`${namespace}\`) has no candidate to promote: add one with addPolicy(text, { canary })`,
+      );
+    const sources = new Map(this.sources);
+    sources.set(key, c.loaded);
+    const candidates = new Map(this.candidates);
+    candidates.delete(key);
+    this.swap(sources, candidates);
+    return this.summary(key)!;
+  }
+
+  /** Drops the candidate of a policy: the running version decides for every input again. False when there was none. */
+  rollback(name: string, namespace = 'default'): boolean {
+    const key = `${namespace}/${name}`;
+    if (!this.candidates.has(key)) return false;
+    const candidates = new Map(this.candidates);
+    candidates.delete(key);
+    this.swap(this.sources, candidates);
+    return true;
   }
 
   /** Replaces the whole policy set at once. */
@@ -393,7 +595,7 @@ export class PolicyEngine {
   }
 
   policies(): PolicySummary[] {
-    return this.current.policies.map((p) => this.summary(p.key)!);
+    return [...this.current.byKey.keys()].map((key) => this.summary(key)!);
   }
 
   private summary(key: string): PolicySummary | undefined {
@@ -403,7 +605,12 @@ export class PolicyEngine {
       const raw = this.sources.get(key)?.raw;
       return raw && { name: raw.name, namespace: raw.namespace, version: raw.version, rules: raw.rules.length, file: raw.file };
     }
-    return { name: p.name, namespace: p.namespace, version: p.version, rules: p.rules.length, file: p.file };
+    const out: PolicySummary = { name: p.name, namespace: p.namespace, version: p.version, rules: p.rules.length, file: p.file };
+    if (p.mode === 'shadow') out.mode = 'shadow';
+    const c = this.candidates.get(key);
+    if (c !== undefined)
+      out.canary = { version: c.loaded.compiled!.release, percent: c.percent, by: c.by.join('.'), file: c.loaded.file.filename };
+    return out;
   }
 
   /**
@@ -411,13 +618,14 @@ export class PolicyEngine {
    * it in, or throws and changes nothing. Each policy compiles on its own, so a load costs
    * what the policies it adds cost, not what the whole set costs.
    */
-  private swap(sources: Map<string, Loaded>): void {
+  private swap(sources: Map<string, Loaded>, candidates: Map<string, Candidate> = this.candidates): void {
     const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema };
     const issues: Issue[] = [];
     const texts = new Map<string | undefined, string>();
     this.resolve(sources, issues);
     const fresh: [Loaded, CompiledPolicy, Notes | undefined][] = [];
-    for (const l of sources.values()) {
+    candidates = this.resolveCandidates(sources, candidates, issues);
+    for (const l of [...sources.values(), ...[...candidates.values()].map((c) => c.loaded)]) {
       if (l.compiled !== undefined || l.composed === undefined) continue;
       texts.set(l.file.filename, l.file.text);
       // only policies small enough to unroll become code at run time: the others need no notes
@@ -437,14 +645,13 @@ export class PolicyEngine {
       l.runner = code?.runner ?? generalRunner;
       l.paths = c.purity.clock || c.purity.state ? undefined : inputPaths(c.asts, new Set(c.lets.map((x) => x.name)));
     }
+    // a candidate lives as long as the enforcing policy it would replace
+    const kept = new Map<string, Candidate>();
+    for (const [key, c] of candidates) if (sources.get(key)?.compiled?.mode === 'enforce') kept.set(key, c);
     this.sources = sources;
+    this.candidates = kept;
     this.prebuilt = false;
-    const policies: CompiledPolicy[] = [];
-    const runners: PolicyRunner[] = [];
-    const byKey = new Map<string, CompiledPolicy>();
-    let vars = 0;
-    let pure = true;
-    let code = false;
+    const items: Item[] = [];
     let hash = 0;
     for (const [key, l] of sources) {
       // a library or an extension changes the revision id, but decides nothing on its own
@@ -452,23 +659,122 @@ export class PolicyEngine {
         hash = (hash + (l.keyHash ??= fnv1a(`${key}\u0000${l.file.hash}`))) >>> 0;
         continue;
       }
-      const c = l.compiled!;
-      policies.push(c);
-      runners.push(l.runner!);
-      if (l.runner !== generalRunner) code = true;
-      byKey.set(key, c);
-      if (c.vars > vars) vars = c.vars;
-      if (l.paths === undefined) pure = false;
+      const c = kept.get(key);
+      items.push({
+        key,
+        policy: l.compiled!,
+        runner: l.runner!,
+        paths: l.paths,
+        candidate: c && { policy: c.loaded.compiled!, runner: c.loaded.runner!, paths: c.loaded.paths, percent: c.percent, by: c.by },
+      });
       // a sum, so the id does not depend on the order policies were added in
       hash = (hash + (l.keyHash ??= fnv1a(`${key}\u0000${l.file.hash}`))) >>> 0;
+      if (c) hash = (hash + fnv1a(`${key}\u0000${c.loaded.file.hash}\u0000${c.percent}\u0000${c.by.join('.')}`)) >>> 0;
     }
-    // what a cache key reads, worked out only when there is a cache
-    const cachePaths =
-      pure && this.cache !== undefined
-        ? prunePaths([...sources.values()].filter((l) => decides(l.raw)).flatMap((l) => l.paths!))
-        : undefined;
-    const id = `${hash.toString(16).padStart(8, '0')}-${++this.revisionCounter}`;
-    this.current = { id, policies, runners, byKey, vars, spare: undefined, spareLets: undefined, cachePaths, code };
+    this.current = this.assemble(items, `${hash.toString(16).padStart(8, '0')}-${++this.revisionCounter}`);
+  }
+
+  /** A revision of these policies, in this order (the order decisions list what matched in). */
+  private assemble(items: Item[], id: string): Revision {
+    const policies: CompiledPolicy[] = [];
+    const byKey = new Map<string, CompiledPolicy>();
+    const namespaces = new Map<string, (Enforced | Shadow)[]>();
+    const every: (Enforced | Shadow)[] = [];
+    const counts = new Map<CompiledPolicy, ShadowCounts>();
+    let vars = 0;
+    let code = false;
+    const slot = (policy: CompiledPolicy, runner: PolicyRunner, paths: string[][] | undefined): Slot => {
+      const cell = policies.length;
+      policies.push(policy);
+      if (policy.vars > vars) vars = policy.vars;
+      if (runner !== generalRunner) code = true;
+      return { policy, runner, cell, paths };
+    };
+    for (const it of items) {
+      byKey.set(it.key, it.policy);
+      let s: Enforced | Shadow;
+      if (it.policy.mode === 'shadow') {
+        const c = this.shadowCounts.get(it.policy) ?? shadowCounts(it.policy);
+        counts.set(it.policy, c);
+        s = { ...slot(it.policy, it.runner, it.paths), counts: c };
+      } else {
+        const e = slot(it.policy, it.runner, it.paths);
+        const c = it.candidate;
+        s = { ...e, canary: c && { ...slot(c.policy, c.runner, c.paths), percent: c.percent, by: c.by, seed: fnv1a(it.key) } };
+      }
+      every.push(s);
+      const ns = namespaces.get(it.policy.namespace);
+      if (ns) ns.push(s);
+      else namespaces.set(it.policy.namespace, [s]);
+    }
+    this.shadowCounts = counts;
+    const rev: Revision = {
+      id,
+      policies,
+      byKey,
+      vars,
+      spare: undefined,
+      spareLets: undefined,
+      code,
+      namespaces,
+      views: new Map(),
+      all: undefined as unknown as View,
+      shared: undefined as unknown as View,
+    };
+    rev.all = this.view(every);
+    rev.shared = this.view(namespaces.get('default') ?? []);
+    return rev;
+  }
+
+  /** What a decision over these slots runs, and what its cache key reads. */
+  private view(slots: (Enforced | Shadow)[]): View {
+    const enforced: Enforced[] = [];
+    const shadows: Shadow[] = [];
+    const policies: CompiledPolicy[] = [];
+    const paths: string[][] = [];
+    let canaries = 0;
+    let pure = true;
+    const read = (x: Slot) => {
+      policies.push(x.policy);
+      if (x.paths === undefined) pure = false;
+      else if (this.cache !== undefined) for (const p of x.paths) paths.push(p);
+    };
+    for (const s of slots) {
+      read(s);
+      if ('counts' in s) shadows.push(s);
+      else {
+        enforced.push(s);
+        if (s.canary) {
+          canaries++;
+          read(s.canary);
+        }
+      }
+    }
+    return { enforced, shadows, canaries, policies, cachePaths: pure && this.cache !== undefined ? prunePaths(paths) : undefined };
+  }
+
+  /**
+   * The view of a tenant: the shared namespace's slots and its own, merged in load order. Made
+   * once per tenant and revision, in O(shared + own); a tenant without policies gets the shared
+   * view, and is not remembered (tenant names come from requests).
+   */
+  private tenantView(rev: Revision, tenant: string): View {
+    if (tenant === 'default') return rev.shared;
+    const known = rev.views.get(tenant);
+    if (known !== undefined) return known;
+    const own = rev.namespaces.get(tenant);
+    if (own === undefined) return rev.shared;
+    const shared = rev.namespaces.get('default') ?? [];
+    const merged: (Enforced | Shadow)[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < shared.length || j < own.length) {
+      if (j >= own.length || (i < shared.length && shared[i]!.cell < own[j]!.cell)) merged.push(shared[i++]!);
+      else merged.push(own[j++]!);
+    }
+    const v = this.view(merged);
+    rev.views.set(tenant, v);
+    return v;
   }
 
   /**
@@ -477,6 +783,33 @@ export class PolicyEngine {
    * texts that changed: a library's importers, an extended base. Entries are replaced in
    * `sources`, never changed, so a load that fails leaves the running set as it was.
    */
+  /**
+   * The candidates whose composed form is due, composed against `sources` as if each replaced its
+   * running version (so a candidate may use `imports`, and a base's candidate keeps its
+   * extensions). A candidate recompiles when a text it was composed from changes.
+   */
+  private resolveCandidates(sources: Map<string, Loaded>, candidates: Map<string, Candidate>, issues: Issue[]): Map<string, Candidate> {
+    if (issues.length || candidates.size === 0) return candidates;
+    const out = new Map<string, Candidate>();
+    for (const [key, c] of candidates) {
+      if (!sources.has(key)) continue; // its running version is gone, and the candidate with it
+      const entries = [...sources].map(([k, l]) =>
+        k === key ? { key: k, raw: c.loaded.raw, source: c.loaded.file.source } : { key: k, raw: l.raw, source: l.file.source },
+      );
+      const plan = compose(entries, issues);
+      if (issues.length) return candidates;
+      const composed = plan.get(key)!;
+      const deps = composed.deps
+        .filter((k) => k !== key)
+        .sort()
+        .map((k) => `${k}\u0000${sources.get(k)!.file.hash}`)
+        .join('\u0001');
+      const fresh = c.loaded.compiled === undefined || c.loaded.deps !== deps;
+      out.set(key, fresh ? { ...c, loaded: { file: c.loaded.file, raw: c.loaded.raw, composed: composed.raw, deps } } : c);
+    }
+    return out;
+  }
+
   private resolve(sources: Map<string, Loaded>, issues: Issue[]): void {
     const plan = compose(
       [...sources].map(([key, l]) => ({ key, raw: l.raw, source: l.file.source })),
@@ -502,6 +835,10 @@ export class PolicyEngine {
    */
   compileToModule(): string {
     if (this.prebuilt) throw new Error('the policy set was loaded prebuilt (loadCompiled): build a module from the policy sources instead');
+    if (this.candidates.size > 0)
+      throw new Error(
+        `a prebuilt module holds one version of each policy, and ${[...this.candidates.keys()].map((k) => `\`${k}\``).join(', ')} ${this.candidates.size === 1 ? 'has a candidate' : 'have candidates'} rolling out: promote or roll back first`,
+      );
     const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema };
     const notes: Notes = new Map();
     const issues: Issue[] = [];
@@ -525,53 +862,72 @@ export class PolicyEngine {
    */
   loadCompiled(module: unknown): PolicySummary[] {
     const set = readModule(module, this.registry);
+    // the module records the paths of the whole set, not per policy: each view's key reads them all
+    const items = set.policies.map((p, i): Item => ({ key: p.key, policy: p, runner: set.runners[i]!, paths: set.cachePaths }));
+    this.current = this.assemble(items, `${set.revision}-${++this.revisionCounter}`);
+    this.current.code = true;
     this.sources = new Map();
+    this.candidates = new Map();
     this.prebuilt = true;
-    const byKey = new Map(set.policies.map((p) => [p.key, p]));
-    this.current = {
-      id: `${set.revision}-${++this.revisionCounter}`,
-      policies: set.policies,
-      runners: set.runners,
-      byKey,
-      vars: Math.max(0, ...set.policies.map((p) => p.vars)),
-      spare: undefined,
-      spareLets: undefined,
-      cachePaths: this.cache !== undefined ? set.cachePaths : undefined,
-      code: true,
-    };
     return this.policies();
   }
 
-  /** Decides synchronously. Never throws: odd input and evaluation errors become part of the decision. */
+  /**
+   * Decides synchronously. Never throws: odd input and evaluation errors become part of the
+   * decision. With `tenant`, only the shared namespace and that tenant's decide.
+   */
   evaluate(input: unknown, options?: EvaluateOptions): Decision {
     const rev = this.current;
     const explain = options?.explain === true;
+    const tenant = options?.tenant;
     this.decisions++;
     const observer = this.observer;
     const started = observer !== undefined ? now() : 0;
     let d: Decision;
     let cached = false;
+    let view: View | undefined;
     try {
-      const key =
-        this.cache !== undefined && rev.cachePaths !== undefined && !explain ? this.cache.key(rev.id, rev.cachePaths, input) : undefined;
-      const hit = key !== undefined ? this.cache!.get<Decision>(key) : undefined;
-      cached = hit !== undefined;
-      if (hit !== undefined) d = hit;
-      else {
-        d = this.evaluateUncached(rev, input, explain);
-        if (key !== undefined) this.cache!.set(key, d);
+      view = this.viewOf(rev, tenant);
+      if (view === undefined) {
+        d = unreadable(rev.id, new EvaluationError('invalid_argument', `\`tenant\` must be a string, got ${shown(tenant)}`), explain);
+      } else {
+        const key =
+          this.cache !== undefined && view.cachePaths !== undefined && !explain
+            ? this.cache.key(cacheScope(rev, view, tenant as string | undefined, input), view.cachePaths, input)
+            : undefined;
+        const hit = key !== undefined ? this.cache!.get<Decision>(key) : undefined;
+        cached = hit !== undefined;
+        if (hit !== undefined) d = hit;
+        else {
+          d = this.evaluateUncached(rev, view, input, explain, tenant as string | undefined);
+          if (key !== undefined) this.cache!.set(key, d);
+        }
       }
     } catch (err) {
       // The last line of the never-throws promise: whatever escaped (a host object that throws
       // where no rule reads it, a bug of ours) is a decision, and it denies.
       d = unreadable(rev.id, toEvaluationError(err), explain);
+      if (typeof tenant === 'string') d.tenant = tenant;
     }
+    // counted per decision served, cached or not, so the counts do not depend on the cache
+    if (d.shadow !== undefined && view !== undefined) countShadows(view, d.shadow);
     // the hot path only stores references; the record is built in the background
-    if (observer !== undefined) observer.decision(rev.policies, input, d, started, cached);
+    if (observer !== undefined) observer.decision(view?.policies ?? rev.all.policies, input, d, started, cached);
     return d;
   }
 
-  private evaluateUncached(rev: Revision, input: unknown, explain: boolean): Decision {
+  /** The view a decision for `tenant` runs; undefined for a tenant that is not a string. */
+  private viewOf(rev: Revision, tenant: unknown): View | undefined {
+    return tenant === undefined ? rev.all : typeof tenant === 'string' ? this.tenantView(rev, tenant) : undefined;
+  }
+
+  private evaluateUncached(rev: Revision, view: View, input: unknown, explain: boolean, tenant?: string): Decision {
+    const d = this.decideInput(rev, view, input, explain);
+    if (tenant !== undefined) d.tenant = tenant;
+    return d;
+  }
+
+  private decideInput(rev: Revision, view: View, input: unknown, explain: boolean): Decision {
     const started = explain ? now() : 0;
     const data = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
     const inputProblem = this.limits.validateInput ? checkInput(input, this.limits) : undefined;
@@ -618,7 +974,7 @@ export class PolicyEngine {
     const holds = this.host.holds!;
     holds.length = 0;
     try {
-      const d = this.decide(rev, frame, cells, explain ? { policies: [], durationMs: 0 } : undefined, started);
+      const d = this.decide(rev, view, frame, cells, explain ? { policies: [], durationMs: 0 } : undefined, started);
       // budget.reserve asked for holds: an allowed decision carries them for the enforcement point
       if (holds.length > 0 && d.allowed) d.obligations = [...d.obligations, ...holds.map((h) => ({ reserve: { ...h } }))];
       return d;
@@ -630,29 +986,44 @@ export class PolicyEngine {
     }
   }
 
-  /** Runs every policy into the frame, then combines across policies (deny-overrides). */
-  private decide(rev: Revision, f: DecisionFrame, cells: unknown[][], trace: Trace | undefined, started: number): Decision {
-    const policies = rev.policies;
-    const runners = rev.runners;
+  /**
+   * Runs every enforcing policy of the view into the frame (a policy rolling out: the version
+   * the input's side picks), combines across them (deny-overrides), then runs the shadow
+   * policies beside the decision.
+   */
+  private decide(rev: Revision, view: View, f: DecisionFrame, cells: unknown[][], trace: Trace | undefined, started: number): Decision {
+    const slots = view.enforced;
+    let d: Decision;
+    let fellBack = false;
     try {
-      for (let i = 0; i < policies.length; i++) {
-        const p = policies[i]!;
+      for (let i = 0; i < slots.length; i++) {
+        const s = slots[i]!;
+        const x: Slot = s.canary !== undefined && onCandidate(s.canary, f.input) ? s.canary : s;
+        const p = x.policy;
         // the policy's let cells, empty again for this decision
-        const lets = cells[i]!;
+        const lets = cells[x.cell]!;
         for (let k = 0; k < lets.length; k++) lets[k] = UNSET;
         f.lets = lets;
         if (trace) {
           const pt: PolicyTrace = { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} };
           trace.policies.push(pt);
           runPolicy(p, f, pt);
-        } else runners[i]!(f, p);
+        } else x.runner(f, p);
       }
+      fellBack = !f.denied && !f.warned && f.matched === undefined && f.defaults === undefined;
+      d = this.combine(rev, f);
     } catch (e) {
       // the step budget or the error cap ran out (run.ts): the decision stops and denies
-      if (e === STOP) return this.stopped(rev, f, trace, started);
-      throw e;
+      if (e !== STOP) throw e;
+      d = this.stopped(rev, f);
     }
+    if (view.shadows.length > 0) d.shadow = this.shadows(view, f, cells, d, fellBack, trace);
+    if (trace) trace.durationMs = now() - started;
+    return finish(d, trace);
+  }
 
+  /** The decision of what the frame holds. */
+  private combine(rev: Revision, f: DecisionFrame): Decision {
     const { matched, owed, errors, defaults } = f;
     const effect: Effect = f.denied
       ? 'deny'
@@ -698,8 +1069,7 @@ export class PolicyEngine {
       errors: errors ?? (EMPTY as unknown as DecisionError[]),
       revision: rev.id,
     };
-    if (trace) trace.durationMs = now() - started;
-    return finish(decision, trace);
+    return decision;
   }
 
   /**
@@ -707,7 +1077,7 @@ export class PolicyEngine {
    * whatever the policies' onError, since the rules not tried could have denied. The errors
    * kept are the first `maxErrors`, then one that says why the decision stopped.
    */
-  private stopped(rev: Revision, f: DecisionFrame, trace: Trace | undefined, started: number): Decision {
+  private stopped(rev: Revision, f: DecisionFrame): Decision {
     const { maxSteps, maxErrors } = this.limits;
     const message =
       f.steps > maxSteps
@@ -715,19 +1085,97 @@ export class PolicyEngine {
         : `the decision stopped after ${maxErrors} rule errors (limits.maxErrors); the rules not tried count as a deny`;
     const kept = (f.errors ?? []).slice(0, maxErrors);
     kept.push({ policy: '', rule: undefined, code: 'limit_exceeded', message, handling: 'deny' });
-    if (trace) trace.durationMs = now() - started;
-    return finish(
-      {
-        effect: 'deny',
-        allowed: false,
-        reasons: [message],
-        matched: f.matched ?? (EMPTY as unknown as MatchedRule[]),
-        obligations: EMPTY as unknown as Record<string, unknown>[],
-        errors: kept,
-        revision: rev.id,
-      },
-      trace,
-    );
+    return {
+      effect: 'deny',
+      allowed: false,
+      reasons: [message],
+      matched: f.matched ?? (EMPTY as unknown as MatchedRule[]),
+      obligations: EMPTY as unknown as Record<string, unknown>[],
+      errors: kept,
+      revision: rev.id,
+    };
+  }
+
+  /**
+   * Runs each shadow policy alone against the decision made: its own outcome, and whether
+   * enforcing it would have changed the effect. Each gets a fresh step budget and error cap, so
+   * a shadow policy can neither stop the decision nor add to it; reservations it asks for are
+   * dropped.
+   */
+  private shadows(
+    view: View,
+    f: DecisionFrame,
+    cells: unknown[][],
+    d: Decision,
+    fellBack: boolean,
+    trace: Trace | undefined,
+  ): ShadowOutcome[] {
+    const { denied, warned, matched, owed, errors, defaults, steps } = f;
+    const holds = this.host.holds!;
+    const held = holds.length;
+    // the decision as flags: `fellBack` when no policy counted and the engine default decided
+    const eDeny = d.effect === 'deny' && !fellBack;
+    const eWarn = d.effect === 'warn';
+    const out: ShadowOutcome[] = [];
+    for (const s of view.shadows) {
+      const p = s.policy;
+      f.denied = false;
+      f.warned = false;
+      f.matched = undefined;
+      f.owed = undefined;
+      f.errors = undefined;
+      f.defaults = undefined;
+      f.steps = 0;
+      const lets = cells[s.cell]!;
+      for (let k = 0; k < lets.length; k++) lets[k] = UNSET;
+      f.lets = lets;
+      let stopped = false;
+      try {
+        if (trace) {
+          const pt: PolicyTrace = { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {}, shadow: true };
+          trace.policies.push(pt);
+          runPolicy(p, f, pt);
+        } else s.runner(f, p);
+      } catch (e) {
+        // what would have stopped the decision counts as the deny it would have been
+        stopped = true;
+        const message =
+          e === STOP
+            ? `the shadow policy stopped after ${f.steps > this.limits.maxSteps ? `${this.limits.maxSteps} evaluation steps (limits.maxSteps)` : `${this.limits.maxErrors} rule errors (limits.maxErrors)`}`
+            : toEvaluationError(e).message;
+        (f.errors ??= []).push({
+          policy: p.key,
+          rule: undefined,
+          code: e === STOP ? 'limit_exceeded' : toEvaluationError(e).code,
+          message,
+          handling: 'deny',
+        });
+      }
+      holds.length = held;
+      const sDeny = stopped || f.denied;
+      const sWarn = f.warned;
+      const sAny = stopped || f.matched !== undefined || f.defaults !== undefined;
+      const effect: Effect = sDeny ? 'deny' : sWarn ? 'warn' : 'allow';
+      const combined: Effect = eDeny || sDeny ? 'deny' : eWarn || sWarn ? 'warn' : fellBack && !sAny ? this.fallback : 'allow';
+      const o: ShadowOutcome = {
+        policy: p.name,
+        namespace: p.namespace,
+        version: p.release,
+        effect,
+        matched: f.matched ?? [],
+        differs: combined !== d.effect,
+      };
+      if (f.errors !== undefined) o.errors = f.errors;
+      out.push(o);
+    }
+    f.denied = denied;
+    f.warned = warned;
+    f.matched = matched;
+    f.owed = owed;
+    f.errors = errors;
+    f.defaults = defaults;
+    f.steps = steps;
+    return out;
   }
 
   /**
@@ -811,12 +1259,18 @@ export class PolicyEngine {
    */
   async evaluateAsync(input: unknown, options?: EvaluateOptions): Promise<Decision> {
     const detect = this.host.detect;
-    if (detect) await settleDetectors(detect, () => this.evaluateUncached(this.current, input, false));
+    const tenant = options?.tenant;
+    if (detect)
+      await settleDetectors(detect, () => {
+        const rev = this.current;
+        const view = this.viewOf(rev, tenant);
+        if (view !== undefined) this.decideInput(rev, view, input, false);
+      });
     const state = this.host.state;
     if (!state?.prefetch) return this.evaluate(input, options);
     const seen = new Set<string>();
     for (let round = 0; round < 3; round++) {
-      const reads = this.readsOf(input);
+      const reads = this.readsOf(input, tenant);
       const fresh = reads.filter((r) => !seen.has(`${r.metric}\u0000${r.key}\u0000${r.since}`));
       if (fresh.length === 0) break;
       for (const r of fresh) seen.add(`${r.metric}\u0000${r.key}\u0000${r.since}`);
@@ -826,11 +1280,14 @@ export class PolicyEngine {
   }
 
   /** The state reads one decision makes for this input. */
-  private readsOf(input: unknown): StateRead[] {
+  private readsOf(input: unknown, tenant: unknown): StateRead[] {
     const reads: StateRead[] = [];
+    const rev = this.current;
+    const view = this.viewOf(rev, tenant);
+    if (view === undefined) return reads;
     this.host.reads = reads;
     try {
-      this.evaluateUncached(this.current, input, false);
+      this.decideInput(rev, view, input, false);
     } finally {
       this.host.reads = undefined;
     }
@@ -868,6 +1325,14 @@ export class PolicyEngine {
       decisions: this.decisions,
       cache: this.cache?.stats() ?? { enabled: false, hits: 0, misses: 0, size: 0, bytes: 0, skipped: 0 },
       compiledTo: this.current.code ? 'code' : 'closures',
+      shadow: this.current.all.shadows.map(({ policy: p, counts: c }) => ({
+        policy: p.name,
+        namespace: p.namespace,
+        version: p.release,
+        decisions: c.decisions,
+        changed: c.changed,
+        rules: p.rules.map((r, k) => ({ rule: r.id, matched: c.matched[k]!, changed: c.ruleChanged[k]! })),
+      })),
     };
   }
 
@@ -961,4 +1426,110 @@ function uniqueIssues(issues: Issue[]): Issue[] {
 
 function loadedText(text: string, filename: string | undefined): LoadedText {
   return { text, filename, source: new SourceText(text), hash: fnv1a(text) };
+}
+
+/** One policy of a revision as `swap` and `loadCompiled` hand it to `assemble`. */
+interface Item {
+  key: string;
+  policy: CompiledPolicy;
+  runner: PolicyRunner;
+  paths: string[][] | undefined;
+  candidate?: { policy: CompiledPolicy; runner: PolicyRunner; paths: string[][] | undefined; percent: number; by: string[] } | undefined;
+}
+
+const BY_PATH = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
+
+/** `canary` as given to addPolicy, checked before anything is parsed. */
+function canaryOptions(canary: CanaryOptions): { percent: number; by: string[] } {
+  const issues: Issue[] = [];
+  const c = (typeof canary === 'object' && canary !== null ? canary : {}) as Partial<CanaryOptions>;
+  if (typeof c.percent !== 'number' || !(c.percent >= 0 && c.percent <= 100))
+    issues.push({
+      code: 'invalid_option',
+      message: `\`canary.percent\` must be a number from 0 to 100, got ${shown(c.percent)}`,
+      hint: "e.g. `{ percent: 5, by: 'user.id' }`",
+    });
+  if (typeof c.by !== 'string' || !BY_PATH.test(c.by))
+    issues.push({
+      code: 'invalid_option',
+      message: `\`canary.by\` must be a dotted input path such as \`user.id\`, got ${shown(c.by)}`,
+      hint: 'name the input field whose value keeps a caller on one side: `user.id`, `context.tenant`',
+    });
+  const unknown = Object.keys(c).filter((k) => k !== 'percent' && k !== 'by');
+  for (const k of unknown)
+    issues.push({ code: 'invalid_option', message: `unknown canary option \`${k}\``, hint: 'use `percent` and `by`' });
+  if (issues.length) throw new PolicyError(issues);
+  return { percent: c.percent!, by: c.by!.split('.') };
+}
+
+/**
+ * Whether an input goes to the candidate: the value at `by`, rendered canonically, hashed
+ * (FNV-1a seeded with the policy key, then mixed) into [0, 100) and compared with `percent`.
+ * The same value always lands on the same side, and raising `percent` only moves inputs to the
+ * candidate. An input without the value goes to the running version.
+ */
+function onCandidate(c: Canary, input: unknown): boolean {
+  let v: unknown = input;
+  for (const k of c.by) {
+    if (v === null || typeof v !== 'object') return false;
+    if (v instanceof Map) v = v.get(k);
+    else if (Object.prototype.hasOwnProperty.call(v, k)) v = (v as Record<string, unknown>)[k];
+    else return false;
+  }
+  if (v === undefined || v === null) return false;
+  const key = canonicalKey(v);
+  return key !== undefined && bucket(c.seed, key) < c.percent;
+}
+
+/** A point in [0, 100) for a key: FNV-1a, then murmur3's finalizer, since FNV's high bits mix keys that differ at the end poorly. */
+function bucket(seed: number, key: string): number {
+  let h = fnv1a(key, seed);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return ((h >>> 0) / 0x1_0000_0000) * 100;
+}
+
+/**
+ * What, besides the input paths, a cached decision depends on: the revision, the tenant, and
+ * for each policy rolling out which side the input is on.
+ */
+function cacheScope(rev: Revision, view: View, tenant: string | undefined, input: unknown): string {
+  let scope = tenant === undefined ? rev.id : `${rev.id}\u0001${tenant}`;
+  if (view.canaries > 0) {
+    scope += '\u0001';
+    for (const s of view.enforced) if (s.canary !== undefined) scope += onCandidate(s.canary, input) ? '1' : '0';
+  }
+  return scope;
+}
+
+function shadowCounts(p: CompiledPolicy): ShadowCounts {
+  return {
+    decisions: 0,
+    changed: 0,
+    matched: p.rules.map(() => 0),
+    ruleChanged: p.rules.map(() => 0),
+    rule: new Map(p.rules.map((r, k) => [r.id, k])),
+  };
+}
+
+/** Adds a decision's shadow outcomes to the counters of the view's shadow policies (same order). */
+function countShadows(view: View, outcomes: readonly ShadowOutcome[]): void {
+  const shadows = view.shadows;
+  if (outcomes.length !== shadows.length) return;
+  for (let i = 0; i < shadows.length; i++) {
+    const c = shadows[i]!.counts;
+    const o = outcomes[i]!;
+    c.decisions++;
+    if (o.differs) c.changed++;
+    for (const m of o.matched) {
+      const k = c.rule.get(m.rule);
+      if (k === undefined) continue;
+      c.matched[k]!++;
+      // the rules with the effect that made the difference
+      if (o.differs && m.effect === o.effect) c.ruleChanged[k]!++;
+    }
+  }
 }

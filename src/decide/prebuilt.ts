@@ -46,6 +46,8 @@ interface PolicyMeta {
   name: string;
   namespace: string;
   version?: string;
+  release: string;
+  mode?: 'shadow';
   file?: string;
   combining: CompiledPolicy['combining'];
   default: CompiledPolicy['default'];
@@ -88,6 +90,8 @@ function moduleText(set: CompiledSet, notes: Notes, revision: string): string {
       name: p.name,
       namespace: p.namespace,
       version: p.version,
+      release: p.release,
+      ...(p.mode === 'shadow' ? { mode: 'shadow' as const } : {}),
       file: p.file,
       combining: p.combining,
       default: p.default,
@@ -212,6 +216,8 @@ export function readModule(mod: unknown, registry: Registry): CompiledSet & { ru
       name: p.name,
       namespace: p.namespace,
       version: p.version,
+      release: p.release ?? p.version ?? `#${m.revision}`,
+      mode: p.mode === 'shadow' ? 'shadow' : 'enforce',
       combining: p.combining,
       default: p.default,
       onError: p.onError,

@@ -82,7 +82,7 @@ export function matched(
       ? rule.message(f)
       : undefined;
   const list = (f.matched ??= []);
-  list.push({ policy: p.name, namespace: p.namespace, rule: rule.id, effect, message });
+  list.push({ policy: p.name, namespace: p.namespace, version: p.release, rule: rule.id, effect, message });
   // obligations are rare: the parallel list is made on the first rule that has some
   if (f.owed !== undefined) f.owed.push(failure ? EMPTY : rule.obligations);
   else if (!failure && rule.obligations.length > 0) {

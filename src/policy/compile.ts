@@ -10,7 +10,8 @@ import { CelOptional } from '../lang/values.js';
 import type { Evaluator, Notes, Purity } from '../compile/compile.js';
 import { compileSource } from '../compile/expression.js';
 import type { Limits } from '../compile/limits.js';
-import type { ExprSource, RawPolicy } from './types.js';
+import type { ExprSource, PolicyMode, RawPolicy } from './types.js';
+import { fnv1a } from '../util/encoding.js';
 import { buildIndex, type RuleIndex } from './rule-index.js';
 
 export type Effect = 'allow' | 'deny' | 'warn';
@@ -31,6 +32,14 @@ export interface CompiledPolicy {
   name: string;
   namespace: string;
   version: string | undefined;
+  /**
+   * The version decisions report (`matched[].version`, `shadow[].version`): `metadata.version`,
+   * or, for a policy without one, `#` and a hash of its document's text, so two texts of one
+   * policy (a canary and its stable version) are told apart either way.
+   */
+  release: string;
+  /** `shadow`: evaluated and reported beside the decision, never part of it. */
+  mode: PolicyMode;
   combining: RawPolicy['combining'];
   default: RawPolicy['default'];
   onError: RawPolicy['onError'];
@@ -199,6 +208,8 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
     name: raw.name,
     namespace: raw.namespace,
     version: raw.version,
+    release: policyRelease(raw, src.text),
+    mode: raw.mode ?? 'enforce',
     combining: raw.combining,
     default: raw.default,
     onError: raw.onError,
@@ -219,6 +230,22 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
       rules: orderedCode,
     },
   };
+}
+
+/** The version decisions report for a policy: its `metadata.version`, or `#` and a hash of its document. */
+export function policyRelease(raw: RawPolicy, text: string): string {
+  return raw.version ?? `#${fnv1a(documentText(text, raw.offset)).toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * The text of the document whose content starts at `offset`: up to the next document marker
+ * (`---` or `...` at the start of a line, which ends even a block scalar) or the end.
+ */
+function documentText(text: string, offset: number): string {
+  const marker = /^(?:---|\.\.\.)(?:[ \t\r]|$)/gm;
+  marker.lastIndex = offset + 1;
+  const m = marker.exec(text);
+  return text.slice(offset, m ? m.index : text.length);
 }
 
 function template(compiled: (string | { ev: Evaluator } | undefined)[], max: number): CompiledRule['message'] {

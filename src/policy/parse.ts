@@ -636,6 +636,7 @@ interface PolicyData {
     combining?: RawPolicy['combining'];
     default?: RawPolicy['default'];
     onError?: RawPolicy['onError'];
+    mode?: RawPolicy['mode'];
     let?: Record<string, string | number | boolean>;
     conditions?: Record<string, string | boolean>;
     imports?: string[];
@@ -676,6 +677,7 @@ function buildPolicy(doc: YamlDoc, data: PolicyData, docIndex: number, text: str
   if (md.version !== undefined) policy.version = md.version;
   if (md.description !== undefined) policy.description = md.description;
   if (spec.target !== undefined) policy.target = expr(['spec', 'target'], spec.target);
+  if (spec.mode === 'shadow') policy.mode = 'shadow';
   if (file !== undefined) policy.file = file;
 
   if (spec.let !== undefined) {

@@ -33,7 +33,7 @@ export interface SchemaProblem extends Span {
 export const SECTION_KEYS = {
   document: ['apiVersion', 'kind', 'metadata', 'spec'],
   metadata: ['name', 'namespace', 'version', 'description', 'labels'],
-  spec: ['extends', 'imports', 'target', 'combining', 'default', 'onError', 'let', 'conditions', 'rules'],
+  spec: ['extends', 'imports', 'target', 'combining', 'default', 'mode', 'onError', 'let', 'conditions', 'rules'],
   rule: ['id', 'description', 'when', 'effect', 'message', 'obligations', 'priority', 'labels'],
 } as const;
 

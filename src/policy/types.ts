@@ -27,6 +27,8 @@ export type RuleEffect = 'allow' | 'deny' | 'warn';
 export type CombiningAlgorithm = 'deny-overrides' | 'first-match' | 'priority';
 export type DefaultEffect = 'allow' | 'deny';
 export type OnError = 'deny' | 'skip' | 'warn';
+/** `shadow`: evaluated and reported, never deciding (docs/lifecycle.md). */
+export type PolicyMode = 'enforce' | 'shadow';
 
 export interface RawRule {
   id: string;
@@ -82,6 +84,8 @@ export interface RawPolicy {
   combining: CombiningAlgorithm;
   default: DefaultEffect;
   onError: OnError;
+  /** Absent: `enforce`. */
+  mode?: PolicyMode;
   /** In document order: `let` entries, then `conditions` entries. */
   lets: RawLet[];
   rules: RawRule[];

@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://unpkg.com/llm-policy-engine/schemas/policy.schema.json","title":"llm-policy-engine policy document","description":"One policy (`kind: Policy`) or library (`kind: Library`) for llm-policy-engine: metadata plus rules whose conditions are CEL expressions, or shared named expressions. A file may hold several documents separated by `---`. Reference: docs/policies.md.","type":"object","required":["apiVersion","kind","metadata","spec"],"additionalProperties":false,"properties":{"$schema":{"title":"JSON Schema of this document","description":"Optional; lets JSON editors find this schema. Ignored by the engine.","type":"string"},"apiVersion":{"title":"API version","description":"Version of the policy format. Always `llmpolicy/v1`.","const":"llmpolicy/v1"},"kind":{"title":"Document kind","description":"`Policy`: rules that decide. `Library`: `let` values and named `conditions` that policies pull in with `spec.imports` (docs/lifecycle.md#composition).","enum":["Policy","Library"]},"metadata":{"title":"Policy metadata","description":"Name, namespace, version and labels of the policy.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"title":"Policy name","description":"Required; unique within its namespace. Letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","examples":["cost-control"]},"namespace":{"title":"Namespace","description":"Tenant or team the policy belongs to. Default: `default`.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","default":"default"},"version":{"title":"Policy version","description":"Semantic version of the policy, e.g. `1.4.0`.","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?$","examples":["1.0.0"]},"description":{"title":"Description","description":"What the policy is for.","type":"string"},"labels":{"$ref":"#/$defs/labels"}}},"spec":{"title":"Policy specification","description":"Imports, base policy, target, combining algorithm, defaults, named expressions and rules. A `Library` may hold only `imports`, `let` and `conditions`.","type":"object","additionalProperties":false,"properties":{"extends":{"title":"Base policy","description":"Name of a policy (same namespace) this one adds rules to. An extension cannot set `target`, `combining`, `default` or `onError`, redefine the base's rules or `let`s, or add a rule that could pre-empt a base deny.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"},"imports":{"title":"Imports","description":"Libraries (`kind: Library`, by name) whose `let` values and `conditions` this document uses as if declared here.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"},"examples":[["shared-conditions"]]},"target":{"title":"Target","description":"CEL expression; the policy applies only where it is true. Absent: the policy always applies.","type":["string","boolean"],"examples":["request.provider == 'openai'"]},"combining":{"title":"Combining algorithm","description":"How the effects of matching rules combine. `deny-overrides` (default): any matching deny denies, else any warn warns, else allow. `first-match`: the first matching rule in document order decides. `priority`: the matching rule with the highest `priority` decides, ties broken deny > warn > allow.","enum":["deny-overrides","first-match","priority"],"default":"deny-overrides"},"default":{"title":"Default effect","description":"Effect when no rule matches: `allow` (default) or `deny`.","enum":["allow","deny"],"default":"allow"},"onError":{"title":"On error","description":"What a rule whose condition fails to evaluate counts as: `deny` (default, fail-closed), `skip` (not matched; the error is still reported) or `warn`.","enum":["deny","skip","warn"],"default":"deny"},"let":{"title":"Named expressions","description":"Name -> CEL expression. Evaluated lazily, at most once per decision; usable in `target`, rules, messages and other `let`s (no cycles).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"Expression","description":"A CEL expression (a number or boolean is taken as a literal).","type":["string","number","boolean"]}},"conditions":{"title":"Named conditions","description":"Name -> boolean CEL expression: a `let` whose value must be a bool, referenced by name in `when`, `target` and other expressions.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"Condition","description":"A boolean CEL expression (or `true`/`false`).","type":["string","boolean"]}},"rules":{"title":"Rules","description":"The policy's rules, in document order.","type":"array","minItems":0,"items":{"$ref":"#/$defs/rule"}}}}},"$defs":{"labels":{"title":"Labels","description":"Free-form string key/value pairs.","type":"object","additionalProperties":{"type":"string"}},"rule":{"title":"Rule","description":"A condition and the effect it has when it holds.","type":"object","required":["id","effect"],"additionalProperties":false,"properties":{"id":{"title":"Rule id","description":"Required; unique within the policy. Reported in decisions.","type":"string","pattern":"^\\S(.*\\S)?$"},"description":{"title":"Description","description":"What the rule is for.","type":"string"},"when":{"title":"Condition","description":"CEL expression; the rule matches where it is true. Absent: the rule always matches.","type":["string","boolean"],"examples":["user.tier == 'free'"]},"effect":{"title":"Effect","description":"Effect of the rule when it matches.","enum":["allow","deny","warn"]},"message":{"title":"Message","description":"Reason reported when the rule matches. `{{ expr }}` inserts the value of a CEL expression.","type":"string","examples":["Model {{ request.model }} is not available on the free tier"]},"obligations":{"title":"Obligations","description":"Instructions for the enforcement point, collected when the rule matches. Each item has exactly one key: `redact`, `route`, `set`, `notify` or a custom one.","type":"array","items":{"$ref":"#/$defs/obligation"}},"priority":{"title":"Priority","description":"Used by `combining: priority`: the highest priority wins. Default 0.","type":"integer","default":0},"labels":{"$ref":"#/$defs/labels"}}},"obligation":{"title":"Obligation","description":"Exactly one key: `redact`, `route`, `set`, `notify` or a custom key; its value is free-form data.","type":"object","minProperties":1,"maxProperties":1,"properties":{"redact":{"title":"Redact","description":"Redact sensitive entities before the call, e.g. `{ entities: [email, phone] }`.","type":"object","properties":{"entities":{"title":"Entities","description":"Entity kinds to redact, e.g. `email`, `phone`, `credit_card`.","type":"array","items":{"type":"string"}}}},"route":{"title":"Route","description":"Send the call to another model, e.g. `{ model: gpt-4o-mini }`.","type":"object","required":["model"],"properties":{"model":{"title":"Model","description":"Model to route to.","type":"string"}}},"set":{"title":"Set","description":"Request fields to override, e.g. `{ max_tokens: 1024 }`.","type":"object"},"notify":{"title":"Notify","description":"Notify someone: a channel name or an object.","type":["string","object"]}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://unpkg.com/llm-policy-engine/schemas/policy.schema.json","title":"llm-policy-engine policy document","description":"One policy (`kind: Policy`) or library (`kind: Library`) for llm-policy-engine: metadata plus rules whose conditions are CEL expressions, or shared named expressions. A file may hold several documents separated by `---`. Reference: docs/policies.md.","type":"object","required":["apiVersion","kind","metadata","spec"],"additionalProperties":false,"properties":{"$schema":{"title":"JSON Schema of this document","description":"Optional; lets JSON editors find this schema. Ignored by the engine.","type":"string"},"apiVersion":{"title":"API version","description":"Version of the policy format. Always `llmpolicy/v1`.","const":"llmpolicy/v1"},"kind":{"title":"Document kind","description":"`Policy`: rules that decide. `Library`: `let` values and named `conditions` that policies pull in with `spec.imports` (docs/lifecycle.md#composition).","enum":["Policy","Library"]},"metadata":{"title":"Policy metadata","description":"Name, namespace, version and labels of the policy.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"title":"Policy name","description":"Required; unique within its namespace. Letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","examples":["cost-control"]},"namespace":{"title":"Namespace","description":"Tenant or team the policy belongs to. Default: `default`.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$","default":"default"},"version":{"title":"Policy version","description":"Semantic version of the policy, e.g. `1.4.0`.","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?$","examples":["1.0.0"]},"description":{"title":"Description","description":"What the policy is for.","type":"string"},"labels":{"$ref":"#/$defs/labels"}}},"spec":{"title":"Policy specification","description":"Imports, base policy, target, combining algorithm, defaults, named expressions and rules. A `Library` may hold only `imports`, `let` and `conditions`.","type":"object","additionalProperties":false,"properties":{"extends":{"title":"Base policy","description":"Name of a policy (same namespace) this one adds rules to. An extension cannot set `target`, `combining`, `default` or `onError`, redefine the base's rules or `let`s, or add a rule that could pre-empt a base deny.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"},"imports":{"title":"Imports","description":"Libraries (`kind: Library`, by name) whose `let` values and `conditions` this document uses as if declared here.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"},"examples":[["shared-conditions"]]},"target":{"title":"Target","description":"CEL expression; the policy applies only where it is true. Absent: the policy always applies.","type":["string","boolean"],"examples":["request.provider == 'openai'"]},"combining":{"title":"Combining algorithm","description":"How the effects of matching rules combine. `deny-overrides` (default): any matching deny denies, else any warn warns, else allow. `first-match`: the first matching rule in document order decides. `priority`: the matching rule with the highest `priority` decides, ties broken deny > warn > allow.","enum":["deny-overrides","first-match","priority"],"default":"deny-overrides"},"default":{"title":"Default effect","description":"Effect when no rule matches: `allow` (default) or `deny`.","enum":["allow","deny"],"default":"allow"},"mode":{"title":"Mode","description":"`enforce` (default): the policy takes part in decisions. `shadow`: it is evaluated on every decision and its outcome reported in `decision.shadow`, but it never changes the effect, reasons or obligations (docs/lifecycle.md).","enum":["enforce","shadow"],"default":"enforce"},"onError":{"title":"On error","description":"What a rule whose condition fails to evaluate counts as: `deny` (default, fail-closed), `skip` (not matched; the error is still reported) or `warn`.","enum":["deny","skip","warn"],"default":"deny"},"let":{"title":"Named expressions","description":"Name -> CEL expression. Evaluated lazily, at most once per decision; usable in `target`, rules, messages and other `let`s (no cycles).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"Expression","description":"A CEL expression (a number or boolean is taken as a literal).","type":["string","number","boolean"]}},"conditions":{"title":"Named conditions","description":"Name -> boolean CEL expression: a `let` whose value must be a bool, referenced by name in `when`, `target` and other expressions.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"Condition","description":"A boolean CEL expression (or `true`/`false`).","type":["string","boolean"]}},"rules":{"title":"Rules","description":"The policy's rules, in document order.","type":"array","minItems":0,"items":{"$ref":"#/$defs/rule"}}}}},"$defs":{"labels":{"title":"Labels","description":"Free-form string key/value pairs.","type":"object","additionalProperties":{"type":"string"}},"rule":{"title":"Rule","description":"A condition and the effect it has when it holds.","type":"object","required":["id","effect"],"additionalProperties":false,"properties":{"id":{"title":"Rule id","description":"Required; unique within the policy. Reported in decisions.","type":"string","pattern":"^\\S(.*\\S)?$"},"description":{"title":"Description","description":"What the rule is for.","type":"string"},"when":{"title":"Condition","description":"CEL expression; the rule matches where it is true. Absent: the rule always matches.","type":["string","boolean"],"examples":["user.tier == 'free'"]},"effect":{"title":"Effect","description":"Effect of the rule when it matches.","enum":["allow","deny","warn"]},"message":{"title":"Message","description":"Reason reported when the rule matches. `{{ expr }}` inserts the value of a CEL expression.","type":"string","examples":["Model {{ request.model }} is not available on the free tier"]},"obligations":{"title":"Obligations","description":"Instructions for the enforcement point, collected when the rule matches. Each item has exactly one key: `redact`, `route`, `set`, `notify` or a custom one.","type":"array","items":{"$ref":"#/$defs/obligation"}},"priority":{"title":"Priority","description":"Used by `combining: priority`: the highest priority wins. Default 0.","type":"integer","default":0},"labels":{"$ref":"#/$defs/labels"}}},"obligation":{"title":"Obligation","description":"Exactly one key: `redact`, `route`, `set`, `notify` or a custom key; its value is free-form data.","type":"object","minProperties":1,"maxProperties":1,"properties":{"redact":{"title":"Redact","description":"Redact sensitive entities before the call, e.g. `{ entities: [email, phone] }`.","type":"object","properties":{"entities":{"title":"Entities","description":"Entity kinds to redact, e.g. `email`, `phone`, `credit_card`.","type":"array","items":{"type":"string"}}}},"route":{"title":"Route","description":"Send the call to another model, e.g. `{ model: gpt-4o-mini }`.","type":"object","required":["model"],"properties":{"model":{"title":"Model","description":"Model to route to.","type":"string"}}},"set":{"title":"Set","description":"Request fields to override, e.g. `{ max_tokens: 1024 }`.","type":"object"},"notify":{"title":"Notify","description":"Notify someone: a channel name or an object.","type":["string","object"]}}}}};
 const schema32 = {"title":"Labels","description":"Free-form string key/value pairs.","type":"object","additionalProperties":{"type":"string"}};
 const pattern4 = new RegExp("^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$", "u");
 const pattern6 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-((0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?(\\+([0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*))?$", "u");
@@ -718,10 +718,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data10.onError !== undefined){
-let data17 = data10.onError;
-if(!(((data17 === "deny") || (data17 === "skip")) || (data17 === "warn"))){
-const err29 = {instancePath:instancePath+"/spec/onError",schemaPath:"#/properties/spec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.onError.enum},message:"must be equal to one of the allowed values"};
+if(data10.mode !== undefined){
+let data17 = data10.mode;
+if(!((data17 === "enforce") || (data17 === "shadow"))){
+const err29 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -731,14 +731,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data10.let !== undefined){
-let data18 = data10.let;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key4 in data18){
-const _errs39 = errors;
-if(typeof key4 === "string"){
-if(!pattern9.test(key4)){
-const err30 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
+if(data10.onError !== undefined){
+let data18 = data10.onError;
+if(!(((data18 === "deny") || (data18 === "skip")) || (data18 === "warn"))){
+const err30 = {instancePath:instancePath+"/spec/onError",schemaPath:"#/properties/spec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema31.properties.spec.properties.onError.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -748,9 +744,14 @@ vErrors.push(err30);
 errors++;
 }
 }
-var valid7 = _errs39 === errors;
-if(!valid7){
-const err31 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
+if(data10.let !== undefined){
+let data19 = data10.let;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+const _errs40 = errors;
+if(typeof key4 === "string"){
+if(!pattern9.test(key4)){
+const err31 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -760,10 +761,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-for(const key5 in data18){
-let data19 = data18[key5];
-if(((typeof data19 !== "string") && (!((typeof data19 == "number") && (isFinite(data19))))) && (typeof data19 !== "boolean")){
-const err32 = {instancePath:instancePath+"/spec/let/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/let/additionalProperties/type",keyword:"type",params:{type: schema31.properties.spec.properties.let.additionalProperties.type},message:"must be string,number,boolean"};
+var valid7 = _errs40 === errors;
+if(!valid7){
+const err32 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -773,9 +773,10 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key5 in data19){
+let data20 = data19[key5];
+if(((typeof data20 !== "string") && (!((typeof data20 == "number") && (isFinite(data20))))) && (typeof data20 !== "boolean")){
+const err33 = {instancePath:instancePath+"/spec/let/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/let/additionalProperties/type",keyword:"type",params:{type: schema31.properties.spec.properties.let.additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -785,14 +786,9 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data10.conditions !== undefined){
-let data20 = data10.conditions;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key6 in data20){
-const _errs45 = errors;
-if(typeof key6 === "string"){
-if(!pattern9.test(key6)){
-const err34 = {instancePath:instancePath+"/spec/conditions",schemaPath:"#/properties/spec/properties/conditions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key6};
+}
+else {
+const err34 = {instancePath:instancePath+"/spec/let",schemaPath:"#/properties/spec/properties/let/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -802,9 +798,14 @@ vErrors.push(err34);
 errors++;
 }
 }
-var valid9 = _errs45 === errors;
-if(!valid9){
-const err35 = {instancePath:instancePath+"/spec/conditions",schemaPath:"#/properties/spec/properties/conditions/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
+if(data10.conditions !== undefined){
+let data21 = data10.conditions;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key6 in data21){
+const _errs46 = errors;
+if(typeof key6 === "string"){
+if(!pattern9.test(key6)){
+const err35 = {instancePath:instancePath+"/spec/conditions",schemaPath:"#/properties/spec/properties/conditions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key6};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -814,10 +815,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-for(const key7 in data20){
-let data21 = data20[key7];
-if((typeof data21 !== "string") && (typeof data21 !== "boolean")){
-const err36 = {instancePath:instancePath+"/spec/conditions/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/conditions/additionalProperties/type",keyword:"type",params:{type: schema31.properties.spec.properties.conditions.additionalProperties.type},message:"must be string,boolean"};
+var valid9 = _errs46 === errors;
+if(!valid9){
+const err36 = {instancePath:instancePath+"/spec/conditions",schemaPath:"#/properties/spec/properties/conditions/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -827,9 +827,10 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/spec/conditions",schemaPath:"#/properties/spec/properties/conditions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key7 in data21){
+let data22 = data21[key7];
+if((typeof data22 !== "string") && (typeof data22 !== "boolean")){
+const err37 = {instancePath:instancePath+"/spec/conditions/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/conditions/additionalProperties/type",keyword:"type",params:{type: schema31.properties.spec.properties.conditions.additionalProperties.type},message:"must be string,boolean"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -839,11 +840,9 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data10.rules !== undefined){
-let data22 = data10.rules;
-if(Array.isArray(data22)){
-if(data22.length < 0){
-const err38 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
+}
+else {
+const err38 = {instancePath:instancePath+"/spec/conditions",schemaPath:"#/properties/spec/properties/conditions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -852,16 +851,12 @@ vErrors.push(err38);
 }
 errors++;
 }
-const len1 = data22.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate21(data22[i1], {instancePath:instancePath+"/spec/rules/" + i1,parentData:data22,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-errors = vErrors.length;
 }
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data10.rules !== undefined){
+let data23 = data10.rules;
+if(Array.isArray(data23)){
+if(data23.length < 0){
+const err39 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -870,10 +865,16 @@ vErrors.push(err39);
 }
 errors++;
 }
+const len1 = data23.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate21(data23[i1], {instancePath:instancePath+"/spec/rules/" + i1,parentData:data23,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err40 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -885,12 +886,24 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err41 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+else {
+const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }

@@ -31,8 +31,8 @@ describe('records', () => {
       policies: ['acme/gate@1.2.0', 'default/other'],
       effect: 'deny',
       matched: [
-        { policy: 'gate', namespace: 'acme', rule: 'too-many-tokens', effect: 'deny' },
-        { policy: 'other', namespace: 'default', rule: 'ok', effect: 'allow' },
+        { policy: 'gate', namespace: 'acme', version: '1.2.0', rule: 'too-many-tokens', effect: 'deny' },
+        { policy: 'other', namespace: 'default', version: expect.stringMatching(/^#[0-9a-f]{8}$/), rule: 'ok', effect: 'allow' },
       ],
       obligations: [],
       errors: [],

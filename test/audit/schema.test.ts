@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { expect, test } from 'vitest';
 import { FileAuditSink } from '../../src/entries/node.js';
 import { MemoryAuditSink, StdoutAuditSink } from '../../src/entries/audit.js';
-import { PolicyEngine } from '../../src/entries/index.js';
+import { PolicyEngine, type DecisionAuditRecord } from '../../src/entries/index.js';
 import { POLICY, allowInput, denyInput, engineWith, warnInput } from './helpers.js';
 
 const root = resolve(__dirname, '../..');
@@ -56,6 +56,23 @@ test('decision and usage records of every shape', async () => {
   await c.close();
   expect(cached.records[1]).toMatchObject({ cached: true });
   for (const r of cached.records) expectValid(r);
+});
+
+test('records of shadow policies, canaries and tenants', async () => {
+  const sink = new MemoryAuditSink();
+  const e = new PolicyEngine({ audit: sink });
+  e.addPolicy(POLICY);
+  e.addPolicy(POLICY.replace('version: 1.2.0', 'version: 1.3.0'), { canary: { percent: 50, by: 'user.id' } });
+  e.addPolicy(
+    'apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: watch }\nspec:\n  mode: shadow\n  rules:\n    - { id: r, when: request.max_tokens > 2, effect: deny }',
+  );
+  for (let i = 0; i < 4; i++) e.evaluate({ ...denyInput, user: { ...denyInput.user, id: `u${i}` } }, { tenant: 'acme' });
+  e.evaluate(warnInput);
+  await e.close();
+  const decided = sink.records as DecisionAuditRecord[];
+  expect(new Set(decided.slice(0, 4).map((r) => r.matched[0]!.version))).toEqual(new Set(['1.2.0', '1.3.0']));
+  expect(decided[0]).toMatchObject({ tenant: 'acme', shadow: [{ policy: 'watch', matched: ['r'] }] });
+  for (const r of sink.records) expectValid(r);
 });
 
 test('any input gives a valid record', async () => {

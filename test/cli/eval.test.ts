@@ -67,6 +67,7 @@ describe.skipIf(!built)('llm-policy eval', () => {
       {
         policy: 'model-access',
         namespace: 'default',
+        version: expect.stringMatching(/^#[0-9a-f]{8}$/),
         rule: 'free-tier-models',
         effect: 'deny',
         message: 'Model gpt-4o is not available on the free tier',

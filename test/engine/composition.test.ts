@@ -419,3 +419,31 @@ describe('extends', () => {
     );
   });
 });
+
+describe('composition with canaries', () => {
+  const lib = (limit: number) =>
+    `apiVersion: llmpolicy/v1\nkind: Library\nmetadata: { name: limits }\nspec:\n  let:\n    max_tokens: '${limit}'\n`;
+  const pol = (version: string, rule: string) =>
+    `apiVersion: llmpolicy/v1\nkind: Policy\nmetadata: { name: gate, version: ${version} }\nspec:\n  imports: [limits]\n  rules:\n    - { id: big, when: "${rule}", effect: deny }\n`;
+
+  test('a candidate may import a library, and recompiles when the library changes', () => {
+    const e = new PolicyEngine();
+    e.setPolicies([{ text: lib(100) }, { text: pol('1.0.0', 'request.tokens > max_tokens') }]);
+    e.addPolicy(pol('2.0.0', 'request.tokens >= max_tokens'), { canary: { percent: 100, by: 'user.id' } });
+    const at = (tokens: number) => e.evaluate({ user: { id: 'u' }, request: { tokens } });
+    expect(at(100).effect).toBe('deny'); // the candidate's `>=` decides
+    expect(at(100).matched[0]!.version).toBe('2.0.0');
+    e.addPolicy(lib(200));
+    expect(at(100).effect).toBe('allow');
+    expect(at(200).effect).toBe('deny');
+    e.rollback('gate');
+    expect(at(200).effect).toBe('allow');
+  });
+
+  test('a library or an extension cannot be a candidate', () => {
+    const e = new PolicyEngine();
+    e.setPolicies([{ text: lib(100) }, { text: pol('1.0.0', 'request.tokens > max_tokens') }]);
+    expect(() => e.addPolicy(lib(5), { canary: { percent: 10, by: 'user.id' } })).toThrow(/library or an extension/);
+    expect(e.evaluate({ user: { id: 'u' }, request: { tokens: 50 } }).effect).toBe('allow');
+  });
+});

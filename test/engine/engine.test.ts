@@ -33,7 +33,16 @@ describe('decisions', () => {
       effect: 'deny',
       allowed: false,
       reasons: ['max_tokens 2000 is over 1000'],
-      matched: [{ policy: 'p', namespace: 'default', rule: 'big', effect: 'deny', message: 'max_tokens 2000 is over 1000' }],
+      matched: [
+        {
+          policy: 'p',
+          namespace: 'default',
+          version: expect.stringMatching(/^#[0-9a-f]{8}$/),
+          rule: 'big',
+          effect: 'deny',
+          message: 'max_tokens 2000 is over 1000',
+        },
+      ],
       obligations: [{ notify: 'ops' }],
       errors: [],
       revision: e.revision,

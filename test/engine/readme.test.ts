@@ -17,6 +17,7 @@ test('the README quick start gives the decision it shows', () => {
     {
       policy: 'model-access',
       namespace: 'default',
+      version: '1.0.0',
       rule: 'free-tier-models',
       effect: 'deny',
       message: 'Model gpt-4o is not available on the free tier',
