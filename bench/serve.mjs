@@ -16,7 +16,7 @@
 // 2 setup problem (dist/ or ../shared/bench/ missing).
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,11 @@ const W = WORKLOADS.gate;
 const inputs = W.generate(W.inputCount);
 const GATE = readFileSync(new URL('bench/policies/gate.yaml', ROOT), 'utf8');
 const dir = mkdtempSync(join(os.tmpdir(), 'llm-policy-bench-serve-'));
-writeFileSync(join(dir, 'gate.yaml'), GATE);
+// the policy directory is watched by the server: the request bodies, wrk's script and the audit
+// file go beside it, not in it, or writing them would reload the policies under load
+const policyDir = join(dir, 'policies');
+mkdirSync(policyDir);
+writeFileSync(join(policyDir, 'gate.yaml'), GATE);
 const results = {
   node: process.version,
   cpus: os.cpus().length,
@@ -421,6 +425,21 @@ const scenarios = [
 const HTTP_HEAD = ['scenario', 'decisions/s', 'requests/s', 'p50', 'p99', 'server CPU', 'per decision', 'generator CPU', 'other'];
 const HTTP_ALIGN = ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
 
+/**
+ * Warm-up by requests answered, not by time: a new server process (each worker of `--workers`)
+ * runs its first few thousand requests before V8 has optimised them, several times slower, and on
+ * a busy machine the optimising compiler's threads wait for a core too. At least WARMUP_S seconds
+ * and 20,000 requests per server process (at most 30 s).
+ */
+async function warmUp(sc, s) {
+  // the server's processes: one, or the primary (which only hands out connections) and its workers
+  const want = (QUICK ? 5_000 : 20_000) * Math.max(1, s.pids().length - 1);
+  const end = performance.now() + 30_000;
+  let answered = 0;
+  do answered += (await load({ ...sc, url: s.url, seconds: WARMUP_S, pids: s.pids, record: false })).requests * sc.perRequest;
+  while (answered < want && performance.now() < end);
+}
+
 async function runServer(label, cmd, argv, list, opts = {}) {
   const s = await startServer(cmd, argv);
   try {
@@ -428,7 +447,7 @@ async function runServer(label, cmd, argv, list, opts = {}) {
     out(`\n${label}: decisions over HTTP = reference on ${checked} requests`);
     const rows = [];
     for (const sc of list) {
-      await load({ ...sc, url: s.url, seconds: WARMUP_S, pids: s.pids, record: false });
+      await warmUp(sc, s);
       const r = await load({ ...sc, url: s.url, seconds: SECONDS, pids: s.pids });
       results.http.push({ server: label, scenario: sc.name, ...r });
       rows.push([
@@ -452,14 +471,14 @@ async function runServer(label, cmd, argv, list, opts = {}) {
 out(
   `\nload generator: ${GENERATOR === 'wrk' ? 'wrk (one thread)' : 'autocannon (in this process)'}. CPU columns: share of all cores over the run (100% = every core busy); "other" is the rest of the machine.`,
 );
-await runServer('llm-policy serve (node:http)', process.execPath, [CLI, 'serve', '--policies', dir, '--port', '0'], scenarios);
+await runServer('llm-policy serve (node:http)', process.execPath, [CLI, 'serve', '--policies', policyDir, '--port', '0'], scenarios);
 
 const workers = WORKERS ?? 2;
 if (workers > 1)
   await runServer(
     `llm-policy serve --workers ${workers}`,
     process.execPath,
-    [CLI, 'serve', '--policies', dir, '--port', '0', '--workers', String(workers)],
+    [CLI, 'serve', '--policies', policyDir, '--port', '0', '--workers', String(workers)],
     scenarios.slice(0, 2),
   );
 
@@ -467,24 +486,24 @@ const auditLog = join(dir, 'audit.log');
 await runServer(
   'llm-policy serve --audit file:<path>',
   process.execPath,
-  [CLI, 'serve', '--policies', dir, '--port', '0', '--audit', `file:${auditLog}`],
+  [CLI, 'serve', '--policies', policyDir, '--port', '0', '--audit', `file:${auditLog}`],
   scenarios.slice(0, 1),
 );
 
 const FLOOR = fileURLToPath(new URL('bench/serve-floor.mjs', ROOT));
 await compare('floor: llm-policy serve against bare node:http servers', [
-  { name: 'llm-policy serve (node:http)', cmd: process.execPath, argv: [CLI, 'serve', '--policies', dir, '--port', '0'] },
-  { name: 'node:http, parse + decide + stringify', cmd: process.execPath, argv: [FLOOR, 'decide', dir], check: true },
-  { name: 'node:http, res.end(fixed json)', cmd: process.execPath, argv: [FLOOR, 'bare', dir] },
+  { name: 'llm-policy serve (node:http)', cmd: process.execPath, argv: [CLI, 'serve', '--policies', policyDir, '--port', '0'] },
+  { name: 'node:http, parse + decide + stringify', cmd: process.execPath, argv: [FLOOR, 'decide', policyDir], check: true },
+  { name: 'node:http, res.end(fixed json)', cmd: process.execPath, argv: [FLOOR, 'bare', policyDir] },
 ]);
 
 if (args.hono)
   await compare('framework comparison', [
-    { name: 'llm-policy serve (node:http)', cmd: process.execPath, argv: [CLI, 'serve', '--policies', dir, '--port', '0'] },
+    { name: 'llm-policy serve (node:http)', cmd: process.execPath, argv: [CLI, 'serve', '--policies', policyDir, '--port', '0'] },
     {
       name: 'minimal hono + @hono/node-server',
       cmd: process.execPath,
-      argv: [fileURLToPath(new URL('bench/serve-hono.mjs', ROOT)), dir],
+      argv: [fileURLToPath(new URL('bench/serve-hono.mjs', ROOT)), policyDir],
       check: true,
     },
   ]);
@@ -503,7 +522,7 @@ async function compare(title, list) {
     }
     const sc = scenarios[0];
     const contenders = list.map((c, i) => ({ name: c.name, s: started[i], runs: [] }));
-    for (const c of contenders) await load({ ...sc, url: c.s.url, seconds: WARMUP_S, pids: c.s.pids, record: false });
+    for (const c of contenders) await warmUp(sc, c.s);
     const rounds = QUICK ? 2 : 5;
     for (let r = 0; r < rounds; r++)
       for (const c of r % 2 ? [...contenders].reverse() : contenders)
