@@ -3,6 +3,7 @@
 // loaded only by this command, so the other commands do not pay for node:http or the native
 // regex addon.
 
+import { availableParallelism } from 'node:os';
 import { ENGINE_HELP, ENGINE_OPTIONS, usage, type Command } from './command.js';
 import type { StartOptions } from './serve/start.js';
 
@@ -31,6 +32,8 @@ Server:
   --max-batch <n>          most inputs in one batch (default 1000); more: 413
   --timeout <duration>     deadline for receiving a request, headers and body (default 10s); later: 408
   --shutdown-timeout <d>   how long requests in flight may take after SIGTERM (default 10s)
+  --workers <n|auto>       server processes sharing the port (default 1; auto: one per core);
+                           each loads and watches the policies; /metrics adds them up
 
 Engine:
   --cache <n>              decision cache of n entries, for pure policies (default off)
@@ -72,6 +75,7 @@ export const serveCommand: Command = {
     'max-batch': { type: 'string' },
     timeout: { type: 'string' },
     'shutdown-timeout': { type: 'string' },
+    workers: { type: 'string' },
     cache: { type: 'string' },
     state: { type: 'string' },
     'state-prefix': { type: 'string' },
@@ -134,6 +138,7 @@ export function startOptions(values: Record<string, unknown>, positionals: strin
     maxBatch: integer('max-batch', str('max-batch'), 1000, 1, 1_000_000),
     timeoutMs: duration('timeout', str('timeout'), 10_000),
     shutdownMs: duration('shutdown-timeout', str('shutdown-timeout'), 10_000),
+    workers: str('workers') === 'auto' ? availableParallelism() : integer('workers', str('workers'), 1, 1, 256),
     cache: integer('cache', str('cache'), 0, 0, 10_000_000),
     state,
     ...(str('state-prefix') !== undefined ? { statePrefix: str('state-prefix') } : {}),

@@ -2,7 +2,7 @@
 // checked by the parser in helpers.ts, and that parser against broken expositions.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Registry } from '../../src/cli/serve/metrics.js';
+import { mergeExpositions, Registry } from '../../src/cli/serve/metrics.js';
 import { parsePrometheus, sample } from './helpers.js';
 
 const BOUNDS = [0.001, 0.01, 0.1, 1];
@@ -88,5 +88,43 @@ describe('the format checker', () => {
 
   test('accepts a valid exposition', () => {
     expect(sample(parsePrometheus(ok), 'a_total', 'a_total', { x: '1' })).toBe(2);
+  });
+
+  test('the expositions of several workers merge into one: samples added up, chosen gauges by min or max, label sets united', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            counts: fc.array(fc.tuple(fc.constantFrom('a', 'b c', 'd"e'), fc.nat({ max: 1000 })), { maxLength: 4 }),
+            observations: fc.array(fc.double({ min: 0, max: 10, noNaN: true }), { maxLength: 10 }),
+            ready: fc.constantFrom(0, 1),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        (workers) => {
+          const texts = workers.map((w) => {
+            const r = new Registry();
+            const c = r.counter('t_events_total', 'events');
+            for (const [label, n] of w.counts) c.cell({ kind: label }).value += n;
+            const observe = r.histogram('t_seconds', 'a histogram', BOUNDS).observer({ endpoint: 'decide' });
+            for (const o of w.observations) observe(o);
+            r.gauge('t_ready', 'ready').cell().value = w.ready;
+            return r.render();
+          });
+          const merged = parsePrometheus(mergeExpositions(texts, { t_ready: 'min' }));
+          const want = new Map<string, number>();
+          for (const w of workers) for (const [label, n] of w.counts) want.set(label, (want.get(label) ?? 0) + n);
+          for (const [label, n] of want) expect(sample(merged, 't_events_total', 't_events_total', { kind: label })).toBe(n);
+          const all = workers.flatMap((w) => w.observations);
+          expect(sample(merged, 't_seconds', 't_seconds_count', { endpoint: 'decide' })).toBe(all.length);
+          expect(sample(merged, 't_seconds', 't_seconds_bucket', { endpoint: 'decide', le: '0.01' })).toBe(
+            all.filter((o) => o <= 0.01).length,
+          );
+          expect(sample(merged, 't_seconds', 't_seconds_bucket', { endpoint: 'decide', le: '+Inf' })).toBe(all.length);
+          expect(sample(merged, 't_ready', 't_ready')).toBe(Math.min(...workers.map((w) => w.ready)));
+          expect(merged.get('t_seconds')!.type).toBe('histogram');
+        },
+      ),
+    );
   });
 });

@@ -228,8 +228,10 @@ describe.skipIf(!built)('llm-policy serve: limits, cache and audit', () => {
       expect(got).toMatch(/^HTTP\/1\.1 408 /);
       expect(got).toMatch(/connection: close/i);
       expect(got).toContain('"code":"request_timeout"');
-      // the server still answers
+      // the server still answers, and counted the time-out against the endpoint it was for
       expect((await get(`${s.url}/healthz`)).status).toBe(200);
+      const m = parsePrometheus((await get(`${s.url}/metrics`)).text);
+      expect(sample(m, 'llm_policy_http_requests_total', 'llm_policy_http_requests_total', { endpoint: 'decide', code: '408' })).toBe(1);
     } finally {
       await s.stop();
     }

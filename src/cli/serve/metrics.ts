@@ -135,3 +135,44 @@ export class Registry {
     return m;
   }
 }
+
+/**
+ * Several expositions of the same families (one per worker process of `serve --workers`) as one:
+ * every sample added up, except the families in `combine`, taken as their minimum or maximum
+ * (a gauge such as "ready" is 1 only when every worker is). Families and samples keep the order
+ * in which they first appear.
+ */
+export function mergeExpositions(texts: readonly string[], combine: Readonly<Record<string, 'min' | 'max'>> = {}): string {
+  const families = new Map<string, { head: string[]; samples: Map<string, number> }>();
+  for (const text of texts) {
+    let family: { head: string[]; samples: Map<string, number> } | undefined;
+    let how: 'sum' | 'min' | 'max' = 'sum';
+    let fresh = false;
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      if (line.startsWith('# ')) {
+        const [, kind, name] = line.split(' ', 3) as [string, string, string];
+        if (kind === 'HELP') {
+          family = families.get(name);
+          fresh = family === undefined;
+          if (family === undefined) families.set(name, (family = { head: [], samples: new Map() }));
+          how = combine[name] ?? 'sum';
+        }
+        if (fresh) family?.head.push(line);
+        continue;
+      }
+      if (family === undefined) continue;
+      const sp = line.lastIndexOf(' ');
+      const key = line.slice(0, sp);
+      const v = Number(line.slice(sp + 1).replace('Inf', 'Infinity'));
+      const was = family.samples.get(key);
+      family.samples.set(key, was === undefined ? v : how === 'sum' ? was + v : how === 'min' ? Math.min(was, v) : Math.max(was, v));
+    }
+  }
+  const out: string[] = [];
+  for (const f of families.values()) {
+    out.push(...f.head);
+    for (const [key, v] of f.samples) out.push(`${key} ${numberText(v)}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,6 +1,9 @@
 // The decision server of `llm-policy serve`: node:http over one PolicyEngine. The routes are
 // few and fixed, so a switch on the path is the whole router; bodies are read with a byte
-// limit and a deadline, parsed once, decided synchronously and answered in the same tick.
+// limit, parsed once, decided synchronously and answered in the same tick. Over keep-alive
+// HTTP almost all of a decision's cost is Node's HTTP stack (docs/performance.md), so the
+// server's own per-request work is kept to a few property writes: no timer, no promise, no
+// extra listener per request; the deadline is Node's request timeout, swept by one interval.
 // docs/serve.md describes the API; why node:http and not a framework is argued there too.
 /// <reference types="node" />
 
@@ -20,6 +23,11 @@ export interface ServerOptions {
   timeoutMs: number;
   /** How long an idle keep-alive connection is kept open, ms. */
   keepAliveMs?: number;
+  /**
+   * Turns this process's exposition into the one `/metrics` answers: under `--workers`, every
+   * worker's added up (cluster.ts). Default: this process's.
+   */
+  combineMetrics?: (local: string) => Promise<string>;
 }
 
 export interface ErrorBody {
@@ -58,16 +66,21 @@ export class DecisionServer {
   readonly metrics = new Registry();
   readonly readiness: Readiness = { loaded: false, reloadError: undefined, draining: false };
   private readonly engine: PolicyEngine;
-  private readonly o: Required<ServerOptions>;
+  private readonly o: Required<Omit<ServerOptions, 'combineMetrics'>>;
+  private readonly combineMetrics: ((local: string) => Promise<string>) | undefined;
   private readonly decided: Record<(typeof EFFECTS)[number], { value: number }>;
   private readonly requests = new Map<string, { value: number }>();
   private readonly requestSeries: Series;
+  /** The cell of the answer almost every request gets, without building its key. */
+  private readonly decideOk: { value: number };
   private readonly observe: { decide: (s: number) => void; batch: (s: number) => void };
   private readonly reloads: Series;
 
   constructor(options: ServerOptions) {
     this.engine = options.engine;
-    this.o = { keepAliveMs: 60_000, ...options };
+    const { combineMetrics, ...rest } = options;
+    this.o = { keepAliveMs: 60_000, ...rest };
+    this.combineMetrics = combineMetrics;
     const m = this.metrics;
     const decisions = m.counter('llm_policy_decisions_total', 'Decisions made, by effect.');
     this.decided = {
@@ -76,6 +89,7 @@ export class DecisionServer {
       deny: decisions.cell({ effect: 'deny' }),
     };
     this.requestSeries = m.counter('llm_policy_http_requests_total', 'HTTP requests answered, by endpoint and status code.');
+    this.decideOk = this.cell('decide', 200);
     const latency = m.histogram(
       'llm_policy_http_request_duration_seconds',
       'Time from a decide request arriving to its answer being written, by endpoint (body read, parse, decide, serialise).',
@@ -129,21 +143,41 @@ export class DecisionServer {
     this.server = createServer(
       {
         keepAliveTimeout: this.o.keepAliveMs,
-        // Node's own deadline for a whole request is the backstop for slow headers; the body
-        // has its own timer (readBody) that answers with a JSON 408
-        requestTimeout: this.o.timeoutMs + 1000,
+        // The deadline for a whole request, headers and body: Node's HTTP parser records when
+        // each request began and one interval sweeps the connections with a request in
+        // progress, so no request pays for a timer of its own. A request past it reaches
+        // `clientError` below, which answers the JSON 408.
+        requestTimeout: this.o.timeoutMs,
         headersTimeout: this.o.timeoutMs,
-        connectionsCheckingInterval: Math.max(100, Math.min(1000, this.o.timeoutMs / 4)),
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, this.o.timeoutMs / 4)),
       },
       (req, res) => this.handle(req, res),
     );
     // an idle keep-alive connection closed by the client mid-request is not an error worth a crash
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      // an answer already on its way on this connection cannot be followed by an error
+      const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (current?.headersSent) return void socket.destroy();
+      const endpoint = (socket as Socket & { [ENDPOINT]?: Endpoint })[ENDPOINT] ?? 'other';
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        this.count(endpoint, 408);
+        const body = JSON.stringify(
+          errorBody(
+            'request_timeout',
+            `the request did not arrive within ${this.o.timeoutMs} ms`,
+            'send the whole request at once, or raise `--timeout`',
+          ),
+        );
+        return void socket.end(
+          `HTTP/1.1 408 Request Timeout\r\ncontent-type: ${JSON_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      this.count(endpoint, status);
       const body = JSON.stringify(errorBody('bad_request', `malformed HTTP request: ${err.code ?? err.message}`));
       socket.end(
-        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
           `content-type: ${JSON_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
     });
@@ -212,10 +246,17 @@ export class DecisionServer {
               'no policy set is loaded yet',
               this.readiness.reloadError ? `the last load failed: ${this.readiness.reloadError}` : 'wait for `GET /readyz` to answer 200',
             );
+          (req.socket as Socket & { [ENDPOINT]?: Endpoint })[ENDPOINT] = endpoint;
           this.readBody(req, res, endpoint, (text) => {
-            const body = batch ? this.decideBatch(parseBody(text)) : this.decideOne(parseBody(text));
-            this.send(res, endpoint, 200, body);
-            (batch ? this.observe.batch : this.observe.decide)((performance.now() - started) / 1000);
+            if (batch) {
+              this.send(res, endpoint, 200, this.decideBatch(parseBody(text)));
+              this.observe.batch((performance.now() - started) / 1000);
+            } else {
+              const body = this.decideOne(parseBody(text));
+              this.decideOk.value++;
+              this.reply(res, 200, body, JSON_TYPE);
+              this.observe.decide((performance.now() - started) / 1000);
+            }
           });
           return;
         }
@@ -243,10 +284,17 @@ export class DecisionServer {
           if (r.reloadError !== undefined) ready.reloadError = r.reloadError;
           return this.send(res, endpoint, 200, JSON.stringify(ready));
         }
-        case '/metrics':
+        case '/metrics': {
           endpoint = 'metrics';
           if (req.method !== 'GET' && req.method !== 'HEAD') throw notAllowed(req, path, 'GET, HEAD');
-          return this.send(res, endpoint, 200, this.metrics.render(), CONTENT_TYPE);
+          const local = this.metrics.render();
+          if (this.combineMetrics === undefined) return this.send(res, endpoint, 200, local, CONTENT_TYPE);
+          this.combineMetrics(local).then(
+            (text) => this.send(res, 'metrics', 200, text, CONTENT_TYPE),
+            (e: unknown) => this.fail(req, res, 'metrics', e),
+          );
+          return;
+        }
         default:
           throw new HttpError(404, 'not_found', `no route \`${req.method} ${path}\``, `routes: ${ROUTES}`);
       }
@@ -255,48 +303,38 @@ export class DecisionServer {
     }
   }
 
-  /** Reads the body within the size limit and the deadline, then calls `done` (whose throws become error answers). */
+  /**
+   * Reads the body within the size limit, then calls `done` (whose throws become error
+   * answers). The deadline is Node's request timeout (see the constructor): a body that stops
+   * arriving ends in `clientError`, not here.
+   */
   private readBody(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, done: (text: string) => void): void {
     const max = this.o.maxBody;
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > max) return this.fail(req, res, endpoint, tooLarge(max));
-    const chunks: Buffer[] = [];
+    // a small body arrives as one chunk: kept as is, joined only when there are more
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
     let size = 0;
     let over = false;
-    const timer = setTimeout(() => {
-      over = true;
-      this.fail(
-        req,
-        res,
-        endpoint,
-        new HttpError(
-          408,
-          'request_timeout',
-          `the request body did not arrive within ${this.o.timeoutMs} ms`,
-          'send the whole body at once, or raise `--timeout`',
-        ),
-      );
-    }, this.o.timeoutMs);
     req.on('data', (c: Buffer) => {
       if (over) return;
       size += c.length;
       if (size > max) {
         over = true;
-        clearTimeout(timer);
         this.fail(req, res, endpoint, tooLarge(max));
-      } else chunks.push(c);
+      } else if (first === undefined) first = c;
+      else (chunks ??= [first]).push(c);
     });
     req.on('end', () => {
-      clearTimeout(timer);
+      (req.socket as Socket & { [ENDPOINT]?: Endpoint })[ENDPOINT] = undefined;
       if (over) return;
       try {
-        done(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+        done(chunks !== undefined ? Buffer.concat(chunks, size).toString('utf8') : first === undefined ? '' : first.toString('utf8'));
       } catch (e) {
         this.fail(req, res, endpoint, e);
       }
     });
-    // the client went away mid-body: nobody to answer
-    req.on('close', () => clearTimeout(timer));
   }
 
   private decideOne(body: Record<string, unknown>): string {
@@ -341,8 +379,13 @@ export class DecisionServer {
 
   private send(res: ServerResponse, endpoint: Endpoint, status: number, body: string, type = JSON_TYPE): void {
     this.count(endpoint, status);
+    this.reply(res, status, body, type);
+  }
+
+  private reply(res: ServerResponse, status: number, body: string, type: string): void {
     if (this.readiness.draining) res.setHeader('connection', 'close');
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    // the flat list form: Node stores it without walking an object's keys
+    res.writeHead(status, ['content-type', type, 'content-length', String(Buffer.byteLength(body))]);
     res.end(body);
   }
 
@@ -359,23 +402,25 @@ export class DecisionServer {
           );
     if (err.status === 405) res.setHeader('allow', err.hint!.replace(/^.*: /, ''));
     // A body not read to its end (an early answer: 404, 405, 413) is read and discarded by Node
-    // after the answer, so the connection stays usable; Node's request deadline bounds that. A
-    // body too slow to arrive is not waited for: that connection is closed.
-    const slow = err.status === 408;
-    if (slow) res.setHeader('connection', 'close');
+    // after the answer, so the connection stays usable; Node's request deadline bounds that.
     this.send(res, endpoint, err.status, JSON.stringify(errorBody(err.code, err.message, err.hint)));
-    if (slow) res.on('finish', () => req.destroy());
   }
 
   private count(endpoint: Endpoint, status: number): void {
+    this.cell(endpoint, status).value++;
+  }
+
+  private cell(endpoint: Endpoint, status: number): { value: number } {
     const key = `${endpoint} ${status}`;
     let c = this.requests.get(key);
     if (c === undefined) this.requests.set(key, (c = this.requestSeries.cell({ endpoint, code: String(status) })));
-    c.value++;
+    return c;
   }
 }
 
 const EXPLAIN = Object.freeze({ explain: true });
+/** The endpoint of the request a connection is receiving, for counting a time-out in /metrics. */
+const ENDPOINT = Symbol('endpoint');
 
 export function errorBody(code: string, message: string, hint?: string): ErrorBody {
   return { error: hint === undefined ? { code, message } : { code, message, hint } };
@@ -391,12 +436,12 @@ function tooLarge(max: number): HttpError {
 
 /** The body as a JSON object, or a 400 saying where the JSON broke. */
 function parseBody(text: string): Record<string, unknown> {
-  if (text.trim() === '')
-    throw new HttpError(400, 'invalid_json', 'the request body is empty', 'send a JSON object such as `{"input": {...}}`');
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
+    if (text.trim() === '')
+      throw new HttpError(400, 'invalid_json', 'the request body is empty', 'send a JSON object such as `{"input": {...}}`');
     const m = (e instanceof Error ? e.message : String(e))
       .replace(/ in JSON/, '')
       .replace(/^[A-Z](?![A-Z])/, (c) => c.toLowerCase())

@@ -2,6 +2,7 @@
 // source, state store and audit sinks, the HTTP server, and the shutdown on SIGTERM / SIGINT.
 /// <reference types="node" />
 
+import cluster from 'node:cluster';
 import { statSync } from 'node:fs';
 import { HttpAuditSink, StdoutAuditSink } from '../../entries/audit.js';
 import { HttpBundleSource } from '../../entries/sources.js';
@@ -19,6 +20,7 @@ import {
 import type { Io } from '../command.js';
 import { CliError, display, EXIT } from '../io.js';
 import { loadSetup } from '../load.js';
+import { joinCluster, runPrimary, workerAuditPath, workerNumber } from './cluster.js';
 import { DecisionServer } from './server.js';
 
 export interface StartOptions {
@@ -29,6 +31,8 @@ export interface StartOptions {
   maxBatch: number;
   timeoutMs: number;
   shutdownMs: number;
+  /** Server processes sharing the port (node:cluster); 1: this process serves. */
+  workers: number;
   cache: number;
   /** `memory` or a redis:// URL. */
   state: string;
@@ -42,7 +46,27 @@ export interface StartOptions {
 }
 
 export async function start(io: Io, o: StartOptions): Promise<number> {
-  const log = (text: string) => io.err(`llm-policy serve: ${text}`);
+  const worker = workerNumber();
+  if (o.workers > 1 && worker === undefined) {
+    if (o.state === 'memory')
+      io.err(
+        `llm-policy serve: with --workers ${o.workers} and --state memory, each worker counts rate.* and budget.* on its own; use --state redis://... to share them`,
+      );
+    return runPrimary(io, o);
+  }
+  if (worker === undefined) return serveHere(io, o, undefined);
+  try {
+    return await serveHere(io, o, worker);
+  } finally {
+    // the channel to the primary would keep a worker that is done running; the worker's own
+    // disconnect (not process.disconnect, after which the cluster exits 0) keeps its exit status
+    cluster.worker?.disconnect();
+  }
+}
+
+/** The server in this process: alone, or as worker `worker` of `--workers`. */
+async function serveHere(io: Io, o: StartOptions, worker: number | undefined): Promise<number> {
+  const log = (text: string) => io.err(`llm-policy serve${worker === undefined ? '' : ` [worker ${worker}]`}: ${text}`);
   const setup = await loadSetup({ functions: o.functions, inputSchema: o.inputSchema });
   if (o.source.kind === 'directory') {
     const st = statSync(o.source.dir, { throwIfNoEntry: false });
@@ -56,7 +80,7 @@ export async function start(io: Io, o: StartOptions): Promise<number> {
       ]);
   }
   const state = await stateStore(o, log);
-  const sink = auditSink(o);
+  const sink = auditSink(o, worker);
   const engine = new PolicyEngine({
     registry: setup.registry,
     ...(setup.inputSchema ? { inputSchema: setup.inputSchema } : {}),
@@ -72,7 +96,21 @@ export async function start(io: Io, o: StartOptions): Promise<number> {
         }
       : {}),
   });
-  const server = new DecisionServer({ engine, maxBody: o.maxBody, maxBatch: o.maxBatch, timeoutMs: o.timeoutMs });
+  let stopFromPrimary = () => {};
+  const member =
+    worker === undefined
+      ? undefined
+      : joinCluster(
+          () => server.metrics.render(),
+          () => stopFromPrimary(),
+        );
+  const server: DecisionServer = new DecisionServer({
+    engine,
+    maxBody: o.maxBody,
+    maxBatch: o.maxBatch,
+    timeoutMs: o.timeoutMs,
+    ...(member ? { combineMetrics: member.combineMetrics } : {}),
+  });
   const ready = server.readiness;
   const onReload = ({ revision, error }: { revision: string; error?: Error }) => {
     server.reloaded(error === undefined);
@@ -117,7 +155,8 @@ export async function start(io: Io, o: StartOptions): Promise<number> {
       { code: 'usage', message: `cannot listen on \`${o.host}:${o.port}\`: ${why}`, hint: 'choose another `--port` (0 picks a free one)' },
     ]);
   }
-  io.out(`listening on ${address}`);
+  if (member) member.listening(address);
+  else io.out(`listening on ${address}`);
 
   if (o.source.kind === 'bundle') stopRetry = loadBundle(engine, server, o.source, onReload, log);
   else log(`deciding with revision ${engine.revision}, ${policiesText(engine)} from ${display(o.source.dir)} (watched)`);
@@ -155,6 +194,10 @@ export async function start(io: Io, o: StartOptions): Promise<number> {
     };
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);
+    // the primary relays its SIGTERM as a message (a worker that got the terminal's SIGINT itself is already stopping)
+    stopFromPrimary = () => {
+      if (!stopping) shutdown('SIGTERM');
+    };
   });
 }
 
@@ -226,12 +269,12 @@ async function stateStore(o: StartOptions, log: (text: string) => void): Promise
   });
 }
 
-function auditSink(o: StartOptions): AuditSink | undefined {
+function auditSink(o: StartOptions, worker: number | undefined): AuditSink | undefined {
   const sinks: AuditSink[] = o.audit.map((a) => {
     if (a.kind === 'stdout') return new StdoutAuditSink();
     if (a.kind === 'http') return new HttpAuditSink({ url: a.url });
     return new FileAuditSink({
-      path: a.path,
+      path: worker === undefined ? a.path : workerAuditPath(a.path, worker),
       chain: o.auditChain,
       ...(o.auditRotateBytes !== undefined ? { rotate: { maxBytes: o.auditRotateBytes } } : {}),
     });
