@@ -6,7 +6,7 @@
 
 import { EvaluationError } from '../../src/lang/library.js';
 import { fromHost } from '../../src/lang/library.js';
-import { CelUint, compareStrings, celCompare, kindOf, typeNameOf, type Kind } from '../../src/lang/library.js';
+import { type CelUint, compareStrings, celCompare, kindOf, typeNameOf, type Kind } from '../../src/lang/library.js';
 
 type Compare = (a: any, b: any) => number;
 

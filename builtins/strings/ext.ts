@@ -197,7 +197,7 @@ const QUOTE_RE = /[\x07\b\f\n\r\t\v\\"]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![
 
 /** cel-go's strings.quote: double quotes around, CEL escapes for \a \b \f \n \r \t \v \\ and ", a lone surrogate becomes U+FFFD. */
 export function quote(s: string): string {
-  return '"' + s.replace(QUOTE_RE, (c) => QUOTE_ESCAPES[c] ?? '\ufffd') + '"';
+  return `"${s.replace(QUOTE_RE, (c) => QUOTE_ESCAPES[c] ?? '\ufffd')}"`;
 }
 
 // ------------------------------------------------------------------ declarations

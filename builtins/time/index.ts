@@ -19,7 +19,7 @@
 import { EvaluationError } from '../../src/lang/library.js';
 import type { FunctionDecl, OverloadDecl, TypeName } from '../../src/lang/library.js';
 import { kindMatches } from '../../src/lang/library.js';
-import { CelTimestamp, kindOf, noOverload } from '../../src/lang/library.js';
+import { type CelTimestamp, kindOf, noOverload } from '../../src/lang/library.js';
 import { resolveTimeZone, UTC, type TimeZone } from '../std/time.js';
 import {
   addBusinessDays,

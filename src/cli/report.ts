@@ -70,7 +70,7 @@ export function junit(suites: SuiteResult[]): string {
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** What is missing for one coverage point, or undefined when it is covered. */

@@ -2,7 +2,6 @@
 // the compiler (dispatch, constant folding, purity), the decision cache and the generated
 // docs/builtins.md all read these declarations. Implementations live in builtins/.
 
-import { EvaluationError } from './errors.js';
 import { kindOf, noOverload, type Kind } from './values.js';
 
 /** 'pure' may be folded and cached; 'clock' reads the engine clock; 'state' reads the state store. */

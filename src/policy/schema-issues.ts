@@ -1,7 +1,7 @@
 // Turns ajv errors into one plain-worded problem per mistake, positioned at the YAML node.
 
 import type { PolicySchemaError } from './validator.generated.js';
-import { closest, editDistance } from '../util/suggest.js';
+import { closest } from '../util/suggest.js';
 import { table } from '../util/table.js';
 
 export type PathSeg = string | number;
@@ -263,14 +263,14 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
   // Collapse anyOf/oneOf: keep the combinator's error, drop its branches' errors.
   const combinators = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
   let errs = errors.filter(
-    (e) => !combinators.some((c) => c !== e && e.instancePath.startsWith(c.instancePath) && e.schemaPath.startsWith(c.schemaPath + '/')),
+    (e) => !combinators.some((c) => c !== e && e.instancePath.startsWith(c.instancePath) && e.schemaPath.startsWith(`${c.schemaPath}/`)),
   );
   // propertyNames reports the failing sub-keyword and then itself: keep the first.
   errs = errs.filter(
     (e) =>
       !(
         e.keyword === 'propertyNames' &&
-        errs.some((o) => o !== e && o.instancePath === e.instancePath && o.propertyName === e.params['propertyName'])
+        errs.some((o) => o !== e && o.instancePath === e.instancePath && o.propertyName === e.params.propertyName)
       ),
   );
 
@@ -280,7 +280,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
   for (const e of errs) {
     if (e.keyword !== 'additionalProperties') continue;
     const path = toPath(data, parsePointer(e.instancePath));
-    const key = String(e.params['additionalProperty']);
+    const key = String(e.params.additionalProperty);
     const s = suggestKey(path, key);
     if (s && s.elsewhere === undefined) typoFor.add(`${e.instancePath}\u0000${s.key}`);
   }
@@ -292,7 +292,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
     const last = path[path.length - 1];
     switch (e.keyword) {
       case 'required': {
-        const missing = String(e.params['missingProperty']);
+        const missing = String(e.params.missingProperty);
         if (typoFor.has(`${e.instancePath}\u0000${missing}`)) break;
         const span = path.length === 0 ? loc.value(path) : mappingSpan(loc, path);
         const p: SchemaProblem = { ...span, message: `missing required field ${code(missing)} ${where(path, data)}` };
@@ -302,7 +302,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         break;
       }
       case 'additionalProperties': {
-        const key = String(e.params['additionalProperty']);
+        const key = String(e.params.additionalProperty);
         const span = loc.keyIn(path, key) ?? loc.value(path);
         const p: SchemaProblem = { ...span, message: `unknown field ${code(key)} ${where(path, data)}` };
         const s = suggestKey(path, key);
@@ -314,7 +314,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         break;
       }
       case 'const': {
-        const allowed = String(e.params['allowedValue']);
+        const allowed = String(e.params.allowedValue);
         problems.push({
           ...valueSpan(loc, path),
           message: `${code(name)} must be ${code(allowed)}, got ${value === null || value === undefined ? 'an empty value' : code(shortValue(value))}`,
@@ -323,7 +323,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         break;
       }
       case 'enum': {
-        const allowed = (e.params['allowedValues'] as unknown[]).map(String);
+        const allowed = (e.params.allowedValues as unknown[]).map(String);
         const near = typeof value === 'string' ? closest(value, allowed) : undefined;
         const list = `allowed values: ${allowed.map(code).join(', ')}`;
         problems.push({
@@ -337,7 +337,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         break;
       }
       case 'type': {
-        const expected = e.params['type'];
+        const expected = e.params.type;
         const wantsString = expected === 'string' || (Array.isArray(expected) && expected.includes('string'));
         const p: SchemaProblem = {
           ...valueSpan(loc, path),
@@ -371,7 +371,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
             message: isLet ? `invalid \`let\` name ${code(bad)}` : `invalid key ${code(bad)} in ${code(name)}`,
             hint: isLet
               ? 'a name is an identifier: letters, digits and `_`, not starting with a digit'
-              : `key must match \`${String(e.params['pattern'])}\``,
+              : `key must match \`${String(e.params.pattern)}\``,
           });
           break;
         }
@@ -380,7 +380,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
           ...valueSpan(loc, path),
           message: `invalid ${known ? known.what : code(name)} ${code(shortValue(value))}`,
         };
-        p.hint = known ? known.hint : `must match \`${String(e.params['pattern'])}\``;
+        p.hint = known ? known.hint : `must match \`${String(e.params.pattern)}\``;
         problems.push(p);
         break;
       }
@@ -401,8 +401,6 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         } as SchemaProblem);
         break;
       }
-      case 'anyOf':
-      case 'oneOf':
       default: {
         problems.push({
           ...valueSpan(loc, path),

@@ -3,7 +3,7 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { describe, expect, test } from 'vitest';
 import { OtelAuditSink } from '../../src/adapters/audit/otel.js';
 import { HttpAuditError, HttpAuditSink, MemoryAuditSink, StdoutAuditSink } from '../../src/entries/audit.js';
-import { type AuditRecord } from '../../src/entries/index.js';
+import type { AuditRecord } from '../../src/entries/index.js';
 import { allowInput, denyInput, engineWith, warnInput } from './helpers.js';
 
 async function recordsOf(run: (e: ReturnType<typeof engineWith>) => void | Promise<void>, options = {}): Promise<AuditRecord[]> {

@@ -151,7 +151,7 @@ describe('matches', () => {
   });
   test('linear time on a pattern that makes backtracking engines explode', () => {
     const t0 = Date.now();
-    expect(global('a'.repeat(5000) + '!', '^(a+)+$')).toBe(false);
+    expect(global(`${'a'.repeat(5000)}!`, '^(a+)+$')).toBe(false);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
   test('a constant pattern is compiled once at load; an invalid one fails at load', () => {
@@ -239,7 +239,7 @@ describe('uint', () => {
   });
   test('double truncates; negative and >= 2^64 fail', () => {
     const f = ov('uint', 'double_to_uint64');
-    expect(f(3.14159265)).toEqual(new CelUint(3n));
+    expect(f(Math.PI)).toEqual(new CelUint(3n));
     expect(f(25.5)).toEqual(new CelUint(25n));
     expect(f(-0)).toEqual(new CelUint(0n));
     expect(f(36028797018963968)).toEqual(new CelUint(36028797018963968n));

@@ -29,7 +29,7 @@ import { compilePattern } from '../../builtins/time/format.js';
 import { parseTimestamp, resolveTimeZone, formatTimestamp } from '../../builtins/std/time.js';
 import { stdLibrary } from '../../builtins/std/index.js';
 import { compileExpression } from '../../src/compile/expression.js';
-import { EvaluationError, PolicyError } from '../../src/lang/errors.js';
+import { type EvaluationError, PolicyError } from '../../src/lang/errors.js';
 import { Registry } from '../../src/lang/registry.js';
 import { CelTimestamp } from '../../src/lang/values.js';
 import { fails } from './agree.js';

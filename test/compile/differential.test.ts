@@ -2,7 +2,7 @@
 // interpreter, the closures and the generated code give the same value, or fail with the same
 // error code (and closures and generated code with the same message and offset).
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { check } from '../../src/lang/checker.js';
 import { compile, newFrame, type Notes } from '../../src/compile/compile.js';
 import { Unit, Unsupported } from '../../src/compile/codegen/expr.js';

@@ -11,7 +11,6 @@ import {
   PII_CACHE_ENTRIES,
   PII_THRESHOLD,
   PII_TYPES,
-  type PiiFinding,
 } from '../../builtins/llm/pii/index.js';
 import { cardIssuer, luhn, validIban, validNanp, validSsn } from '../../builtins/llm/pii/validators.js';
 import { compileExpression, PolicyEngine, PolicyError } from '../../src/entries/index.js';

@@ -301,7 +301,7 @@ describe.skipIf(!built)('llm-policy serve: hot reload', () => {
 
   test('--bundle: not ready until the first fetch succeeds, then polled', async () => {
     let body: string | undefined;
-    const bundleServer = createHttpServer((req, res) => {
+    const bundleServer = createHttpServer((_req, res) => {
       if (body === undefined) {
         res.writeHead(503).end('not yet');
         return;
