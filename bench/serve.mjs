@@ -130,7 +130,16 @@ function startServer(cmd, argv) {
     proc.stdout.setEncoding('utf8').on('data', (c) => {
       text += c;
       const m = /listening on (http:\/\/\S+)/.exec(text);
-      if (m) resolve({ proc, url: m[1], stop: () => new Promise((r) => (proc.on('exit', r), proc.kill('SIGTERM'))) });
+      if (m)
+        resolve({
+          proc,
+          url: m[1],
+          stop: () =>
+            new Promise((r) => {
+              proc.on('exit', r);
+              proc.kill('SIGTERM');
+            }),
+        });
     });
     proc.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${err}`)));
   });

@@ -33,8 +33,8 @@ export function parseUint64(s: string): CelUint {
   return new CelUint(v);
 }
 
-const TWO_63 = 9223372036854775808; // 2^63 as a double (exact)
-const TWO_64 = 18446744073709551616; // 2^64 as a double (exact)
+const TWO_63 = 2 ** 63; // exact as a double
+const TWO_64 = 2 ** 64; // exact as a double
 
 /** `int(double)`: truncates toward zero; the range is (minInt, maxInt), exclusive; NaN and infinities fail. */
 export function doubleToInt(d: number): bigint {

@@ -193,6 +193,7 @@ const QUOTE_ESCAPES = table<string>({
   '\\': '\\\\',
   '"': '\\"',
 });
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters CEL escapes (\a is U+0007)
 const QUOTE_RE = /[\x07\b\f\n\r\t\v\\"]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** cel-go's strings.quote: double quotes around, CEL escapes for \a \b \f \n \r \t \v \\ and ", a lone surrogate becomes U+FFFD. */

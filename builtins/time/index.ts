@@ -68,6 +68,7 @@ function overload(
   params: TypeName[],
   result: TypeName,
   preps: (Prep | undefined)[],
+  // biome-ignore lint/suspicious/noExplicitAny: implementations declare their own parameter types; `unknown[]` would reject them (parameters are contravariant)
   core: (...args: any[]) => unknown,
 ): OverloadDecl {
   const prepare = (args: unknown[]) => args.map((a, i) => (preps[i] ? preps[i]!(a) : a));

@@ -23,12 +23,14 @@ export interface OverloadDecl {
   params: TypeName[];
   result: TypeName;
   /** Called with the receiver (if any) followed by the arguments. */
+  // biome-ignore lint/suspicious/noExplicitAny: implementations declare their own parameter types; `unknown[]` would reject them (parameters are contravariant)
   impl: (...args: any[]) => unknown;
   /**
    * Called at load time with the arguments that are constants (undefined where not). May
    * return a faster implementation (a precompiled regex, a Set) or throw an EvaluationError,
    * which becomes a load error pointing at the call.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: as for `impl`
   specialize?: (constArgs: unknown[]) => ((...args: any[]) => unknown) | undefined;
 }
 

@@ -78,7 +78,9 @@ function tracingRegistry(base: Registry): Registry {
 function traceCall(rec: NodeRecord, ...vals: unknown[]): unknown {
   const { ctx } = rec;
   const bound = new Map<string, unknown>();
-  rec.vars.forEach((v, i) => bound.set(v, vals[i]));
+  rec.vars.forEach((v, i) => {
+    bound.set(v, vals[i]);
+  });
   let value: unknown;
   try {
     value = interpret(rec.inst, {

@@ -185,7 +185,17 @@ describe('rotation and reopening', () => {
     const path = fresh('time');
     const sink = new FileAuditSink({ path, chain: true, rotate: { intervalMs: 60_000 }, clock: () => now });
     const mem = new MemoryAuditSink();
-    const e = engineWith({ audit: { sink: { write: (r) => (mem.write(r), sink.write(r)), close: () => sink.close() } } });
+    const e = engineWith({
+      audit: {
+        sink: {
+          write: (r) => {
+            mem.write(r);
+            return sink.write(r);
+          },
+          close: () => sink.close(),
+        },
+      },
+    });
     e.evaluate(allowInput());
     await e.flushAudit();
     now += 30_000;

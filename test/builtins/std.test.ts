@@ -17,6 +17,7 @@ import {
 } from '../../src/lang/values.js';
 import { fails } from './agree.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: overloads of every signature, called with test values and their results read
 type Fn = (...args: any[]) => any;
 
 function ov(name: string, id: string): Fn {

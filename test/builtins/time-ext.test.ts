@@ -57,6 +57,7 @@ function loadFails(expr: string, message: RegExp): void {
   expect(issue.message).not.toMatch(/\.$/);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: overloads of every signature, called with test values and their results read
 type Fn = (...args: any[]) => any;
 function ov(name: string, id: string): Fn {
   const o = timeLibrary.find((d) => d.name === name)!.overloads.find((x) => x.id === id);

@@ -9,6 +9,7 @@ import { Unit, Unsupported } from '../../src/compile/codegen/expr.js';
 import { codegenAllowed, instantiate } from '../../src/compile/codegen/load.js';
 import { RUNTIME } from '../../src/compile/codegen/runtime.js';
 import { interpret } from '../../src/lang/interpret.js';
+import type { Expr } from '../../src/lang/ast.js';
 import { parse } from '../../src/lang/parser.js';
 import { Registry } from '../../src/lang/registry.js';
 import { EvaluationError } from '../../src/lang/errors.js';
@@ -149,7 +150,7 @@ describe('compiled closures agree with the reference interpreter', () => {
   test('on generated expressions and inputs, errors included', () => {
     fc.assert(
       fc.property(expr, input, (src, vars) => {
-        let ast;
+        let ast: Expr;
         try {
           ast = parse(src);
         } catch {

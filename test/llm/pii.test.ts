@@ -262,6 +262,7 @@ describe('entities', () => {
     expect(found('postgres://admin:Xk92lPqz@db.internal:5432/app')).toEqual([['password', 'Xk92lPqz']]);
     expect(found('curl -u admin:Hx7#pQ2!vL9m https://x.example.com')).toEqual([['password', 'Hx7#pQ2!vL9m']]);
     for (const no of [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder, not a password
       'password=${DB_PASSWORD}',
       'password: ********',
       'const password = req.body.password;',
