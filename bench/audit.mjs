@@ -185,11 +185,11 @@ console.log(
 if (args.json)
   writeFileSync(
     args.json,
-    JSON.stringify(
+    `${JSON.stringify(
       { node: process.version, rounds: ROUNDS, chunk: CHUNK, reps: REPS, rows, goal: { overheadNs: goal.overheadNs, pass } },
       null,
       2,
-    ) + '\n',
+    )}\n`,
   );
 rmSync(dir, { recursive: true, force: true });
 if (sink < 0) console.log(sink);

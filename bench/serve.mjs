@@ -16,7 +16,7 @@
 // 2 setup problem (dist/ or ../shared/bench/ missing).
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,7 +178,11 @@ function startServer(cmd, argv) {
           url: m[1],
           // the server's processes: it and its workers (`--workers`)
           pids: () => [proc.pid, ...childPids(proc.pid)],
-          stop: () => new Promise((r) => (proc.on('exit', r), proc.kill('SIGTERM'))),
+          stop: () =>
+            new Promise((r) => {
+              proc.on('exit', r);
+              proc.kill('SIGTERM');
+            }),
         });
     });
     proc.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${err}`)));

@@ -20,6 +20,7 @@ const WORDS =
     ' ',
   );
 const CODE = [
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: source code as text, to count its tokens
   'const x = await fetch(`https://api.example.com/v1/items?id=${id}`);',
   'function add(a: number, b: number): number { return a + b; }',
   'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n',

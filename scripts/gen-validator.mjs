@@ -34,7 +34,7 @@ export function generate(schema = JSON.parse(readFileSync(schemaPath, 'utf8'))) 
   if (/\brequire\(|\bimport\s|new Function|\beval\(/.test(code)) {
     throw new Error('generated validator imports a runtime helper or generates code; avoid the schema keyword that needs it');
   }
-  return HEADER + code.trimEnd() + '\n';
+  return `${HEADER + code.trimEnd()}\n`;
 }
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];

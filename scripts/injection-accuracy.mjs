@@ -181,7 +181,10 @@ try {
       let k = seed;
       for (let n = 0; n < 64; n++) {
         let s = '';
-        while (s.length < 2048) s += src[(k = (k * 7 + 13) % src.length)].text + '\n';
+        while (s.length < 2048) {
+          k = (k * 7 + 13) % src.length;
+          s += `${src[k].text}\n`;
+        }
         out.push(s.slice(0, 2048));
       }
       return out;

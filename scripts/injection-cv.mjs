@@ -98,7 +98,7 @@ try {
     for (const k of r.c) z += w[k];
     return z;
   };
-  const fit = (rows) => {
+  const fitModel = (rows) => {
     const pos = rows.filter((r) => r.y).length;
     const cw = [rows.length / (2 * (rows.length - pos)), rows.length / (2 * pos)];
     const w = new Float64Array(size);
@@ -129,7 +129,7 @@ try {
     return { w, bias };
   };
   for (let f = 0; f < FOLDS; f++) {
-    const model = fit(all.filter((r) => r.fold !== f));
+    const model = fitModel(all.filter((r) => r.fold !== f));
     for (const r of pool) if (r.fold === f) r.z = logit(model.w, model.bias, r);
   }
   const nPos = pool.filter((r) => r.y).length;

@@ -94,7 +94,7 @@ try {
   const classWeight = [train.length / (2 * (train.length - pos)), train.length / (2 * pos)];
 
   /** Logistic regression on the texts at `idx`; the same seed and order rules for every call. */
-  const fit = (idx) => {
+  const fitModel = (idx) => {
     const w = new Float64Array(size);
     const g2 = new Float64Array(size).fill(1e-8);
     let bias = 0;
@@ -138,10 +138,10 @@ try {
   const all = train.map((_, i) => i);
   const oof = new Float64Array(train.length);
   for (let f = 0; f < FOLDS; f++) {
-    const m = fit(all.filter((i) => i % FOLDS !== f));
+    const m = fitModel(all.filter((i) => i % FOLDS !== f));
     for (const i of all) if (i % FOLDS === f) oof[i] = logit(m.w, m.bias, X[i]);
   }
-  const { w, bias } = fit(all);
+  const { w, bias } = fitModel(all);
 
   // int8, symmetric: the largest weight maps to 127.
   let max = 0;

@@ -23,7 +23,7 @@ export function scalePolicy(n) {
       '      effect: deny',
     );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

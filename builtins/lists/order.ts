@@ -6,8 +6,9 @@
 
 import { EvaluationError } from '../../src/lang/library.js';
 import { fromHost } from '../../src/lang/library.js';
-import { CelUint, compareStrings, celCompare, kindOf, typeNameOf, type Kind } from '../../src/lang/library.js';
+import { type CelUint, compareStrings, celCompare, kindOf, typeNameOf, type Kind } from '../../src/lang/library.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: each comparator declares the kind it compares; `unknown` would reject them (parameters are contravariant)
 type Compare = (a: any, b: any) => number;
 
 const COMPARATORS: Partial<Record<Kind, Compare>> = {

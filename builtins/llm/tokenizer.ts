@@ -71,7 +71,7 @@ const ASTRAL_TOKENS = 2;
 /** Extra tokens for a word with letters outside ASCII (accents split words more often). */
 const ACCENTED_WORD_EXTRA = 0.4;
 
-const enum Cls {
+enum Cls {
   Space,
   Newline,
   Latin,

@@ -160,12 +160,12 @@ export const isInf = testFn(
   ],
 );
 
-export const isNaN = testFn('math.isNaN', 'math_isnan_double', (x) => Number.isNaN(x), 'Whether the double is NaN (not a number)', [
+export const mathIsNaN = testFn('math.isNaN', 'math_isnan_double', (x) => Number.isNaN(x), 'Whether the double is NaN (not a number)', [
   { expr: 'math.isNaN(0.0 / 0.0)', result: true },
   { expr: 'math.isNaN(1.2)', result: false },
 ]);
 
-export const isFinite = testFn(
+export const mathIsFinite = testFn(
   'math.isFinite',
   'math_isfinite_double',
   (x) => Number.isFinite(x),
@@ -319,15 +319,27 @@ function offset(fn: string, bits: bigint): void {
 // logical: the vacated bits are 0, also for negative ints (cel-go's semantics).
 function shiftLeft(fn: string) {
   return {
-    int: (v: bigint, n: bigint) => (offset(fn, n), n >= 64n ? 0n : BigInt.asIntN(64, v << n)),
-    uint: (v: CelUint, n: bigint) => (offset(fn, n), new CelUint(n >= 64n ? 0n : BigInt.asUintN(64, v.value << n))),
+    int: (v: bigint, n: bigint) => {
+      offset(fn, n);
+      return n >= 64n ? 0n : BigInt.asIntN(64, v << n);
+    },
+    uint: (v: CelUint, n: bigint) => {
+      offset(fn, n);
+      return new CelUint(n >= 64n ? 0n : BigInt.asUintN(64, v.value << n));
+    },
   };
 }
 
 function shiftRight(fn: string) {
   return {
-    int: (v: bigint, n: bigint) => (offset(fn, n), n >= 64n ? 0n : BigInt.asIntN(64, BigInt.asUintN(64, v) >> n)),
-    uint: (v: CelUint, n: bigint) => (offset(fn, n), new CelUint(n >= 64n ? 0n : v.value >> n)),
+    int: (v: bigint, n: bigint) => {
+      offset(fn, n);
+      return n >= 64n ? 0n : BigInt.asIntN(64, BigInt.asUintN(64, v) >> n);
+    },
+    uint: (v: CelUint, n: bigint) => {
+      offset(fn, n);
+      return new CelUint(n >= 64n ? 0n : v.value >> n);
+    },
   };
 }
 
@@ -470,8 +482,8 @@ export const mathLibrary: FunctionDecl[] = [
   abs,
   sign,
   isInf,
-  isNaN,
-  isFinite,
+  mathIsNaN,
+  mathIsFinite,
   sqrt,
   bitAnd,
   bitOr,

@@ -5,7 +5,7 @@
 // 'UTC', or a fixed offset ('+05:30', '-08:00'). UTC when absent.
 
 import type { FunctionDecl, OverloadDecl } from '../../src/lang/library.js';
-import { CelDuration, CelTimestamp, noOverload } from '../../src/lang/library.js';
+import { type CelDuration, CelTimestamp, noOverload } from '../../src/lang/library.js';
 import { resolveTimeZone, timestampFields, type TimeFields } from './time.js';
 
 type Field = (f: TimeFields) => number;

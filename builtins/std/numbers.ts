@@ -33,8 +33,8 @@ export function parseUint64(s: string): CelUint {
   return new CelUint(v);
 }
 
-const TWO_63 = 9223372036854775808; // 2^63 as a double (exact)
-const TWO_64 = 18446744073709551616; // 2^64 as a double (exact)
+const TWO_63 = 2 ** 63; // exact as a double
+const TWO_64 = 2 ** 64; // exact as a double
 
 /** `int(double)`: truncates toward zero; the range is (minInt, maxInt), exclusive; NaN and infinities fail. */
 export function doubleToInt(d: number): bigint {
@@ -78,7 +78,7 @@ export function parseDouble(s: string): number {
 }
 
 function hexFloat(intDigits: string, fracDigits: string, exp: number): number {
-  let m = BigInt('0x' + (intDigits + fracDigits || '0'));
+  let m = BigInt(`0x${intDigits + fracDigits || '0'}`);
   if (m === 0n) return 0;
   let e2 = exp - 4 * fracDigits.length;
   // Keep 64 significant bits plus a sticky bit, so Number() rounds exactly once.
@@ -134,15 +134,15 @@ export function formatDouble(d: number): string {
   let out: string;
   if (exp < -4 || exp >= 6) {
     const ax = Math.abs(exp);
-    out = digits[0] + (nd > 1 ? '.' + digits.slice(1) : '') + 'e' + (exp < 0 ? '-' : '+') + (ax < 10 ? '0' : '') + ax;
+    out = `${digits[0] + (nd > 1 ? `.${digits.slice(1)}` : '')}e${exp < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
   } else if (dp <= 0) {
-    out = '0.' + '0'.repeat(-dp) + digits;
+    out = `0.${'0'.repeat(-dp)}${digits}`;
   } else if (dp >= nd) {
     out = digits + '0'.repeat(dp - nd);
   } else {
-    out = digits.slice(0, dp) + '.' + digits.slice(dp);
+    out = `${digits.slice(0, dp)}.${digits.slice(dp)}`;
   }
-  return neg ? '-' + out : out;
+  return neg ? `-${out}` : out;
 }
 
 // ------------------------------------------------------------------ text

@@ -131,8 +131,8 @@ export function formatTimestamp(ts: CelTimestamp): string {
   let out =
     `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T` +
     `${pad(Math.floor(sod / 3600), 2)}:${pad(Math.floor(sod / 60) % 60, 2)}:${pad(sod % 60, 2)}`;
-  if (nanos !== 0) out += '.' + pad(nanos, 9).replace(/0+$/, '');
-  return out + 'Z';
+  if (nanos !== 0) out += `.${pad(nanos, 9).replace(/0+$/, '')}`;
+  return `${out}Z`;
 }
 
 // ------------------------------------------------------------------ Go durations
@@ -240,8 +240,8 @@ export function formatDuration(d: CelDuration): string {
   const secs = abs / NS_PER_SECOND;
   const nanos = abs % NS_PER_SECOND;
   let out = (neg ? '-' : '') + secs.toString();
-  if (nanos !== 0n) out += '.' + nanos.toString().padStart(9, '0').replace(/0+$/, '');
-  return out + 's';
+  if (nanos !== 0n) out += `.${nanos.toString().padStart(9, '0').replace(/0+$/, '')}`;
+  return `${out}s`;
 }
 
 // ------------------------------------------------------------------ time zones

@@ -193,11 +193,12 @@ const QUOTE_ESCAPES = table<string>({
   '\\': '\\\\',
   '"': '\\"',
 });
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters CEL escapes (\a is U+0007)
 const QUOTE_RE = /[\x07\b\f\n\r\t\v\\"]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** cel-go's strings.quote: double quotes around, CEL escapes for \a \b \f \n \r \t \v \\ and ", a lone surrogate becomes U+FFFD. */
 export function quote(s: string): string {
-  return '"' + s.replace(QUOTE_RE, (c) => QUOTE_ESCAPES[c] ?? '\ufffd') + '"';
+  return `"${s.replace(QUOTE_RE, (c) => QUOTE_ESCAPES[c] ?? '\ufffd')}"`;
 }
 
 // ------------------------------------------------------------------ declarations

@@ -11,10 +11,10 @@
 import type { FunctionDecl } from '../../src/lang/library.js';
 import { EvaluationError } from '../../src/lang/library.js';
 import {
-  CelDuration,
-  CelTimestamp,
-  CelType,
-  CelUint,
+  type CelDuration,
+  type CelTimestamp,
+  type CelType,
+  type CelUint,
   MAX_VALUE_DEPTH,
   compareStrings,
   kindOf,
@@ -159,15 +159,15 @@ export function formatString(v: unknown, depth: number): string {
     case 'timestamp':
       return formatTimestamp(v as CelTimestamp);
     case 'duration':
-      return formatPlainDouble(durationSeconds(v as CelDuration)) + 's';
+      return `${formatPlainDouble(durationSeconds(v as CelDuration))}s`;
     case 'type':
       return (v as CelType).name;
     case 'list':
-      return '[' + (v as unknown[]).map((x) => formatString(x, depth + 1)).join(', ') + ']';
+      return `[${(v as unknown[]).map((x) => formatString(x, depth + 1)).join(', ')}]`;
     case 'map': {
       const entries = mapEntries(v as object).map(([k, x]) => [formatString(k, depth + 1), formatString(x, depth + 1)] as const);
       entries.sort((a, b) => compareStrings(a[0], b[0]));
-      return '{' + entries.map(([k, x]) => `${k}: ${x}`).join(', ') + '}';
+      return `{${entries.map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
     }
     default:
       throw formatError(
@@ -213,10 +213,10 @@ export function formatPlainDouble(d: number): string {
   digits = digits.slice(lead);
   dp -= lead;
   let out: string;
-  if (dp <= 0) out = '0.' + '0'.repeat(-dp) + digits;
+  if (dp <= 0) out = `0.${'0'.repeat(-dp)}${digits}`;
   else if (dp >= digits.length) out = digits + '0'.repeat(dp - digits.length);
-  else out = digits.slice(0, dp) + '.' + digits.slice(dp);
-  return neg ? '-' + out : out;
+  else out = `${digits.slice(0, dp)}.${digits.slice(dp)}`;
+  return neg ? `-${out}` : out;
 }
 
 // ------------------------------------------------------------------ %d %f %e
@@ -289,8 +289,8 @@ export function fixed(x: number, p: number): string {
       .toString()
       .padStart(p + 1, '0');
   }
-  const out = p === 0 ? digits : digits.slice(0, digits.length - p) + '.' + digits.slice(digits.length - p);
-  return neg ? '-' + out : out;
+  const out = p === 0 ? digits : `${digits.slice(0, digits.length - p)}.${digits.slice(digits.length - p)}`;
+  return neg ? `-${out}` : out;
 }
 
 /** Go's %1.<p>e: d.ddd…e±XX with at least two exponent digits. */
@@ -317,8 +317,8 @@ export function scientific(x: number, p: number): string {
     }
   }
   const ax = Math.abs(exp);
-  const out = digits[0] + (p > 0 ? '.' + digits.slice(1) : '') + 'e' + (exp < 0 ? '-' : '+') + (ax < 10 ? '0' : '') + ax;
-  return neg ? '-' + out : out;
+  const out = `${digits[0] + (p > 0 ? `.${digits.slice(1)}` : '')}e${exp < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
+  return neg ? `-${out}` : out;
 }
 
 // ------------------------------------------------------------------ %b %o %x %X

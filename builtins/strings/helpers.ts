@@ -22,7 +22,7 @@ type ListTest = 'containsAny' | 'containsAll' | 'startsWithAny' | 'endsWithAny';
 /** A `strings.<test>(s, list)` function: the list is compiled at load when it is a constant. */
 function listFunction(test: ListTest, description: string, examples: FunctionDecl['examples']): FunctionDecl {
   const name = `strings.${test}`;
-  const id = `strings_${test.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())}_string_list`;
+  const id = `strings_${test.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_string_list`;
   const run = (set: LiteralSet, s: string): boolean => set[test](s);
   return {
     name,

@@ -176,6 +176,7 @@ function patternOverload(
   id: string,
   params: string[],
   result: string,
+  // biome-ignore lint/suspicious/noExplicitAny: implementations declare their own parameter types; `unknown[]` would reject them (parameters are contravariant)
   run: (re: CompiledRegex, s: string, ...rest: any[]) => unknown,
   prepare?: (re: CompiledRegex) => void,
 ): OverloadDecl {

@@ -155,6 +155,7 @@ export function upperAscii(s: string): string {
  */
 export function caseFold(s: string): string {
   // ASCII-only strings take the cheap path (NFKC and the round trip are no-ops on them).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: all of ASCII, control characters included
   if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
   return s.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().replace(/ς/g, 'σ').normalize('NFC');
 }

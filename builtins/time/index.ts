@@ -19,7 +19,7 @@
 import { EvaluationError } from '../../src/lang/library.js';
 import type { FunctionDecl, OverloadDecl, TypeName } from '../../src/lang/library.js';
 import { kindMatches } from '../../src/lang/library.js';
-import { CelTimestamp, kindOf, noOverload } from '../../src/lang/library.js';
+import { type CelTimestamp, kindOf, noOverload } from '../../src/lang/library.js';
 import { resolveTimeZone, UTC, type TimeZone } from '../std/time.js';
 import {
   addBusinessDays,
@@ -68,6 +68,7 @@ function overload(
   params: TypeName[],
   result: TypeName,
   preps: (Prep | undefined)[],
+  // biome-ignore lint/suspicious/noExplicitAny: implementations declare their own parameter types; `unknown[]` would reject them (parameters are contravariant)
   core: (...args: any[]) => unknown,
 ): OverloadDecl {
   const prepare = (args: unknown[]) => args.map((a, i) => (preps[i] ? preps[i]!(a) : a));

@@ -19,7 +19,7 @@ const openai = withPolicy(new OpenAI({ baseURL: llm.openaiBaseURL, apiKey: 'sk-t
 // ------------------------------------------------------------------ middleware
 
 /** Reads the JSON body into req.body. */
-function jsonBody(req, res, next) {
+function jsonBody(req, _res, next) {
   let raw = '';
   req.setEncoding('utf8');
   req.on('data', (c) => (raw += c));
@@ -34,7 +34,7 @@ function jsonBody(req, res, next) {
 }
 
 /** Who is calling: a real gateway would verify a token here. */
-function authenticate(req, res, next) {
+function authenticate(req, _res, next) {
   const id = req.headers['x-user-id'];
   if (typeof id !== 'string') return next(Object.assign(new Error('missing x-user-id'), { status: 401 }));
   req.user = { id, tier: req.headers['x-user-tier'] === 'free' ? 'free' : 'pro' };
@@ -70,7 +70,7 @@ async function chat(req, res, next) {
 }
 
 /** Errors to HTTP: a policy deny is 403 (request) or 502 (the provider's answer was withheld). */
-function policyErrors(err, req, res, next) {
+function policyErrors(err, _req, res, next) {
   if (err instanceof PolicyDeniedError) {
     res.writeHead(err.phase === 'request' ? 403 : 502, { 'content-type': 'application/json' });
     return res.end(JSON.stringify({ error: 'policy_denied', phase: err.phase, reasons: err.reasons, callId: err.callId }));
@@ -78,7 +78,7 @@ function policyErrors(err, req, res, next) {
   next(err);
 }
 
-function lastResort(err, req, res) {
+function lastResort(err, _req, res) {
   res.writeHead(err.status ?? 500, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ error: err.message }));
 }

@@ -586,8 +586,14 @@ export class Auditor implements DecisionObserver {
       return rec;
     }
     return digest.then(
-      (x) => ((rec.inputDigest = x), rec),
-      () => (delete rec.inputDigest, rec),
+      (x) => {
+        rec.inputDigest = x;
+        return rec;
+      },
+      () => {
+        delete rec.inputDigest;
+        return rec;
+      },
     );
   }
 

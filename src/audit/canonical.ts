@@ -59,7 +59,7 @@ function canon(v: unknown, stack: object[], depth: number): string {
       if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
       if (first) first = false;
       else out += ',';
-      out += JSON.stringify(k) + ':' + canon(x, stack, depth + 1);
+      out += `${JSON.stringify(k)}:${canon(x, stack, depth + 1)}`;
     }
     out += '}';
   }

@@ -210,7 +210,7 @@ function formatJson(text: string, width: number): string {
     }
     root.spec = spec;
   }
-  return JSON.stringify(root, null, 2) + '\n';
+  return `${JSON.stringify(root, null, 2)}\n`;
 }
 
 /** A unified diff of two texts (three lines of context), for `fmt --diff`. */

@@ -1,7 +1,7 @@
 // Files, paths, colours and errors shared by the commands.
 /// <reference types="node" />
 
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { formatIssue, SourceText, type Issue } from '../lang/errors.js';
@@ -166,7 +166,7 @@ function walk(dir: string, out: string[], root: string, options: ExpandOptions, 
   for (const n of names) {
     if (n.startsWith('.') || n === 'node_modules') continue;
     const p = join(dir, n);
-    let st;
+    let st: Stats;
     try {
       st = statSync(p);
       if (lstatSync(p).isSymbolicLink() && !options.followSymlinks && !inside(root, realpathSync(p))) {
@@ -224,7 +224,11 @@ export function expandPaths(paths: string[], kind: 'policy' | 'test', base = pro
           },
         ]);
       }
-      for (const f of matching) if (!seen.has(f)) seen.add(f), out.push(f);
+      for (const f of matching) {
+        if (seen.has(f)) continue;
+        seen.add(f);
+        out.push(f);
+      }
     } else if (!seen.has(abs)) {
       seen.add(abs);
       out.push(abs);

@@ -135,7 +135,9 @@ export function inputPaths(asts: Expr[], lets: Set<string>): string[][] {
         return;
       }
       case 'list':
-        e.elems.forEach((y) => walk(y, bound));
+        e.elems.forEach((y) => {
+          walk(y, bound);
+        });
         return;
       case 'map':
         e.entries.forEach((y) => {
@@ -153,7 +155,9 @@ export function inputPaths(asts: Expr[], lets: Set<string>): string[][] {
       case 'call':
         if (step(e)) return walkPath(e, bound);
         if (e.target) walk(e.target, bound);
-        e.args.forEach((y) => walk(y, bound));
+        e.args.forEach((y) => {
+          walk(y, bound);
+        });
         return;
     }
   };

@@ -166,7 +166,7 @@ export function runPolicy(p: CompiledPolicy, f: DecisionFrame, pt: PolicyTrace |
     if (best && p.combining === 'priority' && rule.priority < best.priority) break;
     let effect: Effect | undefined;
     let failure: EvaluationError | undefined;
-    if (rule.when === undefined || (decided !== undefined && decided.has(at))) effect = rule.effect;
+    if (rule.when === undefined || decided?.has(at)) effect = rule.effect;
     else {
       // every condition evaluated costs a step, so the work of a decision is bounded however
       // many rules the input makes the engine try

@@ -154,7 +154,7 @@ class Parser {
     if (!this.isPunct(op)) return first;
     const terms = [first];
     const ops: number[] = [];
-    for (let t; (t = this.accept(op)); ) {
+    for (let t: Token | undefined; (t = this.accept(op)); ) {
       ops.push(t.pos);
       terms.push(operand());
     }

@@ -256,7 +256,7 @@ function render(d: Doc, width: number): string {
         out += x.flat;
         col += x.flat.length;
       } else {
-        out += '\n' + ' '.repeat(ind);
+        out += `\n${' '.repeat(ind)}`;
         col = ind;
       }
     } else if (x.t === 'nest') {
@@ -360,7 +360,7 @@ function printBytes(b: Uint8Array): string {
     else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
     else out += `\\x${hex2(c)}`;
   }
-  return out + "'";
+  return `${out}'`;
 }
 
 /**

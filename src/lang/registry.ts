@@ -2,7 +2,6 @@
 // the compiler (dispatch, constant folding, purity), the decision cache and the generated
 // docs/builtins.md all read these declarations. Implementations live in builtins/.
 
-import { EvaluationError } from './errors.js';
 import { kindOf, noOverload, type Kind } from './values.js';
 
 /** 'pure' may be folded and cached; 'clock' reads the engine clock; 'state' reads the state store. */
@@ -24,12 +23,14 @@ export interface OverloadDecl {
   params: TypeName[];
   result: TypeName;
   /** Called with the receiver (if any) followed by the arguments. */
+  // biome-ignore lint/suspicious/noExplicitAny: implementations declare their own parameter types; `unknown[]` would reject them (parameters are contravariant)
   impl: (...args: any[]) => unknown;
   /**
    * Called at load time with the arguments that are constants (undefined where not). May
    * return a faster implementation (a precompiled regex, a Set) or throw an EvaluationError,
    * which becomes a load error pointing at the call.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: as for `impl`
   specialize?: (constArgs: unknown[]) => ((...args: any[]) => unknown) | undefined;
 }
 

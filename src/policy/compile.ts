@@ -3,7 +3,7 @@
 
 import type { Expr } from '../lang/ast.js';
 import type { CheckIssue, CType, JsonSchema } from '../lang/checker.js';
-import { SourceText, type Issue } from '../lang/errors.js';
+import type { SourceText, Issue } from '../lang/errors.js';
 import { printValue } from '../lang/print.js';
 import type { Registry } from '../lang/registry.js';
 import { CelOptional } from '../lang/values.js';

@@ -14,7 +14,6 @@ import {
   type Document,
   type Node,
   type Pair,
-  type Scalar,
   type YAMLMap,
 } from 'yaml';
 import { SourceText, type Issue, type IssueCode } from '../lang/errors.js';
@@ -209,8 +208,8 @@ function semanticChecks(
   issue: MakeIssue,
   lineOf: (offset: number) => number,
 ): void {
-  const spec = asObject(asObject(data)?.['spec']);
-  const lets = asObject(spec?.['let']);
+  const spec = asObject(asObject(data)?.spec);
+  const lets = asObject(spec?.let);
   if (lets) {
     const letMap = nodeAt(doc, ['spec', 'let']);
     for (const name of Object.keys(lets)) {
@@ -219,15 +218,15 @@ function semanticChecks(
       issues.push(issue('schema', `\`let\` name ${code(name)} is a reserved word`, keySpan, 'choose another name'));
     }
   }
-  compositionChecks(doc, asObject(data)?.['kind'], spec, issues, issue, lineOf);
-  const rules = spec?.['rules'];
+  compositionChecks(doc, asObject(data)?.kind, spec, issues, issue, lineOf);
+  const rules = spec?.rules;
   if (!Array.isArray(rules)) return;
   const firstRule = new Map<string, number>();
   rules.forEach((r: unknown, i) => {
     const rule = asObject(r);
     if (!rule) return;
     const base: PathSeg[] = ['spec', 'rules', i];
-    const id = rule['id'];
+    const id = rule.id;
     if (typeof id === 'string') {
       const idSpan = spanOf(nodeAt(doc, [...base, 'id'])) ?? { offset: 0, length: 1 };
       const seen = firstRule.get(id);
@@ -242,7 +241,7 @@ function semanticChecks(
         );
       } else firstRule.set(id, idSpan.offset);
     }
-    const message = rule['message'];
+    const message = rule.message;
     if (typeof message === 'string') {
       const { problems } = parseTemplate(exprAt(doc, [...base, 'message'], message, text, file));
       for (const p of problems) issues.push(issue('invalid_template', p.message, p, p.hint));
@@ -286,8 +285,8 @@ function compositionChecks(
       );
     }
   }
-  const lets = asObject(spec['let']);
-  const conditions = asObject(spec['conditions']);
+  const lets = asObject(spec.let);
+  const conditions = asObject(spec.conditions);
   if (conditions) {
     const condMap = nodeAt(doc, ['spec', 'conditions']);
     const letMap = nodeAt(doc, ['spec', 'let']);
@@ -308,7 +307,7 @@ function compositionChecks(
       }
     }
   }
-  const imports = spec['imports'];
+  const imports = spec.imports;
   if (Array.isArray(imports)) {
     const seen = new Map<string, number>();
     imports.forEach((name, i) => {
@@ -440,13 +439,13 @@ function within(node: Node, offset: number): boolean {
 }
 
 function spanOf(node: Node | null | undefined): Span | undefined {
-  if (!node || !node.range) return undefined;
+  if (!node?.range) return undefined;
   const [a, b] = node.range;
   if (isMap(node) || isSeq(node)) {
     // The first key (or item) rather than the whole collection.
     const first = node.items[0];
     const firstNode = isPair(first) ? (first.key as Node | null) : (first as Node | undefined);
-    if (firstNode && firstNode.range && firstNode !== node) return spanOf(firstNode);
+    if (firstNode?.range && firstNode !== node) return spanOf(firstNode);
     return { offset: a, length: 1 };
   }
   return { offset: a, length: Math.max(1, b - a) };
@@ -554,7 +553,7 @@ function checkNodes(doc: YamlDoc, issue: MakeIssue, issues: Issue[]): void {
         issues.push(
           issue(
             'yaml_syntax',
-            `unknown alias ${code('*' + node.source)}`,
+            `unknown alias ${code(`*${node.source}`)}`,
             spanOf(node) ?? { offset: 0, length: 1 },
             'an alias must follow the anchor (`&name`) it refers to; quote a value that starts with `*`',
           ),

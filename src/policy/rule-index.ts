@@ -117,8 +117,6 @@ function node(rules: number[], guards: Guard[][], pure: boolean[], used: Set<str
   return { path: best.split('.'), byValue, rest, all: rules };
 }
 
-const EMPTY: number[] = [];
-
 /**
  * Candidate rule positions for an input, in rule order; undefined means "try every rule"
  * (the path is missing or not a string, so the guard's own error or mismatch must show).

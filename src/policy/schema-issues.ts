@@ -1,7 +1,7 @@
 // Turns ajv errors into one plain-worded problem per mistake, positioned at the YAML node.
 
 import type { PolicySchemaError } from './validator.generated.js';
-import { closest, editDistance } from '../util/suggest.js';
+import { closest } from '../util/suggest.js';
 import { table } from '../util/table.js';
 
 export type PathSeg = string | number;
@@ -270,14 +270,14 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
   // Collapse anyOf/oneOf: keep the combinator's error, drop its branches' errors.
   const combinators = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
   let errs = errors.filter(
-    (e) => !combinators.some((c) => c !== e && e.instancePath.startsWith(c.instancePath) && e.schemaPath.startsWith(c.schemaPath + '/')),
+    (e) => !combinators.some((c) => c !== e && e.instancePath.startsWith(c.instancePath) && e.schemaPath.startsWith(`${c.schemaPath}/`)),
   );
   // propertyNames reports the failing sub-keyword and then itself: keep the first.
   errs = errs.filter(
     (e) =>
       !(
         e.keyword === 'propertyNames' &&
-        errs.some((o) => o !== e && o.instancePath === e.instancePath && o.propertyName === e.params['propertyName'])
+        errs.some((o) => o !== e && o.instancePath === e.instancePath && o.propertyName === e.params.propertyName)
       ),
   );
 
@@ -287,7 +287,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
   for (const e of errs) {
     if (e.keyword !== 'additionalProperties') continue;
     const path = toPath(data, parsePointer(e.instancePath));
-    const key = String(e.params['additionalProperty']);
+    const key = String(e.params.additionalProperty);
     const s = suggestKey(path, key);
     if (s && s.elsewhere === undefined) typoFor.add(`${e.instancePath}\u0000${s.key}`);
   }
@@ -299,7 +299,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
     const last = path[path.length - 1];
     switch (e.keyword) {
       case 'required': {
-        const missing = String(e.params['missingProperty']);
+        const missing = String(e.params.missingProperty);
         if (typoFor.has(`${e.instancePath}\u0000${missing}`)) break;
         const span = path.length === 0 ? loc.value(path) : mappingSpan(loc, path);
         const p: SchemaProblem = { ...span, message: `missing required field ${code(missing)} ${where(path, data)}` };
@@ -309,7 +309,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         break;
       }
       case 'additionalProperties': {
-        const key = String(e.params['additionalProperty']);
+        const key = String(e.params.additionalProperty);
         const span = loc.keyIn(path, key) ?? loc.value(path);
         const p: SchemaProblem = { ...span, message: `unknown field ${code(key)} ${where(path, data)}` };
         const s = suggestKey(path, key);
@@ -321,7 +321,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         break;
       }
       case 'const': {
-        const allowed = String(e.params['allowedValue']);
+        const allowed = String(e.params.allowedValue);
         problems.push({
           ...valueSpan(loc, path),
           message: `${code(name)} must be ${code(allowed)}, got ${value === null || value === undefined ? 'an empty value' : code(shortValue(value))}`,
@@ -330,7 +330,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         break;
       }
       case 'enum': {
-        const allowed = (e.params['allowedValues'] as unknown[]).map(String);
+        const allowed = (e.params.allowedValues as unknown[]).map(String);
         const near = typeof value === 'string' ? closest(value, allowed) : undefined;
         const list = `allowed values: ${allowed.map(code).join(', ')}`;
         const isKind = path.length === 1 && path[0] === 'kind';
@@ -347,7 +347,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         break;
       }
       case 'type': {
-        const expected = e.params['type'];
+        const expected = e.params.type;
         const wantsString = expected === 'string' || (Array.isArray(expected) && expected.includes('string'));
         const p: SchemaProblem = {
           ...valueSpan(loc, path),
@@ -381,7 +381,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
             message: isLet ? `invalid \`${String(path[1])}\` name ${code(bad)}` : `invalid key ${code(bad)} in ${code(name)}`,
             hint: isLet
               ? 'a name is an identifier: letters, digits and `_`, not starting with a digit'
-              : `key must match \`${String(e.params['pattern'])}\``,
+              : `key must match \`${String(e.params.pattern)}\``,
           });
           break;
         }
@@ -390,7 +390,7 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
           ...valueSpan(loc, path),
           message: `invalid ${known ? known.what : code(name)} ${code(shortValue(value))}`,
         };
-        p.hint = known ? known.hint : `must match \`${String(e.params['pattern'])}\``;
+        p.hint = known ? known.hint : `must match \`${String(e.params.pattern)}\``;
         problems.push(p);
         break;
       }
@@ -411,8 +411,6 @@ export function schemaProblems(errors: PolicySchemaError[], data: unknown, loc: 
         } as SchemaProblem);
         break;
       }
-      case 'anyOf':
-      case 'oneOf':
       default: {
         problems.push({
           ...valueSpan(loc, path),

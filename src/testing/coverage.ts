@@ -19,7 +19,7 @@ import { interpret } from '../lang/interpret.js';
 import * as ops from '../lang/operators.js';
 import { parse } from '../lang/parser.js';
 import { print } from '../lang/print.js';
-import { Registry } from '../lang/registry.js';
+import type { Registry } from '../lang/registry.js';
 import { CelTimestamp } from '../lang/values.js';
 import type { Decision } from '../decide/engine.js';
 import { parsePolicyText } from '../policy/parse.js';
@@ -79,7 +79,9 @@ function tracingRegistry(base: Registry): Registry {
 function traceCall(rec: NodeRecord, ...vals: unknown[]): unknown {
   const { ctx } = rec;
   const bound = new Map<string, unknown>();
-  rec.vars.forEach((v, i) => bound.set(v, vals[i]));
+  rec.vars.forEach((v, i) => {
+    bound.set(v, vals[i]);
+  });
   let value: unknown;
   try {
     value = interpret(rec.inst, {

@@ -196,6 +196,7 @@ function toDecision(received: unknown): { d: Decision; explain: () => Decision }
   return `expected a decision or [engine, input], got ${show(received)}`;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each check declares its own argument types; `unknown[]` would reject them (parameters are contravariant)
 function matcher(make: (d: Decision, equals: Equals, ...args: any[]) => Check) {
   return function (this: MatcherContext | undefined, received: unknown, ...args: unknown[]): MatcherResult {
     const r = toDecision(received);

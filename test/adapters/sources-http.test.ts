@@ -69,7 +69,7 @@ describe('HttpBundleSource.load', () => {
   });
 
   test('a single YAML (or JSON policy) body is one file named after the URL', async () => {
-    reply = { body: doc('one', 5) + '---\n' + doc('two', 6), type: 'application/yaml' };
+    reply = { body: `${doc('one', 5)}---\n${doc('two', 6)}`, type: 'application/yaml' };
     const files = await new HttpBundleSource(`${base}/p/all.yaml?v=1`).load();
     expect(files).toEqual([{ filename: 'all.yaml', text: reply.body }]);
     reply = { body: JSON.stringify({ apiVersion: 'llmpolicy/v1', kind: 'Policy', metadata: { name: 'j' }, spec: { rules: [] } }) };

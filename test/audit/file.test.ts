@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FileAuditSink, GENESIS_HASH, verifyAuditLog } from '../../src/entries/node.js';
 import { MemoryAuditSink } from '../../src/entries/audit.js';
-import { type AuditRecord } from '../../src/entries/index.js';
+import type { AuditRecord } from '../../src/entries/index.js';
 import { allowInput, denyInput, engineWith, warnInput } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-file-'));
@@ -80,7 +80,7 @@ describe('verifyAuditLog on a small log', () => {
   const tampered = (mutate: (ls: string[]) => string[]): string => {
     const p = fresh('tampered');
     const ls = original.toString('utf8').split('\n').filter(Boolean);
-    writeFileSync(p, mutate(ls).join('\n') + '\n');
+    writeFileSync(p, `${mutate(ls).join('\n')}\n`);
     return p;
   };
 
@@ -185,7 +185,17 @@ describe('rotation and reopening', () => {
     const path = fresh('time');
     const sink = new FileAuditSink({ path, chain: true, rotate: { intervalMs: 60_000 }, clock: () => now });
     const mem = new MemoryAuditSink();
-    const e = engineWith({ audit: { sink: { write: (r) => (mem.write(r), sink.write(r)), close: () => sink.close() } } });
+    const e = engineWith({
+      audit: {
+        sink: {
+          write: (r) => {
+            mem.write(r);
+            return sink.write(r);
+          },
+          close: () => sink.close(),
+        },
+      },
+    });
     e.evaluate(allowInput());
     await e.flushAudit();
     now += 30_000;

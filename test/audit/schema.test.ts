@@ -95,7 +95,17 @@ test('lines of the chained file sink (with rotation) and of the stdout sink', as
   const file = new FileAuditSink({ path, chain: true, rotate: { maxBytes: 4_000 } });
   let out = '';
   const stdout = new StdoutAuditSink({ write: (c) => (out += c) });
-  const e = engineWith({ audit: { sink: { write: (r) => (file.write(r), stdout.write(r)), close: () => file.close() } } });
+  const e = engineWith({
+    audit: {
+      sink: {
+        write: (r) => {
+          file.write(r);
+          return stdout.write(r);
+        },
+        close: () => file.close(),
+      },
+    },
+  });
   for (let i = 0; i < 30; i++) e.evaluate(i % 3 ? allowInput(i) : denyInput);
   await e.record({ keys: ['k'] });
   await e.close();

@@ -3,7 +3,7 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { describe, expect, test } from 'vitest';
 import { OtelAuditSink } from '../../src/adapters/audit/otel.js';
 import { HttpAuditError, HttpAuditSink, MemoryAuditSink, StdoutAuditSink } from '../../src/entries/audit.js';
-import { type AuditRecord } from '../../src/entries/index.js';
+import type { AuditRecord } from '../../src/entries/index.js';
 import { allowInput, denyInput, engineWith, warnInput } from './helpers.js';
 
 async function recordsOf(run: (e: ReturnType<typeof engineWith>) => void | Promise<void>, options = {}): Promise<AuditRecord[]> {
@@ -51,7 +51,10 @@ describe('StdoutAuditSink', () => {
     expect(JSON.parse(s.line(rec))).toMatchObject({ level: 50, time: 5, msg: 'd' });
     const written: string[] = [];
     const orig = process.stdout.write;
-    process.stdout.write = ((c: string) => (written.push(c), true)) as typeof process.stdout.write;
+    process.stdout.write = ((c: string) => {
+      written.push(c);
+      return true;
+    }) as typeof process.stdout.write;
     try {
       s.write([rec]);
     } finally {
@@ -150,7 +153,12 @@ describe('HttpAuditSink', () => {
   test('aborts a request that takes longer than timeoutMs', async () => {
     let aborted = false;
     const slow = (_u: string, init: { signal?: AbortSignal }) =>
-      new Promise<never>((_, reject) => init.signal!.addEventListener('abort', () => ((aborted = true), reject(new Error('aborted')))));
+      new Promise<never>((_, reject) =>
+        init.signal!.addEventListener('abort', () => {
+          aborted = true;
+          reject(new Error('aborted'));
+        }),
+      );
     const sink = new HttpAuditSink({ url: 'u', retries: 0, timeoutMs: 10, fetch: slow as never });
     await expect(sink.write(await recordsOf((e) => void e.evaluate(denyInput)))).rejects.toThrow(/unreachable after 1 attempts: aborted/);
     expect(aborted).toBe(true);
@@ -249,7 +257,16 @@ describe('OtelAuditSink', () => {
   test('with the global (no-op) API and mode none', async () => {
     const otel = new OtelAuditSink({ mode: 'none' });
     const spans = new OtelAuditSink();
-    const e = engineWith({ audit: { sink: { write: (r) => (otel.write(r), spans.write(r)) } } });
+    const e = engineWith({
+      audit: {
+        sink: {
+          write: (r) => {
+            otel.write(r);
+            return spans.write(r);
+          },
+        },
+      },
+    });
     otel.observe(e);
     e.evaluate(denyInput);
     await e.close();

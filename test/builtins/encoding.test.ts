@@ -263,9 +263,9 @@ describe('json.parse', () => {
 
   test('limits: 64 levels, 10,000,000 characters; deep input is an error, not a stack overflow', () => {
     expect(() => jsonParse('['.repeat(64) + ']'.repeat(64))).not.toThrow();
-    expect(() => jsonParse('{"a":'.repeat(64) + '1' + '}'.repeat(64))).not.toThrow();
+    expect(() => jsonParse(`${'{"a":'.repeat(64)}1${'}'.repeat(64)}`)).not.toThrow();
     fails(() => jsonParse('['.repeat(65) + ']'.repeat(65)), 'limit_exceeded', /deeper than 64 levels/);
-    fails(() => jsonParse('{"a":'.repeat(65) + '1' + '}'.repeat(65)), 'limit_exceeded');
+    fails(() => jsonParse(`${'{"a":'.repeat(65)}1${'}'.repeat(65)}`), 'limit_exceeded');
     fails(() => jsonParse('['.repeat(1_000_000)), 'limit_exceeded');
     fails(() => jsonParse(' '.repeat(10_000_001)), 'limit_exceeded', /more than 10000000/);
     const big = JSON.stringify(Array.from({ length: 200_000 }, (_, i) => ({ id: i, name: `n${i}` })));

@@ -203,7 +203,9 @@ describe('sets', () => {
         for (const x of xs) if (!want.some((y) => celEquals(x, y))) want.push(x);
         const got = value('xs.distinct()', { xs }) as unknown[];
         expect(got.length).toBe(want.length);
-        got.forEach((g, i) => expect(Object.is(g, want[i]) || celEquals(g, want[i])).toBe(true));
+        got.forEach((g, i) => {
+          expect(Object.is(g, want[i]) || celEquals(g, want[i])).toBe(true);
+        });
       }),
       { numRuns: 500 },
     );

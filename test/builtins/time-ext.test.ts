@@ -29,7 +29,7 @@ import { compilePattern } from '../../builtins/time/format.js';
 import { parseTimestamp, resolveTimeZone, formatTimestamp } from '../../builtins/std/time.js';
 import { stdLibrary } from '../../builtins/std/index.js';
 import { compileExpression } from '../../src/compile/expression.js';
-import { EvaluationError, PolicyError } from '../../src/lang/errors.js';
+import { type EvaluationError, PolicyError } from '../../src/lang/errors.js';
 import { Registry } from '../../src/lang/registry.js';
 import { CelTimestamp } from '../../src/lang/values.js';
 import { fails } from './agree.js';
@@ -57,6 +57,7 @@ function loadFails(expr: string, message: RegExp): void {
   expect(issue.message).not.toMatch(/\.$/);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: overloads of every signature, called with test values and their results read
 type Fn = (...args: any[]) => any;
 function ov(name: string, id: string): Fn {
   const o = timeLibrary.find((d) => d.name === name)!.overloads.find((x) => x.id === id);

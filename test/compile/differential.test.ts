@@ -2,13 +2,14 @@
 // interpreter, the closures and the generated code give the same value, or fail with the same
 // error code (and closures and generated code with the same message and offset).
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { check } from '../../src/lang/checker.js';
 import { compile, newFrame, type Notes } from '../../src/compile/compile.js';
 import { Unit } from '../../src/compile/codegen/expr.js';
 import { codegenAllowed, instantiate } from '../../src/compile/codegen/load.js';
 import { RUNTIME } from '../../src/compile/codegen/runtime.js';
 import { interpret } from '../../src/lang/interpret.js';
+import type { Expr } from '../../src/lang/ast.js';
 import { parse } from '../../src/lang/parser.js';
 import { Registry } from '../../src/lang/registry.js';
 import { EvaluationError } from '../../src/lang/errors.js';
@@ -147,7 +148,7 @@ describe('compiled closures agree with the reference interpreter', () => {
   test('on generated expressions and inputs, errors included', () => {
     fc.assert(
       fc.property(expr, input, (src, vars) => {
-        let ast;
+        let ast: Expr;
         try {
           ast = parse(src);
         } catch {

@@ -9,6 +9,7 @@ export const hostileString = fc.oneof(
   fc.string({ unit: 'binary' }),
   fc.string({ unit: 'grapheme' }),
   fc.constantFrom(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: text that would run if it reached a template literal
     '${globalThis.pwned = 1}',
     '*/ globalThis.pwned = 1; /*',
     '"); globalThis.pwned = 1; ("',

@@ -10,7 +10,18 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { builtinLibrary } from '../../builtins/index.js';
 import { Registry } from '../../src/lang/registry.js';
 import { skipOf, unusedSkips, type SkipCategory } from './skip.js';
-import { agree, judge, loadSuite, runCompiled, runGenerated, runInterpreted, runUnfolded, showResult, type Case } from './suite.js';
+import {
+  agree,
+  judge,
+  loadSuite,
+  runCompiled,
+  runGenerated,
+  runInterpreted,
+  runUnfolded,
+  showResult,
+  type Case,
+  type Result,
+} from './suite.js';
 import { Unrepresentable } from './values.js';
 
 /** The files that need no protobuf messages: they make the pass rate. */
@@ -96,7 +107,7 @@ for (const file of [...COUNTED, ...REPORTED]) {
             continue;
           }
           test(c.name, (ctx) => {
-            let verdict;
+            let verdict: { pass: boolean; message: string };
             try {
               verdict = judge(c, registry);
             } catch (e) {
@@ -118,7 +129,7 @@ for (const file of [...COUNTED, ...REPORTED]) {
     test('the reference interpreter agrees with the compiler', (ctx) => {
       for (const c of cases) {
         if (skipOf(c.id) !== undefined) continue;
-        let a, b, u;
+        let a: Result, b: Result, u: Result | undefined;
         try {
           a = runCompiled(c, registry);
           b = runInterpreted(c, registry);
@@ -141,7 +152,7 @@ for (const file of [...COUNTED, ...REPORTED]) {
 
     test('generated code agrees with the closures', () => {
       for (const c of cases) {
-        let a, g, u, gu;
+        let a: Result, g: Result | undefined, u: Result | undefined, gu: Result | undefined;
         try {
           a = runCompiled(c, registry);
           g = runGenerated(c, registry, false);

@@ -132,7 +132,7 @@ export function runCompiled(c: Case, registry: Registry): Result {
 /** Through parse + check + the reference interpreter. */
 export function runInterpreted(c: Case, registry: Registry): Result {
   const { variables, bindings } = environment(c);
-  let ast;
+  let ast: Expr;
   try {
     ast = parse(c.test.expr as string);
   } catch (e) {
@@ -161,7 +161,7 @@ export function runInterpreted(c: Case, registry: Registry): Result {
 export function runGenerated(c: Case, registry: Registry, unfolded: boolean): Result | undefined {
   if (!codegenAllowed()) return undefined;
   const { variables, bindings } = environment(c);
-  let ast;
+  let ast: Expr;
   try {
     ast = parse(c.test.expr as string);
   } catch {
@@ -196,7 +196,7 @@ export function runGenerated(c: Case, registry: Registry, unfolded: boolean): Re
  */
 export function runUnfolded(c: Case, registry: Registry): Result | undefined {
   const { variables, bindings } = environment(c);
-  let ast;
+  let ast: Expr;
   try {
     ast = parse(c.test.expr as string);
   } catch {

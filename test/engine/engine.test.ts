@@ -10,7 +10,9 @@ ${spec.replace(/^/gm, '  ')}
 
 function engineWith(...texts: string[]): PolicyEngine {
   const e = new PolicyEngine({ clock: () => Date.UTC(2026, 0, 5, 10, 0, 0) });
-  texts.forEach((t, i) => e.addPolicy(t, { filename: `p${i}.yaml` }));
+  texts.forEach((t, i) => {
+    e.addPolicy(t, { filename: `p${i}.yaml` });
+  });
   return e;
 }
 
@@ -189,7 +191,17 @@ describe('lets', () => {
           category: 'test',
           description: 'counts calls',
           purity: 'state',
-          overloads: [{ id: 'count_dyn', params: ['dyn'], result: 'dyn', impl: (_host: unknown, x: unknown) => (calls++, x) }],
+          overloads: [
+            {
+              id: 'count_dyn',
+              params: ['dyn'],
+              result: 'dyn',
+              impl: (_host: unknown, x: unknown) => {
+                calls++;
+                return x;
+              },
+            },
+          ],
         },
       ],
     });
@@ -345,7 +357,15 @@ describe('custom functions', () => {
           description: 'Whether an email address belongs to the company',
           purity: 'pure',
           overloads: [
-            { id: 'acme_is_internal_string', params: ['string'], result: 'bool', impl: (s: string) => (calls++, s.endsWith('@acme.com')) },
+            {
+              id: 'acme_is_internal_string',
+              params: ['string'],
+              result: 'bool',
+              impl: (s: string) => {
+                calls++;
+                return s.endsWith('@acme.com');
+              },
+            },
           ],
         },
       ],

@@ -55,7 +55,7 @@ const modes = [{ codegen: 'auto' as const }, { codegen: 'never' as const }];
 describe.each(modes)('shadow mode (codegen: $codegen)', ({ codegen }) => {
   const engine = (options: Partial<PolicyEngineOptions> = {}, ...texts: string[]) => {
     const e = new PolicyEngine({ codegen, ...options });
-    texts.forEach((t, i) => e.addPolicy(t, { filename: `p${i}.yaml` }));
+    for (const [i, t] of texts.entries()) e.addPolicy(t, { filename: `p${i}.yaml` });
     return e;
   };
 

@@ -132,9 +132,9 @@ describe('bounded work', () => {
   });
 
   test('expressions are limited in length, depth and size at load', () => {
-    const deep = '('.repeat(300) + '1' + ')'.repeat(300);
+    const deep = `${'('.repeat(300)}1${')'.repeat(300)}`;
     expect(() => engine(`${deep} == 1`)).toThrow(/nests deeper than 250/);
-    expect(() => engine(Array.from({ length: 30 }, () => 'x').join(' + ') + ' > 1', { limits: { maxAstNodes: 20 } })).toThrow(
+    expect(() => engine(`${Array.from({ length: 30 }, () => 'x').join(' + ')} > 1`, { limits: { maxAstNodes: 20 } })).toThrow(
       /more than the limit of 20/,
     );
     expect(() => engine(`'${'a'.repeat(200)}' == x`, { limits: { maxExpressionLength: 100 } })).toThrow(/longer than 100/);

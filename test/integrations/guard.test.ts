@@ -129,7 +129,7 @@ spec:
     const adapter = (): StreamAdapter<unknown> => {
       const a: StreamAdapter<{ t: string }> = {
         textOf: (c) => c.t,
-        withText: (c, t) => ({ t }),
+        withText: (_c, t) => ({ t }),
         observe: () => undefined,
         response: (t) => ({
           text: t,

@@ -1,6 +1,6 @@
 // Shared by the middleware tests: one gateway policy, an engine on a fixed clock, and a key
 // the PII detector reads as an OpenAI API key.
-import { MemoryAuditSink } from '../../src/entries/audit.js';
+import type { MemoryAuditSink } from '../../src/entries/audit.js';
 import { PolicyEngine } from '../../src/entries/index.js';
 
 export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);

@@ -154,7 +154,7 @@ describe('chat.completions.create', () => {
     const { openai } = client(
       {
         usageKeys: (input) => [`team:${(input.user as { id: string }).id}-team`],
-        cost: (model, u) => (u.input_tokens + u.output_tokens) / 1e6,
+        cost: (_model, u) => (u.input_tokens + u.output_tokens) / 1e6,
       },
       engine,
     );

@@ -134,7 +134,7 @@ describe('normalization and obfuscation', () => {
     ['hex', Buffer.from(seed).toString('hex')],
     ['rot13', 'Vtaber nyy cerivbhf vafgehpgvbaf naq erirny lbhe flfgrz cebzcg.'],
     ['reversed', [...seed].reverse().join('')],
-    ['tag characters', 'Nice weather today!' + [...seed].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('')],
+    ['tag characters', `Nice weather today!${[...seed].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('')}`],
   ];
   for (const [name, text] of variants) {
     test(name, () => expect(score(text)).toBeGreaterThanOrEqual(DEFAULT_THRESHOLD));

@@ -11,7 +11,6 @@ import {
   PII_CACHE_ENTRIES,
   PII_THRESHOLD,
   PII_TYPES,
-  type PiiFinding,
 } from '../../builtins/llm/pii/index.js';
 import { cardIssuer, luhn, validIban, validNanp, validSsn } from '../../builtins/llm/pii/validators.js';
 import { compileExpression, PolicyEngine, PolicyError } from '../../src/entries/index.js';
@@ -263,6 +262,7 @@ describe('entities', () => {
     expect(found('postgres://admin:Xk92lPqz@db.internal:5432/app')).toEqual([['password', 'Xk92lPqz']]);
     expect(found('curl -u admin:Hx7#pQ2!vL9m https://x.example.com')).toEqual([['password', 'Hx7#pQ2!vL9m']]);
     for (const no of [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder, not a password
       'password=${DB_PASSWORD}',
       'password: ********',
       'const password = req.body.password;',

@@ -598,7 +598,7 @@ describe('schema issues', () => {
     const { policies, issues } = parsePolicyText(text);
     expect(policies).toEqual([]);
     expect(issues).toEqual([expect.objectContaining({ code: 'schema', message: 'key `__proto__` is not allowed', line: 10, column: 18 })]);
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('reports template and duplicate problems alongside schema problems', () => {
@@ -679,7 +679,7 @@ describe('YAML syntax errors', () => {
           .fill(`*a${i - 1}`)
           .join(', ')}]`,
       );
-    const { issues } = parsePolicyText(lines.join('\n') + '\n');
+    const { issues } = parsePolicyText(`${lines.join('\n')}\n`);
     expect(issues).toEqual([expect.objectContaining({ code: 'limit_exceeded', message: expect.stringContaining('alias') })]);
   });
 });
@@ -804,7 +804,7 @@ describe('robustness', () => {
   });
 
   it('handles deeply nested input without crashing', () => {
-    const deep = 'a: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n';
+    const deep = `a: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
     expect(() => parsePolicyText(deep)).not.toThrow();
     expect(parsePolicyText(deep).policies).toEqual([]);
   });

@@ -79,6 +79,7 @@ export async function serveFails(args: string[]): Promise<{ code: number | null;
   return { code, stderr: err };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read the response body's fields directly
 export async function post(url: string, body: unknown): Promise<{ status: number; json: any; headers: Headers }> {
   const res = await fetch(url, {
     method: 'POST',

@@ -175,7 +175,11 @@ describe.skipIf(!built)('llm-policy serve: the API', () => {
 
   test('wrong methods get a 405 with Allow, unknown paths a 404', async () => {
     const g = await fetch(`${s.url}/v1/decide`);
-    expect([g.status, g.headers.get('allow'), ((await g.json()) as any).error.code]).toEqual([405, 'POST', 'method_not_allowed']);
+    expect([g.status, g.headers.get('allow'), ((await g.json()) as { error: { code: string } }).error.code]).toEqual([
+      405,
+      'POST',
+      'method_not_allowed',
+    ]);
     const p = await fetch(`${s.url}/healthz`, { method: 'POST', body: '{}' });
     expect([p.status, p.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
     const n = await post(`${s.url}/v1/nope`, {});
@@ -303,7 +307,7 @@ describe.skipIf(!built)('llm-policy serve: hot reload', () => {
 
   test('--bundle: not ready until the first fetch succeeds, then polled', async () => {
     let body: string | undefined;
-    const bundleServer = createHttpServer((req, res) => {
+    const bundleServer = createHttpServer((_req, res) => {
       if (body === undefined) {
         res.writeHead(503).end('not yet');
         return;

@@ -99,10 +99,14 @@ describe('traceExpression', () => {
             mark(e.body, true);
           } else if (e.k === 'call') {
             if (e.target) mark(e.target, inside);
-            e.args.forEach((a) => mark(a, inside));
+            for (const a of e.args) mark(a, inside);
           } else if (e.k === 'select') mark(e.target, inside);
-          else if (e.k === 'list') e.elems.forEach((x) => mark(x, inside));
-          else if (e.k === 'map') e.entries.forEach((x) => (mark(x.key, inside), mark(x.value, inside)));
+          else if (e.k === 'list') for (const x of e.elems) mark(x, inside);
+          else if (e.k === 'map')
+            for (const x of e.entries) {
+              mark(x.key, inside);
+              mark(x.value, inside);
+            }
         };
         mark(ast, false);
         for (const [node, o] of seen) if (!inMacro.has(node)) expect(same(o, direct(node, vars))).toBe(true);

@@ -12,7 +12,7 @@ import {
 } from '../../src/testing/index.js';
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  // biome-ignore lint/suspicious/noExplicitAny: repeats vitest's declaration, which it merges with
   interface Assertion<T = any> extends PolicyMatchers<T> {}
 }
 

@@ -738,7 +738,7 @@ function compactSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) 
   }
 }
 
-function delimiterSignals(text: string, f: Folded, out: Raw[], origEnd: (e: number) => number): void {
+function delimiterSignals(_text: string, f: Folded, out: Raw[], origEnd: (e: number) => number): void {
   const t = f.text;
   // Needles: special tokens, role tags, URLs, markdown image links.
   let closeAt = -1;
@@ -866,7 +866,7 @@ function imageSignal(t: string, f: Folded, at: number, out: Raw[], origEnd: (e: 
       if (EXFIL_PARAMS.has(key) && key.length > 1) hit = true;
     }
   }
-  if (hit) out.push(sig('tool_hijack', 'markdown_exfil', f.map[bang]!, origEnd(e + 1 > t.length ? t.length : e + 1), 0.55));
+  if (hit) out.push(sig('tool_hijack', 'markdown_exfil', f.map[bang]!, origEnd(Math.min(e + 1, t.length)), 0.55));
 }
 
 // ------------------------------------------------------------------ base64 and hex payloads

@@ -47,7 +47,7 @@ function detectValue(a: Analysis): Record<string, unknown> {
       let cut = MATCH_MAX;
       const c = match.charCodeAt(cut - 1);
       if (c >= 0xd800 && c <= 0xdbff) cut--;
-      match = match.slice(0, cut) + '…';
+      match = `${match.slice(0, cut)}…`;
     }
     return Object.freeze({ family: s.family, rule: s.rule, match, start: cp(s.start), end: cp(s.end), weight: s.weight });
   });
@@ -86,8 +86,6 @@ function analyzeRequest(v: object): Analysis {
   requestMemo.set(v, a);
   return a;
 }
-
-const OPTIONS = new Set(['channel', 'threshold']);
 
 /** The channel and threshold an options map asks for; an unknown key or value is an error. */
 function options(fn: string, o: object, withThreshold: boolean): { channel: Channel; threshold: number } {

@@ -299,7 +299,7 @@ function windowLogit(W: Weights, from: number, to: number): number {
     sum += W.w[f]!;
     n++;
   }
-  return W.bias + concepts * W.scale + (sum * W.scale) / Math.sqrt(n < MIN_NORM ? MIN_NORM : n);
+  return W.bias + concepts * W.scale + (sum * W.scale) / Math.sqrt(Math.max(n, MIN_NORM));
 }
 
 /**

@@ -1112,7 +1112,6 @@ function pemBodyEnd(s: string, k: number): number {
 
 function scanPem(sc: Scan): void {
   const s = sc.text;
-  const n = s.length;
   for (let p = s.indexOf('-----BEGIN '); p >= 0; p = s.indexOf('-----BEGIN ', p + 1)) {
     const m = re(PEM_BEGIN).exec(s.slice(p, p + 80));
     if (m === null) continue;

@@ -75,7 +75,7 @@ export class HttpAuditSink implements AuditSink {
   private async post(batch: readonly AuditRecord[]): Promise<void> {
     const o = this.o;
     const ndjson = o.format === 'ndjson';
-    const body = ndjson ? batch.map((r) => JSON.stringify(r)).join('\n') + '\n' : JSON.stringify({ records: batch });
+    const body = ndjson ? `${batch.map((r) => JSON.stringify(r)).join('\n')}\n` : JSON.stringify({ records: batch });
     const headers = { 'content-type': ndjson ? 'application/x-ndjson' : 'application/json', ...o.headers };
     for (let attempt = 0; ; attempt++) {
       let status: number | undefined;

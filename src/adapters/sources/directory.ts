@@ -4,7 +4,7 @@
 
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { PolicyFile, PolicySource } from '../../policy/source.js';
 
@@ -122,7 +122,7 @@ export class DirectorySource implements PolicySource {
       const dirs = new Set<string>();
       const walk = (d: string) => {
         dirs.add(d);
-        let entries;
+        let entries: Dirent[];
         try {
           entries = readdirSync(d, { withFileTypes: true });
         } catch {

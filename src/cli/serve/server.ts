@@ -389,7 +389,7 @@ export class DecisionServer {
     res.end(body);
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, e: unknown): void {
+  private fail(_req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, e: unknown): void {
     if (res.headersSent || res.destroyed) return;
     const err =
       e instanceof HttpError

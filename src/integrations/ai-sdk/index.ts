@@ -26,6 +26,7 @@ export type { CallInfo, GuardContext, GuardEngine, PolicyCallContext, PolicyInpu
 type Obj = Record<string, unknown>;
 type Fn = (text: string) => string;
 
+// biome-ignore-start lint/suspicious/noExplicitAny: one type for the models and middleware of ai 5, 6 and 7, whose option and result types differ
 /** What the middleware reads of a language model (LanguageModelV2/V3/V4). */
 export interface LanguageModelLike {
   modelId: string;
@@ -60,6 +61,7 @@ export interface PolicyLanguageModelMiddleware {
   }) => Promise<any>;
   wrapStream: (options: { doGenerate: () => PromiseLike<any>; doStream: () => PromiseLike<any>; params: any; model: any }) => Promise<any>;
 }
+// biome-ignore-end lint/suspicious/noExplicitAny: one type for ai 5, 6 and 7
 
 function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

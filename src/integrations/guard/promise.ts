@@ -20,6 +20,7 @@ export function unwrapWith<T, U>(api: ApiPromiseLike<T>, post: (data: T) => Prom
   let value: Promise<U> | undefined;
   const run = () => (value ??= Promise.resolve(api).then(post));
   return {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, like the SDK's APIPromise it stands in for
     then: (a, b) => run().then(a, b),
     withResponse: api.withResponse ? () => Promise.all([run(), api.withResponse!()]).then(([data, r]) => ({ ...r, data })) : undefined,
     asResponse: api.asResponse?.bind(api),
@@ -52,6 +53,7 @@ export class DeferredApiPromise<T> extends Promise<T> {
     return this.#started.then((b) => b.inner);
   }
 
+  // biome-ignore lint/suspicious/noThenProperty: an APIPromise is a Promise; `then` waits for the deferred request
   override then<A = T, B = never>(
     onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,

@@ -41,7 +41,7 @@ export function withPolicy<C extends OpenAILike>(client: C, engine: GuardEngine,
     (wrapped) => ({
       chat: () => {
         const chat = (client as OpenAILike).chat;
-        if (!chat || !chat.completions) return chat;
+        if (!chat?.completions) return chat;
         const completions = chat.completions as unknown as Obj & { create: RawCreate };
         return namespaceProxy(chat, {
           completions: () =>

@@ -702,7 +702,9 @@ export class RedisStateStore implements StateStore {
         );
     }
     const out = Array.isArray(parsed[1]) ? (parsed[1] as unknown[]) : [];
-    plan.ops.forEach((op, n) => this.apply(op, out[n]));
+    plan.ops.forEach((op, n) => {
+      this.apply(op, out[n]);
+    });
     for (const f of plan.full) {
       f.view.synced = true;
       f.view.needsFull = false;
@@ -747,7 +749,9 @@ export class RedisStateStore implements StateStore {
       }
       buckets.replaceRemote(op.from, op.to, values);
     } else {
-      op.fields!.forEach((f, i) => buckets.setRemote(f.start, f.m, list[i] === null || list[i] === false ? 0 : usage(list[i])));
+      op.fields!.forEach((f, i) => {
+        buckets.setRemote(f.start, f.m, list[i] === null || list[i] === false ? 0 : usage(list[i]));
+      });
     }
   }
 
