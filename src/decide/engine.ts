@@ -19,6 +19,7 @@ import { EMPTY, STOP, generalRunner, runPolicy, type DecisionFrame, type PolicyR
 import { fnv1a } from '../util/encoding.js';
 import { DecisionCache, inputPaths, prunePaths, type CacheOptions, type CacheStats } from './cache.js';
 import type { PolicySource } from '../policy/source.js';
+import { openSourceFiles, verifyBundle, type BundleVerifyOptions } from '../policy/bundle.js';
 import {
   checkTime,
   checkUsage,
@@ -144,6 +145,8 @@ export interface LoadFromOptions {
   watch?: boolean;
   /** Called after every reload: the new revision, or the error that kept the last good one. */
   onReload?: (result: { revision: string; error?: PolicyError | Error }) => void;
+  /** Require signed bundles from the source, verified with this key (policy/bundle.ts; docs/lifecycle.md). */
+  verify?: BundleVerifyOptions;
 }
 
 export interface EvaluateOptions {
@@ -788,14 +791,14 @@ export class PolicyEngine {
    * last good set (see `lastReloadError` and `onReload`). The first load throws on error.
    */
   async loadFrom(source: PolicySource, options: LoadFromOptions = {}): Promise<void> {
-    this.setPolicies(await source.load());
+    this.setPolicies(await openSourceFiles(await source.load(), options.verify));
     this.lastReloadError = undefined;
     if (!options.watch || !source.watch) return;
     let running = Promise.resolve();
     const reload = () => {
       running = running.then(async () => {
         try {
-          this.setPolicies(await source.load());
+          this.setPolicies(await openSourceFiles(await source.load(), options.verify));
           this.lastReloadError = undefined;
           options.onReload?.({ revision: this.revision });
         } catch (e) {
@@ -805,6 +808,16 @@ export class PolicyEngine {
       });
     };
     this.stopWatching.push(source.watch(reload));
+  }
+
+  /**
+   * Replaces the whole set with the policies of a signed bundle, once its signature and every
+   * digest check out (`signature_invalid` otherwise); all or nothing, like setPolicies.
+   */
+  async loadBundle(bundle: string | Uint8Array, options: BundleVerifyOptions): Promise<PolicySummary[]> {
+    const { files } = await verifyBundle(bundle, options);
+    this.setPolicies(files);
+    return this.policies();
   }
 
   stats(): EngineStats {

@@ -25,6 +25,7 @@ export const ISSUE_CODES = [
   'invalid_template',
   'invalid_option',
   'invalid_prebuilt',
+  'signature_invalid',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 

@@ -179,4 +179,3 @@ export const RUNTIME = {
   CelType,
   CelOptional,
 };
-
