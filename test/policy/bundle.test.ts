@@ -38,6 +38,15 @@ beforeAll(async () => {
   signed = await createBundle(FILES, { privateKey: A.priv, created: '2026-12-01T00:00:00.000Z' });
 });
 
+/** Waits for a reload to be reported (the wait has a generous failure timeout, not a latency bound). */
+async function until(check: () => boolean): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > 10_000) throw new Error('timed out waiting for the reload');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** The one issue of a refused load, as [code, message]. */
 async function refusal(p: Promise<unknown>): Promise<[string, string]> {
   const e = await p.then(
@@ -202,13 +211,12 @@ describe('sources with `verify`', () => {
     expect(engine.policies().map((p) => p.name)).toEqual(['cost', 'models']);
     const rev = engine.revision;
     source.set([{ filename: 'prod.bundle.json', text: edit(signed, (b) => (b.files[0]!.text = doc('cost', 1))) }]);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(reloads).toHaveLength(1);
+    await until(() => reloads.length === 1);
     expect((reloads[0]!.error as PolicyError).issues[0]).toMatchObject({ code: 'signature_invalid', file: 'prod.bundle.json' });
     expect(engine.revision).toBe(rev);
     // a plain policy text is refused too: only signed bundles
     source.set([{ filename: 'cost.yaml', text: doc('cost', 1) }]);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => reloads.length === 2);
     expect((reloads[1]!.error as PolicyError).issues[0]).toMatchObject({ code: 'signature_invalid', file: 'cost.yaml' });
     expect(engine.revision).toBe(rev);
     await engine.close();
