@@ -15,7 +15,7 @@ import { PolicyError } from '../lang/errors.js';
 import type { Decision, DecisionObserver } from '../decide/engine.js';
 import type { Usage } from '../decide/state.js';
 import { hexEncode as hex } from '../util/encoding.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../util/canonical.js';
 import { defaultHash, type AuditHash } from './hash.js';
 import { copy, pathTrie, safeRedact, type PathNode } from './redact.js';
 import type {

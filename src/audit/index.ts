@@ -4,7 +4,7 @@
 
 export { Auditor } from './auditor.js';
 export { AUDIT_DISABLED } from './types.js';
-export { canonicalJson } from './canonical.js';
+export { canonicalJson } from '../util/canonical.js';
 export { setAuditHash } from './hash.js';
 export { redactedCopy } from './redact.js';
 export type {

@@ -1,7 +1,7 @@
 // The redacted copy of an input that a decision record may include (`includeInput`).
 
 import { base64Encode as base64 } from '../util/encoding.js';
-import { read } from './canonical.js';
+import { read } from '../util/canonical.js';
 import type { AuditRedaction } from './types.js';
 
 export interface PathNode {

@@ -6,7 +6,9 @@
 import { auditCommand } from './audit.js';
 import { benchCommand } from './bench.js';
 import { buildCommand } from './build.js';
+import { bundleCommand } from './bundle.js';
 import { parse, processIo, reportError, usage, type Command, type Io } from './command.js';
+import { diffCommand } from './diff.js';
 import { evalCommand } from './eval.js';
 import { fmtCommand } from './fmt.js';
 import { initCommand } from './init.js';
@@ -20,8 +22,10 @@ export const COMMANDS: Command[] = [
   validateCommand,
   testCommand,
   evalCommand,
+  diffCommand,
   fmtCommand,
   buildCommand,
+  bundleCommand,
   benchCommand,
   auditCommand,
   serveCommand,
@@ -41,8 +45,8 @@ Options:
   -v, --version  print the version
 
 Exit status: 0 ok, 1 policy failures (a failing test case, coverage below the threshold, a
-file \`fmt --check\` would change), 2 usage or load errors (a missing file, a YAML error, an
-unknown function).
+file \`fmt --check\` would change, inputs \`diff\` decides differently), 2 usage or load errors
+(a missing file, a YAML error, an unknown function, a bundle that does not verify).
 
 Examples:
   llm-policy init --template max-tokens-cap
@@ -50,7 +54,9 @@ Examples:
   llm-policy test policies --coverage
   llm-policy eval -p policies -i request.json --explain
   llm-policy fmt --check policies
+  llm-policy diff --from old/policies --to policies --inputs requests.jsonl
   llm-policy build policies --out policies.gen.mjs
+  llm-policy bundle build policies --out bundle.json --sign-key private.pem
   llm-policy bench -p policies -i requests.jsonl
   llm-policy audit verify audit.log.1 audit.log
   llm-policy serve --policies policies --port 8787`;

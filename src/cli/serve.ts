@@ -5,6 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import { ENGINE_HELP, ENGINE_OPTIONS, usage, type Command } from './command.js';
+import { readText } from './io.js';
 import type { StartOptions } from './serve/start.js';
 
 const HELP = `Usage: llm-policy serve (--policies <dir> | --bundle <url>) [options]
@@ -24,6 +25,9 @@ Policies (one of):
                            the first fetch succeeds and is ready once it has
   --poll <duration>        bundle polling period (default 30s)
   --bundle-header <h: v>   a header for bundle requests, e.g. \`authorization: Bearer ...\` (repeatable)
+  --public-key <file>      load signed bundles only (\`llm-policy bundle build\`), verified with
+                           this Ed25519 public key (PEM); a directory must hold bundles
+  --hmac-secret-env <NAME> the same with an HMAC-SHA256 secret from this environment variable
 
 Server:
   --host <address>         address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
@@ -69,6 +73,8 @@ export const serveCommand: Command = {
     bundle: { type: 'string' },
     poll: { type: 'string' },
     'bundle-header': { type: 'string', multiple: true },
+    'public-key': { type: 'string' },
+    'hmac-secret-env': { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
     'max-body': { type: 'string' },
@@ -112,6 +118,16 @@ export function startOptions(values: Record<string, unknown>, positionals: strin
     if (i <= 0) throw usage(`\`--bundle-header\` must be \`name: value\`, got \`${h}\``, serveCommand);
     headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
   }
+  let verify: StartOptions['verify'];
+  if (str('public-key') !== undefined && str('hmac-secret-env') !== undefined)
+    throw usage('give `--public-key` or `--hmac-secret-env`, not both', serveCommand);
+  if (str('public-key') !== undefined) verify = { publicKey: readText(str('public-key')!) };
+  const secretEnv = str('hmac-secret-env');
+  if (secretEnv !== undefined) {
+    const secret = process.env[secretEnv];
+    if (!secret) throw usage(`the environment variable \`${secretEnv}\` (--hmac-secret-env) is not set`, serveCommand);
+    verify = { hmacSecret: secret };
+  }
   const port = integer('port', str('port'), 8787, 0, 65535);
   const audit = ((values.audit as string[] | undefined) ?? []).map((spec): StartOptions['audit'][number] => {
     if (spec === 'stdout') return { kind: 'stdout' };
@@ -132,6 +148,7 @@ export function startOptions(values: Record<string, unknown>, positionals: strin
       policies !== undefined
         ? { kind: 'directory', dir: policies }
         : { kind: 'bundle', url: bundle!, headers, pollMs: duration('poll', str('poll'), 30_000) },
+    ...(verify ? { verify } : {}),
     host: str('host') ?? '127.0.0.1',
     port,
     maxBody: size('max-body', str('max-body'), 1024 * 1024),

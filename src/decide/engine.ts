@@ -21,6 +21,7 @@ import { fnv1a } from '../util/encoding.js';
 import { DecisionCache, canonicalKey, inputPaths, prunePaths, type CacheOptions, type CacheStats } from './cache.js';
 import { closest } from '../util/suggest.js';
 import type { PolicySource } from '../policy/source.js';
+import { openSourceFiles, verifyBundle, type BundleVerifyOptions } from '../policy/bundle.js';
 import {
   checkTime,
   checkUsage,
@@ -183,6 +184,8 @@ export interface LoadFromOptions {
   watch?: boolean;
   /** Called after every reload: the new revision, or the error that kept the last good one. */
   onReload?: (result: { revision: string; error?: PolicyError | Error }) => void;
+  /** Require signed bundles from the source, verified with this key (policy/bundle.ts; docs/lifecycle.md). */
+  verify?: BundleVerifyOptions;
 }
 
 export interface EvaluateOptions {
@@ -1300,14 +1303,14 @@ export class PolicyEngine {
    * last good set (see `lastReloadError` and `onReload`). The first load throws on error.
    */
   async loadFrom(source: PolicySource, options: LoadFromOptions = {}): Promise<void> {
-    this.setPolicies(await source.load());
+    this.setPolicies(await openSourceFiles(await source.load(), options.verify));
     this.lastReloadError = undefined;
     if (!options.watch || !source.watch) return;
     let running = Promise.resolve();
     const reload = () => {
       running = running.then(async () => {
         try {
-          this.setPolicies(await source.load());
+          this.setPolicies(await openSourceFiles(await source.load(), options.verify));
           this.lastReloadError = undefined;
           options.onReload?.({ revision: this.revision });
         } catch (e) {
@@ -1317,6 +1320,16 @@ export class PolicyEngine {
       });
     };
     this.stopWatching.push(source.watch(reload));
+  }
+
+  /**
+   * Replaces the whole set with the policies of a signed bundle, once its signature and every
+   * digest check out (`signature_invalid` otherwise); all or nothing, like setPolicies.
+   */
+  async loadBundle(bundle: string | Uint8Array, options: BundleVerifyOptions): Promise<PolicySummary[]> {
+    const { files } = await verifyBundle(bundle, options);
+    this.setPolicies(files);
+    return this.policies();
   }
 
   stats(): EngineStats {

@@ -68,6 +68,18 @@ export type { Detector, DetectorOptions } from '../decide/detectors.js';
 export type { StateStore, StateRead, Usage, Metric, RecordedUsage, Hold, Reservation, ReserveSpec } from '../decide/state.js';
 export { checkUsage, checkHolds } from '../decide/state.js';
 export type { PolicySource, PolicyFile } from '../policy/source.js';
+export {
+  createBundle,
+  verifyBundle,
+  BUNDLE_FORMAT,
+  type PolicyBundle,
+  type BundleManifest,
+  type BundleSignature,
+  type BundleSignOptions,
+  type BundleVerifyOptions,
+  type VerifiedBundle,
+  type CryptoKeyLike,
+} from '../policy/bundle.js';
 export type {
   AuditSink,
   AuditOptions,

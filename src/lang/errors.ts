@@ -30,6 +30,7 @@ export const ISSUE_CODES = [
   'name_clash',
   'invalid_extends',
   'weakens_base',
+  'signature_invalid',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 

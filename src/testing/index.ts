@@ -333,3 +333,20 @@ export function testState(clock: () => number = Date.now, usages: TestUsage[] = 
   st.add(...usages);
   return st;
 }
+
+// ------------------------------------------------------------------ replayed diffs
+
+export {
+  diffPolicies,
+  parseReplay,
+  formatDiff,
+  type DiffOptions,
+  type PolicyDiff,
+  type EffectTransition,
+  type RuleDiff,
+  type RuleTransition,
+  type RuleOutcome,
+  type DiffExample,
+  type DiffError,
+  type ReplayInputs,
+} from './diff.js';

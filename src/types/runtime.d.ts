@@ -16,8 +16,11 @@ declare class TextEncoder {
 }
 declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
-  decode(input?: Uint8Array): string;
+  decode(input?: Uint8Array, options?: { stream?: boolean }): string;
 }
+
+/** Base64 to a binary string (one char per byte, 0-255). */
+declare function atob(data: string): string;
 
 declare class AbortSignal {
   readonly aborted: boolean;

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { generateKeyPairSync } from 'node:crypto';
 import { EdgeRuntime } from 'edge-runtime';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -67,11 +68,21 @@ const CASES = [
   },
 ];
 
-/** The worker: both engines decide every case; the response says how. */
-const WORKER = `
+/**
+ * The worker: both engines decide every case; the response says how. A third engine loads a
+ * signed bundle (Ed25519, verified with WebCrypto in the runtime) and refuses a tampered one.
+ */
+const worker = (bundle: string, tampered: string, publicKey: string, hmac: string) => `
 import { PolicyEngine } from 'llm-policy-engine';
 import built from './policies.gen.mjs';
 const POLICY = ${JSON.stringify(POLICY)};
+async function signed() {
+  const engine = new PolicyEngine();
+  await engine.loadBundle(${JSON.stringify(bundle)}, { publicKey: ${JSON.stringify(publicKey)} });
+  const refused = await engine.loadBundle(${JSON.stringify(tampered)}, { publicKey: ${JSON.stringify(publicKey)} }).then(() => 'loaded', (e) => e.issues?.[0]?.code ?? String(e));
+  const viaHmac = await new PolicyEngine().loadBundle(${JSON.stringify(hmac)}, { hmacSecret: 'edge-secret' }).then((p) => p.length, (e) => String(e));
+  return { policies: engine.policies().map((p) => p.name), refused, viaHmac };
+}
 export async function handle(request) {
   const cases = await request.json();
   const fromYaml = new PolicyEngine();
@@ -82,6 +93,7 @@ export async function handle(request) {
   return Response.json({
     yaml: { compiledTo: fromYaml.stats().compiledTo, decisions: cases.map((c) => show(fromYaml.evaluate(c))) },
     prebuilt: { compiledTo: prebuilt.stats().compiledTo, decisions: cases.map((c) => show(prebuilt.evaluate(c))) },
+    bundle: await signed(),
   });
 }
 export default { fetch: handle };
@@ -105,11 +117,19 @@ beforeAll(async () => {
   // the package as an app sees it: node_modules/llm-policy-engine, resolved through its exports
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(root, join(dir, 'node_modules/llm-policy-engine'), 'dir');
-  const { PolicyEngine } = (await import(dist)) as typeof import('../../src/entries/index.js');
+  const { PolicyEngine, createBundle } = (await import(dist)) as typeof import('../../src/entries/index.js');
   const e = new PolicyEngine();
   e.addPolicy(POLICY, { filename: 'edge.yaml' });
   writeFileSync(join(dir, 'policies.gen.mjs'), e.compileToModule());
-  writeFileSync(join(dir, 'worker.mjs'), WORKER);
+  const keys = generateKeyPairSync('ed25519');
+  const bundle = await createBundle([{ filename: 'edge.yaml', text: POLICY }], {
+    privateKey: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  });
+  const hmac = await createBundle([{ filename: 'edge.yaml', text: POLICY }], { hmacSecret: 'edge-secret' });
+  writeFileSync(
+    join(dir, 'worker.mjs'),
+    worker(bundle, bundle.replace('> 2000', '> 20000'), keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(), hmac),
+  );
   writeFileSync(
     join(dir, 'edge-runtime.mjs'),
     `import { handle } from './worker.mjs';\naddEventListener('fetch', (event) => event.respondWith(handle(event.request)));\n`,
@@ -138,6 +158,7 @@ afterAll(() => {
 interface Answer {
   yaml: { compiledTo: string; decisions: { effect: string; rules: string[]; errors: unknown[] }[] };
   prebuilt: { compiledTo: string; decisions: { effect: string; rules: string[]; errors: unknown[] }[] };
+  bundle: { policies: string[]; refused: string; viaHmac: number | string };
 }
 
 function expectDecisions(a: Answer): void {
@@ -151,6 +172,8 @@ function expectDecisions(a: Answer): void {
     }
   }
   expect(a.prebuilt.decisions).toEqual(a.yaml.decisions);
+  // signed bundles verify with the runtime's WebCrypto; a tampered one is refused
+  expect(a.bundle).toEqual({ policies: ['edge'], refused: 'signature_invalid', viaHmac: 1 });
 }
 
 describe.each(Object.keys(WAYS))('bundled with %s conditions', (way) => {

@@ -1,9 +1,10 @@
 // PostgresPolicyStore against the real PostgreSQL: migrate, publish, activate, rollback, and
 // an engine that follows the registry through LISTEN/NOTIFY while another connection writes.
 // Each run uses a schema of its own and drops it afterwards.
+import { generateKeyPairSync } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PolicyEngine, PolicyError } from '../../src/entries/index.js';
+import { createBundle, PolicyEngine, PolicyError } from '../../src/entries/index.js';
 import { migrationSql, PostgresPolicyStore } from '../../src/entries/postgres.js';
 import { PG_URL, uniqueId, waitFor } from './helpers.js';
 
@@ -171,5 +172,29 @@ describe('PostgresPolicyStore', () => {
     const t = await waitFor(() => engine.evaluate(input).effect === 'deny', 3000, 'the change after the reconnect');
     expect(errors.length).toBeGreaterThan(0);
     console.log(`[postgres] watcher reconnected and reloaded ${t} ms after the change`);
+  });
+});
+
+describe('PostgresPolicyStore with signed bundles', () => {
+  test('with `verify`, active versions must be signed bundles: a tampered one fails the load and the engine keeps its set', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const priv = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const ns = 'signed';
+    const s = store({ namespaces: [ns], verify: { publicKey: pub } });
+    const good = await createBundle([{ filename: 'models.yaml', text: V1 }], { privateKey: priv });
+    await s.publish('models', good, { namespace: ns, activate: true });
+    const engine = new PolicyEngine();
+    engines.push(engine);
+    await engine.loadFrom(s);
+    expect(engine.policies().map((p) => [p.name, p.file])).toEqual([['models', 'models.yaml']]);
+    const rev = engine.revision;
+    await s.publish('models', good.replace('> 1000', '> 1'), { namespace: ns, activate: true });
+    const e = await engine.loadFrom(s).catch((x: unknown) => x);
+    expect((e as PolicyError).issues[0]).toMatchObject({ code: 'signature_invalid', file: `${ns}/models@v2` });
+    await s.publish('models', V2, { namespace: ns, activate: true }); // plain text: not a signed bundle
+    expect(((await engine.loadFrom(s).catch((x: unknown) => x)) as PolicyError).issues[0]!.message).toMatch(/^not a signed bundle/);
+    expect(engine.revision).toBe(rev);
+    await s.deactivate('models', { namespace: ns });
   });
 });

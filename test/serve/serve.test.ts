@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PolicyEngine } from '../../src/entries/index.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { createBundle, PolicyEngine } from '../../src/entries/index.js';
 import { jsonValue } from '../../src/cli/io.js';
 import { ensureBuilt, tempDir } from '../cli/run.js';
 import { GATE, get, parsePrometheus, post, sample, serve, serveFails, until, type Served } from './helpers.js';
@@ -429,6 +430,24 @@ describe.skipIf(!built)('llm-policy serve: startup errors', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('bad.yaml:7:13: error[unknown_function]');
     expect(r.stderr).toContain('not starting');
+  });
+
+  test('--public-key: a directory of signed bundles serves; a plain policy file is refused with signature_invalid', async () => {
+    if (!built) return;
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const bundle = await createBundle([{ filename: 'gate.yaml', text: GATE }], {
+      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
+    const keys = tempDir({ 'public.pem': publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+    const s = await serve(['--policies', tempDir({ 'bundle.json': bundle }), '--public-key', join(keys, 'public.pem')]);
+    try {
+      expect((await get(`${s.url}/readyz`)).status).toBe(200);
+    } finally {
+      await s.stop();
+    }
+    const r = await serveFails(['--policies', tempDir({ 'gate.yaml': GATE }), '--public-key', join(keys, 'public.pem')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('gate.yaml: error[signature_invalid]: not a signed bundle');
   });
 
   test('an empty policy directory is refused rather than allowing everything', async () => {

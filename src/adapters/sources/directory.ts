@@ -6,6 +6,7 @@ import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { checkVerifyOptions, openSourceFiles, type BundleVerifyOptions } from '../../policy/bundle.js';
 import type { PolicyFile, PolicySource } from '../../policy/source.js';
 
 export interface DirectorySourceOptions {
@@ -28,6 +29,11 @@ export interface DirectorySourceOptions {
    * followed. A directory is entered once by its real path either way, so a link loop ends.
    */
   followSymlinks?: boolean;
+  /**
+   * Serve signed bundles only: every file must be a bundle (`llm-policy bundle build`) that
+   * verifies with this key, or the load fails and the last good set stays (docs/lifecycle.md).
+   */
+  verify?: BundleVerifyOptions;
 }
 
 function inside(root: string, target: string): boolean {
@@ -47,6 +53,7 @@ export class DirectorySource implements PolicySource {
   private readonly mode: 'recursive' | 'per-directory';
   private readonly onError: ((e: Error) => void) | undefined;
   private readonly followSymlinks: boolean;
+  private readonly verify: BundleVerifyOptions | undefined;
 
   constructor(dir: string, options: DirectorySourceOptions = {}) {
     this.dir = dir;
@@ -56,6 +63,8 @@ export class DirectorySource implements PolicySource {
     this.mode = mode === 'auto' ? (process.platform === 'darwin' || process.platform === 'win32' ? 'recursive' : 'per-directory') : mode;
     this.onError = options.onError;
     this.followSymlinks = options.followSymlinks ?? false;
+    if (options.verify !== undefined) checkVerifyOptions(options.verify);
+    this.verify = options.verify;
   }
 
   /** Every policy file of the tree, sorted by path; file names are relative to the directory, with `/`. */
@@ -100,7 +109,7 @@ export class DirectorySource implements PolicySource {
       }
       files.push({ text, filename: p.rel });
     }
-    return files;
+    return this.verify ? openSourceFiles(files, this.verify) : files;
   }
 
   /** Watches the tree; calls `onChange` once things have been quiet for `debounceMs`. */

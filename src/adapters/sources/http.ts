@@ -6,9 +6,16 @@
 //   - a bundle: JSON `{ "files": [{ "filename": "cost.yaml", "text": "..." }, ...] }`, or
 //   - one policy text (YAML or JSON, several documents allowed), named after the URL's last
 //     path segment.
-// A JSON body with a `files` array is a bundle; anything else is a policy text.
+// A JSON body with a `files` array is a bundle; anything else is a policy text. A signed bundle
+// (policy/bundle.ts) is handed on whole, to be verified before anything of it loads.
 
+import { isBundle, openSourceFiles, checkVerifyOptions, type BundleVerifyOptions } from '../../policy/bundle.js';
 import type { PolicyFile, PolicySource } from '../../policy/source.js';
+
+interface BodyReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
 
 interface FetchResponse {
   status: number;
@@ -16,6 +23,7 @@ interface FetchResponse {
   statusText: string;
   headers: { get(name: string): string | null };
   text(): Promise<string>;
+  body?: { getReader(): BodyReader } | null;
 }
 type Fetch = (url: string, init: { headers: Record<string, string>; signal?: unknown }) => Promise<FetchResponse>;
 
@@ -33,7 +41,13 @@ export interface HttpBundleSourceOptions {
   timeoutMs?: number;
   /** The fetch to use. Default: the global `fetch`. */
   fetch?: Fetch;
+  /** The largest body accepted, bytes; a larger one fails the load (the last set stays). Default 4,000,000 (as `limits.maxPolicyBytes`). */
+  maxBytes?: number;
+  /** Serve signed bundles only, verified with this key before anything loads (docs/lifecycle.md#signed-bundles). */
+  verify?: BundleVerifyOptions;
 }
+
+const DEFAULT_MAX_BYTES = 4_000_000;
 
 export class HttpBundleSource implements PolicySource {
   readonly url: string;
@@ -41,6 +55,8 @@ export class HttpBundleSource implements PolicySource {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly fetchFn: Fetch;
+  private readonly maxBytes: number;
+  private readonly verify: BundleVerifyOptions | undefined;
   /** The last set fetched, with its validator. */
   private etag: string | undefined;
   private body: string | undefined;
@@ -56,6 +72,10 @@ export class HttpBundleSource implements PolicySource {
     this.intervalMs = options.intervalMs ?? 30_000;
     this.headers = { ...options.headers };
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (!(this.maxBytes > 0)) throw new Error(`HttpBundleSource: \`maxBytes\` must be a positive number, got ${String(options.maxBytes)}`);
+    if (options.verify !== undefined) checkVerifyOptions(options.verify);
+    this.verify = options.verify;
     const f = options.fetch ?? (typeof fetch === 'function' ? fetch : undefined);
     if (!f) throw new Error('HttpBundleSource: no global fetch in this runtime; pass `fetch`');
     this.fetchFn = f;
@@ -122,14 +142,15 @@ export class HttpBundleSource implements PolicySource {
         return false;
       }
       if (!res.ok) throw new Error(`GET ${this.url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-      text = await res.text();
+      text = await this.read(res);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       throw new Error(msg.startsWith('GET ') ? msg : `GET ${this.url}: ${msg}`);
     } finally {
       if (t !== undefined) clearTimeout(t);
     }
-    const files = this.parse(text);
+    // verified before anything is kept, so a refused body leaves the last good set in place
+    const files = this.verify ? await openSourceFiles([{ text, filename: this.name() }], this.verify) : this.parse(text);
     const etag = res.headers.get('etag') ?? undefined;
     const changed = this.body !== text;
     this.etag = etag;
@@ -138,7 +159,45 @@ export class HttpBundleSource implements PolicySource {
     return changed;
   }
 
+  /** The body as text, refused past `maxBytes` without reading the rest. */
+  private async read(res: FetchResponse): Promise<string> {
+    const tooLarge = () =>
+      new Error(`GET ${this.url}: the response is larger than ${this.maxBytes} bytes (maxBytes); the last good policy set stays`);
+    const declared = Number(res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > this.maxBytes) {
+      await res.body
+        ?.getReader()
+        .cancel()
+        .catch(() => {});
+      throw tooLarge();
+    }
+    const reader = res.body?.getReader?.();
+    if (!reader) {
+      const text = await res.text();
+      // UTF-16 units understate UTF-8 bytes by at most 3x; count bytes only when it matters
+      if (text.length > this.maxBytes || (text.length * 3 > this.maxBytes && new TextEncoder().encode(text).length > this.maxBytes))
+        throw tooLarge();
+      return text;
+    }
+    const decoder = new TextDecoder();
+    let size = 0;
+    let out = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!value) continue;
+      size += value.length;
+      if (size > this.maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      out += decoder.decode(value, { stream: true });
+    }
+    return out + decoder.decode();
+  }
+
   private parse(text: string): PolicyFile[] {
+    if (isBundle(text)) return [{ text, filename: this.name() }]; // engine.loadFrom checks it
     const trimmed = text.trimStart();
     if (trimmed.startsWith('{')) {
       let json: unknown;

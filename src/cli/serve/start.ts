@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import { statSync } from 'node:fs';
 import { HttpAuditSink, StdoutAuditSink } from '../../entries/audit.js';
 import { HttpBundleSource } from '../../entries/sources.js';
+import type { BundleVerifyOptions } from '../../entries/index.js';
 import {
   DirectorySource,
   FileAuditSink,
@@ -25,6 +26,8 @@ import { DecisionServer } from './server.js';
 
 export interface StartOptions {
   source: { kind: 'directory'; dir: string } | { kind: 'bundle'; url: string; headers: Record<string, string>; pollMs: number };
+  /** Load signed bundles only, verified with this key (`--public-key`, `--hmac-secret-env`). */
+  verify?: BundleVerifyOptions;
   host: string;
   port: number;
   maxBody: number;
@@ -126,7 +129,13 @@ async function serveHere(io: Io, o: StartOptions, worker: number | undefined): P
   let stopRetry = () => {};
   if (o.source.kind === 'directory') {
     const dir = display(o.source.dir);
-    const source = nonEmpty(new DirectorySource(o.source.dir, { onError: (e) => log(`watching ${dir}: ${e.message}`) }), dir);
+    const source = nonEmpty(
+      new DirectorySource(o.source.dir, {
+        onError: (e) => log(`watching ${dir}: ${e.message}`),
+        ...(o.verify ? { verify: o.verify } : {}),
+      }),
+      dir,
+    );
     try {
       await engine.loadFrom(source, { watch: true, onReload });
     } catch (e) {
@@ -158,7 +167,7 @@ async function serveHere(io: Io, o: StartOptions, worker: number | undefined): P
   if (member) member.listening(address);
   else io.out(`listening on ${address}`);
 
-  if (o.source.kind === 'bundle') stopRetry = loadBundle(engine, server, o.source, onReload, log);
+  if (o.source.kind === 'bundle') stopRetry = loadBundle(engine, server, o.source, onReload, log, o.verify);
   else log(`deciding with revision ${engine.revision}, ${policiesText(engine)} from ${display(o.source.dir)} (watched)`);
 
   return new Promise<number>((resolve) => {
@@ -211,8 +220,12 @@ function loadBundle(
   src: { url: string; headers: Record<string, string>; pollMs: number },
   onReload: (r: { revision: string; error?: Error }) => void,
   log: (text: string) => void,
+  verify: BundleVerifyOptions | undefined,
 ): () => void {
-  const source = nonEmpty(new HttpBundleSource(src.url, { intervalMs: src.pollMs, headers: src.headers }), src.url);
+  const source = nonEmpty(
+    new HttpBundleSource(src.url, { intervalMs: src.pollMs, headers: src.headers, ...(verify ? { verify } : {}) }),
+    src.url,
+  );
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let wait = 1000;

@@ -3,6 +3,7 @@
 // follows it with LISTEN/NOTIFY (see docs/adapters/postgres.md).
 
 import pg from 'pg';
+import { checkVerifyOptions, openSourceFiles, type BundleVerifyOptions } from '../../../policy/bundle.js';
 import type { PolicyFile, PolicySource } from '../../../policy/source.js';
 import { checkSchema, MIGRATIONS, NOTIFY_CHANNEL } from './migrations.js';
 
@@ -21,6 +22,11 @@ export interface PostgresPolicyStoreOptions {
   reconnect?: { min?: number; max?: number };
   /** Called with errors of the LISTEN connection (the store reconnects by itself). */
   onError?: (error: Error) => void;
+  /**
+   * Serve signed bundles only: every active version's text must be a bundle (`llm-policy bundle
+   * build`, published as the text) that verifies with this key, or the load fails (docs/lifecycle.md).
+   */
+  verify?: BundleVerifyOptions;
 }
 
 export interface PublishOptions {
@@ -73,6 +79,7 @@ export class PostgresPolicyStore implements PolicySource {
   private readonly namespaces: string[] | undefined;
   private readonly reconnect: { min: number; max: number };
   private readonly onError: ((e: Error) => void) | undefined;
+  private readonly verify: BundleVerifyOptions | undefined;
   /** What the last load() returned, to tell whether a (re)connected watcher missed a change. */
   private loadedFingerprint: string | undefined;
 
@@ -83,6 +90,8 @@ export class PostgresPolicyStore implements PolicySource {
     this.namespaces = options.namespaces;
     this.reconnect = { min: options.reconnect?.min ?? 250, max: options.reconnect?.max ?? 5000 };
     this.onError = options.onError;
+    if (options.verify !== undefined) checkVerifyOptions(options.verify);
+    this.verify = options.verify;
     if (options.pool) {
       this.pool = options.pool;
       this.ownsPool = false;
@@ -246,8 +255,10 @@ export class PostgresPolicyStore implements PolicySource {
         ORDER BY p.namespace, p.name`,
       [this.namespaces ?? null],
     );
+    const files = rows.map((r) => ({ text: r.text, filename: `${r.namespace}/${r.name}@v${r.version}` }));
+    const out = this.verify ? await openSourceFiles(files, this.verify) : files;
     this.loadedFingerprint = rows.map((r) => `${r.namespace}/${r.name}@${r.version}`).join(',');
-    return rows.map((r) => ({ text: r.text, filename: `${r.namespace}/${r.name}@v${r.version}` }));
+    return out;
   }
 
   /**

@@ -1,6 +1,6 @@
-// Canonical JSON of an input, the text its digest is computed from.
+// Canonical JSON: the text the audit input digest and a bundle's signature are computed from.
 
-import { base64Encode as base64 } from '../util/encoding.js';
+import { base64Encode as base64 } from './encoding.js';
 
 /**
  * Canonical JSON of any value, for the digest: object keys sorted by UTF-16 code units, no
