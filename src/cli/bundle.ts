@@ -63,8 +63,8 @@ export const bundleCommand: Command = {
           : `unknown subcommand \`${sub}\`: use \`build\` or \`verify\``,
         bundleCommand,
       );
-    } catch (e) {
-      if (e instanceof PolicyError) e = new CliError(e.message, e.issues);
+    } catch (thrown) {
+      const e = thrown instanceof PolicyError ? new CliError(thrown.message, thrown.issues) : thrown;
       if (!(e instanceof CliError)) throw e;
       if (json) io.out(JSON.stringify(errorJson(e), null, 2));
       else reportError(io, e);

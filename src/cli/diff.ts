@@ -52,7 +52,7 @@ Example:
       const examples = values.examples === undefined ? 3 : Number(values.examples);
       if (!Number.isInteger(examples) || examples < 0 || examples > 1000)
         throw usage(`\`--examples\` must be a whole number from 0 to 1000, got \`${String(values.examples)}\``, diffCommand);
-      let clock;
+      let clock: ReturnType<typeof fixedClock>;
       try {
         clock = fixedClock(values.now === undefined ? Date.now() : (values.now as string));
       } catch (e) {

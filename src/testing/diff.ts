@@ -231,12 +231,10 @@ export function parseReplay(text: string, file: string): ReplayInputs {
       // JSON Lines after all, which reports the line
     }
   }
-  let offset = 0;
   let line = 0;
   let decided = false;
   for (const raw of text.split('\n')) {
     line++;
-    offset += raw.length + 1;
     const t = raw.trim();
     if (t === '' || t.startsWith('//')) continue;
     let v: unknown;
