@@ -107,10 +107,24 @@ describe.skipIf(!built)('llm-policy serve: the API', () => {
     expect(r.json).toEqual(local);
     const b = await post(`${s.url}/v1/decide/batch`, { inputs: [PRO_OK], options: { explain: true } });
     expect(b.json.decisions[0].trace.policies).toHaveLength(1);
-    const bad = await post(`${s.url}/v1/decide`, { input: PRO_OK, options: { tenant: 'x' } });
-    expect([bad.status, bad.json.error.code, bad.json.error.message]).toEqual([400, 'invalid_request', 'unknown option `tenant`']);
+    const bad = await post(`${s.url}/v1/decide`, { input: PRO_OK, options: { region: 'x' } });
+    expect([bad.status, bad.json.error.code, bad.json.error.message]).toEqual([400, 'invalid_request', 'unknown option `region`']);
+    const badTenant = await post(`${s.url}/v1/decide`, { input: PRO_OK, options: { tenant: 7 } });
+    expect([badTenant.status, badTenant.json.error.message]).toEqual([
+      400,
+      '`options.tenant` must be a tenant name (a non-empty string), got a number `7`',
+    ]);
     const notBool = await post(`${s.url}/v1/decide`, { input: PRO_OK, options: { explain: 'yes' } });
     expect(notBool.json.error.message).toBe('`options.explain` must be true or false, got a string `"yes"`');
+  });
+
+  test('options.tenant decides as evaluate(input, { tenant }) does, on both endpoints', async () => {
+    const want = plain(engine.evaluate(FREE_GPT4O, { tenant: 'acme' }));
+    expect(want.tenant).toBe('acme');
+    const one = await post(`${s.url}/v1/decide`, { input: FREE_GPT4O, options: { tenant: 'acme' } });
+    expect(one.json).toEqual(want);
+    const batch = await post(`${s.url}/v1/decide/batch`, { inputs: [FREE_GPT4O], options: { tenant: 'acme', explain: false } });
+    expect(batch.json).toEqual({ decisions: [want] });
   });
 
   test('malformed bodies get a 400 with a JSON error saying what is wrong', async () => {

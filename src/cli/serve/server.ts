@@ -9,7 +9,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Decision, PolicyEngine } from '../../entries/index.js';
+import type { Decision, EvaluateOptions, PolicyEngine } from '../../entries/index.js';
 import { jsonValue } from '../io.js';
 import { CONTENT_TYPE, Registry, type Series } from './metrics.js';
 
@@ -342,10 +342,10 @@ export class DecisionServer {
     if (!('input' in body))
       throw new HttpError(400, 'invalid_request', 'missing field `input`', 'the body is `{"input": {...}}`: wrap the input object in it');
     const input = inputObject(body.input, '`input`');
-    const explain = options(body.options);
-    const d = this.engine.evaluate(input, explain ? EXPLAIN : undefined);
+    const o = options(body.options);
+    const d = this.engine.evaluate(input, o);
     this.decided[d.effect].value++;
-    return explain ? JSON.stringify(d, jsonValue) : JSON.stringify(d);
+    return o?.explain ? JSON.stringify(d, jsonValue) : JSON.stringify(d);
   }
 
   private decideBatch(body: Record<string, unknown>): string {
@@ -366,15 +366,15 @@ export class DecisionServer {
         'split the batch, or raise `--max-batch`',
       );
     for (let i = 0; i < inputs.length; i++) inputObject(inputs[i], `\`inputs[${i}]\``);
-    const explain = options(body.options);
+    const o = options(body.options);
     const decisions: Decision[] = new Array(inputs.length);
     const decided = this.decided;
     for (let i = 0; i < inputs.length; i++) {
-      const d = this.engine.evaluate(inputs[i], explain ? EXPLAIN : undefined);
+      const d = this.engine.evaluate(inputs[i], o);
       decided[d.effect].value++;
       decisions[i] = d;
     }
-    return explain ? JSON.stringify({ decisions }, jsonValue) : JSON.stringify({ decisions });
+    return o?.explain ? JSON.stringify({ decisions }, jsonValue) : JSON.stringify({ decisions });
   }
 
   private send(res: ServerResponse, endpoint: Endpoint, status: number, body: string, type = JSON_TYPE): void {
@@ -482,18 +482,28 @@ function inputObject(v: unknown, what: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** The options object; returns whether to explain. Unknown options are refused, not ignored. */
-function options(v: unknown): boolean {
-  if (v === undefined) return false;
+/**
+ * The options object, as `evaluate` takes it (undefined when it asks for nothing, the fast path).
+ * Unknown options are refused, not ignored.
+ */
+function options(v: unknown): EvaluateOptions | undefined {
+  if (v === undefined) return undefined;
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     throw new HttpError(400, 'invalid_request', `\`options\` must be a JSON object, got ${kind(v)}`, 'e.g. `"options": {"explain": true}`');
   let explain = false;
+  let tenant: string | undefined;
   for (const [k, x] of Object.entries(v)) {
-    if (k !== 'explain') throw new HttpError(400, 'invalid_request', `unknown option \`${k}\``, 'options: `explain`');
-    if (typeof x !== 'boolean') throw new HttpError(400, 'invalid_request', `\`options.explain\` must be true or false, got ${kind(x)}`);
-    explain = x;
+    if (k === 'explain') {
+      if (typeof x !== 'boolean') throw new HttpError(400, 'invalid_request', `\`options.explain\` must be true or false, got ${kind(x)}`);
+      explain = x;
+    } else if (k === 'tenant') {
+      if (typeof x !== 'string' || x === '')
+        throw new HttpError(400, 'invalid_request', `\`options.tenant\` must be a tenant name (a non-empty string), got ${kind(x)}`);
+      tenant = x;
+    } else throw new HttpError(400, 'invalid_request', `unknown option \`${k}\``, 'options: `explain`, `tenant`');
   }
-  return explain;
+  if (tenant !== undefined) return explain ? { explain, tenant } : { tenant };
+  return explain ? EXPLAIN : undefined;
 }
 
 function kind(v: unknown): string {
