@@ -120,7 +120,7 @@ describe.skipIf(!built)('llm-policy serve: the API', () => {
 
   test('options.tenant decides as evaluate(input, { tenant }) does, on both endpoints', async () => {
     const want = plain(engine.evaluate(FREE_GPT4O, { tenant: 'acme' }));
-    expect(want.tenant).toBe('acme');
+    expect((want as { tenant?: string }).tenant).toBe('acme');
     const one = await post(`${s.url}/v1/decide`, { input: FREE_GPT4O, options: { tenant: 'acme' } });
     expect(one.json).toEqual(want);
     const batch = await post(`${s.url}/v1/decide/batch`, { inputs: [FREE_GPT4O], options: { tenant: 'acme', explain: false } });
