@@ -17,7 +17,7 @@ const BUDGET_KB = 150;
  * What the main entry measured when this line was last changed (docs/performance.md, "Bundle
  * size"), plus 2 KB: a change that grows it past this says why there, and moves the line.
  */
-const CEILING_KB = 278;
+const CEILING_KB = 290;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 if (!existsSync(dist)) {
