@@ -945,14 +945,8 @@ export class PolicyEngine {
       rev.spare = undefined;
       rev.spareLets = undefined;
       frame.input = data;
-      frame.steps = 0;
       frame.now = undefined;
-      frame.denied = false;
-      frame.warned = false;
-      frame.matched = undefined;
-      frame.owed = undefined;
-      frame.errors = undefined;
-      frame.defaults = undefined;
+      clearOutcome(frame);
     } else {
       frame = {
         input: data,
@@ -1122,13 +1116,7 @@ export class PolicyEngine {
     const out: ShadowOutcome[] = [];
     for (const s of view.shadows) {
       const p = s.policy;
-      f.denied = false;
-      f.warned = false;
-      f.matched = undefined;
-      f.owed = undefined;
-      f.errors = undefined;
-      f.defaults = undefined;
-      f.steps = 0;
+      clearOutcome(f);
       const lets = cells[s.cell]!;
       for (let k = 0; k < lets.length; k++) lets[k] = UNSET;
       f.lets = lets;
@@ -1451,6 +1439,17 @@ interface Item {
 }
 
 const BY_PATH = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
+
+/** Resets what policies wrote into a frame, for a reused frame or the next shadow policy. */
+function clearOutcome(f: DecisionFrame): void {
+  f.steps = 0;
+  f.denied = false;
+  f.warned = false;
+  f.matched = undefined;
+  f.owed = undefined;
+  f.errors = undefined;
+  f.defaults = undefined;
+}
 
 /** `canary` as given to addPolicy, checked before anything is parsed. */
 function canaryOptions(canary: CanaryOptions): { percent: number; by: string[] } {
