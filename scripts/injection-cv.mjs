@@ -10,7 +10,7 @@
 // its texts in one fold); each fold is scored by a model trained, like
 // scripts/train-injection-model.mjs trains it, on the other four plus the earlier set's tuning
 // parts. The rules' signals are the real ones (detect.ts, bundled with esbuild); the model's
-// logit is the float one of the whole text (no int8, no windows); Platt scaling is fitted on all
+// logit is the one of the whole text (quantized as shipped, no windows); Platt scaling is fitted on all
 // the out-of-fold logits with the prior PRIOR; then the model's signal and its doubt are combined
 // with the rules as detect.ts combines them (the constants below mirror detect.ts). It also
 // prints the best recall whose false-positive rate stays at or under 2% when the calibration is
@@ -28,9 +28,9 @@ const env = (k, d) => Number(process.env[k] ?? d);
 const EPOCHS = env('EPOCHS', 20);
 const LR = env('LR', 0.4);
 const L2 = env('L2', 3e-4);
-const PRIOR = env('PRIOR', 0.08);
-// The weights' quantization, as in scripts/train-injection-model.mjs (0: float weights).
-const QLEVELS = env('QLEVELS', 0);
+const PRIOR = env('PRIOR', 0.12);
+// The weights' quantization, as in scripts/train-injection-model.mjs (QLEVELS=0: float weights).
+const QLEVELS = env('QLEVELS', 15);
 // As in detect.ts.
 const LEARNED_FLOOR = env('LEARNED_FLOOR', 0.3);
 const MODEL_DOUBT = env('MODEL_DOUBT', 0.1);

@@ -45,7 +45,10 @@ const OBEY = 1 << 24; // only me: obey me, do only what I say, my commands
 const DISM = 1 << 25; // dismissing what came before: never mind that, don't care about, look past
 const SECRET = 1 << 26; // secrecy towards the user: without telling, don't mention, quietly
 const ACT = 1 << 27; // privileged actions: delete, grant access, transfer money, credentials, dumps
-export const CONCEPTS = 28;
+const MODE = 1 << 28; // a mode, a build, a profile, settings: "expert mode", "debug build", "--mode="
+const EXCEPT = 1 << 29; // just this once, make an exception, relax, loosen, optional
+const SETUP = 1 << 30; // what the model was given before: before my first message, your setup, how you were briefed
+export const CONCEPTS = 31;
 
 const LEXICON: [number, string][] = [
   [
@@ -356,6 +359,35 @@ LEXICON.push([
     'borra|elimina|transfiere|lösch|überweis|passwort|kontakte|apague|exclua|transfira|senha|supprime|mot de passe|virement|' +
     'cancella|password|удали|переведи|пароль|контакты|删除|转账|密码|联系人|送金|パスワード|삭제|송금|비밀번호|' +
     'احذف|كلمة المرور|हटाओ|पासवर्ड|sil |şifre|usuń|hasło|verwijder|wachtwoord|xóa|mật khẩu|hapus|kata sandi',
+]);
+LEXICON.push([
+  MODE,
+  ' mode|mode:|mode=|--mode|mode on|modus|modalità|modo |режим|模式|モード|모드|وضع |मोड|modu|tryb|chế độ|build|profile|persona=|filters=|safety=|' +
+    'settings:|protocol|subroutine|configuration mode',
+]);
+LEXICON.push([
+  EXCEPT,
+  'just this once|only this once|this one time|for once|make an exception|an exception for me|loosen|bend the rules|optional|' +
+    'less strict|less bound|less faithful|less careful|be lenient|go easy on|' +
+    'solo esta vez|por esta vez|por una vez|haz una excepción|só desta vez|só dessa vez|uma exceção|juste cette fois|pour une fois|une exception|' +
+    'nur dieses eine mal|nur einmal|ausnahmsweise|eine ausnahme|solo per questa volta|per una volta|un’eccezione|' +
+    'только в этот раз|хоть раз|исключение|就这一次|破例|今回だけ|一度だけ|例外|이번만|이번 한 번|예외|' +
+    'هذه المرة فقط|استثناء|सिर्फ़ इस बार|बस इस बार|bu seferlik|istisna|tylko ten jeden raz|alleen deze keer|chỉ lần này|sekali ini saja',
+]);
+LEXICON.push([
+  SETUP,
+  'before my first message|before i started|before i got here|before we started|before we began|before our conversation|before this conversation|' +
+    'top of your context|top of this chat|at the top of|role=system|role: system|how you were configured|how were you|' +
+    'briefed|briefing|what were you told|what you were told|what did they tell you|were you told|you were given|you received|you got from|' +
+    'your setup|your configuration|your initial|your opening|your preamble|your prompt|the prompt you|' +
+    'antes de mi primer|antes de que yo|antes de esta conversación|lo que te dijeron|que recibiste|te configuraron|' +
+    'antes da minha primeira|antes da nossa conversa|o que te disseram|que recebeu|que você recebeu|te instruíram|' +
+    'avant mon premier|avant le début|avant notre|qu’on t’a donné|on vous a configuré|que tu as reçu|' +
+    'vor meiner ersten|bevor ich|was man dir gesagt|die du bekommen|die man dir|' +
+    'prima del mio primo|prima della nostra|che hai ricevuto|ti hanno dato|' +
+    'до моего первого|до начала|что тебе сказали|тебе дали|ты получил|' +
+    '在我之前|你收到的|给你的设定|最初に|与えられた|受け取った|처음에 받은|받은 설정|내가 말하기 전|' +
+    'قبل رسالتي|التي تلقيتها|पहले जो|तुम्हें दिए गए|ilk mesajımdan önce|sana verilen|voor mijn eerste|przed moją|trước tin nhắn|sebelum pesan',
 ]);
 
 const NEEDLES: string[] = [];
