@@ -969,14 +969,15 @@ export class PolicyEngine {
       cells = rev.policies.map((p) => (p.letEvals.length === 0 ? (EMPTY as unknown as unknown[]) : new Array(p.letEvals.length)));
     }
     const holds = this.host.holds!;
-    holds.length = 0;
+    // (setting `length` is a runtime call even when it changes nothing: only when there are holds)
+    if (holds.length !== 0) holds.length = 0;
     try {
       const d = this.decide(rev, view, frame, cells, explain ? { policies: [], durationMs: 0 } : undefined, started);
       // budget.reserve asked for holds: an allowed decision carries them for the enforcement point
       if (holds.length > 0 && d.allowed) d.obligations = [...d.obligations, ...holds.map((h) => ({ reserve: { ...h } }))];
       return d;
     } finally {
-      holds.length = 0;
+      if (holds.length !== 0) holds.length = 0;
       frame.input = EMPTY_INPUT;
       rev.spare = frame;
       rev.spareLets = cells;
