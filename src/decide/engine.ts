@@ -1033,16 +1033,22 @@ export class PolicyEngine {
     let reasons: string[] = EMPTY as unknown as string[];
     let obligations: Record<string, unknown>[] = EMPTY as unknown as Record<string, unknown>[];
     if (matched !== undefined) {
-      reasons = [];
+      // `[r]` before any push: an array made empty then pushed to gets room for 17
+      let first: string | undefined;
       for (let i = 0; i < matched.length; i++) {
         const m = matched[i]!;
-        if (m.effect === effect) reasons.push(m.message ?? `${m.policy}/${m.rule}`);
+        if (m.effect === effect) {
+          const r = m.message ?? `${m.policy}/${m.rule}`;
+          if (first === undefined) reasons = [(first = r)];
+          else reasons.push(r);
+        }
         const o = owed?.[i];
         if (o !== undefined && o.length > 0 && (effect === 'deny' ? m.effect === 'deny' : m.effect !== 'deny')) {
           if (obligations.length === 0) obligations = [];
           obligations.push(...o);
         }
       }
+      if (first === undefined) reasons = [];
     }
     if (defaults !== undefined) {
       if (reasons.length === 0) reasons = [];
