@@ -966,7 +966,9 @@ export class PolicyEngine {
         errors: undefined,
         defaults: undefined,
       };
-      cells = rev.policies.map((p) => (p.letEvals.length === 0 ? (EMPTY as unknown as unknown[]) : new Array(p.letEvals.length)));
+      cells = rev.policies.map((p) =>
+        p.letEvals.length === 0 ? (EMPTY as unknown as unknown[]) : new Array<unknown>(p.letEvals.length).fill(UNSET),
+      );
     }
     const holds = this.host.holds!;
     // (setting `length` is a runtime call even when it changes nothing: only when there are holds)
@@ -998,9 +1000,10 @@ export class PolicyEngine {
         const s = slots[i]!;
         const x: Slot = s.canary !== undefined && onCandidate(s.canary, f.input) ? s.canary : s;
         const p = x.policy;
-        // the policy's let cells, empty again for this decision
+        // the policy's let cells, empty again for this decision (a constant's stays empty)
         const lets = cells[x.cell]!;
-        for (let k = 0; k < lets.length; k++) lets[k] = UNSET;
+        const live = p.live;
+        for (let k = 0; k < live.length; k++) lets[live[k]!] = UNSET;
         f.lets = lets;
         if (trace) {
           const pt: PolicyTrace = { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} };
@@ -1125,7 +1128,7 @@ export class PolicyEngine {
       const p = s.policy;
       clearOutcome(f);
       const lets = cells[s.cell]!;
-      for (let k = 0; k < lets.length; k++) lets[k] = UNSET;
+      for (const k of p.live) lets[k] = UNSET;
       f.lets = lets;
       let stopped = false;
       try {
