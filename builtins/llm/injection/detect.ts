@@ -130,7 +130,8 @@ const META = new Set(
     'test|tests|testing|flagged|flag|flags|string|strings|keyword|keywords|sample|samples|dataset|threat|threats|hacker|hackers|' +
     'technique|techniques|trick|tricks|mean|meaning|means|term|definition|define|paper|article|blog|thesis|course|lecture|worried|' +
     'dangerous|risk|risks|exploit|exploits|payload|payloads|redteam|moderator|moderation|sanitize|sanitise|guard|guardrail|guardrails|' +
-    'why'
+    'why|filter|filters|sanitizer|sanitiser|sanitizes|fixture|fixtures|owasp|jailbreaks|pentest|assert|asserts|expected|' +
+    'quiz|training|slide|classic|example|label|labels|labeled|labelled|case|cases|bot|bots|chatbot|chatbots|posted|typed|refused|forum|pytest|jest|unittest'
   ).split('|'),
 );
 const EXPLAIN = new Set(
@@ -422,6 +423,8 @@ interface Raw extends Signal {
   /** Token range of a phrase match (for overlap tests), else -1. */
   t0: number;
   t1: number;
+  /** Talked about rather than said (quoted in code or in a sentence about attacks): weight halved. */
+  mention?: boolean;
 }
 
 /** The signals of the rules, phrase and concept cues, with no channel. `depth` > 0 for decoded payloads (no further decoding). */
@@ -454,7 +457,7 @@ function rulesOf(text: string, depth: number): Analysis {
     }
     encodedSignals(text, out, depth);
   }
-  const signals = dedupe(out);
+  const signals = dedupe(oneMention(out));
   return { text, score: scoreOf(signals), signals };
 }
 
@@ -472,8 +475,9 @@ function conceptSignals(text: string, out: Raw[]): void {
     const has = (m: number) => (bits & m) === m;
     const any = (m: number) => (bits & m) !== 0;
     // A sentence about attacks, or one that quotes, mentions rather than makes them.
-    const k = any(ABOUT) || quoted(text, start, end) ? 0.5 : 1;
-    const push = (family: Family, rule: string, w: number) => out.push(sig(family, rule, start, end, w * k));
+    const mention = any(ABOUT) || quoted(text, start, end);
+    const k = mention ? 0.5 : 1;
+    const push = (family: Family, rule: string, w: number) => out.push({ ...sig(family, rule, start, end, w * k), mention });
     if (has(NOREF)) push('role_play', 'concept_no_refusal', 0.35);
     // "Never reveal your instructions": a defence, not an attack.
     if (has(NEG)) continue;
@@ -494,15 +498,23 @@ function conceptSignals(text: string, out: Raw[]): void {
   }
 }
 
-const QUOTES = new Set([0x22, 0x201c, 0x201d, 0xab, 0xbb, 0x300c, 0x300d, 0x300e, 0x300f]);
+const QUOTES = new Set([0x22, 0x60, 0x201c, 0x201d, 0xab, 0xbb, 0x300c, 0x300d, 0x300e, 0x300f]);
 
 /** Whether a sentence holds a pair of quotation marks (a single quote counts when it opens or closes a word, not inside one). */
 function quoted(text: string, start: number, end: number): boolean {
   let n = 0;
   let open = false;
+  let slash = -1;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (QUOTES.has(c) && ++n >= 2) return true;
+    // A regex literal, `/(ignore|disregard)\s+.../i`: a slash after a space, a bracket or `=`,
+    // and another one later with regex syntax between them.
+    if (c === 47) {
+      const p = i > 0 ? text.charCodeAt(i - 1) : 32;
+      if (slash >= 0 && /[\\()|[\]+*]/.test(text.slice(slash, i))) return true;
+      if (p === 32 || p === 40 || p === 61 || p === 44 || p === 10) slash = i;
+    }
     if (c === 39) {
       const before = i > 0 && isWordUnit(text.charCodeAt(i - 1));
       const after = i + 1 < text.length && isWordUnit(text.charCodeAt(i + 1));
@@ -561,15 +573,16 @@ function phraseSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) =
       const sc = sentenceAt(words, a);
       for (let h = before; h < cues.length; h++) {
         const c = cues[h]!;
-        const weight = mentioned(sc, f, tk, c.t0, c.t1) ? c.weight * 0.5 : c.weight;
+        const mention = mentioned(sc, f, tk, c.t0, c.t1);
         out.push({
           family: c.family,
           rule: c.rule,
           start: f.map[tk.start[c.t0]!]!,
           end: origEnd(tk.end[c.t1 - 1]!),
-          weight,
+          weight: mention ? c.weight * 0.5 : c.weight,
           t0: c.t0,
           t1: c.t1,
+          mention,
         });
       }
     }
@@ -589,11 +602,11 @@ function phraseSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) =
       if (c.rule.negatable !== false && negatedBefore(words, i)) continue;
       if (c.rule.punctuated && !punctuatedWithin(f.text, tk, i, end)) continue;
       if (ctx === undefined || i > ctx.last) ctx = sentenceAt(words, i);
-      let weight = c.rule.weight;
-      if (mentioned(ctx, f, tk, i, end)) weight *= 0.5;
+      const mention = mentioned(ctx, f, tk, i, end);
+      const weight = mention ? c.rule.weight * 0.5 : c.rule.weight;
       const start = f.map[tk.start[i]!]!;
       const stop = origEnd(tk.end[end - 1]!);
-      out.push({ family: c.rule.family, rule: c.rule.id, start, end: stop, weight, t0: i, t1: end });
+      out.push({ family: c.rule.family, rule: c.rule.id, start, end: stop, weight, t0: i, t1: end, mention });
       let fl = 0;
       for (let j = i; j < end; j++) fl |= tk.flags[j]!;
       if (fl & (F_HOMOGLYPH | F_INVISIBLE | F_LEET))
@@ -644,8 +657,22 @@ function sentenceAt(words: readonly string[], i: number): SentenceContext {
  */
 function mentioned(ctx: SentenceContext, f: Folded, tk: Tokens, i: number, end: number): boolean {
   if (ctx.howI) return true;
-  if (!ctx.meta) return false;
-  return ctx.question || ctx.explain || quotedSpan(f, tk, i, end, ctx.first, ctx.last);
+  if (ctx.meta) return ctx.question || ctx.explain || quotedSpan(f, tk, i, end, ctx.first, ctx.last);
+  // A string literal in code: `BLOCKLIST = ['ignore previous instructions', ...]`, `# misses "..."`.
+  return isCode(f.text) && quotedSpan(f, tk, i, end, ctx.first, ctx.last);
+}
+
+/** Code markers: keywords, operators, a call with a string argument, a statement end. */
+const CODE =
+  /\b(?:def|const|let|var|return|assert|function|import|elif|except|raise|print)\b|=>|==|[\w\])]\s*=\s*["'`[{(]|\(\s*r?["'`]|;\s*(?:\/\/|#|$)/m;
+let codeText: string | undefined;
+let codeAnswer = false;
+function isCode(t: string): boolean {
+  if (t !== codeText) {
+    codeText = t;
+    codeAnswer = CODE.test(t);
+  }
+  return codeAnswer;
 }
 
 function punctuatedWithin(t: string, tk: Tokens, i: number, end: number): boolean {
@@ -729,8 +756,11 @@ function compactSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) 
       // Plain text is the phrase rules' business; here only what was split or disguised.
       if (!split && !(fl & (F_HOMOGLYPH | F_INVISIBLE | F_LEET))) continue;
       if (out.some((r) => r.family === need.family && r.t0 >= 0 && r.t0 < t1 && t0 < r.t1)) continue;
-      out.push({ family: need.family, rule: 'split_phrase', start, end: stop, weight: need.weight, t0, t1 });
-      out.push(sig('delimiter_encoding', 'obfuscated_phrase', start, stop, OBFUSCATED_PHRASE));
+      // A regex or a quoted phrase in a sentence about attacks is mentioned, as in phraseSignals.
+      const mention = mentioned(sentenceAt(tk.words, t0), f, tk, t0, t1);
+      const k = mention ? 0.5 : 1;
+      out.push({ family: need.family, rule: 'split_phrase', start, end: stop, weight: need.weight * k, t0, t1, mention });
+      out.push(sig('delimiter_encoding', 'obfuscated_phrase', start, stop, OBFUSCATED_PHRASE * k));
     } else {
       out.push({ family: need.family, rule: `${need.kind}_phrase`, start, end: stop, weight: need.weight, t0, t1 });
       out.push(sig('delimiter_encoding', 'encoded_text', start, stop, ENCODED_PAYLOAD));
@@ -993,6 +1023,22 @@ function encodedSignals(text: string, out: Raw[], depth: number): void {
 }
 
 // ------------------------------------------------------------------ combining
+
+/**
+ * Attacks talked about (quoted in code, a blocklist, a sentence about attacks) are one piece of
+ * evidence however many are quoted: the strongest mention stays, the others go. Otherwise a
+ * list of example phrases adds up past the threshold from halved weights.
+ */
+function oneMention(raw: Raw[]): Raw[] {
+  let best: Raw | undefined;
+  let n = 0;
+  for (const r of raw)
+    if (r.mention) {
+      n++;
+      if (best === undefined || r.weight > best.weight) best = r;
+    }
+  return n < 2 ? raw : raw.filter((r) => !r.mention || r === best);
+}
 
 /** Within a family, a signal inside a stronger one's span is the same evidence: the stronger stays. */
 function dedupe(raw: Raw[]): Signal[] {

@@ -13,6 +13,8 @@
 // sparse automaton (automaton.ts's dense table would be megabytes for this many scripts), built
 // on first use.
 
+import { inCode } from './normalize.js';
+
 export const OVR = 1 << 0; // override verbs: ignore, forget, disregard
 export const INS = 1 << 1; // instruction nouns: instructions, rules, guidelines
 export const PRE = 1 << 2; // pointers: previous, above, before, original
@@ -54,6 +56,8 @@ const LEXICON: [number, string][] = [
   [
     OVR,
     'ignore|disregard|forget|set aside|put aside|throw out|scratch|abandon|discard|drop your|pay no attention|never mind|nevermind|' +
+      'cancel everything|everything you were told|laisse tomber|écarte|abandonne|отмени|не следуй|відкинь|не зважай|забудьте|' +
+      'اترك|تخلَّ عن|تخل عن|ألغِ|الغ |भूल जाइए|भूलो|छोड़ दो|अनदेखा करो|negeer|laat vallen|porzuć|abaikan|kesampingkan|bırak|' +
       'ignora|olvida|haz caso omiso|omite|descarta|deja de lado|no hagas caso|' +
       'ignore |oublie|ne tiens plus compte|ne tiens pas compte|fais abstraction|mets de côté|laisse de côté|' +
       'ignorier|vergiss|vergessen sie|missachte|übergehe|beiseite|' +
@@ -75,6 +79,9 @@ const LEXICON: [number, string][] = [
   [
     INS,
     'instructions|instruction|guidelines|guidance|directives|directions you|rules|your programming|restrictions|configuration|' +
+      'were ordered|were instructed|were told|your orders|the orders|commands you|' +
+      'órdenes|ordres|ordonné|befehle|anweisung|ordini|ordens|opdrachten|bevelen|polecenia|poleceń|' +
+      'велели|приказ|вказівк|наказ|настанов|الأوامر|أوامر|الإرشادات|التوجيهات|आदेश|हिदायतें|निर्देशों|emirler|talimatlar|perintah|mệnh lệnh|' +
       'instrucciones|indicaciones|directrices|reglas|normas|restricciones|' +
       'consignes|règles|directives|' +
       'anweisungen|regeln|vorgaben|richtlinien|einschränkungen|' +
@@ -252,6 +259,8 @@ LEXICON.push([
   'attack|injection|jailbreak|security|example|phrase|refer to|what does|what is|explain|why does|defen|detect|filter flagged|' +
     'how do i|how can i|how to|how should|how would|how do we|how do companies|resistant|variable|my code|debug|regex|test case|' +
     'print(|_prompt|prompt_|{system|()|.lower|' +
+    'owasp|risk|mitigat|red team|pentest|guardrail|best practice|our model|our bot|our chatbot|its system prompt|its hidden|its instructions|' +
+    'boas práticas|buenas prácticas|bonnes pratiques|best practices|unit test|pytest|fixture|' +
     'ataque|inyección|seguridad|attaque|sécurité|angriff|sicherheit|ataque|segurança|attacco|sicurezza|' +
     'атак|инъекц|безопасност|攻击|注入|安全|攻撃|インジェクション|セキュリティ|공격|인젝션|보안|هجوم|حقن|हमला|इंजेक्शन|saldırı|enjeksiyon|güvenlik',
 ]);
@@ -265,6 +274,10 @@ LEXICON.push([
 LEXICON.push([
   OFF,
   'disable|deactivate|turn off|switch off|lift all|suspend|filters are disabled|filters disabled|filters off|' +
+    'lift|lifting|lifted|waive|waived|exempt|exemption|switched off|remove all|' +
+    'lève|lever|levée|levées|levo|levanto|levantar|suspendo|aufgehoben|aufheben|außer kraft|revoco|sospendo|esonerat|dispensad|' +
+    'снимаю|снять|сними|снимается|сняты|отменяю|знімаю|зняти|зніми|скасовую|أرفع|رفع|أُلغي|ألغي|إلغاء|हटा|हटाता|हटाती|हटाई|' +
+    'kaldırıyorum|opheffen|znoszę|znieść|cabut|mencabut|gỡ bỏ|解除|取消限制|撤销|解除します|해제합니다|' +
     'desactiva|desactivar|desactivados|désactiv|deaktivier|abschalten|disattiva|disattivati|desative|desativ|' +
     'отключ|выключ|关闭|解除|無効|오프|해제|تعطيل|بتجاوز|बंद करो|devre dışı|kaldır|uitschakel|wyłącz',
 ]);
@@ -303,6 +316,10 @@ LEXICON.push([
   CLAIM,
   "i'm the developer|i am the developer|i'm your developer|i'm the engineer|i am the engineer|from your developers|from the developers|" +
     'your developers|your creators|the dev team|development team|safety team|security team|it department|compliance team|' +
+    'on-call|on call engineer|built you|the team that|trust & safety|trust and safety|escalation|platform owner|legal owner|' +
+    'compliance officer|the vendor|signed off|lead engineer|head of|speaking|' +
+    'administrateur|responsable|ingénieur|администратор|говорит|адміністратор|розробник|المدير|مدير النظام|प्रशासक|' +
+    'techniker|verantwortlich|responsabile|beheerder|负责人|工程师|担当者|エンジニア|엔지니어|담당자|' +
     'authorized|authorised|authorization|clearance|official notice|by order of|on behalf of|staff member|employee id|' +
     'admin$|administrator|root access|sudo|operator|system owner|i own this|' +
     'autorizad|autoriza|administrador|équipe de|autoris|autorisiert|entwickler|administrator|' +
@@ -325,6 +342,11 @@ LEXICON.push([
 LEXICON.push([
   OBEY,
   'obey me|obey only|only obey|obeying me|listen only to me|only listen to me|do what i say|do only what i|only what i say|what i tell you|' +
+    'answer to me|you answer to me|only me|my word|' +
+    "obéis|obéissez|n’obéis|qu’à moi|qu'à moi|obedece|obedéce|obedecer|obbedisci|obbedire|solo a me|gehorch|nur mir|" +
+    'подчиняешься|подчиняться|выполняй только|только мне|слухайся|слухаєшся|слухай лише|тільки мене|мої накази|мої вказівки|' +
+    'أطع|أطيع|أوامري|اتبع أوامري|मेरी बात मानो|मेरी बात|मेरा कहना|मेरे निर्देश|केवल मेरी|' +
+    'emirlerim|sadece beni|mijn bevelen|alleen naar mij|tylko mnie|słuchaj tylko|turuti|patuhi|chỉ nghe|服从我|只服从|私だけ|내 말만|' +
     'follow only my|only follow my|my commands|my orders|my instructions only|only my instructions|only my rules|my rules now|' +
     'obedéceme|obedecerme|obedece solo|lo que yo diga|lo que yo te diga|mando yo|mis órdenes|mis reglas|' +
     'obedeça|me obedeça|o que eu mandar|o que eu pedir|minhas ordens|minhas instruções|apenas as minhas|' +
@@ -459,6 +481,10 @@ function buildAutomaton(): Automaton {
 
 let automaton: Automaton | undefined;
 
+function isLetterOr_(c: number): boolean {
+  return c === 95 || isLetter(c);
+}
+
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f);
 }
@@ -510,13 +536,19 @@ function scan(text: string): Sentence[] {
     if (st !== 0) {
       for (const id of ends[st]!) {
         const at = i + 1 - NEEDLES[id]!.length;
-        if (NEEDLE_WORD[id] && at > 0 && isLetter(text.charCodeAt(at - 1))) continue;
-        if (NEEDLE_END[id] && i + 1 < text.length && isLetter(text.charCodeAt(i + 1))) continue;
+        // An identifier (`test_ignore_previous_instructions`) is code, not a sentence: `_` counts as a letter.
+        if (NEEDLE_WORD[id] && at > 0 && isLetterOr_(text.charCodeAt(at - 1))) continue;
+        if (NEEDLE_END[id] && i + 1 < text.length && isLetterOr_(text.charCodeAt(i + 1))) continue;
         bits |= NEEDLE_BITS[id]!;
       }
     }
     // '.' between digits or letters ("e.g", "3.5", "example.com") does not end a sentence.
-    if (sentenceEnd(c) && !(c === 46 && i + 1 < text.length && text.charCodeAt(i + 1) !== 32 && text.charCodeAt(i + 1) !== 10)) {
+    // '?' inside a regex or a URL (`(all )?previous`, `/log?d=`) does not either.
+    if (
+      sentenceEnd(c) &&
+      !(c === 46 && i + 1 < text.length && text.charCodeAt(i + 1) !== 32 && text.charCodeAt(i + 1) !== 10) &&
+      !(c === 63 && inCode(i > 0 ? text.charCodeAt(i - 1) : 32, i + 1 < text.length ? lower(text.charCodeAt(i + 1)) : 32))
+    ) {
       if (bits) out.push({ start, end: i + 1, bits });
       start = i + 1;
       bits = 0;

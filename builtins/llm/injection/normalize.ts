@@ -502,7 +502,10 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
       // . ! ; end a sentence when followed by white space, a quote or a bracket (not in "e.g" or "evil.com").
       if (endish) boundary('.', i);
     } else if (c === 63) {
-      boundary('?', i);
+      // A question mark ends a sentence, but not inside a regex or a URL: `(all )?previous`,
+      // `(all\s+)?(previous|prior)`, `\?`, `/log?d=`. Its sentence would be cut in two there,
+      // and the quote around the phrase missed.
+      if (!inCode(i > 0 ? t.charCodeAt(i - 1) : 32, next)) boundary('?', i);
     } else if (c === 58) {
       if (endish) boundary(':', i);
     } else if (c === 10) {
@@ -512,6 +515,31 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
     i++;
   }
   return { words, start, end, flags, homoglyphWords, homoglyphStart, homoglyphEnd };
+}
+
+/**
+ * Whether a `?` between `prev` and `next` is code rather than punctuation: a regex quantifier or
+ * group, an escaped `\?`, a URL's query. Text follows a question mark after a space, or in
+ * Chinese and Japanese (any non-ASCII character) directly.
+ */
+export function inCode(prev: number, next: number): boolean {
+  if (prev === 92) return true;
+  if (next >= 128) return false;
+  return (
+    isAlnum(next) ||
+    next === 40 ||
+    next === 91 ||
+    next === 92 ||
+    next === 124 ||
+    next === 61 ||
+    next === 38 ||
+    next === 41 ||
+    next === 93 ||
+    next === 123 ||
+    next === 47 ||
+    next === 58 ||
+    next === 95
+  );
 }
 
 function isDigit(c: number): boolean {
