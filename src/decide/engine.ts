@@ -500,6 +500,7 @@ export class PolicyEngine {
    * policy has no candidate.
    */
   promote(name: string, namespace = 'default'): PolicySummary {
+    this.builder('promote');
     this.notPrebuilt('promote');
     const key = `${namespace}/${name}`;
     const c = this.candidates.get(key);
@@ -586,6 +587,7 @@ export class PolicyEngine {
   }
 
   removePolicy(name: string, namespace = 'default'): boolean {
+    this.builder('removePolicy');
     this.notPrebuilt('removePolicy');
     const key = `${namespace}/${name}`;
     if (!this.sources.has(key)) return false;
@@ -601,7 +603,7 @@ export class PolicyEngine {
     throw new PolicyError([
       {
         code: 'needs_main_entry',
-        message: `\`${what}\` loads policies from their sources, which the \`llm-policy-engine/runtime\` engine cannot: it has no YAML parser, checker or compiler`,
+        message: `\`${what}\` needs what builds policies from their sources (the YAML parser, checker and compiler), which the \`llm-policy-engine/runtime\` engine leaves out`,
         hint: 'build the policies ahead of time with `llm-policy build` and load the module with `loadCompiled`, or import `PolicyEngine` from `llm-policy-engine` (the main entry)',
       },
     ]);

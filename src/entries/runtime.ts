@@ -2,7 +2,8 @@
 // serverless instance, an edge worker). It loads policies built ahead of time with
 // `llm-policy build` (loadCompiled) and decides with them exactly as the main entry's engine
 // does, but it has no YAML parser, schema validator, checker, compiler or code generator, so
-// addPolicy, setPolicies, loadFrom, loadBundle and compileToModule throw `needs_main_entry`.
+// addPolicy, setPolicies, removePolicy, promote, loadFrom, loadBundle and compileToModule throw
+// `needs_main_entry`.
 //
 //   import { PolicyEngine } from 'llm-policy-engine/runtime';
 //   import policies from './policies.gen.mjs';          // llm-policy build policies/ -o policies.gen.mjs

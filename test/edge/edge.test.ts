@@ -260,7 +260,7 @@ function expectRuntime(a: RuntimeAnswer): void {
       (f) => `invalid_prebuilt: the prebuilt policies call \`${f}\`, which this engine's function library lacks`,
     ),
   );
-  expect(a.addPolicy).toEqual([expect.stringMatching(/^needs_main_entry: `addPolicy` loads policies from their sources/)]);
+  expect(a.addPolicy).toEqual([expect.stringMatching(/^needs_main_entry: `addPolicy` needs what builds policies from their sources/)]);
 }
 
 describe.each(Object.keys(WAYS))('the /runtime entry bundled with %s conditions', (way) => {

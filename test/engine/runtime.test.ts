@@ -235,17 +235,20 @@ describe('refuses what needs the main entry', () => {
     expect(runtime.evaluate({}).effect).toBe('allow');
   });
 
-  test.each(['addPolicy', 'setPolicies', 'compileToModule'] as const)('%s: `needs_main_entry`, with what to do instead', (method) => {
-    const runtime = new PolicyEngine() as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const err = thrown(() => runtime[method]!(method === 'setPolicies' ? [{ text: GATE }] : GATE));
-    expect(err.issues).toEqual([
-      {
-        code: 'needs_main_entry',
-        message: `\`${method}\` loads policies from their sources, which the \`llm-policy-engine/runtime\` engine cannot: it has no YAML parser, checker or compiler`,
-        hint: 'build the policies ahead of time with `llm-policy build` and load the module with `loadCompiled`, or import `PolicyEngine` from `llm-policy-engine` (the main entry)',
-      },
-    ]);
-  });
+  test.each(['addPolicy', 'setPolicies', 'compileToModule', 'removePolicy', 'promote'] as const)(
+    '%s: `needs_main_entry`, with what to do instead',
+    (method) => {
+      const runtime = new PolicyEngine() as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const err = thrown(() => runtime[method]!(method === 'setPolicies' ? [{ text: GATE }] : method === 'addPolicy' ? GATE : 'gate'));
+      expect(err.issues).toEqual([
+        {
+          code: 'needs_main_entry',
+          message: `\`${method}\` needs what builds policies from their sources (the YAML parser, checker and compiler), which the \`llm-policy-engine/runtime\` engine leaves out`,
+          hint: 'build the policies ahead of time with `llm-policy build` and load the module with `loadCompiled`, or import `PolicyEngine` from `llm-policy-engine` (the main entry)',
+        },
+      ]);
+    },
+  );
 
   test('loadFrom and loadBundle reject the same way', async () => {
     const runtime = new PolicyEngine();
