@@ -15,7 +15,7 @@ import type { CompiledPolicy, Effect } from '../policy/compile.js';
 import { checkInput } from './input.js';
 import type { RawPolicy } from '../policy/types.js';
 import { EMPTY, STOP, generalRunner, runPolicy, type DecisionFrame, type PolicyRunner } from './run.js';
-import { fnv1a } from '../util/encoding.js';
+import { fnv1a } from '../util/fnv.js';
 import { canonicalKey, prunePaths } from './cache.js';
 import type { CacheOptions, CacheStats, DecisionCache } from './decision-cache.js';
 import { closest } from '../util/suggest.js';

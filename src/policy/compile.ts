@@ -10,7 +10,7 @@ import type { Evaluator } from '../compile/frame.js';
 import { compileSource } from '../compile/expression.js';
 import type { Limits } from '../compile/limits.js';
 import type { ExprSource, PolicyMode, RawPolicy } from './types.js';
-import { fnv1a } from '../util/encoding.js';
+import { fnv1a } from '../util/fnv.js';
 import { buildIndex, type RuleIndex } from './rule-index.js';
 import { cut, display } from './display.js';
 
