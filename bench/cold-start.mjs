@@ -42,6 +42,8 @@ const INPUT = {
 
 const dir = mkdtempSync(join(os.tmpdir(), 'llmpe-cold-'));
 const prebuilt = join(dir, 'gate.gen.mjs');
+const empty = join(dir, 'empty.mjs');
+writeFileSync(empty, 'export {};\n');
 {
   const { PolicyEngine } = await import(DIST.href);
   const e = new PolicyEngine();
@@ -70,6 +72,17 @@ function script(kind, entry = DIST) {
     const c4 = cpu();
     if (d.effect !== 'deny') throw new Error('unexpected decision ' + d.effect);
     console.log(JSON.stringify({ import: t1 - t0, load: t3 - t2, first: t4 - t3, cpu: c4 - c0, compiledTo: e.stats().compiledTo }));`;
+}
+
+/** Node's own floor: the same timing around the import of an empty module (load and first are 0). */
+function emptyScript() {
+  return `
+    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    const c0 = cpu();
+    const t0 = performance.now();
+    await import(${JSON.stringify(new URL(`file://${empty}`).href)});
+    const t1 = performance.now();
+    console.log(JSON.stringify({ import: t1 - t0, load: 0, first: 0, cpu: cpu() - c0 }));`;
 }
 
 /** cel-js: import, compile the W1 conditions, first evaluation (when the package is installed). */
@@ -135,6 +148,7 @@ const rows = [
   measure('loadCompiled, no code generation', script('prebuilt'), ['--disallow-code-generation-from-strings']),
   measure('/runtime entry: loadCompiled', script('prebuilt', RUNTIME)),
   measure('/runtime entry, no code generation', script('prebuilt', RUNTIME), ['--disallow-code-generation-from-strings']),
+  measure('(an empty ES module: the floor)', emptyScript()),
 ];
 const celJs = fresh(CEL_JS);
 if (!celJs.error) rows.push(measure('@marcbachmann/cel-js (parse the W1 conditions)', CEL_JS));
