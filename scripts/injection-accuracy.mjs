@@ -4,10 +4,10 @@
 // language, for the whole scorer, the rules alone and the learned model alone, beside the npm
 // package llm_guardrail (TF-IDF + logistic regression) at its own threshold and at the
 // threshold that gives it our false-positive rate. Then the earlier labelled set
-// (test/fixtures/injection/*.jsonl) and the fresh slice written after tuning.
+// (test/fixtures/injection/*.jsonl) and the two fresh slices written after tuning.
 // Usage:
 //   npm run accuracy:injection                     figures (the test split's per-kind table)
-//   npm run accuracy:injection -- --split=dev      per-kind table of another split
+//   npm run accuracy:injection -- --split=dev      per-kind table of another split (or fresh2)
 //   npm run accuracy:injection -- --errors=dev     also list the misclassified texts of a split
 //   npm run accuracy:injection -- --no-guardrail   skip the comparison
 //   npm run accuracy:injection -- --time           also time the analysis of 2 KB prompts
@@ -45,9 +45,10 @@ try {
       .map((l) => JSON.parse(l));
   const corpus = read('test/fixtures/injection/corpus/corpus.jsonl');
   const fresh = read('test/fixtures/injection/corpus/fresh.jsonl');
+  const fresh2 = read('test/fixtures/injection/corpus/fresh2.jsonl');
   const older = [...read('test/fixtures/injection/attacks.jsonl'), ...read('test/fixtures/injection/benign.jsonl')];
   for (const r of older) r.channel = 'user';
-  const all = [...corpus, ...fresh, ...older];
+  const all = [...corpus, ...fresh, ...fresh2, ...older];
   for (const r of all) {
     r.score = m.analyze(r.text, r.channel).score;
     r.rules = m.analyzeRules(r.text).score;
@@ -108,7 +109,7 @@ try {
     console.log();
   }
 
-  const list = corpus.filter((r) => r.split === tableSplit);
+  const list = tableSplit === 'fresh2' ? fresh2 : corpus.filter((r) => r.split === tableSplit);
   const ours = rate(list, score);
   const eqT = guard ? atFpr(list, ours.fp / ours.benign).t : undefined;
   console.log(`${tableSplit} split by kind${guard ? `; llm_guardrail at our FPR (threshold ${eqT.toFixed(3)})` : ''}:`);
@@ -157,6 +158,18 @@ try {
   if (guard) {
     const f = rate(fresh, score);
     console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(fresh, f.fp / f.benign))}`);
+  }
+
+  console.log(
+    '\nsecond fresh slice (fresh2.mjs: written before the generalization work, scored once at its end; `--split=fresh2` for its tables):',
+  );
+  console.log(head);
+  console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh2, score))}`);
+  console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(fresh2, (r) => r.rules))}`);
+  console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(fresh2, (r) => r.model))}`);
+  if (guard) {
+    const f = rate(fresh2, score);
+    console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(fresh2, f.fp / f.benign))}`);
   }
 
   console.log('\nearlier labelled set (test/fixtures/injection/*.jsonl, user prompts):');
@@ -215,7 +228,14 @@ try {
 
   if (errorsSplit) {
     console.log(`\nmisclassified (${errorsSplit}):`);
-    const pool = errorsSplit === 'fresh' ? fresh : errorsSplit === 'older' ? older : corpus.filter((r) => r.split === errorsSplit);
+    const pool =
+      errorsSplit === 'fresh'
+        ? fresh
+        : errorsSplit === 'fresh2'
+          ? fresh2
+          : errorsSplit === 'older'
+            ? older
+            : corpus.filter((r) => r.split === errorsSplit);
     for (const r of pool) {
       const wrong = r.label === 'attack' ? r.score < T : r.score >= T;
       if (wrong)

@@ -10,7 +10,7 @@
 // its texts in one fold); each fold is scored by a model trained, like
 // scripts/train-injection-model.mjs trains it, on the other four plus the earlier set's tuning
 // parts. The rules' signals are the real ones (detect.ts, bundled with esbuild); the model's
-// logit is the float one of the whole text (no int8, no windows); Platt scaling is fitted on all
+// logit is the one of the whole text (quantized as shipped, no windows); Platt scaling is fitted on all
 // the out-of-fold logits with the prior PRIOR; then the model's signal and its doubt are combined
 // with the rules as detect.ts combines them (the constants below mirror detect.ts). It also
 // prints the best recall whose false-positive rate stays at or under 2% when the calibration is
@@ -28,7 +28,9 @@ const env = (k, d) => Number(process.env[k] ?? d);
 const EPOCHS = env('EPOCHS', 20);
 const LR = env('LR', 0.4);
 const L2 = env('L2', 3e-4);
-const PRIOR = env('PRIOR', 0.08);
+const PRIOR = env('PRIOR', 0.12);
+// The weights' quantization, as in scripts/train-injection-model.mjs (QLEVELS=0: float weights).
+const QLEVELS = env('QLEVELS', 15);
 // As in detect.ts.
 const LEARNED_FLOOR = env('LEARNED_FLOOR', 0.3);
 const MODEL_DOUBT = env('MODEL_DOUBT', 0.1);
@@ -98,6 +100,13 @@ try {
     for (const k of r.c) z += w[k];
     return z;
   };
+  /** As the training script quantizes: QLEVELS steps a side, the largest weight at the last step. */
+  function quantize(w) {
+    let max = 0;
+    for (const v of w) max = Math.max(max, Math.abs(v));
+    const step = max / QLEVELS;
+    for (let k = 0; k < w.length; k++) w[k] = Math.round(w[k] / step) * step;
+  }
   const fitModel = (rows) => {
     const pos = rows.filter((r) => r.y).length;
     const cw = [rows.length / (2 * (rows.length - pos)), rows.length / (2 * pos)];
@@ -130,6 +139,7 @@ try {
   };
   for (let f = 0; f < FOLDS; f++) {
     const model = fitModel(all.filter((r) => r.fold !== f));
+    if (QLEVELS) quantize(model.w);
     for (const r of pool) if (r.fold === f) r.z = logit(model.w, model.bias, r);
   }
   const nPos = pool.filter((r) => r.y).length;
@@ -166,7 +176,7 @@ try {
   for (const r of pool) r.s = score(r);
   console.log(`out-of-fold on train + dev (${pool.length} texts, ${FOLDS} folds); calibration a=${a.toFixed(3)} b=${b.toFixed(3)}`);
   console.log(
-    `  settings: L2=${L2} PRIOR=${PRIOR} MODEL_DOUBT=${MODEL_DOUBT} DOUBT_WEIGHT=${DOUBT_WEIGHT} DOUBT_MIN_WORDS=${DOUBT_MIN_WORDS}`,
+    `  settings: L2=${L2} PRIOR=${PRIOR} QLEVELS=${QLEVELS} MODEL_DOUBT=${MODEL_DOUBT} DOUBT_WEIGHT=${DOUBT_WEIGHT} DOUBT_MIN_WORDS=${DOUBT_MIN_WORDS}`,
   );
   console.log(`  whole scorer        ${cell(rate(pool, (r) => r.s))}`);
   console.log(`  learned model alone ${cell(rate(pool, (r) => (r.system ? 0 : sig(a * r.z + b))))}`);

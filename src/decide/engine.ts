@@ -987,17 +987,20 @@ export class PolicyEngine {
         errors: undefined,
         defaults: undefined,
       };
-      cells = rev.policies.map((p) => (p.letEvals.length === 0 ? (EMPTY as unknown as unknown[]) : new Array(p.letEvals.length)));
+      cells = rev.policies.map((p) =>
+        p.letEvals.length === 0 ? (EMPTY as unknown as unknown[]) : new Array<unknown>(p.letEvals.length).fill(UNSET),
+      );
     }
     const holds = this.host.holds!;
-    holds.length = 0;
+    // (setting `length` is a runtime call even when it changes nothing: only when there are holds)
+    if (holds.length !== 0) holds.length = 0;
     try {
       const d = this.decide(rev, view, frame, cells, explain ? { policies: [], durationMs: 0 } : undefined, started);
       // budget.reserve asked for holds: an allowed decision carries them for the enforcement point
       if (holds.length > 0 && d.allowed) d.obligations = [...d.obligations, ...holds.map((h) => ({ reserve: { ...h } }))];
       return d;
     } finally {
-      holds.length = 0;
+      if (holds.length !== 0) holds.length = 0;
       frame.input = EMPTY_INPUT;
       rev.spare = frame;
       rev.spareLets = cells;
@@ -1018,9 +1021,10 @@ export class PolicyEngine {
         const s = slots[i]!;
         const x: Slot = s.canary !== undefined && onCandidate(s.canary, f.input) ? s.canary : s;
         const p = x.policy;
-        // the policy's let cells, empty again for this decision
+        // the policy's let cells, empty again for this decision (a constant's stays empty)
         const lets = cells[x.cell]!;
-        for (let k = 0; k < lets.length; k++) lets[k] = UNSET;
+        const live = p.live;
+        for (let k = 0; k < live.length; k++) lets[live[k]!] = UNSET;
         f.lets = lets;
         if (trace) {
           const pt: PolicyTrace = { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} };
@@ -1053,16 +1057,22 @@ export class PolicyEngine {
     let reasons: string[] = EMPTY as unknown as string[];
     let obligations: Record<string, unknown>[] = EMPTY as unknown as Record<string, unknown>[];
     if (matched !== undefined) {
-      reasons = [];
+      // `[r]` before any push: an array made empty then pushed to gets room for 17
+      let first: string | undefined;
       for (let i = 0; i < matched.length; i++) {
         const m = matched[i]!;
-        if (m.effect === effect) reasons.push(m.message ?? `${m.policy}/${m.rule}`);
+        if (m.effect === effect) {
+          const r = m.message ?? `${m.policy}/${m.rule}`;
+          if (first === undefined) reasons = [(first = r)];
+          else reasons.push(r);
+        }
         const o = owed?.[i];
         if (o !== undefined && o.length > 0 && (effect === 'deny' ? m.effect === 'deny' : m.effect !== 'deny')) {
           if (obligations.length === 0) obligations = [];
           obligations.push(...o);
         }
       }
+      if (first === undefined) reasons = [];
     }
     if (defaults !== undefined) {
       if (reasons.length === 0) reasons = [];
@@ -1139,7 +1149,7 @@ export class PolicyEngine {
       const p = s.policy;
       clearOutcome(f);
       const lets = cells[s.cell]!;
-      for (let k = 0; k < lets.length; k++) lets[k] = UNSET;
+      for (const k of p.live) lets[k] = UNSET;
       f.lets = lets;
       let stopped = false;
       try {

@@ -42,6 +42,7 @@ function moduleText(set: CompiledSet, notes: Notes, revision: string): string {
       onError: p.onError,
       purity: p.purity,
       cells: p.letEvals.length,
+      live: p.live,
       vars: p.vars,
       lets: p.lets,
       rules: p.rules.map((r) => ({

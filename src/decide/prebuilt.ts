@@ -55,6 +55,8 @@ interface PolicyMeta {
   purity: CompiledPolicy['purity'];
   /** The policy's let cells and macro slots (each policy numbers its own). */
   cells: number;
+  /** Cells of the lets that are not constants (absent in older modules: every cell). */
+  live?: number[];
   vars: number;
   lets: CompiledPolicy['lets'];
   rules: { id: string; effect: CompiledRule['effect']; priority: number; obligations: Record<string, unknown>[]; whenText?: string }[];
@@ -154,6 +156,7 @@ export function readModule(mod: unknown, registry: Registry): CompiledSet & { ru
       code: { target: undefined, lets: [], rules: [] },
       // the generated code evaluates the lets; the engine only needs to know how many cells
       letEvals: new Array<Evaluator>(p.cells).fill(noClosure),
+      live: liveCells(p),
       vars: p.vars,
     };
   });
@@ -163,4 +166,11 @@ export function readModule(mod: unknown, registry: Registry): CompiledSet & { ru
     cachePaths: m.meta.cachePaths ?? undefined,
     revision: m.revision,
   };
+}
+
+/** The cells a decision empties: as the module says, else (an older module) every cell. */
+function liveCells(p: PolicyMeta): number[] {
+  const all = Array.from({ length: p.cells }, (_, k) => k);
+  if (!Array.isArray(p.live)) return all;
+  return p.live.every((k) => Number.isInteger(k) && k >= 0 && k < p.cells) ? p.live : all;
 }

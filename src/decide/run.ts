@@ -81,12 +81,15 @@ export function matched(
     : rule.message
       ? rule.message(f)
       : undefined;
-  const list = (f.matched ??= []);
-  list.push({ policy: p.name, namespace: p.namespace, version: p.release, rule: rule.id, effect, message });
+  const m: MatchedRule = { policy: p.name, namespace: p.namespace, version: p.release, rule: rule.id, effect, message };
+  // `[m]` rather than `[]` then push, which would make room for 17
+  const list = f.matched;
+  if (list === undefined) f.matched = [m];
+  else list.push(m);
   // obligations are rare: the parallel list is made on the first rule that has some
   if (f.owed !== undefined) f.owed.push(failure ? EMPTY : rule.obligations);
   else if (!failure && rule.obligations.length > 0) {
-    f.owed = new Array(list.length - 1).fill(EMPTY);
+    f.owed = new Array(f.matched!.length - 1).fill(EMPTY);
     f.owed.push(rule.obligations);
   }
 }

@@ -58,6 +58,11 @@ export interface CompiledPolicy {
    * engine gives it a cell array of its own while it decides.
    */
   letEvals: Evaluator[];
+  /**
+   * Cells of the lets that are not constants: what a decision empties before the policy runs
+   * (a constant is a literal wherever it is used, so nothing writes its cell).
+   */
+  live: number[];
   /** Macro variable slots the policy's expressions use. */
   vars: number;
   /** The checked expressions by role, rules in evaluation order: what the code generator reads. */
@@ -221,6 +226,7 @@ export function compilePolicy(raw: RawPolicy, src: SourceText, env: PolicyCompil
     file: raw.file,
     asts,
     letEvals,
+    live: raw.lets.filter((l) => !letConsts.has(l.name)).map((l) => letCells.get(l.name)!),
     vars: varSlots.n,
     code: {
       target: target?.ast,

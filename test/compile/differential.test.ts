@@ -173,3 +173,45 @@ describe('compiled closures agree with the reference interpreter', () => {
     );
   });
 });
+
+describe('a comparison with an entry of a constant table of ints', () => {
+  // generated code reads such an entry as a double from a twin table (no Number() per decision);
+  // what it decides, and how it fails, stays the closures'
+  const tables = ["{'a': 1, 'b': -2, '': 9007199254740993}", "{'a': 1, 'ab': 2.5}", "{'a': 3u, 'b': 1}"];
+  const keys = ['s', 'dyn(i)', 'dyn(d)', "'a'", 'dyn(n)'];
+  const lhs = ['d', 'i', 's', 'dyn(d)', 'b', '1.5', '2'];
+  const source = fc
+    .tuple(
+      fc.constantFrom(...lhs),
+      fc.constantFrom('<', '<=', '>', '>='),
+      fc.constantFrom(...tables),
+      fc.constantFrom(...keys),
+      fc.boolean(),
+    )
+    .map(([x, op, t, k, flip]) => (flip ? `${t}[${k}] ${op} ${x}` : `${x} ${op} ${t}[${k}]`));
+  const vars = fc.record({
+    i: fc.bigInt({ min: -3n, max: 3n }),
+    d: fc.oneof(fc.double({ noNaN: false }), fc.constantFrom(9007199254740992, 9007199254740994, 1, 2.5, -2)),
+    s: fc.constantFrom('a', 'b', '', 'ab', 'z'),
+    b: fc.boolean(),
+    n: fc.constant(null),
+  });
+  test('decides as the closures do, errors included', () => {
+    fc.assert(
+      fc.property(source, vars, (src, vars) => {
+        const checked = check(parse(src), { registry });
+        if (checked.issues.length) return;
+        const notes: Notes = new Map();
+        const ev = compile(checked.expr, { registry, varSlots: { n: 0 }, notes });
+        const frame = () => newFrame(vars as Record<string, unknown>, 0, 64, 1_000_000, () => 0);
+        const got = run(() => ev(frame()));
+        const gen = generated(checked.expr, notes);
+        if (!gen) return;
+        const code = run(() => gen(frame()));
+        const agree = same(got, code) && (got.ok || (code.ok === false && code.message === got.message && code.offset === got.offset));
+        if (!agree) throw new Error(`${src} with ${show(vars)}\n  closures:  ${show(got)}\n  generated: ${show(code)}`);
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 2000) },
+    );
+  });
+});

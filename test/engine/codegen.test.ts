@@ -408,3 +408,30 @@ spec:
     expect(e.policies()).toHaveLength(1);
   });
 });
+
+test('a prebuilt module without the list of live let cells (an older build) empties every cell', async () => {
+  const from = new PolicyEngine();
+  from.addPolicy(`apiVersion: llmpolicy/v1
+kind: Policy
+metadata: { name: p }
+spec:
+  let:
+    caps: "{'free': 10, 'pro': 20}"
+    cap: caps[user.tier]
+  rules:
+    - { id: r, when: request.n > cap, effect: deny, message: "over {{ cap }}" }
+`);
+  const text = from.compileToModule();
+  const older = text.replace(/\\"live\\":\[[\d,]*\],/g, '');
+  expect(older).not.toBe(text);
+  const file = join(dir, `policies-${modules++}.gen.mjs`);
+  writeFileSync(file, older);
+  const e = new PolicyEngine();
+  e.loadCompiled(await import(pathToFileURL(file).href));
+  for (const x of [
+    { user: { tier: 'free' }, request: { n: 15 } },
+    { user: { tier: 'pro' }, request: { n: 15 } },
+    { user: { tier: 'free' }, request: { n: 15 } },
+  ])
+    expect(comparable(e.evaluate(x))).toEqual(comparable(from.evaluate(x)));
+});

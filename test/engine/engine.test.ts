@@ -344,6 +344,33 @@ describe('explain', () => {
     expect(d.trace!.durationMs).toBeGreaterThanOrEqual(0);
     expect(e.evaluate({ request: { max_tokens: 5000, model: 'y' } }).trace).toBeUndefined();
   });
+
+  test('lets are evaluated again for each decision; a constant let is a literal, not a let value', () => {
+    for (const codegen of ['auto', 'never'] as const) {
+      const e = new PolicyEngine({ codegen });
+      e.addPolicy(
+        doc(
+          'p',
+          `let:
+  caps: "{'free': 10, 'pro': 20}"
+  cap: caps[user.tier]
+  over: request.n > cap
+rules:
+  - { id: r, when: over, effect: deny, message: "over {{ cap }}" }`,
+        ),
+      );
+      const free = { user: { tier: 'free' }, request: { n: 15 } };
+      const pro = { user: { tier: 'pro' }, request: { n: 15 } };
+      for (const [x, effect, lets] of [
+        [free, 'deny', { cap: 10n, over: true }],
+        [pro, 'allow', { cap: 20n, over: false }],
+        [free, 'deny', { cap: 10n, over: true }],
+      ] as const) {
+        expect(e.evaluate(x).effect).toBe(effect);
+        expect(e.evaluate(x, { explain: true }).trace!.policies[0]!.lets).toEqual(lets);
+      }
+    }
+  });
 });
 
 describe('custom functions', () => {

@@ -2,7 +2,8 @@
 // docs/injection.md "Accuracy"; `npm run accuracy:injection` prints the full tables). Floors are
 // counts as measured when the scorer was last changed, so that any change that loses a detection
 // or adds a false positive fails here and has to be looked at. The test split was frozen before
-// tuning (its digest is checked); the fresh slice was written after tuning.
+// tuning (its digest is checked); the fresh slices were written after tuning (the second before the
+// generalization work, and scored once at its end).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const read = (name: string): Row[] =>
 
 const corpus = read('corpus/corpus.jsonl');
 const fresh = read('corpus/fresh.jsonl');
+const fresh2 = read('corpus/fresh2.jsonl');
 const older = [...read('attacks.jsonl'), ...read('benign.jsonl')];
 
 function counts(rows: Row[], scorer: (r: Row) => number = (r) => analyze(r.text, r.channel ?? 'user').score) {
@@ -83,7 +85,7 @@ describe('corpus', () => {
         corpus.some((r) => r.label === 'benign' && r.lang === lang),
         lang,
       ).toBe(true);
-    const ids = [...corpus, ...fresh].map((r) => r.id);
+    const ids = [...corpus, ...fresh, ...fresh2].map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(corpus.map((r) => r.text)).size).toBe(corpus.length);
   });
@@ -101,34 +103,44 @@ describe('corpus', () => {
     const texts = new Set(corpus.map((r) => r.text));
     expect(fresh.filter((r) => texts.has(r.text))).toEqual([]);
     expect(fresh.length).toBeGreaterThanOrEqual(80);
+    const seen = new Set([...texts, ...fresh.map((r) => r.text)]);
+    expect(fresh2.filter((r) => seen.has(r.text))).toEqual([]);
+    expect(fresh2.filter((r) => r.label === 'attack').length).toBeGreaterThanOrEqual(60);
+    expect(fresh2.filter((r) => r.label === 'benign').length).toBeGreaterThanOrEqual(60);
+    expect(new Set(fresh2.map((r) => r.lang)).size).toBeGreaterThanOrEqual(10);
   });
 });
 
 describe('floors (counts) of the whole scorer', () => {
-  test('test split (never tuned on): 113/145 attacks caught, at most 3/149 benign flagged', () => {
+  test('test split (never tuned on): 120/145 attacks caught, at most 3/149 benign flagged', () => {
     const c = counts(split('test'));
-    expect(c.caught).toBeGreaterThanOrEqual(113);
+    expect(c.caught).toBeGreaterThanOrEqual(120);
     expect(c.flagged).toBeLessThanOrEqual(3);
   });
-  test('dev split (tuned on): 131/154 caught, 0/133 flagged', () => {
+  test('dev split (tuned on): 139/154 caught, at most 1/133 flagged', () => {
     const c = counts(split('dev'));
-    expect(c.caught).toBeGreaterThanOrEqual(131);
-    expect(c.flagged).toBeLessThanOrEqual(0);
-  });
-  test('train split: every attack caught, at most 8 benign flagged', () => {
-    const c = counts(split('train'));
-    expect(c.caught).toBe(c.attacks);
-    expect(c.flagged).toBeLessThanOrEqual(8);
-  });
-  test('fresh slice (written after tuning): 30/45 caught, at most 1/36 flagged', () => {
-    const c = counts(fresh);
-    expect(c.caught).toBeGreaterThanOrEqual(30);
+    expect(c.caught).toBeGreaterThanOrEqual(139);
     expect(c.flagged).toBeLessThanOrEqual(1);
   });
-  test('earlier set, parts the model never trained on: 144/146 attacks caught, at most 5/216 benign flagged', () => {
+  test('train split: every attack caught, at most 9 benign flagged', () => {
+    const c = counts(split('train'));
+    expect(c.caught).toBe(c.attacks);
+    expect(c.flagged).toBeLessThanOrEqual(9);
+  });
+  test('fresh slice (written after tuning): 37/45 caught, at most 1/36 flagged', () => {
+    const c = counts(fresh);
+    expect(c.caught).toBeGreaterThanOrEqual(37);
+    expect(c.flagged).toBeLessThanOrEqual(1);
+  });
+  test('second fresh slice (scored once, after the generalization work): 51/68 caught, at most 2/63 flagged', () => {
+    const c = counts(fresh2);
+    expect(c.caught).toBeGreaterThanOrEqual(51);
+    expect(c.flagged).toBeLessThanOrEqual(2);
+  });
+  test('earlier set, parts the model never trained on: 142/146 attacks caught, at most 6/216 benign flagged', () => {
     const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));
-    expect(c.caught).toBeGreaterThanOrEqual(144);
-    expect(c.flagged).toBeLessThanOrEqual(5);
+    expect(c.caught).toBeGreaterThanOrEqual(142);
+    expect(c.flagged).toBeLessThanOrEqual(6);
   });
 });
 

@@ -33,7 +33,22 @@ export const HID = 1 << 16; // hidden, internal, confidential, secret
 export const AI = 1 << 17; // an AI, a model, a chatbot
 export const META = 1 << 18; // talk about attacks: attack, injection, example, security, "what does ... mean"
 export const NEG = 1 << 19; // a defensive negation: never, do not, must not (a system prompt's "never reveal ...")
-export const CONCEPTS = 20;
+// The learned model's alone (no rule reads them): harmful topics, a request for actionable
+// detail, softer claims of authority, and asking for no caveats. Fiction framing or a claim of
+// authority is harmless on its own; beside a harmful topic and a request for detail, it is how
+// a jailbreak is phrased in any language.
+const HARM = 1 << 20; // weapons, explosives, drugs, hacking into, stealing, poisoning, fraud, stalking
+const STEP = 1 << 21; // step by step, in detail, exact amounts, realistic, working
+const CLAIM = 1 << 22; // "I'm the developer", "from your developers", "authorized test"
+const NOCAV = 1 << 23; // no caveats, no moralizing, no lecture, you may not say no
+const OBEY = 1 << 24; // only me: obey me, do only what I say, my commands
+const DISM = 1 << 25; // dismissing what came before: never mind that, don't care about, look past
+const SECRET = 1 << 26; // secrecy towards the user: without telling, don't mention, quietly
+const ACT = 1 << 27; // privileged actions: delete, grant access, transfer money, credentials, dumps
+const MODE = 1 << 28; // a mode, a build, a profile, settings: "expert mode", "debug build", "--mode="
+const EXCEPT = 1 << 29; // just this once, make an exception, relax, loosen, optional
+const SETUP = 1 << 30; // what the model was given before: before my first message, your setup, how you were briefed
+export const CONCEPTS = 31;
 
 const LEXICON: [number, string][] = [
   [
@@ -252,6 +267,127 @@ LEXICON.push([
   'disable|deactivate|turn off|switch off|lift all|suspend|filters are disabled|filters disabled|filters off|' +
     'desactiva|desactivar|desactivados|désactiv|deaktivier|abschalten|disattiva|disattivati|desative|desativ|' +
     'отключ|выключ|关闭|解除|無効|오프|해제|تعطيل|بتجاوز|बंद करो|devre dışı|kaldır|uitschakel|wyłącz',
+]);
+
+LEXICON.push([
+  HARM,
+  'weapon|explosive|bomb$|bombs$|detonat|napalm|ricin|nerve agent|toxic gas|poison|overdose|gun$|guns$|firearm|silencer|ammunition|' +
+    'methamphetamine|meth$|cocaine|heroin|fentanyl|opioid|drugs$|malware|ransomware|keylogger|spyware|botnet|phishing|credit card|' +
+    'steal|stolen|shoplift|hotwire|break into|breaking into|hack into|hacking into|hack someone|hack my|crack the password|' +
+    "someone's account|other people's|without getting caught|without being caught|untraceable|undetectable|" +
+    'fake id|counterfeit|forge |forged|launder|stalk|spy on|track my|kill|murder|hurt someone|lock pick|pick the lock|pick a lock|' +
+    'explosiv|arma$|armas$|bomba$|bombas$|veneno|envenen|hackear|robar|falsific|droga$|drogas$|sin que se entere|sin que lo sepa|' +
+    'explosif|bombe$|armes$|pirater|voler |empoison|drogue|' +
+    'sprengstoff|waffe|hacken|stehlen|vergift|fälsch|einbrechen|einbruch|' +
+    'invadir|roubar|clonar|sem ela saber|sem ele saber|esplosiv|rubare|veleno|silenziatore|' +
+    'взрыв|бомб|оружи|взлом|украст|укради|отрав|поддел|наркот|вибух|зброю|зброя|злам|' +
+    '炸弹|炸药|爆炸|武器|枪支|黑客|破解|入侵|偷|毒药|下毒|假证|伪造|洗钱|毒品|' +
+    '爆弾|爆発物|銃|ハッキング|乗っ取|盗|毒物|偽造|覚醒剤|麻薬|' +
+    '폭탄|폭발물|무기|총기|해킹|훔치|독약|위조|마약|' +
+    'متفجرات|قنبلة|سلاح|اختراق|سرقة|تزوير|مخدرات|' +
+    'विस्फोटक|हथियार|हैक|चोरी|ज़हर|जहर|नकली|' +
+    'patlayıcı|silah|zehir|sahte|wybuch|broń|włam|wapen|senjata|peledak|meretas|vũ khí|thuốc nổ|đánh cắp',
+]);
+LEXICON.push([
+  STEP,
+  'step by step|step-by-step|in detail|detailed|exact amount|exact quantities|exact dose|precise|accurately|realistic|' +
+    'real method|working code|that works|the full method|complete instructions|with quantities|ingredients and|' +
+    'paso a paso|en detalle|detallad|cantidades exactas|étape par étape|en détail|détaill|dose exacte|' +
+    'schritt für schritt|detailliert|ausführlich|genaue|passo a passo|em detalhes|detalhad|passo dopo passo|nei dettagli|dettagliat|' +
+    'пошагово|шаг за шагом|подробно|точные|покроково|детально|' +
+    '步骤|一步一步|详细|具体|手順|詳しく|詳細|具体的|단계별|자세히|구체적|' +
+    'خطوة بخطوة|بالتفصيل|चरण दर चरण|विस्तार से|adım adım|ayrıntılı|detaylı|krok po kroku|szczegółow|stap voor stap|gedetailleerd|' +
+    'từng bước|chi tiết|langkah demi langkah|secara rinci',
+]);
+LEXICON.push([
+  CLAIM,
+  "i'm the developer|i am the developer|i'm your developer|i'm the engineer|i am the engineer|from your developers|from the developers|" +
+    'your developers|your creators|the dev team|development team|safety team|security team|it department|compliance team|' +
+    'authorized|authorised|authorization|clearance|official notice|by order of|on behalf of|staff member|employee id|' +
+    'admin$|administrator|root access|sudo|operator|system owner|i own this|' +
+    'autorizad|autoriza|administrador|équipe de|autoris|autorisiert|entwickler|administrator|' +
+    'autorizzat|amministratore|equipe de|разработчик|авториз|' +
+    '管理员|开发者|授权|管理者|開発者|権限|관리자|개발팀|승인|مسؤول|مطور|एडमिन|डेवलपर|yönetici|geliştirici',
+]);
+LEXICON.push([
+  NOCAV,
+  'no caveats|zero caveats|no moraliz|no lecture|no ethics|no moral|no safety|no hedging|no judgment|without warnings|' +
+    "without caveats|without refusing|don't say you can't|never say you can't|not allowed to say no|" +
+    "refusal is not|refusing is not|can't refuse|cannot refuse|won't refuse|skip the warning|skip the ethics|skip the disclaimer|" +
+    'just the answer|just answer|answer directly|directly|' +
+    'sin advertencias|sin sermones|no te niegues|sin rechaz|sem avisos|sem recusar|não recuse|sem sermão|' +
+    'sans avertissement|interdiction de refuser|ne refuse pas|sans refuser|ohne warnung|ohne moralpredigt|nicht ablehnen|ohne abzulehnen|' +
+    'senza avvertenz|senza rifiut|без предупреждений|без отказ|не отказывай|без морал|' +
+    '不要警告|不要说教|不许拒绝|断らない|断ったり|注意書き|警告なし|거절하지 마|경고 없이|거절 없이|' +
+    'بدون تحذير|دون رفض|बिना चेतावनी|uyarı olmadan|reddetme|bez ostrzeżeń|zonder waarschuwing|tanpa peringatan|không từ chối',
+]);
+
+LEXICON.push([
+  OBEY,
+  'obey me|obey only|only obey|obeying me|listen only to me|only listen to me|do what i say|do only what i|only what i say|what i tell you|' +
+    'follow only my|only follow my|my commands|my orders|my instructions only|only my instructions|only my rules|my rules now|' +
+    'obedéceme|obedecerme|obedece solo|lo que yo diga|lo que yo te diga|mando yo|mis órdenes|mis reglas|' +
+    'obedeça|me obedeça|o que eu mandar|o que eu pedir|minhas ordens|minhas instruções|apenas as minhas|' +
+    'obéis|obéir|ce que je dis|ce que je te dis|mes ordres|mes instructions|uniquement à moi|' +
+    'gehorche|meine befehle|was ich sage|nur noch meine|nur meine|meine regeln|obbedisci|quello che dico io|i miei ordini|' +
+    'подчиняйся|слушайся|слушаешься|мои команды|мои приказы|только мои|только меня|' +
+    '只听我|听我的|按我说的|我的命令|我说什么|私の命令|내 말만|내 명령|' +
+    'ما أطلبه|मेरे आदेश|benim dediklerimi|benim söylediklerimi|emirlerimi|wat ik zeg|moje polecenia|lời tôi|perintahku|perintah saya',
+]);
+LEXICON.push([
+  DISM,
+  "never mind|don't care about|do not care about|pay no mind|look past|let go of|let the earlier|ignore that|that stuff|wipe the slate|" +
+    'start over|start fresh|no longer binds|no longer matter|is irrelevant|are irrelevant|was just calibration|' +
+    'ya no valen|ya no sirve|no te preocupes por|não ligue|não se preocupe com|foram canceladas|ne fais pas attention|ne te soucie|' +
+    'kümmere dich nicht|außen vor|egal was|non tenere conto|non badare|не зважай|не слушай|больше не действуют|' +
+    'nie przejmuj|trek je niets aan|boş ver|đừng quan tâm|jangan pedulikan|لا تلتفت|परवाह मत|気にしないで|신경 쓰지 말|别理会|不用管|别再管',
+]);
+LEXICON.push([
+  SECRET,
+  "without telling|without informing|without the user knowing|without them knowing|don't tell|do not tell|don't mention|do not mention|" +
+    "don't inform|say nothing|tell no one|don't ask|no need to double check|no need to confirm|quietly|silently|secretly|in the background|" +
+    "doesn't see|don't notice|won't notice|clear the logs|delete the logs|cover your tracks|" +
+    'sin decir nada|sin avisar|sin que lo sepa|no le digas|sag ihm nichts|sag nichts|ohne es zu erwähnen|heimlich|não conte|sem avisar|sem contar|' +
+    'sans le dire|sans prévenir|en silence|senza dirlo|senza avvisare|di nascosto|не говори|ничего не говори|тайно|незаметно|' +
+    '不要告诉|悄悄|偷偷|知らせずに|黙って|こっそり|알리지 말고|몰래|دون إخبار|سراً|बिना बताए|चुपचाप|haber vermeden|gizlice',
+]);
+LEXICON.push([
+  ACT,
+  'delete|rm -rf|drop table|wipe|erase|grant access|grant write|admin rights|disable two-factor|two-factor|' +
+    'transfer|wire |payout|bank account|iban|reverse shell|firewall|api key|api_key|environment variables|credentials|password|' +
+    'database dump|customer database|customer table|all customer|user accounts|contacts|inbox|audit log|access token|private key|.ssh|.env|' +
+    'borra|elimina|transfiere|lösch|überweis|passwort|kontakte|apague|exclua|transfira|senha|supprime|mot de passe|virement|' +
+    'cancella|password|удали|переведи|пароль|контакты|删除|转账|密码|联系人|送金|パスワード|삭제|송금|비밀번호|' +
+    'احذف|كلمة المرور|हटाओ|पासवर्ड|sil |şifre|usuń|hasło|verwijder|wachtwoord|xóa|mật khẩu|hapus|kata sandi',
+]);
+LEXICON.push([
+  MODE,
+  ' mode|mode:|mode=|--mode|mode on|modus|modalità|modo |режим|模式|モード|모드|وضع |मोड|modu|tryb|chế độ|build|profile|persona=|filters=|safety=|' +
+    'settings:|protocol|subroutine|configuration mode',
+]);
+LEXICON.push([
+  EXCEPT,
+  'just this once|only this once|this one time|for once|make an exception|an exception for me|loosen|bend the rules|optional|' +
+    'less strict|less bound|less faithful|less careful|be lenient|go easy on|' +
+    'solo esta vez|por esta vez|por una vez|haz una excepción|só desta vez|só dessa vez|uma exceção|juste cette fois|pour une fois|une exception|' +
+    'nur dieses eine mal|nur einmal|ausnahmsweise|eine ausnahme|solo per questa volta|per una volta|un’eccezione|' +
+    'только в этот раз|хоть раз|исключение|就这一次|破例|今回だけ|一度だけ|例外|이번만|이번 한 번|예외|' +
+    'هذه المرة فقط|استثناء|सिर्फ़ इस बार|बस इस बार|bu seferlik|istisna|tylko ten jeden raz|alleen deze keer|chỉ lần này|sekali ini saja',
+]);
+LEXICON.push([
+  SETUP,
+  'before my first message|before i started|before i got here|before we started|before we began|before our conversation|before this conversation|' +
+    'top of your context|top of this chat|at the top of|role=system|role: system|how you were configured|how were you|' +
+    'briefed|briefing|what were you told|what you were told|what did they tell you|were you told|you were given|you received|you got from|' +
+    'your setup|your configuration|your initial|your opening|your preamble|your prompt|the prompt you|' +
+    'antes de mi primer|antes de que yo|antes de esta conversación|lo que te dijeron|que recibiste|te configuraron|' +
+    'antes da minha primeira|antes da nossa conversa|o que te disseram|que recebeu|que você recebeu|te instruíram|' +
+    'avant mon premier|avant le début|avant notre|qu’on t’a donné|on vous a configuré|que tu as reçu|' +
+    'vor meiner ersten|bevor ich|was man dir gesagt|die du bekommen|die man dir|' +
+    'prima del mio primo|prima della nostra|che hai ricevuto|ti hanno dato|' +
+    'до моего первого|до начала|что тебе сказали|тебе дали|ты получил|' +
+    '在我之前|你收到的|给你的设定|最初に|与えられた|受け取った|처음에 받은|받은 설정|내가 말하기 전|' +
+    'قبل رسالتي|التي تلقيتها|पहले जो|तुम्हें दिए गए|ilk mesajımdan önce|sana verilen|voor mijn eerste|przed moją|trước tin nhắn|sebelum pesan',
 ]);
 
 const NEEDLES: string[] = [];

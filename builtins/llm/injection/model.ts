@@ -12,7 +12,7 @@
 // the highest window counts: the model was trained on texts of a few sentences, and an injection
 // buried in a long document must not be diluted by the rest of it.
 //
-// Cost: the weights are a base64 string decoded on first use (not at import). Token and feature
+// Cost: the weights are a string (one character a bucket) decoded on first use (not at import). Token and feature
 // buffers are module-level and grow as needed; what a call allocates is the normalized copy of the
 // text (NFKC, lower case) and the lexicon's few sentence records.
 
@@ -24,7 +24,7 @@ export type Channel = 'user' | 'document' | 'tool' | 'system';
 const CHANNEL_CODE: Record<Channel, number> = { user: 1, document: 2, tool: 3, system: 4 };
 
 /** Hash buckets: 2^BITS. The weights file holds one int8 per bucket. */
-export const BITS = 16;
+export const BITS = 15;
 const MASK = (1 << BITS) - 1;
 /** Tokens per window, and the stride between windows. */
 export const WINDOW = 96;
@@ -237,25 +237,19 @@ let weights: Weights | undefined;
 let stamp: Uint32Array | undefined;
 let generation = 0;
 
-function decode(b64: string): Int8Array {
-  const table = new Int16Array(128).fill(-1);
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  for (let i = 0; i < 64; i++) table[abc.charCodeAt(i)] = i;
-  const out = new Int8Array((b64.length * 3) >> 2);
-  let acc = 0;
-  let bits = 0;
-  let k = 0;
-  for (let i = 0; i < b64.length; i++) {
-    const v = table[b64.charCodeAt(i)]!;
-    if (v < 0) continue;
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[k++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out.subarray(0, k);
+/**
+ * The weights file holds one character a bucket: `ALPHABET[v + MODEL.levels]` for a weight of
+ * `v * scale`, v in [-levels, levels]. One byte a weight, and few distinct bytes, is what gzip
+ * compresses best (base64 of int8 split every weight across characters).
+ */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function decode(text: string, levels: number): Int8Array {
+  const table = new Int8Array(128);
+  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i - levels;
+  const out = new Int8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = table[text.charCodeAt(i) & 127]!;
+  return out;
 }
 
 /** Whether the weights have been decoded yet (tests: importing the module must not decode them). */
@@ -267,7 +261,7 @@ export function modelLoaded(): boolean {
 function load(): Weights {
   if (weights) return weights;
   if (MODEL.bits !== BITS) throw new Error(`injection model has ${MODEL.bits} hash bits, the scorer expects ${BITS}: retrain it`);
-  const w = decode(MODEL.weights);
+  const w = decode(MODEL.weights, MODEL.levels);
   if (w.length !== 1 << BITS) throw new Error(`injection model has ${w.length} weights, expected ${1 << BITS}: retrain it`);
   weights = { w, scale: MODEL.scale, bias: MODEL.bias, a: MODEL.a, b: MODEL.b };
   stamp = new Uint32Array(1 << BITS);

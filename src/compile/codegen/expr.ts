@@ -54,6 +54,18 @@ function projection(table: ReadonlyMap<string, unknown>, field: string): Map<str
   return out.size > 0 ? out : undefined;
 }
 
+const DOUBLES = new WeakMap<ReadonlyMap<string, unknown>, Map<string, number>>();
+
+/** A table of ints and doubles as doubles: what a comparison with a double converts its entries to. */
+function doubles(table: ReadonlyMap<string, unknown>): Map<string, number> {
+  let d = DOUBLES.get(table);
+  if (d === undefined) {
+    d = new Map([...table].map(([k, v]) => [k, Number(v as number | bigint)]));
+    DOUBLES.set(table, d);
+  }
+  return d;
+}
+
 /** One generated module: its constants, call sites and functions. */
 export class Unit {
   private readonly decls: string[] = [];
@@ -724,11 +736,51 @@ class FnGen {
         `typeof ${y} === 'number' ? ${literal(Number(ka.value))} ${js} ${y} : opAt(${name}, ${literal(ka.value)}, ${y}, ${pos})`,
       );
     }
+    // a number against an entry of a constant table of ints (`x > tier_max_tokens[user.tier]`):
+    // the entry as a double from a twin table, not Number() of the int at every decision
+    const ib = ka ? undefined : this.intEntry(b);
+    if (ib) {
+      const x = this.expr(a, scope);
+      const key = this.expr(ib.key, scope);
+      const n = this.tmp();
+      const r = this.tmp();
+      this.emit(`let ${n}, ${r};`);
+      this.open(
+        `if (typeof ${x} === 'number' && typeof ${key} === 'string' && (${n} = ${this.unit.lookup(doubles(ib.table))}(${key})) !== undefined) {`,
+      );
+      this.emit(`${r} = ${x} ${js} ${n};`);
+      this.close();
+      this.open('else {');
+      const y = this.index(this.unit.konst(ib.table), ib.table, key, ib.at);
+      this.emit(`${r} = ${this.mixed(op, x, y, pos)};`);
+      this.close();
+      return r;
+    }
     const x = this.expr(a, scope);
     const y = this.expr(b, scope);
-    return this.bind(
-      `typeof ${x} === 'number' && (typeof ${y} === 'number' || typeof ${y} === 'bigint') ? ${x} ${js} Number(${y}) : opAt(${name}, ${x}, ${y}, ${pos})`,
-    );
+    return this.bind(this.mixed(op, x, y, pos));
+  }
+
+  /** `x op y` for a number `x` and a number or an int `y`, else through opAt. */
+  private mixed(op: BinaryName, x: string, y: string, pos: number): string {
+    return `typeof ${x} === 'number' && (typeof ${y} === 'number' || typeof ${y} === 'bigint') ? ${x} ${JS_OPS[op]!} Number(${y}) : opAt(${jsString(op)}, ${x}, ${y}, ${pos})`;
+  }
+
+  /**
+   * `table[key]` where `table` is a constant table from strings to ints (and doubles) and the
+   * key is not a constant: the table, the key and the index's position.
+   */
+  private intEntry(e: Expr): { table: ReadonlyMap<string, unknown>; key: Expr; at: number } | undefined {
+    if (e.k !== 'call' || e.fn !== OP.index || e.target !== undefined || e.args.length !== 2 || this.konstOf(e) || this.konstOf(e.args[1]!))
+      return undefined;
+    const table = this.konstOf(e.args[0]!)?.value;
+    if (!stringTable(table)) return undefined;
+    let ints = false;
+    for (const v of table.values()) {
+      if (typeof v === 'bigint') ints = true;
+      else if (typeof v !== 'number') return undefined;
+    }
+    return ints ? { table, key: e.args[1]!, at: e.pos } : undefined;
   }
 
   private fn(e: Extract<Expr, { k: 'call' }>, scope: Map<string, string>): string {
