@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Cold start, as a new serverless instance sees it: in a fresh Node process each time, the
 // time to import the main entry, to load the W1 policy (addPolicy from YAML, or loadCompiled
-// of a module `llm-policy build` wrote), and to make the first decision. Median of 7 processes
+// of a module `llm-policy build` wrote), and to make the first decision; and the same with the
+// `llm-policy-engine/runtime` entry, which only loads prebuilt modules. Median of 7 processes
 // (3 with --quick), with @marcbachmann/cel-js's setup for comparison when it is installed.
 //
 //   npm run bench:cold                 # builds, then measures (~10-30 s)
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
 });
 const RUNS = args.runs ? Math.max(1, Number(args.runs)) : args.quick ? 3 : 7;
 const DIST = new URL('../dist/index.js', import.meta.url);
+const RUNTIME = new URL('../dist/runtime.js', import.meta.url);
 if (!existsSync(fileURLToPath(DIST))) {
   console.error('The engine is not built (dist/index.js is missing): run `npm run build` first, or use `npm run bench:cold`.');
   process.exit(2);
@@ -40,6 +42,8 @@ const INPUT = {
 
 const dir = mkdtempSync(join(os.tmpdir(), 'llmpe-cold-'));
 const prebuilt = join(dir, 'gate.gen.mjs');
+const empty = join(dir, 'empty.mjs');
+writeFileSync(empty, 'export {};\n');
 {
   const { PolicyEngine } = await import(DIST.href);
   const e = new PolicyEngine();
@@ -48,7 +52,7 @@ const prebuilt = join(dir, 'gate.gen.mjs');
 }
 
 /** The script one fresh process runs: prints {import, load, first} in ms. */
-function script(kind) {
+function script(kind, entry = DIST) {
   const load =
     kind === 'prebuilt'
       ? `const mod = await import(${JSON.stringify(new URL(`file://${prebuilt}`).href)}); const t2 = performance.now(); e.loadCompiled(mod);`
@@ -58,7 +62,7 @@ function script(kind) {
     const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
     const c0 = cpu();
     const t0 = performance.now();
-    const { PolicyEngine } = await import(${JSON.stringify(DIST.href)});
+    const { PolicyEngine } = await import(${JSON.stringify(entry.href)});
     const t1 = performance.now();
     const e = new PolicyEngine();
     ${load}
@@ -68,6 +72,17 @@ function script(kind) {
     const c4 = cpu();
     if (d.effect !== 'deny') throw new Error('unexpected decision ' + d.effect);
     console.log(JSON.stringify({ import: t1 - t0, load: t3 - t2, first: t4 - t3, cpu: c4 - c0, compiledTo: e.stats().compiledTo }));`;
+}
+
+/** Node's own floor: the same timing around the import of an empty module (load and first are 0). */
+function emptyScript() {
+  return `
+    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    const c0 = cpu();
+    const t0 = performance.now();
+    await import(${JSON.stringify(new URL(`file://${empty}`).href)});
+    const t1 = performance.now();
+    console.log(JSON.stringify({ import: t1 - t0, load: 0, first: 0, cpu: cpu() - c0 }));`;
 }
 
 /** cel-js: import, compile the W1 conditions, first evaluation (when the package is installed). */
@@ -123,12 +138,17 @@ const load = os.loadavg();
 console.log(
   `cold start — Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load average ${load.map((x) => x.toFixed(2)).join(' ')}`,
 );
-console.log(`median of ${RUNS} fresh processes each; ms from \`await import()\` of the main entry to the first decision (W1 gate policy)`);
+console.log(
+  `median of ${RUNS} fresh processes each; ms from \`await import()\` of the entry to the first decision (W1 gate policy; the prebuilt module's own import is not counted)`,
+);
 const rows = [
   measure('addPolicy (YAML), generated code', script('yaml')),
   measure('addPolicy (YAML), closures', script('yaml'), ['--disallow-code-generation-from-strings']),
   measure('loadCompiled (llm-policy build)', script('prebuilt')),
   measure('loadCompiled, no code generation', script('prebuilt'), ['--disallow-code-generation-from-strings']),
+  measure('/runtime entry: loadCompiled', script('prebuilt', RUNTIME)),
+  measure('/runtime entry, no code generation', script('prebuilt', RUNTIME), ['--disallow-code-generation-from-strings']),
+  measure('(an empty ES module: the floor)', emptyScript()),
 ];
 const celJs = fresh(CEL_JS);
 if (!celJs.error) rows.push(measure('@marcbachmann/cel-js (parse the W1 conditions)', CEL_JS));
@@ -148,9 +168,11 @@ for (const r of rows) {
 }
 const yaml = rows[0];
 const pre = rows[2];
+const lean = rows[4];
 const goals = [
   { goal: 'import + addPolicy + first decision under 15 ms', value: yaml.total, cpu: yaml.cpu, pass: yaml.total <= 15 },
   { goal: 'import + loadCompiled + first decision under 5 ms', value: pre.total, cpu: pre.cpu, pass: pre.total <= 5 },
+  { goal: '  the same with the /runtime entry', value: lean.total, cpu: lean.cpu, pass: lean.total <= 5 },
 ];
 console.log('\nGoals (wall time; CPU time beside it)');
 for (const g of goals)

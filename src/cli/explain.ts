@@ -3,7 +3,8 @@
 
 import type { Decision, Registry, StateStore } from '../entries/index.js';
 import { OP, pathOf, type Expr } from '../lang/ast.js';
-import { print, printValue } from '../lang/print.js';
+import { print } from '../lang/print.js';
+import { printValue } from '../lang/print-value.js';
 import { PolicyTracer, children, type Outcome, type PreparedExpr, type PreparedPolicy } from '../testing/coverage.js';
 import type { Colors } from './io.js';
 

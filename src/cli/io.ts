@@ -5,7 +5,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSyn
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { formatIssue, SourceText, type Issue } from '../lang/errors.js';
-import { printValue } from '../lang/print.js';
+import { printValue } from '../lang/print-value.js';
 import { CelDuration, CelTimestamp, CelType, CelUint } from '../lang/values.js';
 
 /** Exit codes: 0 ok, 1 policy failures (a failing case, a file fmt would change), 2 usage or load errors. */

@@ -8,7 +8,8 @@ import { EvaluationError, PolicyError, SourceText, toEvaluationError, type Issue
 import { ParseError } from '../lang/parse-error.js';
 import { parse } from '../lang/parser.js';
 import type { Registry } from '../lang/registry.js';
-import { compileNode, newFrame, type CompileContext, type Evaluator, type Purity } from './compile.js';
+import { compileNode, newFrame, type CompileContext, type Purity } from './compile.js';
+import type { Evaluator } from './frame.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { meter } from '../util/meter.js';
 

@@ -11,15 +11,12 @@
 // through `failed`, which holds the error cap, and every match through `matched`.
 
 import type { Expr } from '../lang/ast.js';
-import type { CallSite, Notes } from '../compile/compile.js';
+import type { Notes } from '../compile/compile.js';
+import type { CallSite } from '../compile/frame.js';
 import { Unit } from '../compile/codegen/expr.js';
-import { RUNTIME } from '../compile/codegen/runtime.js';
 import { jsString } from '../compile/codegen/source.js';
-import { cut, display, type CompiledPolicy, type Effect } from '../policy/compile.js';
-import { DECIDE_RUNTIME } from './run.js';
-
-/** The runtime a generated revision is given: expressions', the decide loop's, and messages' display. */
-export const REVISION_RUNTIME = { ...RUNTIME, ...DECIDE_RUNTIME, display, cut };
+import { REVISION_RUNTIME } from './revision-runtime.js';
+import type { CompiledPolicy, Effect } from '../policy/compile.js';
 
 /** Policies with more rules than this (or with a rule index) run through runPolicy's loop. */
 export const MAX_UNROLLED_RULES = 64;

@@ -6,22 +6,21 @@
 import { EvaluationError, PolicyError, SourceText, toEvaluationError, type Issue } from '../lang/errors.js';
 import type { JsonSchema } from '../lang/checker.js';
 import type { Registry } from '../lang/registry.js';
-import { UNSET, type Evaluator, type Notes } from '../compile/compile.js';
-import { codegenAllowed, instantiate } from '../compile/codegen/load.js';
-import { MAX_UNROLLED_RULES, REVISION_RUNTIME, generateRevision, unrolled, type GeneratedPolicy } from './codegen.js';
-import { readModule, writeModule } from './prebuilt.js';
+import type { Notes } from '../compile/compile.js';
+import { UNSET } from '../compile/frame.js';
+import type { Builders } from './builders.js';
+import { readModule } from './prebuilt.js';
 import { resolveLimits, type Limits } from '../compile/limits.js';
-import { compilePolicy, policyRelease, type CompiledPolicy, type CompiledRule, type Effect } from '../policy/compile.js';
+import type { CompiledPolicy, Effect } from '../policy/compile.js';
 import { checkInput } from './input.js';
-import { parsePolicyText } from '../policy/parse.js';
-import { compose } from '../policy/compose.js';
 import type { RawPolicy } from '../policy/types.js';
 import { EMPTY, STOP, generalRunner, runPolicy, type DecisionFrame, type PolicyRunner } from './run.js';
-import { fnv1a } from '../util/encoding.js';
-import { DecisionCache, canonicalKey, inputPaths, prunePaths, type CacheOptions, type CacheStats } from './cache.js';
+import { fnv1a } from '../util/fnv.js';
+import { canonicalKey, prunePaths } from './cache.js';
+import type { CacheOptions, CacheStats, DecisionCache } from './decision-cache.js';
 import { closest } from '../util/suggest.js';
 import type { PolicySource } from '../policy/source.js';
-import { openSourceFiles, verifyBundle, type BundleVerifyOptions } from '../policy/bundle.js';
+import type { BundleVerifyOptions } from '../policy/bundle.js';
 import {
   checkTime,
   checkUsage,
@@ -364,12 +363,14 @@ export class PolicyEngine {
   private readonly stopWatching: (() => void)[] = [];
   /** Whether loaded policies are compiled to generated code. */
   private readonly codegen: boolean;
+  /** What loads policies from their sources; absent in the `/runtime` entry's engine (./builders.ts). */
+  private readonly builders: Builders | undefined;
   /** Whether the current set came from loadCompiled (it has no sources to add to). */
   private prebuilt = false;
   /** Why the last reload from a source failed (the engine kept the set it had); undefined after a good one. */
   lastReloadError: PolicyError | Error | undefined;
 
-  constructor(options: EngineOptions) {
+  constructor(options: EngineOptions, builders?: Builders) {
     const unknownOptions = Object.keys(options).filter((k) => !ENGINE_OPTION_KEYS.has(k));
     const { limits, unknown } = resolveLimits(options.limits);
     const bad: Issue[] = [
@@ -383,20 +384,22 @@ export class PolicyEngine {
         message: `unknown \`codegen\` mode \`${String(codegen)}\``,
         hint: "use 'auto', 'always' or 'never'",
       });
-    else if (codegen === 'always' && !codegenAllowed())
+    else if (codegen === 'always' && !builders?.codegenAllowed())
       bad.push({
         code: 'invalid_option',
         message: "`codegen: 'always'` needs code generation from strings, which this runtime refuses",
         hint: "use `codegen: 'auto'` to fall back to closures here, or load policies built with `llm-policy build` (loadCompiled)",
       });
     if (bad.length) throw new PolicyError(bad);
-    this.codegen = codegen === 'always' || (codegen === 'auto' && codegenAllowed());
+    this.codegen = codegen === 'always' || (codegen === 'auto' && builders?.codegenAllowed() === true);
+    this.builders = builders;
     this.registry = options.registry;
     this.clock = options.clock ?? Date.now;
     this.limits = limits;
     this.inputSchema = options.inputSchema;
     this.fallback = options.default ?? 'allow';
-    if (options.cache) this.cache = new DecisionCache(options.cache);
+    // the LRU is as large as the rest of the deciding core: the `/runtime` engine refuses `cache`
+    if (options.cache && builders) this.cache = builders.decisionCache(options.cache);
     this.current = this.assemble([], 'empty');
     const detectors = options.detectors;
     this.host = {
@@ -419,10 +422,11 @@ export class PolicyEngine {
    * PolicyError listing every problem; then nothing changes.
    */
   addPolicy(text: string, options: AddPolicyOptions = {}): PolicySummary[] {
+    const b = this.builder('addPolicy');
     this.notPrebuilt('addPolicy');
     const canary = options.canary !== undefined ? canaryOptions(options.canary) : undefined;
     this.checkSize([{ text, filename: options.filename }]);
-    const { policies, issues } = parsePolicyText(text, options.filename);
+    const { policies, issues } = b.parsePolicyText(text, options.filename);
     if (issues.length) throw new PolicyError(issues, new Map([[options.filename, text]]));
     const file = loadedText(text, options.filename);
     if (canary) return [this.addCandidate(policies, file, canary)];
@@ -475,8 +479,8 @@ export class PolicyEngine {
         `policy \`${p.name}\` ${p.mode === 'shadow' ? 'candidate is' : 'is'} a shadow policy, which takes no part in decisions: there is nothing to roll out`,
         'roll out enforcing versions; to watch a version first, load it as another policy with `mode: shadow`',
       );
-    const release = policyRelease(p, file.text);
-    const running = stable!.compiled?.release ?? policyRelease(stable!.raw, stable!.file.text);
+    const release = this.builders!.policyRelease(p, file.text);
+    const running = stable!.compiled?.release ?? this.builders!.policyRelease(stable!.raw, stable!.file.text);
     if (release === running)
       refuse(
         p,
@@ -496,6 +500,7 @@ export class PolicyEngine {
    * policy has no candidate.
    */
   promote(name: string, namespace = 'default'): PolicySummary {
+    this.builder('promote');
     this.notPrebuilt('promote');
     const key = `${namespace}/${name}`;
     const c = this.candidates.get(key);
@@ -523,12 +528,13 @@ export class PolicyEngine {
 
   /** Replaces the whole policy set at once. */
   setPolicies(files: { text: string; filename?: string }[]): void {
+    const b = this.builder('setPolicies');
     this.checkSize(files);
     const next = new Map<string, Loaded>();
     const issues: Issue[] = [];
     const texts = new Map<string | undefined, string>();
     for (const f of files) {
-      const r = parsePolicyText(f.text, f.filename);
+      const r = b.parsePolicyText(f.text, f.filename);
       issues.push(...r.issues);
       texts.set(f.filename, f.text);
       const file = loadedText(f.text, f.filename);
@@ -581,6 +587,7 @@ export class PolicyEngine {
   }
 
   removePolicy(name: string, namespace = 'default'): boolean {
+    this.builder('removePolicy');
     this.notPrebuilt('removePolicy');
     const key = `${namespace}/${name}`;
     if (!this.sources.has(key)) return false;
@@ -588,6 +595,18 @@ export class PolicyEngine {
     next.delete(key);
     this.swap(next);
     return true;
+  }
+
+  /** What loads policies from their sources, or the error of an engine without (the `/runtime` entry's). */
+  private builder(what: string): Builders {
+    if (this.builders !== undefined) return this.builders;
+    throw new PolicyError([
+      {
+        code: 'needs_main_entry',
+        message: `\`${what}\` needs what builds policies from their sources (the YAML parser, checker and compiler), which the \`llm-policy-engine/runtime\` engine leaves out`,
+        hint: 'build the policies ahead of time with `llm-policy build` and load the module with `loadCompiled`, or import `PolicyEngine` from `llm-policy-engine` (the main entry)',
+      },
+    ]);
   }
 
   private notPrebuilt(what: string): void {
@@ -622,6 +641,7 @@ export class PolicyEngine {
    * what the policies it adds cost, not what the whole set costs.
    */
   private swap(sources: Map<string, Loaded>, candidates: Map<string, Candidate> = this.candidates): void {
+    const b = this.builder('swap');
     const env = { registry: this.registry, limits: this.limits, inputSchema: this.inputSchema };
     const issues: Issue[] = [];
     const texts = new Map<string | undefined, string>();
@@ -633,8 +653,8 @@ export class PolicyEngine {
       texts.set(l.file.filename, l.file.text);
       // only policies small enough to unroll become code at run time: the others need no notes
       const raw = l.composed;
-      const notes: Notes | undefined = this.codegen && decides(l.raw) && raw.rules.length <= MAX_UNROLLED_RULES ? new Map() : undefined;
-      const c = compilePolicy(raw, l.file.source, { ...env, notes }, issues);
+      const notes: Notes | undefined = this.codegen && decides(l.raw) && raw.rules.length <= b.maxUnrolledRules ? new Map() : undefined;
+      const c = b.compilePolicy(raw, l.file.source, { ...env, notes }, issues);
       if (c) fresh.push([l, c, notes]);
     }
     if (issues.length) {
@@ -643,10 +663,10 @@ export class PolicyEngine {
       throw new PolicyError(uniqueIssues(issues), texts);
     }
     for (const [l, c, notes] of fresh) {
-      const code = notes && unrolled(c) ? generated(c, notes) : undefined;
+      const code = notes ? b.generated(c, notes) : undefined;
       l.compiled = code?.policy ?? c;
       l.runner = code?.runner ?? generalRunner;
-      l.paths = c.purity.clock || c.purity.state ? undefined : inputPaths(c.asts, new Set(c.lets.map((x) => x.name)));
+      l.paths = c.purity.clock || c.purity.state ? undefined : b.inputPaths(c.asts, new Set(c.lets.map((x) => x.name)));
     }
     // a candidate lives as long as the enforcing policy it would replace
     const kept = new Map<string, Candidate>();
@@ -799,7 +819,7 @@ export class PolicyEngine {
       const entries = [...sources].map(([k, l]) =>
         k === key ? { key: k, raw: c.loaded.raw, source: c.loaded.file.source } : { key: k, raw: l.raw, source: l.file.source },
       );
-      const plan = compose(entries, issues);
+      const plan = this.builders!.compose(entries, issues);
       if (issues.length) return candidates;
       const composed = plan.get(key)!;
       const deps = composed.deps
@@ -814,7 +834,7 @@ export class PolicyEngine {
   }
 
   private resolve(sources: Map<string, Loaded>, issues: Issue[]): void {
-    const plan = compose(
+    const plan = this.builders!.compose(
       [...sources].map(([key, l]) => ({ key, raw: l.raw, source: l.file.source })),
       issues,
     );
@@ -837,6 +857,7 @@ export class PolicyEngine {
    * parsing, checking or compiling anything. `llm-policy build` writes one.
    */
   compileToModule(): string {
+    const b = this.builder('compileToModule');
     if (this.prebuilt) throw new Error('the policy set was loaded prebuilt (loadCompiled): build a module from the policy sources instead');
     if (this.candidates.size > 0)
       throw new Error(
@@ -848,13 +869,13 @@ export class PolicyEngine {
     const policies: CompiledPolicy[] = [];
     const deciding = [...this.sources.values()].filter((l) => decides(l.raw));
     for (const l of deciding) {
-      const c = compilePolicy(l.composed ?? l.raw, l.file.source, { ...env, notes }, issues);
+      const c = b.compilePolicy(l.composed ?? l.raw, l.file.source, { ...env, notes }, issues);
       if (c) policies.push(c);
     }
     if (issues.length) throw new PolicyError(issues);
     const pure = deciding.every((l) => l.paths !== undefined);
     const cachePaths = pure ? prunePaths(deciding.flatMap((l) => l.paths!)) : undefined;
-    return writeModule({ policies, cachePaths }, notes, this.current.id.split('-')[0]!);
+    return b.writeModule({ policies, cachePaths }, notes, this.current.id.split('-')[0]!);
   }
 
   /**
@@ -1301,14 +1322,15 @@ export class PolicyEngine {
    * last good set (see `lastReloadError` and `onReload`). The first load throws on error.
    */
   async loadFrom(source: PolicySource, options: LoadFromOptions = {}): Promise<void> {
-    this.setPolicies(await openSourceFiles(await source.load(), options.verify));
+    const b = this.builder('loadFrom');
+    this.setPolicies(await b.openSourceFiles(await source.load(), options.verify));
     this.lastReloadError = undefined;
     if (!options.watch || !source.watch) return;
     let running = Promise.resolve();
     const reload = () => {
       running = running.then(async () => {
         try {
-          this.setPolicies(await openSourceFiles(await source.load(), options.verify));
+          this.setPolicies(await b.openSourceFiles(await source.load(), options.verify));
           this.lastReloadError = undefined;
           options.onReload?.({ revision: this.revision });
         } catch (e) {
@@ -1325,7 +1347,7 @@ export class PolicyEngine {
    * digest check out (`signature_invalid` otherwise); all or nothing, like setPolicies.
    */
   async loadBundle(bundle: string | Uint8Array, options: BundleVerifyOptions): Promise<PolicySummary[]> {
-    const { files } = await verifyBundle(bundle, options);
+    const { files } = await this.builder('loadBundle').verifyBundle(bundle, options);
     this.setPolicies(files);
     return this.policies();
   }
@@ -1364,38 +1386,6 @@ export class PolicyEngine {
   }
 }
 
-/**
- * One policy as generated code: its conditions, messages and target as generated functions,
- * and its runner; or undefined when that fails (a form the generator does not know, a constant
- * that cannot be written as code): the closures then serve, with the same results.
- */
-function generated(p: CompiledPolicy, notes: Notes): { policy: CompiledPolicy; runner: PolicyRunner } | undefined {
-  let mod: GeneratedPolicy[];
-  try {
-    const gen = generateRevision([p], notes, () => 'full');
-    mod = instantiate<GeneratedPolicy[]>(
-      gen.body,
-      REVISION_RUNTIME,
-      gen.sites.map((s) => s.impl),
-    );
-  } catch {
-    return undefined;
-  }
-  const g = mod[0];
-  if (!g?.run) return undefined;
-  return { policy: withCode(p, g), runner: g.run as PolicyRunner };
-}
-
-/** A policy whose evaluators are the generated functions (where there are some). */
-export function withCode(p: CompiledPolicy, g: GeneratedPolicy | undefined): CompiledPolicy {
-  if (!g) return p;
-  return {
-    ...p,
-    target: g.target as Evaluator | undefined,
-    rules: p.rules.map((r, k) => ({ ...r, when: g.when[k] as Evaluator | undefined, message: g.message[k] as CompiledRule['message'] })),
-  };
-}
-
 const EMPTY_INPUT: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
 
 /** The decision for an input the engine could not read or decide on at all: deny, with why. */
@@ -1419,8 +1409,10 @@ function finish(d: Decision, trace: Trace | undefined): Decision {
   return d;
 }
 
-const perf = (globalThis as { performance?: { now(): number } }).performance;
+// read on first use: in Node, the first read of `performance` loads perf_hooks (~1 ms of a cold start)
+let perf: { now(): number } | null | undefined;
 function now(): number {
+  perf ??= (globalThis as { performance?: { now(): number } }).performance ?? null;
   return perf ? perf.now() : Date.now();
 }
 

@@ -1,4 +1,4 @@
-// Prebuilt policy modules. `llm-policy build` (engine.compileToModule) writes a revision's
+// Prebuilt policy modules. `llm-policy build` (engine.compileToModule, ./prebuilt-write.ts) writes a revision's
 // generated code (./codegen.ts) as an ES module: the functions as real source, the constants
 // as literals, the policies' metadata as data. engine.loadCompiled installs one without
 // parsing YAML, validating the schema or type-checking, and without compiling anything at run
@@ -12,13 +12,13 @@
 
 import { PolicyError, type Issue } from '../lang/errors.js';
 import type { Registry } from '../lang/registry.js';
-import { selectImpl, type CallSite, type Evaluator, type Notes } from '../compile/compile.js';
+import { selectImpl, type CallSite, type Evaluator } from '../compile/frame.js';
 import { CODEGEN_FORMAT } from '../compile/codegen/runtime.js';
-import { UnsupportedConstant, jsString, literal } from '../compile/codegen/source.js';
 import type { CompiledPolicy, CompiledRule } from '../policy/compile.js';
-import { indexFromData, indexToData, type IndexData } from '../policy/rule-index.js';
+import { indexFromData, type IndexData } from '../policy/rule-index.js';
 import { ENGINE_VERSION } from '../util/version.js';
-import { REVISION_RUNTIME, generateRevision, type GeneratedPolicy } from './codegen.js';
+import type { GeneratedPolicy } from './codegen.js';
+import { REVISION_RUNTIME } from './revision-runtime.js';
 import { generalRunner, type PolicyRunner } from './run.js';
 
 /** What a prebuilt module's default export holds. */
@@ -36,7 +36,7 @@ export interface PrebuiltPolicies {
   code(rt: object, impls: readonly unknown[]): GeneratedPolicy[];
 }
 
-interface PrebuiltMeta {
+export interface PrebuiltMeta {
   cachePaths: string[][] | null;
   policies: PolicyMeta[];
 }
@@ -69,104 +69,11 @@ export interface CompiledSet {
   cachePaths: string[][] | undefined;
 }
 
-/** The module text of a compiled set (its policies compiled with `notes`). */
-export function writeModule(set: CompiledSet, notes: Notes, revision: string): string {
-  try {
-    return moduleText(set, notes, revision);
-  } catch (err) {
-    // a builtin folded to a host object (a custom function's result), which has no source form
-    if (!(err instanceof UnsupportedConstant)) throw err;
-    throw invalid(
-      `a policy holds a constant prebuilt modules cannot hold (${err.message})`,
-      'load that policy from its source (addPolicy or a source) instead, where it runs as closures',
-    );
-  }
-}
-
-function moduleText(set: CompiledSet, notes: Notes, revision: string): string {
-  const gen = generateRevision(set.policies, notes);
-  const meta: PrebuiltMeta = {
-    cachePaths: set.cachePaths ?? null,
-    policies: set.policies.map((p) => ({
-      key: p.key,
-      name: p.name,
-      namespace: p.namespace,
-      version: p.version,
-      release: p.release,
-      ...(p.mode === 'shadow' ? { mode: 'shadow' as const } : {}),
-      file: p.file,
-      combining: p.combining,
-      default: p.default,
-      onError: p.onError,
-      purity: p.purity,
-      cells: p.letEvals.length,
-      live: p.live,
-      vars: p.vars,
-      lets: p.lets,
-      rules: p.rules.map((r) => ({
-        id: r.id,
-        effect: r.effect,
-        priority: r.priority,
-        obligations: [...r.obligations],
-        whenText: r.whenText,
-      })),
-      index: p.index ? indexToData(p.index) : null,
-    })),
-  };
-  const json = JSON.stringify(meta);
-  // obligations are data from YAML or JSON: anything JSON cannot hold (`.inf`) is refused here
-  if (JSON.stringify(JSON.parse(json)) !== json || !sameData(JSON.parse(json).policies, meta.policies)) {
-    throw new PolicyError([
-      {
-        code: 'invalid_prebuilt',
-        message: 'an obligation holds a value a prebuilt module cannot record (a non-finite number?)',
-        hint: 'use plain JSON values in obligations',
-      },
-    ]);
-  }
-  const sites = gen.sites.map(
-    (s) =>
-      `      { kind: ${jsString(s.kind)}, fn: ${jsString(s.fn)}, receiver: ${s.receiver}, args: ${s.args}, consts: [${s.consts.map((c) => (c === undefined ? 'undefined' : literal(c))).join(', ')}] },`,
-  );
-  const indent = (text: string) =>
-    text
-      .split('\n')
-      .map((l) => (l === '' ? l : `    ${l}`))
-      .join('\n');
-  return `// Prebuilt policies for llm-policy-engine ${ENGINE_VERSION}, written by \`llm-policy build\`: do not edit.
-// Load with engine.loadCompiled(module): no YAML parsing, type checking or code compiled from strings.
-export default {
-  engine: ${jsString(ENGINE_VERSION)},
-  format: ${CODEGEN_FORMAT},
-  revision: ${jsString(revision)},
-  meta: JSON.parse(${jsString(json)}),
-  sites(rt) {
-    const { CelUint, CelTimestamp, CelDuration, CelType, CelOptional, obj } = rt;
-    return [
-${sites.join('\n')}
-    ];
-  },
-  code(rt, F) {
-${indent(gen.body)}
-  },
-};
-`;
-}
-
-function sameData(a: unknown, b: unknown): boolean {
-  if (typeof a !== typeof b) return b === undefined && a === undefined;
-  if (typeof a !== 'object' || a === null || b === null) return Object.is(a, b) || (a === null && b === undefined);
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
 const noClosure: Evaluator = () => {
   throw new Error('a prebuilt policy has no closures: its lets are evaluated by its generated code');
 };
 
-function invalid(message: string, hint: string): PolicyError {
+export function invalid(message: string, hint: string): PolicyError {
   const issue: Issue = { code: 'invalid_prebuilt', message, hint };
   return new PolicyError([issue]);
 }
@@ -195,13 +102,20 @@ function asPrebuilt(mod: unknown): PrebuiltPolicies {
 /** Installs a prebuilt module: its policies with their generated functions, and their runners. */
 export function readModule(mod: unknown, registry: Registry): CompiledSet & { runners: PolicyRunner[]; revision: string } {
   const m = asPrebuilt(mod);
-  const impls = m.sites(REVISION_RUNTIME).map((site) => {
-    const name = site.kind === 'sortBy' ? 'sortBy' : site.fn;
-    if (!registry.has(name))
-      throw invalid(
-        `the prebuilt policies call \`${name}\`, which this engine's function library lacks`,
-        'give the engine the functions the policies were built with (`functions` or `registry`)',
-      );
+  const sites = m.sites(REVISION_RUNTIME);
+  const nameOf = (site: (typeof sites)[number]) => (site.kind === 'sortBy' ? 'sortBy' : site.fn);
+  // every missing function at once, before anything is installed
+  const missing = [...new Set(sites.map(nameOf))].filter((name) => !registry.has(name));
+  if (missing.length > 0)
+    throw new PolicyError(
+      missing.map((name) => ({
+        code: 'invalid_prebuilt',
+        message: `the prebuilt policies call \`${name}\`, which this engine's function library lacks`,
+        hint: "give the engine the functions the policies were built with (`functions` or `registry`); the `llm-policy-engine/runtime` engine has no builtins but those, the main entry's has them all",
+      })),
+    );
+  const impls = sites.map((site) => {
+    const name = nameOf(site);
     try {
       return selectImpl(registry, site);
     } catch (err) {

@@ -11,7 +11,7 @@
 // limits.maxErrors is ended by throwing STOP, which the engine turns into one fail-closed deny.
 
 import { EvaluationError, toEvaluationError } from '../lang/errors.js';
-import { UNSET, type Frame } from '../compile/compile.js';
+import { UNSET, type Frame } from '../compile/frame.js';
 import type { CompiledPolicy, CompiledRule, Effect } from '../policy/compile.js';
 import { candidates, decidedRules } from '../policy/rule-index.js';
 import type { DecisionError, MatchedRule, PolicyTrace } from './engine.js';

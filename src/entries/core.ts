@@ -7,9 +7,11 @@
 //   const engine = new PolicyEngine({ registry: new Registry(myFunctions) });
 //
 // This file assembles the layers: the deciding engine (src/decide) knows the audit trail
-// (src/audit) only as an observer; the `audit` option is wired here.
+// (src/audit) only as an observer, and what builds policies from their sources only as the
+// Builders it is given (src/decide/builders.ts); both are wired here.
 
 import { AUDIT_DISABLED, Auditor, type AuditOptions, type AuditSink, type AuditStats } from '../audit/index.js';
+import { BUILDERS } from '../decide/builders.js';
 import {
   PolicyEngine as DecidingEngine,
   type EngineOptions as DecidingOptions,
@@ -32,7 +34,7 @@ export class PolicyEngine extends DecidingEngine {
     const { audit, ...rest } = options;
     // validate the engine's own options before the audit's, so a typo is reported as one
     const auditor = audit ? new Auditor(audit, options.clock ?? Date.now) : undefined;
-    super({ ...rest, observer: auditor });
+    super({ ...rest, observer: auditor }, BUILDERS);
     this.auditor = auditor;
   }
 

@@ -25,6 +25,7 @@ export const ISSUE_CODES = [
   'invalid_template',
   'invalid_option',
   'invalid_prebuilt',
+  'needs_main_entry',
   'unknown_import',
   'import_cycle',
   'name_clash',

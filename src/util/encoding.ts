@@ -2,8 +2,6 @@
 // and URL-safe alphabets) and lowercase hex. Hand-written so the same code runs in Node and edge
 // runtimes (no Buffer, no btoa, whose Latin-1 strings are a trap); one pass, linear time.
 
-import { meter } from './meter.js';
-
 export const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 export const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -76,18 +74,7 @@ export function hexEncode(b: Uint8Array): string {
   return parts.join('');
 }
 
-/** 32-bit FNV-1a of a string's UTF-16 code units. Not cryptographic: for ids, bucketing and sampling. */
-export function fnv1a(text: string, seed = 0x811c9dc5): number {
-  meter.scanned += text.length;
-  let h = seed;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** 32-bit FNV-1a of some bytes. */
+/** 32-bit FNV-1a of some bytes (of a string: ./fnv.ts). */
 export function fnv1aBytes(data: Uint8Array, seed = 0x811c9dc5): number {
   let h = seed;
   for (let i = 0; i < data.length; i++) {

@@ -113,3 +113,30 @@ test.runIf(built)('sideEffects lists every entry that installs a plug-in on impo
   // /node also installs the node:crypto audit hash, whether or not the re2 addon loads
   expect([...pkg.sideEffects].sort()).toEqual([...new Set([...installing, './dist/node.js', './dist/node.cjs'])].sort());
 });
+
+test.runIf(built)('the /runtime entry resolves from both module systems and decides with a module the main entry built', () => {
+  const script = `
+    import { writeFileSync, mkdtempSync } from 'node:fs';
+    import { join } from 'node:path';
+    import { tmpdir } from 'node:os';
+    const main = await import('llm-policy-engine');
+    const e = new main.PolicyEngine();
+    e.addPolicy(${JSON.stringify(POLICY)});
+    const file = join(mkdtempSync(join(tmpdir(), 'llmpe-dist-')), 'p.gen.mjs');
+    writeFileSync(file, e.compileToModule());
+    const mod = await import('file://' + file);
+    const { createRequire } = await import('node:module');
+    const cjs = createRequire(process.cwd() + '/')('llm-policy-engine/runtime');
+    const esm = await import('llm-policy-engine/runtime');
+    const out = [];
+    for (const m of [esm, cjs]) {
+      const r = new m.PolicyEngine();
+      r.loadCompiled(mod);
+      out.push(r.evaluate({ request: { max_tokens: 5000 } }).effect);
+    }
+    try { new cjs.PolicyEngine().addPolicy('kind: nope'); } catch (err) { out.push(err instanceof main.PolicyError, err.issues[0].code); }
+    console.log(JSON.stringify(out));
+  `;
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  expect(JSON.parse(stdout)).toEqual(['deny', 'deny', true, 'needs_main_entry']);
+});

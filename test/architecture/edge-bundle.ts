@@ -8,12 +8,14 @@ import { join, resolve } from 'node:path';
 
 export const root = resolve(__dirname, '../..');
 
-export async function bundleNeutral(entry: string, minify = false): Promise<{ code: string; inputs: string[] }> {
+export async function bundleNeutral(entry: string, minify = false, treeShaking = true): Promise<{ code: string; inputs: string[] }> {
   const out = await build({
     entryPoints: [join(root, entry)],
     bundle: true,
     write: false,
     minify,
+    // without tree shaking, `inputs` is every file the entry's imports reach, as dist/'s chunks hold them
+    treeShaking,
     platform: 'neutral',
     format: 'esm',
     mainFields: ['module', 'main'],

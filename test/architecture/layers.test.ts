@@ -114,6 +114,41 @@ test.each(NEUTRAL_ENTRIES)('%s bundles for a neutral platform without node:*, ev
   expect(edgeProblems(await bundleNeutral(entry))).toEqual([]);
 });
 
+/** What builds policies from their sources (src/decide/builders.ts), and the function library. */
+const BUILD_TIME = [
+  'node_modules/yaml/',
+  'node_modules/re2js/',
+  'node_modules/lru-cache/',
+  'builtins/',
+  'src/audit/',
+  'src/lang/lexer.ts',
+  'src/lang/parser.ts',
+  'src/lang/checker.ts',
+  'src/lang/print.ts',
+  'src/compile/compile.ts',
+  'src/compile/expression.ts',
+  'src/compile/codegen/expr.ts',
+  'src/compile/codegen/source.ts',
+  'src/compile/codegen/load.ts',
+  'src/policy/parse.ts',
+  'src/policy/validator.generated.js',
+  'src/policy/compile.ts',
+  'src/policy/compose.ts',
+  'src/policy/bundle.ts',
+  'src/decide/builders.ts',
+  'src/decide/codegen.ts',
+  'src/decide/prebuilt-write.ts',
+  'src/decide/decision-cache.ts',
+];
+
+test('the /runtime entry reaches, file by file, none of what builds policies', async () => {
+  // without tree shaking: dist/ shares code between entries by file, so a file reached is imported
+  const { inputs } = await bundleNeutral('src/entries/runtime.ts', false, false);
+  expect(inputs).toContain('src/decide/engine.ts');
+  expect(inputs).toContain('src/decide/prebuilt.ts');
+  expect(inputs.filter((i) => BUILD_TIME.some((b) => i.startsWith(b)))).toEqual([]);
+});
+
 test('the main entry bundles the browser build of lru-cache (no node:diagnostics_channel import)', async () => {
   const { inputs } = await bundleNeutral('src/entries/index.ts');
   const lru = inputs.filter((i) => i.includes('node_modules/lru-cache/'));

@@ -3,12 +3,15 @@
 // `edge-light`, esbuild's neutral defaults), and run in workerd (through miniflare, without
 // nodejs_compat) and in Vercel's edge-runtime. The worker loads a policy with PII, token,
 // regex and cost rules from YAML (where the runtime refuses code generation: closures) and
-// from the prebuilt module (generated code), and decides. No network: everything is local.
+// from the prebuilt module (generated code), and decides. A second worker imports only the
+// `llm-policy-engine/runtime` entry and a prebuilt module of the W1 gate policy, decides as the
+// main engine does, and refuses a module that calls functions it was not given. No network:
+// everything is local.
 //
 // npm run test:edge (after npm run build)
 
 import { build, type BuildOptions } from 'esbuild';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -99,6 +102,51 @@ export async function handle(request) {
 export default { fetch: handle };
 `;
 
+const GATE = readFileSync(join(root, 'bench/policies/gate.yaml'), 'utf8');
+const GATE_CASES = [
+  {
+    user: { id: 'u1', tier: 'free', roles: [] },
+    request: { model: 'gpt-4o', max_tokens: 512, temperature: 0.7, input_tokens: 1200, messages_count: 4 },
+    budget: { spent_usd: 1, limit_usd: 25 },
+  },
+  {
+    user: { id: 'u2', tier: 'pro', roles: [] },
+    request: { model: 'gpt-4o', max_tokens: 512, temperature: 1.7, input_tokens: 100, messages_count: 60 },
+    budget: { spent_usd: 1, limit_usd: 25 },
+  },
+  {
+    user: { id: 'u3', tier: 'enterprise', roles: ['suspended'] },
+    request: { model: 'o1', max_tokens: 9000, temperature: 0, input_tokens: 10, messages_count: 1 },
+    budget: { spent_usd: 30, limit_usd: 25 },
+  },
+  {
+    user: { id: 'u4', tier: 'pro', roles: [] },
+    request: { model: 'gpt-4o-mini', max_tokens: 100, temperature: 0, input_tokens: 10, messages_count: 1 },
+    budget: { spent_usd: 0, limit_usd: 25 },
+  },
+  { user: { id: 'u5', tier: 'pro' }, request: { model: 'gpt-4o-mini' } },
+];
+
+/** The lean worker: the `/runtime` entry only, and prebuilt modules. */
+const RUNTIME_WORKER = `
+import { PolicyEngine } from 'llm-policy-engine/runtime';
+import gate from './gate.gen.mjs';
+import withFunctions from './policies.gen.mjs';
+export async function handle(request) {
+  const cases = await request.json();
+  const engine = new PolicyEngine();
+  engine.loadCompiled(gate);
+  const refused = (f) => { try { f(); return 'accepted'; } catch (e) { return e.issues.map((i) => i.code + ': ' + i.message); } };
+  return Response.json({
+    compiledTo: engine.stats().compiledTo,
+    decisions: cases.map((c) => engine.evaluate(c)),
+    functions: refused(() => new PolicyEngine().loadCompiled(withFunctions)),
+    addPolicy: refused(() => engine.addPolicy('kind: Policy')),
+  });
+}
+export default { fetch: handle };
+`;
+
 const WAYS: Record<string, BuildOptions> = {
   // wrangler's resolution for Cloudflare Workers
   wrangler: { platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], mainFields: ['browser', 'module', 'main'] },
@@ -109,7 +157,9 @@ const WAYS: Record<string, BuildOptions> = {
 };
 
 let dir: string;
-const bundles = new Map<string, { esm: string; iife: string }>();
+const bundles = new Map<string, { esm: string; iife: string; runtimeEsm: string; runtimeIife: string }>();
+/** What the main engine decides on GATE_CASES, from the YAML. */
+let gateDecisions: unknown[];
 
 beforeAll(async () => {
   if (!existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` before `npm run test:edge`');
@@ -121,6 +171,15 @@ beforeAll(async () => {
   const e = new PolicyEngine();
   e.addPolicy(POLICY, { filename: 'edge.yaml' });
   writeFileSync(join(dir, 'policies.gen.mjs'), e.compileToModule());
+  const gate = new PolicyEngine();
+  gate.addPolicy(GATE, { filename: 'gate.yaml' });
+  writeFileSync(join(dir, 'gate.gen.mjs'), gate.compileToModule());
+  gateDecisions = GATE_CASES.map((c) => comparable(gate.evaluate(c)));
+  writeFileSync(join(dir, 'runtime-worker.mjs'), RUNTIME_WORKER);
+  writeFileSync(
+    join(dir, 'runtime-edge-runtime.mjs'),
+    `import { handle } from './runtime-worker.mjs';\naddEventListener('fetch', (event) => event.respondWith(handle(event.request)));\n`,
+  );
   const keys = generateKeyPairSync('ed25519');
   const bundle = await createBundle([{ filename: 'edge.yaml', text: POLICY }], {
     privateKey: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -147,7 +206,12 @@ beforeAll(async () => {
           logLevel: 'silent',
         })
       ).outputFiles[0]!.text;
-    bundles.set(way, { esm: await one('worker.mjs', 'esm'), iife: await one('edge-runtime.mjs', 'iife') });
+    bundles.set(way, {
+      esm: await one('worker.mjs', 'esm'),
+      iife: await one('edge-runtime.mjs', 'iife'),
+      runtimeEsm: await one('runtime-worker.mjs', 'esm'),
+      runtimeIife: await one('runtime-edge-runtime.mjs', 'iife'),
+    });
   }
 }, 120_000);
 
@@ -176,6 +240,51 @@ function expectDecisions(a: Answer): void {
   expect(a.bundle).toEqual({ policies: ['edge'], refused: 'signature_invalid', viaHmac: 1 });
 }
 
+/** A decision without the revision's counter (it counts loads per engine). */
+function comparable(d: { revision: string }): unknown {
+  return { ...d, revision: d.revision.replace(/-\d+$/, '') };
+}
+
+interface RuntimeAnswer {
+  compiledTo: string;
+  decisions: { revision: string }[];
+  functions: string[] | string;
+  addPolicy: string[] | string;
+}
+
+function expectRuntime(a: RuntimeAnswer): void {
+  expect(a.compiledTo).toBe('code');
+  expect(a.decisions.map(comparable)).toEqual(gateDecisions);
+  expect(a.functions).toEqual(
+    ['llm.tokens', 'pii.found', 'matches', 'llm.cost', 'pii.types'].map(
+      (f) => `invalid_prebuilt: the prebuilt policies call \`${f}\`, which this engine's function library lacks`,
+    ),
+  );
+  expect(a.addPolicy).toEqual([expect.stringMatching(/^needs_main_entry: `addPolicy` needs what builds policies from their sources/)]);
+}
+
+describe.each(Object.keys(WAYS))('the /runtime entry bundled with %s conditions', (way) => {
+  test('runs in workerd (miniflare, no nodejs_compat)', async () => {
+    const mf = new Miniflare({ modules: true, script: bundles.get(way)!.runtimeEsm, compatibilityDate: '2025-09-01' });
+    try {
+      const res = await mf.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(GATE_CASES) });
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      expectRuntime(JSON.parse(text) as RuntimeAnswer);
+    } finally {
+      await mf.dispose();
+    }
+  }, 120_000);
+
+  test("runs in Vercel's edge-runtime", async () => {
+    const runtime = new EdgeRuntime({ initialCode: bundles.get(way)!.runtimeIife });
+    const res = await runtime.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(GATE_CASES) });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    expectRuntime(JSON.parse(text) as RuntimeAnswer);
+  }, 120_000);
+});
+
 describe.each(Object.keys(WAYS))('bundled with %s conditions', (way) => {
   test('runs in workerd (miniflare, no nodejs_compat)', async () => {
     const mf = new Miniflare({ modules: true, script: bundles.get(way)!.esm, compatibilityDate: '2025-09-01' });
@@ -196,6 +305,28 @@ describe.each(Object.keys(WAYS))('bundled with %s conditions', (way) => {
     expect(res.status, text).toBe(200);
     expectDecisions(JSON.parse(text) as Answer);
   }, 120_000);
+});
+
+test('the /runtime worker bundle holds no parser, compiler or function library', async () => {
+  const out = await build({
+    ...WAYS.wrangler,
+    entryPoints: [join(dir, 'runtime-worker.mjs')],
+    absWorkingDir: dir,
+    bundle: true,
+    write: false,
+    format: 'esm',
+    minify: true,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0]!.contents;
+  console.log(
+    `edge worker bundle (/runtime entry + two prebuilt modules): ${(code.length / 1024).toFixed(0)} KB minified, ${(gzipSync(code, { level: 9 }).length / 1024).toFixed(1)} KB gzip`,
+  );
+  const text = out.outputFiles[0]!.text;
+  // the main entry's version of these would bring the YAML parser, the checker and the builtins
+  expect(text).not.toMatch(/new Function|YAMLParseError/);
+  expect(code.length).toBeLessThan(200_000);
 });
 
 test('the worker bundle, minified and gzipped, against the 150 KB budget of the main entry', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { codegenAllowed } from '../../src/compile/codegen/load.js';
-import { printLiteral } from '../../src/lang/print.js';
+import { printLiteral } from '../../src/lang/print-value.js';
 import { PolicyEngine, PolicyError, type Decision } from '../../src/entries/index.js';
 import { hostileString } from '../compile/hostile.js';
 

@@ -12,7 +12,7 @@ import { check } from '../../src/lang/checker.js';
 import { EvaluationError, PolicyError } from '../../src/lang/errors.js';
 import { interpret } from '../../src/lang/interpret.js';
 import { parse } from '../../src/lang/parser.js';
-import { printValue } from '../../src/lang/print.js';
+import { printValue } from '../../src/lang/print-value.js';
 import { Registry } from '../../src/lang/registry.js';
 import { CelOptional, celEquals, kindOf, typeNameOf } from '../../src/lang/values.js';
 import type { JsonSchema } from '../../src/lang/checker.js';

@@ -18,7 +18,8 @@
 
 import { OP, type Expr } from '../../lang/ast.js';
 import { fieldName } from '../../lang/operators.js';
-import { PROTO_NAMES, rootPosition, selectPositions, type CallSite, type Note, type Notes } from '../compile.js';
+import { PROTO_NAMES, rootPosition, selectPositions, type Note, type Notes } from '../compile.js';
+import type { CallSite } from '../frame.js';
 import { RUNTIME, type BinaryName } from './runtime.js';
 import { jsString, literal } from './source.js';
 

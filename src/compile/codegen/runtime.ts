@@ -20,7 +20,7 @@ import {
   noOverload,
   typeNameOf,
 } from '../../lang/values.js';
-import { Failed, UNSET, readField, readFieldChecked, readVar, type Frame } from '../compile.js';
+import { Failed, UNSET, readField, readFieldChecked, readVar, type Frame } from '../frame.js';
 
 /** Bumped whenever generated code or the runtime below changes meaning. */
 export const CODEGEN_FORMAT = 2;
