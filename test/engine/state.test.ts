@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { MemoryPolicySource } from '../../src/entries/sources.js';
 import { MemoryStateStore, PolicyEngine, PolicyError, type StateRead, type StateStore } from '../../src/entries/index.js';
 import { builtinLibrary } from '../../builtins/index.js';
-import { inputPaths } from '../../src/decide/cache.js';
+import { canonicalKey, digest, inputPaths } from '../../src/decide/cache.js';
 import { check } from '../../src/lang/checker.js';
 import { parse } from '../../src/lang/parser.js';
 import { Registry } from '../../src/lang/registry.js';
@@ -191,6 +191,81 @@ describe('decision cache', () => {
     );
     // (no metadata, or team absent / a / b) x (tags absent / x / y), whatever the ids
     expect(cached.stats().cache.size).toBeLessThanOrEqual(10);
+  });
+
+  // the key renders numbers and strings in one pass (a double as its eight bytes); it must still
+  // split exactly where the canonical rendering of some read value differs
+  test('two inputs share a key exactly when every read value renders alike', () => {
+    const value = fc.oneof(
+      fc.constantFrom(0, -0, Number.NaN, 1, -1, 2 ** 31, 2 ** 53, 0.1, 1.5, Infinity, -Infinity),
+      fc.double(),
+      fc.integer(),
+      fc.string({ maxLength: 4 }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.bigInt({ min: -3n, max: 3n }),
+      fc.array(fc.oneof(fc.constantFrom(1, 1.5, -0, 'a'), fc.string({ maxLength: 2 })), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('k', 'l'), fc.constantFrom(1, 0.5, 'x')),
+    );
+    const input = fc.record({ a: fc.record({ x: value, y: value }, { requiredKeys: [] }), b: value }, { requiredKeys: [] });
+    const paths = [['a', 'x'], ['a', 'y'], ['b']];
+    const read = (i: Record<string, unknown>) =>
+      paths.map((p) => {
+        let v: unknown = i;
+        for (const k of p) v = v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined;
+        return v === undefined ? 'missing' : canonicalKey(v);
+      });
+    const pair = fc.oneof(
+      fc.tuple(input, input),
+      input.map((i) => [i, structuredClone(i)] as const),
+      fc.tuple(input, value).map(([i, v]) => [i, { ...i, b: v }] as const),
+      // near misses: values equal in JavaScript, or in a looser sense, yet apart in CEL (or not)
+      fc
+        .tuple(
+          input,
+          fc.constantFrom<unknown>(0, -0, Number.NaN, 1, 1.5, '1', true, null, 1n, [1], [-0]),
+          fc.constantFrom<unknown>(0, -0, Number.NaN, 1, 1.5, '1', true, null, 1n, [1], [-0]),
+        )
+        .map(
+          ([i, v, w]) =>
+            [
+              { ...i, b: v },
+              { ...i, b: w },
+            ] as const,
+        ),
+    );
+    fc.assert(
+      fc.property(pair, ([x, y]) => {
+        const same = JSON.stringify(read(x)) === JSON.stringify(read(y));
+        expect(digest('r', paths, x, 10_000) === digest('r', paths, y, 10_000)).toBe(same);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('a cached engine hits on inputs equal on the read paths and misses on any read difference', () => {
+    const e = new PolicyEngine({ cache: { max: 1000 } });
+    // `request.run` is fresh in each run, so a run never hits what an earlier one cached
+    e.addPolicy(
+      doc(
+        'p',
+        `    - { id: t, when: "request.temperature > 1.5 || request.model == 'x' || request.run == ''", effect: warn, message: m }\n`,
+      ),
+    );
+    const num = fc.oneof(fc.double(), fc.constantFrom(0, -0, 1.5, 1.51, Number.NaN, 2, 2 ** 40));
+    fc.assert(
+      fc.property(num, num, fc.constantFrom('x', 'y'), fc.uuid(), (a, b, model, id) => {
+        const before = e.stats().cache;
+        e.evaluate({ request: { temperature: a, model, run: id, id: 1 } });
+        const second = e.evaluate({ request: { temperature: b, model, run: id, id: 2 } });
+        const after = e.stats().cache;
+        // -0 and 0 are apart, as every NaN is together, as in the canonical rendering
+        const same = Object.is(a, b);
+        expect([after.hits - before.hits, after.misses - before.misses]).toEqual(same ? [1, 1] : [0, 2]);
+        expect(second.effect).toBe(b > 1.5 || model === 'x' ? 'warn' : 'allow');
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test('the paths a `.?` chain reads are the paths of the plain chain', () => {
