@@ -1021,11 +1021,7 @@ export class PolicyEngine {
         const s = slots[i]!;
         const x: Slot = s.canary !== undefined && onCandidate(s.canary, f.input) ? s.canary : s;
         const p = x.policy;
-        // the policy's let cells, empty again for this decision (a constant's stays empty)
-        const lets = cells[x.cell]!;
-        const live = p.live;
-        for (let k = 0; k < live.length; k++) lets[live[k]!] = UNSET;
-        f.lets = lets;
+        f.lets = freshLets(cells[x.cell]!, p.live);
         if (trace) {
           const pt: PolicyTrace = { policy: p.key, applicable: true, effect: undefined, indexed: false, rules: [], lets: {} };
           trace.policies.push(pt);
@@ -1148,9 +1144,7 @@ export class PolicyEngine {
     for (const s of view.shadows) {
       const p = s.policy;
       clearOutcome(f);
-      const lets = cells[s.cell]!;
-      for (const k of p.live) lets[k] = UNSET;
-      f.lets = lets;
+      f.lets = freshLets(cells[s.cell]!, p.live);
       let stopped = false;
       try {
         if (trace) {
@@ -1441,6 +1435,12 @@ interface Item {
 }
 
 const BY_PATH = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
+
+/** A policy's let cells, empty again for this decision (a constant's cell stays empty: nothing reads it). */
+function freshLets(lets: unknown[], live: readonly number[]): unknown[] {
+  for (let k = 0; k < live.length; k++) lets[live[k]!] = UNSET;
+  return lets;
+}
 
 /** Resets what policies wrote into a frame, for a reused frame or the next shadow policy. */
 function clearOutcome(f: DecisionFrame): void {
