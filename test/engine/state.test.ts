@@ -69,6 +69,21 @@ describe('MemoryStateStore', () => {
     for (let i = 0; i < 50; i++) s.record({ keys: [`k${i}`], at: T0 });
     expect(s.size).toBe(10);
   });
+
+  test('evicts the key recorded least recently, whatever was read since', () => {
+    const s = new MemoryStateStore({ maxKeys: 3 });
+    for (const k of ['a', 'b', 'c']) s.record({ keys: [k], at: T0 });
+    s.record({ keys: ['a'], at: T0 + 1 }); // a is now the newest
+    expect(s.sum('b', 'requests', T0 - 1, T0 + 1)).toBe(1); // a read does not protect b
+    s.record({ keys: ['d'], at: T0 + 2 });
+    expect(s.size).toBe(3);
+    expect(['a', 'b', 'c', 'd'].map((k) => s.sum(k, 'requests', T0 - 1, T0 + 2))).toEqual([2, 0, 1, 1]);
+  });
+
+  test('rejects a maxKeys that is not a positive integer', () => {
+    for (const maxKeys of [0, -1, 1.5, Number.NaN])
+      expect(() => new MemoryStateStore({ maxKeys })).toThrow(/`maxKeys` must be a positive integer/);
+  });
 });
 
 describe('rate limits and budgets in policies', () => {

@@ -412,56 +412,59 @@ LEXICON.push([
     'قبل رسالتي|التي تلقيتها|पहले जो|तुम्हें दिए गए|ilk mesajımdan önce|sana verilen|voor mijn eerste|przed moją|trước tin nhắn|sebelum pesan',
 ]);
 
-const NEEDLES: string[] = [];
-const NEEDLE_BITS: number[] = [];
-/** Whether a needle must start a word (its first character is a Latin, Greek or Cyrillic letter). */
-const NEEDLE_WORD: boolean[] = [];
-/** Whether a needle must end a word (written with a final `$`). */
-const NEEDLE_END: boolean[] = [];
-for (const [bit, list] of LEXICON) {
-  for (let n of list.split('|')) {
-    if (!n) continue;
-    const end = n.endsWith('$');
-    if (end) n = n.slice(0, -1);
-    NEEDLES.push(n);
-    NEEDLE_BITS.push(bit);
-    NEEDLE_END.push(end);
-    const c = n.charCodeAt(0);
-    NEEDLE_WORD.push((c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f));
-  }
-}
-
 /**
  * Sparse Aho-Corasick: every transition in one Map keyed by state * 65536 + UTF-16 unit (one
- * object, not one per state, so that building it on first use stays cheap), failure links, and
- * the needles ending in each state.
+ * object, not one per state, so that building it on first use stays cheap), failure links, the
+ * needles ending in each state, and per needle its length, concept bits and word-boundary needs.
+ * Built on the first scan, not at import: splitting the lexicon alone took ~9 ms of a cold start.
  */
 interface Automaton {
   edges: Map<number, number>;
   fail: Int32Array;
   out: number[][];
+  length: number[];
+  bits: number[];
+  /** Whether a needle must start a word (its first character is a Latin, Greek or Cyrillic letter). */
+  word: boolean[];
+  /** Whether a needle must end a word (written with a final `$`). */
+  end: boolean[];
 }
 
 function buildAutomaton(): Automaton {
   const edges = new Map<number, number>();
   const children: number[][] = [[]];
   const out: number[][] = [[]];
-  NEEDLES.forEach((n, id) => {
-    let st = 0;
-    for (let i = 0; i < n.length; i++) {
-      const c = n.charCodeAt(i);
-      let nx = edges.get(st * 65536 + c);
-      if (nx === undefined) {
-        nx = out.length;
-        out.push([]);
-        children.push([]);
-        children[st]!.push(c);
-        edges.set(st * 65536 + c, nx);
+  const length: number[] = [];
+  const bits: number[] = [];
+  const word: boolean[] = [];
+  const end: boolean[] = [];
+  for (const [bit, list] of LEXICON) {
+    for (let n of list.split('|')) {
+      if (!n) continue;
+      const id = length.length;
+      const atEnd = n.endsWith('$');
+      if (atEnd) n = n.slice(0, -1);
+      length.push(n.length);
+      bits.push(bit);
+      end.push(atEnd);
+      const c = n.charCodeAt(0);
+      word.push((c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f));
+      let st = 0;
+      for (let i = 0; i < n.length; i++) {
+        const c = n.charCodeAt(i);
+        let nx = edges.get(st * 65536 + c);
+        if (nx === undefined) {
+          nx = out.length;
+          out.push([]);
+          children.push([]);
+          children[st]!.push(c);
+          edges.set(st * 65536 + c, nx);
+        }
+        st = nx;
       }
-      st = nx;
+      out[st]!.push(id);
     }
-    out[st]!.push(id);
-  });
+  }
   const fail = new Int32Array(out.length);
   const queue: number[] = children[0]!.map((c) => edges.get(c)!);
   for (let qi = 0; qi < queue.length; qi++) {
@@ -476,7 +479,7 @@ function buildAutomaton(): Automaton {
       queue.push(nx);
     }
   }
-  return { edges, fail, out };
+  return { edges, fail, out, length, bits, word, end };
 }
 
 let automaton: Automaton | undefined;
@@ -520,7 +523,7 @@ export function conceptSentences(text: string): readonly Sentence[] {
 }
 
 function scan(text: string): Sentence[] {
-  const { edges, fail, out: ends } = (automaton ??= buildAutomaton());
+  const { edges, fail, out: ends, length, bits: needleBits, word, end } = (automaton ??= buildAutomaton());
   const out: Sentence[] = [];
   let st = 0;
   let start = 0;
@@ -535,11 +538,11 @@ function scan(text: string): Sentence[] {
     st = nx ?? 0;
     if (st !== 0) {
       for (const id of ends[st]!) {
-        const at = i + 1 - NEEDLES[id]!.length;
+        const at = i + 1 - length[id]!;
         // An identifier (`test_ignore_previous_instructions`) is code, not a sentence: `_` counts as a letter.
-        if (NEEDLE_WORD[id] && at > 0 && isLetterOr_(text.charCodeAt(at - 1))) continue;
-        if (NEEDLE_END[id] && i + 1 < text.length && isLetterOr_(text.charCodeAt(i + 1))) continue;
-        bits |= NEEDLE_BITS[id]!;
+        if (word[id] && at > 0 && isLetterOr_(text.charCodeAt(at - 1))) continue;
+        if (end[id] && i + 1 < text.length && isLetterOr_(text.charCodeAt(i + 1))) continue;
+        bits |= needleBits[id]!;
       }
     }
     // '.' between digits or letters ("e.g", "3.5", "example.com") does not end a sentence.
