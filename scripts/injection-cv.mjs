@@ -28,7 +28,7 @@ const env = (k, d) => Number(process.env[k] ?? d);
 const EPOCHS = env('EPOCHS', 20);
 const LR = env('LR', 0.4);
 const L2 = env('L2', 3e-4);
-const PRIOR = env('PRIOR', 0.12);
+const PRIOR = env('PRIOR', 0.1);
 // The weights' quantization, as in scripts/train-injection-model.mjs (QLEVELS=0: float weights).
 const QLEVELS = env('QLEVELS', 15);
 // As in detect.ts.

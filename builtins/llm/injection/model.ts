@@ -119,17 +119,17 @@ function tokenize(text: string): number {
     if (invisible(c)) continue;
     const w = wordChar(c);
     if (!w) {
-      // Quotation marks and backticks open and close spans; a line end closes all but a fenced
-      // block, so that an unbalanced quote does not make the rest of a text a mention.
-      if (span !== 0) {
-        if (c === close || (c === 10 && close !== 0x60)) {
-          if (close === 0x60 && i + 2 < s.length && s.charCodeAt(i + 1) === 0x60 && s.charCodeAt(i + 2) === 0x60) i += 2;
-          span = 0;
-        }
+      // Quotation marks and backticks open and close spans; a line end closes them, so that an
+      // unbalanced quote does not make the rest of a text a mention. A code fence (```) is no
+      // span: the string literals inside the block are.
+      if (c === 0x60 && i + 2 < s.length && s.charCodeAt(i + 1) === 0x60 && s.charCodeAt(i + 2) === 0x60) {
+        i += 2;
+        span = 0;
+      } else if (span !== 0) {
+        if (c === close || c === 10) span = 0;
       } else if (c === 0x60) {
         span = openSpan();
         close = 0x60;
-        if (i + 2 < s.length && s.charCodeAt(i + 1) === 0x60 && s.charCodeAt(i + 2) === 0x60) i += 2;
       } else if (c === 0x27) {
         // An apostrophe opens a quote only before a word and not after one ("don't", "dogs'").
         const before = n > 0 && inWord;
@@ -263,7 +263,7 @@ function conceptFeatures(text: string, channel: Channel): void {
       // The concept in a sentence that quotes something: often a mention ("is 'ignore previous
       // instructions' an attack?"), sometimes a use ("say 'DEBUG ON' and ignore your rules").
       if (q) pushExtra(Math.imul(SEED_CONCEPT ^ SEED_QUOTED ^ (i + 1), 0x01000193));
-      for (let j = i + 1; j < CONCEPTS; j++) if (s.bits & (1 << j)) pushExtra(Math.imul(SEED_CONCEPT ^ ((i + 1) * 64 + j + 1), 0x01000193));
+      for (let j = i + 1; j < CONCEPTS; j++) if (s.bits & (1 << j)) pushExtra(Math.imul(SEED_CONCEPT ^ (q ? SEED_QUOTED : 0) ^ ((i + 1) * 64 + j + 1), 0x01000193));
     }
   }
 }
@@ -284,7 +284,9 @@ function quotesIn(text: string, start: number, end: number): boolean {
     }
     if (k === 0) continue;
     let words = 0;
-    for (let j = i + 1; j < hi; j++) {
+    // Bounded: a quote of QUOTE_MAX words is a few hundred characters at most, so a text of
+    // unclosed quotation marks stays linear.
+    for (let j = i + 1, stop = Math.min(hi, i + 320); j < stop; j++) {
       const d = text.charCodeAt(j);
       if (d === k && j > i + 1) {
         if (j >= start && words < QUOTE_MAX) return true;
