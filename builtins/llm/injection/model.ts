@@ -180,7 +180,7 @@ function startToken(t: number, at: number, span: number): number {
   return t;
 }
 
-function grow(a: Int32Array): Int32Array {
+function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const b = new Int32Array(a.length * 2);
   b.set(a);
   return b;
@@ -263,7 +263,8 @@ function conceptFeatures(text: string, channel: Channel): void {
       // The concept in a sentence that quotes something: often a mention ("is 'ignore previous
       // instructions' an attack?"), sometimes a use ("say 'DEBUG ON' and ignore your rules").
       if (q) pushExtra(Math.imul(SEED_CONCEPT ^ SEED_QUOTED ^ (i + 1), 0x01000193));
-      for (let j = i + 1; j < CONCEPTS; j++) if (s.bits & (1 << j)) pushExtra(Math.imul(SEED_CONCEPT ^ (q ? SEED_QUOTED : 0) ^ ((i + 1) * 64 + j + 1), 0x01000193));
+      for (let j = i + 1; j < CONCEPTS; j++)
+        if (s.bits & (1 << j)) pushExtra(Math.imul(SEED_CONCEPT ^ (q ? SEED_QUOTED : 0) ^ ((i + 1) * 64 + j + 1), 0x01000193));
     }
   }
 }
