@@ -4,10 +4,10 @@
 // language, for the whole scorer, the rules alone and the learned model alone, beside the npm
 // package llm_guardrail (TF-IDF + logistic regression) at its own threshold and at the
 // threshold that gives it our false-positive rate. Then the earlier labelled set
-// (test/fixtures/injection/*.jsonl) and the three fresh slices written after tuning.
+// (test/fixtures/injection/*.jsonl) and the four fresh slices written after tuning.
 // Usage:
 //   npm run accuracy:injection                     figures (the test split's per-kind table)
-//   npm run accuracy:injection -- --split=dev      per-kind table of another split (or fresh2, fresh3)
+//   npm run accuracy:injection -- --split=dev      per-kind table of another split (or fresh2, fresh3, fresh4)
 //   npm run accuracy:injection -- --errors=dev     also list the misclassified texts of a split
 //   npm run accuracy:injection -- --no-guardrail   skip the comparison
 //   npm run accuracy:injection -- --time           also time the analysis of 2 KB prompts
@@ -47,9 +47,10 @@ try {
   const fresh = read('test/fixtures/injection/corpus/fresh.jsonl');
   const fresh2 = read('test/fixtures/injection/corpus/fresh2.jsonl');
   const fresh3 = read('test/fixtures/injection/corpus/fresh3.jsonl');
+  const fresh4 = read('test/fixtures/injection/corpus/fresh4.jsonl');
   const older = [...read('test/fixtures/injection/attacks.jsonl'), ...read('test/fixtures/injection/benign.jsonl')];
   for (const r of older) r.channel = 'user';
-  const all = [...corpus, ...fresh, ...fresh2, ...fresh3, ...older];
+  const all = [...corpus, ...fresh, ...fresh2, ...fresh3, ...fresh4, ...older];
   for (const r of all) {
     r.score = m.analyze(r.text, r.channel).score;
     r.rules = m.analyzeRules(r.text).score;
@@ -110,7 +111,8 @@ try {
     console.log();
   }
 
-  const list = tableSplit === 'fresh2' ? fresh2 : tableSplit === 'fresh3' ? fresh3 : corpus.filter((r) => r.split === tableSplit);
+  const slices = { fresh, fresh2, fresh3, fresh4 };
+  const list = slices[tableSplit] ?? corpus.filter((r) => r.split === tableSplit);
   const ours = rate(list, score);
   const eqT = guard ? atFpr(list, ours.fp / ours.benign).t : undefined;
   console.log(`${tableSplit} split by kind${guard ? `; llm_guardrail at our FPR (threshold ${eqT.toFixed(3)})` : ''}:`);
@@ -174,7 +176,7 @@ try {
   }
 
   console.log(
-    '\nthird fresh slice (fresh3.mjs: written before the second generalization round, scored once at its end; `--split=fresh3` for its tables):',
+    '\nthird fresh slice (fresh3.mjs: written before the second generalization round, scored once at its end, dev data since; `--split=fresh3` for its tables):',
   );
   console.log(head);
   console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh3, score))}`);
@@ -183,6 +185,18 @@ try {
   if (guard) {
     const f = rate(fresh3, score);
     console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(fresh3, f.fp / f.benign))}`);
+  }
+
+  console.log(
+    '\nfourth fresh slice (fresh4.mjs: written before the third round, scored once at its end; `--split=fresh4` for its tables):',
+  );
+  console.log(head);
+  console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh4, score))}`);
+  console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(fresh4, (r) => r.rules))}`);
+  console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(fresh4, (r) => r.model))}`);
+  if (guard) {
+    const f = rate(fresh4, score);
+    console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(fresh4, f.fp / f.benign))}`);
   }
 
   console.log('\nearlier labelled set (test/fixtures/injection/*.jsonl, user prompts):');
@@ -241,16 +255,7 @@ try {
 
   if (errorsSplit) {
     console.log(`\nmisclassified (${errorsSplit}):`);
-    const pool =
-      errorsSplit === 'fresh'
-        ? fresh
-        : errorsSplit === 'fresh2'
-          ? fresh2
-          : errorsSplit === 'fresh3'
-            ? fresh3
-            : errorsSplit === 'older'
-              ? older
-              : corpus.filter((r) => r.split === errorsSplit);
+    const pool = slices[errorsSplit] ?? (errorsSplit === 'older' ? older : corpus.filter((r) => r.split === errorsSplit));
     for (const r of pool) {
       const wrong = r.label === 'attack' ? r.score < T : r.score >= T;
       if (wrong)

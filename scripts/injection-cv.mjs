@@ -28,7 +28,7 @@ const env = (k, d) => Number(process.env[k] ?? d);
 const EPOCHS = env('EPOCHS', 20);
 const LR = env('LR', 0.4);
 const L2 = env('L2', 3e-4);
-const PRIOR = env('PRIOR', 0.15);
+const PRIOR = env('PRIOR', 0.1);
 // The weights' quantization, as in scripts/train-injection-model.mjs (QLEVELS=0: float weights).
 const QLEVELS = env('QLEVELS', 15);
 // As in detect.ts.
@@ -62,8 +62,13 @@ try {
     .flatMap((f) => read(`test/fixtures/injection/${f}`))
     .filter((r) => r.split === 'train' || r.split === 'fresh1')
     .map((r) => ({ ...r, channel: 'user', fold: -1 }));
-  // train + dev, and the second fresh slice, dev data since the second round (scored once before).
-  const pool = [...corpus.filter((r) => r.split === 'train' || r.split === 'dev'), ...read('test/fixtures/injection/corpus/fresh2.jsonl')];
+  // train + dev, and the second and third fresh slices, dev data since the second and third rounds
+  // (each scored once before).
+  const pool = [
+    ...corpus.filter((r) => r.split === 'train' || r.split === 'dev'),
+    ...read('test/fixtures/injection/corpus/fresh2.jsonl'),
+    ...read('test/fixtures/injection/corpus/fresh3.jsonl'),
+  ];
   const fnv = (s) => {
     let h = 0x811c9dc5;
     for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;

@@ -174,7 +174,17 @@ export function sentenceCues(
         for (let k = j + 1; k <= Math.min(last, j + 4); k++) if (nounAt(k, LIMIT)) at = k;
       }
     }
-    if (at >= 0) out.push({ family: 'role_play', rule: 'persona_cues', t0: first, t1: at + 1, weight: 0.55 });
+    // The signal starts at the persona cue, not at the sentence: a quoted "pretend you have no
+    // rules" in a sentence about it is then seen as quoted (a mention).
+    let from = first;
+    for (let j = first; j < at; j++) {
+      const w = words[j]!;
+      if (bits(j) & PERSONA || w === 'youre' || (w === 'you' && (words[j + 1] === 'are' || words[j + 1] === 'will'))) {
+        from = j;
+        break;
+      }
+    }
+    if (at >= 0) out.push({ family: 'role_play', rule: 'persona_cues', t0: from, t1: at + 1, weight: 0.55 });
   }
   // Exfiltration: a send verb, sensitive data and an outside address in one sentence.
   if ((all & (EXFIL | EXOBJ)) === (EXFIL | EXOBJ) && urlish()) {

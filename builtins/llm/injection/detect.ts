@@ -131,7 +131,9 @@ const META = new Set(
     'technique|techniques|trick|tricks|mean|meaning|means|term|definition|define|paper|article|blog|thesis|course|lecture|worried|' +
     'dangerous|risk|risks|exploit|exploits|payload|payloads|redteam|moderator|moderation|sanitize|sanitise|guard|guardrail|guardrails|' +
     'why|filter|filters|sanitizer|sanitiser|sanitizes|fixture|fixtures|owasp|jailbreaks|pentest|assert|asserts|expected|' +
-    'quiz|training|slide|classic|example|label|labels|labeled|labelled|case|cases|bot|bots|chatbot|chatbots|posted|typed|refused|forum|pytest|jest|unittest'
+    'quiz|training|slide|classic|example|label|labels|labeled|labelled|case|cases|bot|bots|chatbot|chatbots|posted|typed|refused|forum|pytest|jest|unittest|' +
+    // the same in a few other languages: a test, a string, a phrase, an example
+    'prueba|pruebas|cadena|frase|ejemplo|testfall|testfalle|satz|beispiel|chaine|exemple|esempio|stringa|teste|exemplo'
   ).split('|'),
 );
 const EXPLAIN = new Set(
@@ -658,8 +660,9 @@ function sentenceAt(words: readonly string[], i: number): SentenceContext {
 function mentioned(ctx: SentenceContext, f: Folded, tk: Tokens, i: number, end: number): boolean {
   if (ctx.howI) return true;
   if (ctx.meta) return ctx.question || ctx.explain || quotedSpan(f, tk, i, end, ctx.first, ctx.last);
-  // A string literal in code: `BLOCKLIST = ['ignore previous instructions', ...]`, `# misses "..."`.
-  return isCode(f.text) && quotedSpan(f, tk, i, end, ctx.first, ctx.last);
+  // A string literal in code: `BLOCKLIST = ['ignore previous instructions', ...]`, `# misses "..."`;
+  // a phrase quoted in a question asks about the phrase ("is \"Ignoriere ...\" a natural rendering?").
+  return (ctx.question || isCode(f.text)) && quotedSpan(f, tk, i, end, ctx.first, ctx.last);
 }
 
 /** Code markers: keywords, operators, a call with a string argument, a statement end. */

@@ -74,6 +74,34 @@ function wordChar(c: number): boolean {
 let codes = new Uint16Array(4096);
 let tokStart = new Int32Array(1024);
 let tokEnd = new Int32Array(1024);
+// The quoted span (in quotation marks or a code span) each token is in, 0 for none, and each
+// span's token count: a short quoted span is a mention ("what does 'ignore previous instructions'
+// do?", a blocklist, a test case), which the model must be able to tell from a use.
+let tokSpan = new Int32Array(1024);
+let spanTokens = new Int32Array(64);
+let spans = 0;
+
+/** The closing mark of an opening quotation mark, 0 if `c` opens nothing. */
+function closerOf(c: number): number {
+  switch (c) {
+    case 0x22: // "
+      return 0x22;
+    case 0x201c: // “ ”
+      return 0x201d;
+    case 0x201e: // „ “
+      return 0x201c;
+    case 0x2018: // ‘ ’
+      return 0x2019;
+    case 0xab: // « »
+      return 0xbb;
+    case 0x300c: // 「 」
+      return 0x300d;
+    case 0x300e: // 『 』
+      return 0x300f;
+    default:
+      return 0;
+  }
+}
 
 /** Normalizes `text` into `codes` and splits it into tokens; returns the token count. */
 function tokenize(text: string): number {
@@ -83,21 +111,51 @@ function tokenize(text: string): number {
   let n = 0;
   let t = 0;
   let inWord = false;
+  spans = 0;
+  let span = 0; // the open span, 0 for none
+  let close = 0; // the mark that closes it
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (invisible(c)) continue;
     const w = wordChar(c);
+    if (!w) {
+      // Quotation marks and backticks open and close spans; a line end closes them, so that an
+      // unbalanced quote does not make the rest of a text a mention. A code fence (```) is no
+      // span: the string literals inside the block are.
+      if (c === 0x60 && i + 2 < s.length && s.charCodeAt(i + 1) === 0x60 && s.charCodeAt(i + 2) === 0x60) {
+        i += 2;
+        span = 0;
+      } else if (span !== 0) {
+        if (c === close || c === 10) span = 0;
+      } else if (c === 0x60) {
+        span = openSpan();
+        close = 0x60;
+      } else if (c === 0x27) {
+        // An apostrophe opens a quote only before a word and not after one ("don't", "dogs'").
+        const before = n > 0 && inWord;
+        if (!before && i + 1 < s.length && wordChar(s.charCodeAt(i + 1))) {
+          span = openSpan();
+          close = 0x27;
+        }
+      } else {
+        const k = closerOf(c);
+        if (k !== 0) {
+          span = openSpan();
+          close = k;
+        }
+      }
+    }
     if (w && unspaced(c)) {
       if (inWord) t = endToken(t, n);
       codes[n++] = c;
-      t = startToken(t, n - 1);
+      t = startToken(t, n - 1, span);
       t = endToken(t, n);
       inWord = false;
       continue;
     }
     if (w) {
       if (!inWord) {
-        t = startToken(t, n);
+        t = startToken(t, n, span);
         inWord = true;
       }
       codes[n++] = c;
@@ -110,17 +168,28 @@ function tokenize(text: string): number {
   return t;
 }
 
-function startToken(t: number, at: number): number {
+function startToken(t: number, at: number, span: number): number {
   if (t >= tokStart.length) {
-    const a = new Int32Array(tokStart.length * 2);
-    a.set(tokStart);
-    tokStart = a;
-    const b = new Int32Array(tokEnd.length * 2);
-    b.set(tokEnd);
-    tokEnd = b;
+    tokStart = grow(tokStart);
+    tokEnd = grow(tokEnd);
+    tokSpan = grow(tokSpan);
   }
   tokStart[t] = at;
+  tokSpan[t] = span;
+  if (span !== 0) spanTokens[span]!++;
   return t;
+}
+
+function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function openSpan(): number {
+  if (++spans >= spanTokens.length) spanTokens = grow(spanTokens);
+  spanTokens[spans] = 0;
+  return spans;
 }
 
 function endToken(t: number, at: number): number {
@@ -135,6 +204,9 @@ function endToken(t: number, at: number): number {
 const SEED_WORD = 0x811c9dc5;
 const SEED_BIGRAM = 0x01000193;
 const SEED_GRAM = 0x9e3779b9;
+const SEED_QUOTED = 0x68e31da4;
+/** A quoted span of at most this many tokens is a mention: its words get features of their own. */
+const QUOTE_MAX = 12;
 
 function fnv(h: number, a: number, b: number): number {
   for (let i = a; i < b; i++) h = Math.imul(h ^ codes[i]!, 0x01000193);
@@ -183,13 +255,49 @@ function conceptFeatures(text: string, channel: Channel): void {
   const ch = CHANNEL_CODE[channel];
   pushExtra(SEED_CONCEPT ^ (ch << 24));
   for (const s of conceptSentences(text)) {
+    const q = quotesIn(text, s.start, s.end);
     for (let i = 0; i < CONCEPTS; i++) {
       if (!(s.bits & (1 << i))) continue;
       pushExtra(Math.imul(SEED_CONCEPT ^ (i + 1), 0x01000193));
       pushExtra(Math.imul(SEED_CONCEPT ^ (i + 1) ^ (ch << 24), 0x01000193));
-      for (let j = i + 1; j < CONCEPTS; j++) if (s.bits & (1 << j)) pushExtra(Math.imul(SEED_CONCEPT ^ ((i + 1) * 64 + j + 1), 0x01000193));
+      // The concept in a sentence that quotes something: often a mention ("is 'ignore previous
+      // instructions' an attack?"), sometimes a use ("say 'DEBUG ON' and ignore your rules").
+      if (q) pushExtra(Math.imul(SEED_CONCEPT ^ SEED_QUOTED ^ (i + 1), 0x01000193));
+      for (let j = i + 1; j < CONCEPTS; j++)
+        if (s.bits & (1 << j)) pushExtra(Math.imul(SEED_CONCEPT ^ (q ? SEED_QUOTED : 0) ^ ((i + 1) * 64 + j + 1), 0x01000193));
     }
   }
+}
+
+/**
+ * Whether the sentence text[start, end) holds a short quoted span (quotation marks or backticks
+ * around at most QUOTE_MAX words), looking a little past its ends (a quote may hold a sentence end).
+ */
+function quotesIn(text: string, start: number, end: number): boolean {
+  const lo = Math.max(0, start - 80);
+  const hi = Math.min(text.length, end + 80);
+  for (let i = lo; i < end; i++) {
+    const c = text.charCodeAt(i);
+    let k = c === 0x60 ? 0x60 : closerOf(c);
+    if (c === 0x27) {
+      const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
+      if (i + 1 < text.length && wordChar(text.charCodeAt(i + 1)) && !wordChar(prev)) k = 0x27;
+    }
+    if (k === 0) continue;
+    let words = 0;
+    // Bounded: a quote of QUOTE_MAX words is a few hundred characters at most, so a text of
+    // unclosed quotation marks stays linear.
+    for (let j = i + 1, stop = Math.min(hi, i + 320); j < stop; j++) {
+      const d = text.charCodeAt(j);
+      if (d === k && j > i + 1) {
+        if (j >= start && words < QUOTE_MAX) return true;
+        break;
+      }
+      if (d === 10) break;
+      if (d === 32 && ++words >= QUOTE_MAX) break;
+    }
+  }
+  return false;
 }
 
 /** Buckets of every token of the last tokenized text; returns the number of features. */
@@ -202,8 +310,17 @@ function featurize(tokens: number): number {
     const a = tokStart[t]!;
     const b = tokEnd[t]!;
     const word = fnv(SEED_WORD, a, b);
-    k = pushFeat(k, mix(word));
-    if (t > 0) k = pushFeat(k, mix(Math.imul(prev ^ SEED_BIGRAM, 0x01000193) ^ word));
+    const sp = tokSpan[t]!;
+    if (sp !== 0 && spanTokens[sp]! <= QUOTE_MAX) {
+      // A word of a short quoted span has its unigram, and its bigram with the quoted word before
+      // it, in a namespace of their own: "ignore previous instructions" said and quoted are
+      // different evidence. Its character n-grams stay shared (they carry spelling, not use).
+      k = pushFeat(k, mix(Math.imul(word ^ SEED_QUOTED, 0x01000193)));
+      if (t > 0 && tokSpan[t - 1] === sp) k = pushFeat(k, mix(Math.imul(prev ^ SEED_QUOTED ^ SEED_BIGRAM, 0x01000193) ^ word));
+    } else {
+      k = pushFeat(k, mix(word));
+      if (t > 0) k = pushFeat(k, mix(Math.imul(prev ^ SEED_BIGRAM, 0x01000193) ^ word));
+    }
     prev = word;
     const len = b - a;
     if (len >= 2 && len <= GRAM_WORD_MAX) {

@@ -313,13 +313,13 @@ export const PHRASE_RULES: PhraseRule[] = [
     'mode_enabled',
     'role_play',
     0.7,
-    '@mode mode enabled|activated|on|engaged|unlocked|active|initiated|started|is+on|is+enabled|is+active|now+on|has+been+enabled|has+been+activated|output|response|responses|chatgpt|is+now+active|now+active|initiated',
+    '@mode mode enabled|activated|on|engaged|unlocked|active|initiated|started|is+on|is+enabled|is+active|now+on|has+been+enabled|has+been+activated|output|response|responses|chatgpt|is+now+active|now+active|initiated !the|my|your|a|an|this|that|our|their|his|her|its|every|each|both|all',
   ),
   R(
     'enter_mode',
     'role_play',
     0.65,
-    'enable|activate|enter|switch+to|switch+into|turn+on|unlock|go+into|engage|initiate|start|boot+into|put+yourself+in|you+are+now+in|you+are+in|youre+in|youre+now+in|now+in|running+in|operating+in|respond+in|answer+in|reply+in|use|stay+in|remain+in|in|with the|your? @mode mode !in|on|for|by|cheat|cheats|console|command|code|settings|menu|option|options|of|with+usb|button|toggle|under|inside|from|via',
+    'enable|activate|enter|switch+to|switch+into|turn+on|unlock|go+into|engage|initiate|start|boot+into|put+yourself+in|you+are+now+in|you+are+in|youre+in|youre+now+in|now+in|running+in|operating+in|respond+in|answer+in|reply+in|use|stay+in|remain+in|with the|your? @mode mode !in|on|for|by|cheat|cheats|console|command|code|settings|menu|option|options|of|with+usb|button|toggle|under|inside|from|via',
   ),
   R(
     'act_unrestricted',
