@@ -11,6 +11,9 @@
 //   npm run accuracy:injection -- --errors=dev     also list the misclassified texts of a split
 //   npm run accuracy:injection -- --no-guardrail   skip the comparison
 //   npm run accuracy:injection -- --time           also time the analysis of 2 KB prompts
+//   npm run accuracy:injection -- --file=set.jsonl  the per-kind tables of your own labelled set: one JSON
+//                                                  object a line with `text`, `label` ('attack' or 'benign'),
+//                                                  and optionally `kind`, `lang` and `channel` (default 'user')
 // The detector is TypeScript; esbuild (a dev dependency) bundles it to a temporary file first.
 import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,8 +24,45 @@ import { pathToFileURL } from 'node:url';
 const root = new URL('..', import.meta.url);
 const args = process.argv.slice(2);
 const opt = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const tableSplit = opt('split') ?? 'test';
+const file = opt('file');
+const tableSplit = file ?? opt('split') ?? 'test';
+const tableName = file ?? `${tableSplit} split`;
 const errorsSplit = opt('errors');
+
+/** Your own labelled set: rows checked before anything is scored, each error naming its line. */
+function readLabelled(path) {
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    console.error(`${path}: cannot read the file: ${e.message}`);
+    process.exit(2);
+  }
+  const rows = [];
+  const bad = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    const at = `${path}:${i + 1}`;
+    let r;
+    try {
+      r = JSON.parse(line);
+    } catch (e) {
+      bad.push(`${at}: not JSON: ${e.message}`);
+      return;
+    }
+    if (typeof r?.text !== 'string') bad.push(`${at}: \`text\` must be a string`);
+    else if (r.label !== 'attack' && r.label !== 'benign')
+      bad.push(`${at}: \`label\` must be \`attack\` or \`benign\`, got \`${r.label}\``);
+    else if (r.channel !== undefined && !['user', 'document', 'tool', 'system'].includes(r.channel))
+      bad.push(`${at}: \`channel\` must be one of \`user\`, \`document\`, \`tool\`, \`system\`, got \`${r.channel}\``);
+    else rows.push({ kind: r.label, lang: '?', channel: 'user', ...r });
+  });
+  if (bad.length || !rows.length) {
+    console.error(bad.length ? bad.slice(0, 20).join('\n') : `${path}: no labelled rows`);
+    process.exit(2);
+  }
+  return rows;
+}
 const time = args.includes('--time');
 const guardrail = !args.includes('--no-guardrail');
 
@@ -50,7 +90,8 @@ try {
   const fresh4 = read('test/fixtures/injection/corpus/fresh4.jsonl');
   const older = [...read('test/fixtures/injection/attacks.jsonl'), ...read('test/fixtures/injection/benign.jsonl')];
   for (const r of older) r.channel = 'user';
-  const all = [...corpus, ...fresh, ...fresh2, ...fresh3, ...fresh4, ...older];
+  const own = file ? readLabelled(file) : [];
+  const all = [...corpus, ...fresh, ...fresh2, ...fresh3, ...fresh4, ...older, ...own];
   for (const r of all) {
     r.score = m.analyze(r.text, r.channel).score;
     r.rules = m.analyzeRules(r.text).score;
@@ -112,10 +153,16 @@ try {
   }
 
   const slices = { fresh, fresh2, fresh3, fresh4 };
-  const list = slices[tableSplit] ?? corpus.filter((r) => r.split === tableSplit);
+  const list = file ? own : (slices[tableSplit] ?? corpus.filter((r) => r.split === tableSplit));
   const ours = rate(list, score);
   const eqT = guard ? atFpr(list, ours.fp / ours.benign).t : undefined;
-  console.log(`${tableSplit} split by kind${guard ? `; llm_guardrail at our FPR (threshold ${eqT.toFixed(3)})` : ''}:`);
+  if (file) {
+    console.log(`${file}: ${own.length} texts\n${head}`);
+    console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(own, score))}`);
+    console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(own, (r) => r.rules))}`);
+    console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(own, (r) => r.model))}\n`);
+  }
+  console.log(`${tableName} by kind${guard ? `; llm_guardrail at our FPR (threshold ${eqT.toFixed(3)})` : ''}:`);
   const row = (label, sub) => {
     const o = rate(sub, score);
     const isAttack = sub[0].label === 'attack';
@@ -138,7 +185,7 @@ try {
         ),
       );
   }
-  console.log(`\n${tableSplit} split by language:`);
+  console.log(`\n${tableName} by language:`);
   for (const lang of [...new Set(list.map((r) => r.lang))].sort()) {
     const o = rate(
       list.filter((r) => r.lang === lang),
@@ -148,7 +195,7 @@ try {
       `  ${lang}  recall ${pct(o.tp, o.attacks)} ${`${o.tp}/${o.attacks}`.padStart(6)}   FPR ${pct(o.fp, o.benign)} ${`${o.fp}/${o.benign}`.padStart(6)}`,
     );
   }
-  console.log(`\n${tableSplit} split by channel:`);
+  console.log(`\n${tableName} by channel:`);
   for (const ch of ['user', 'document', 'tool', 'system']) {
     const sub = list.filter((r) => r.channel === ch);
     if (sub.length) console.log(`  ${ch.padEnd(9)} ${cell(rate(sub, score))}`);
