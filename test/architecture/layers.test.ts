@@ -135,7 +135,7 @@ const BUILD_TIME = [
   'src/policy/compile.ts',
   'src/policy/compose.ts',
   'src/policy/bundle.ts',
-  'src/decide/builders.ts',
+  'src/decide/source-engine.ts',
   'src/decide/codegen.ts',
   'src/decide/prebuilt-write.ts',
   'src/decide/decision-cache.ts',
