@@ -13,8 +13,6 @@ import { resolveLimits, type Limits } from '../compile/limits.js';
 import type { CompiledPolicy, Effect } from '../policy/compile.js';
 import { checkInput } from './input.js';
 import { EMPTY, STOP, generalRunner, runPolicy, type DecisionFrame, type PolicyRunner } from './run.js';
-import { fnv1a } from '../util/fnv.js';
-import { canonicalKey, prunePaths } from './cache.js';
 import type { CacheOptions, CacheStats, DecisionCache } from './decision-cache.js';
 import type { BundleVerifyOptions } from '../policy/bundle.js';
 import {
@@ -232,10 +230,8 @@ interface Enforced extends Slot {
 }
 
 interface Canary extends Slot {
-  percent: number;
-  by: string[];
-  /** FNV-1a of the policy key: each policy's rollout splits the keys independently. */
-  seed: number;
+  /** Whether the candidate decides for this input (made by ./source-engine.ts, where canaries are added). */
+  takes: (input: unknown) => boolean;
 }
 
 interface Shadow extends Slot {
@@ -422,7 +418,7 @@ export class PolicyEngine {
       } else {
         const e = slot(it.policy, it.runner, it.paths);
         const c = it.candidate;
-        s = { ...e, canary: c && { ...slot(c.policy, c.runner, c.paths), percent: c.percent, by: c.by, seed: fnv1a(it.key) } };
+        s = { ...e, canary: c && { ...slot(c.policy, c.runner, c.paths), takes: c.takes } };
       }
       every.push(s);
       const ns = namespaces.get(it.policy.namespace);
@@ -472,7 +468,7 @@ export class PolicyEngine {
         }
       }
     }
-    return { enforced, shadows, canaries, policies, cachePaths: pure && this.cache !== undefined ? prunePaths(paths) : undefined };
+    return { enforced, shadows, canaries, policies, cachePaths: pure && this.cache !== undefined ? this.cache.paths(paths) : undefined };
   }
 
   /**
@@ -638,7 +634,7 @@ export class PolicyEngine {
     try {
       for (let i = 0; i < slots.length; i++) {
         const s = slots[i]!;
-        const x: Slot = s.canary !== undefined && onCandidate(s.canary, f.input) ? s.canary : s;
+        const x: Slot = s.canary?.takes(f.input) ? s.canary : s;
         const p = x.policy;
         f.lets = freshLets(cells[x.cell]!, p.live);
         if (trace) {
@@ -998,7 +994,9 @@ export interface Item {
   policy: CompiledPolicy;
   runner: PolicyRunner;
   paths: string[][] | undefined;
-  candidate?: { policy: CompiledPolicy; runner: PolicyRunner; paths: string[][] | undefined; percent: number; by: string[] } | undefined;
+  candidate?:
+    | { policy: CompiledPolicy; runner: PolicyRunner; paths: string[][] | undefined; takes: (input: unknown) => boolean }
+    | undefined;
 }
 
 /** A policy's let cells, empty again for this decision (a constant's cell stays empty: nothing reads it). */
@@ -1019,36 +1017,6 @@ function clearOutcome(f: DecisionFrame): void {
 }
 
 /**
- * Whether an input goes to the candidate: the value at `by`, rendered canonically, hashed
- * (FNV-1a seeded with the policy key, then mixed) into [0, 100) and compared with `percent`.
- * The same value always lands on the same side, and raising `percent` only moves inputs to the
- * candidate. An input without the value goes to the running version.
- */
-function onCandidate(c: Canary, input: unknown): boolean {
-  let v: unknown = input;
-  for (const k of c.by) {
-    if (v === null || typeof v !== 'object') return false;
-    if (v instanceof Map) v = v.get(k);
-    else if (Object.prototype.hasOwnProperty.call(v, k)) v = (v as Record<string, unknown>)[k];
-    else return false;
-  }
-  if (v === undefined || v === null) return false;
-  const key = canonicalKey(v);
-  return key !== undefined && bucket(c.seed, key) < c.percent;
-}
-
-/** A point in [0, 100) for a key: FNV-1a, then murmur3's finalizer, since FNV's high bits mix keys that differ at the end poorly. */
-function bucket(seed: number, key: string): number {
-  let h = fnv1a(key, seed);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return ((h >>> 0) / 0x1_0000_0000) * 100;
-}
-
-/**
  * What, besides the input paths, a cached decision depends on: the revision, the tenant, and
  * for each policy rolling out which side the input is on.
  */
@@ -1056,7 +1024,7 @@ function cacheScope(rev: Revision, view: View, tenant: string | undefined, input
   let scope = tenant === undefined ? rev.id : `${rev.id}\u0001${tenant}`;
   if (view.canaries > 0) {
     scope += '\u0001';
-    for (const s of view.enforced) if (s.canary !== undefined) scope += onCandidate(s.canary, input) ? '1' : '0';
+    for (const s of view.enforced) if (s.canary !== undefined) scope += s.canary.takes(input) ? '1' : '0';
   }
   return scope;
 }

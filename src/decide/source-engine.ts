@@ -16,7 +16,7 @@ import type { PolicySource } from '../policy/source.js';
 import type { RawPolicy } from '../policy/types.js';
 import { fnv1a } from '../util/fnv.js';
 import { closest } from '../util/suggest.js';
-import { inputPaths, prunePaths } from './cache.js';
+import { canonicalKey, inputPaths, prunePaths } from './cache.js';
 import { MAX_UNROLLED_RULES, generateRevision, unrolled, type GeneratedPolicy } from './codegen.js';
 import { DecisionCache } from './decision-cache.js';
 import {
@@ -324,7 +324,7 @@ export class SourceEngine extends PolicyEngine {
         policy: l.compiled!,
         runner: l.runner!,
         paths: l.paths,
-        candidate: c && { policy: c.loaded.compiled!, runner: c.loaded.runner!, paths: c.loaded.paths, percent: c.percent, by: c.by },
+        candidate: c && { policy: c.loaded.compiled!, runner: c.loaded.runner!, paths: c.loaded.paths, takes: onCandidate(fnv1a(key), c) },
       });
       // a sum, so the id does not depend on the order policies were added in
       hash = (hash + (l.keyHash ??= fnv1a(`${key}\u0000${l.file.hash}`))) >>> 0;
@@ -333,12 +333,6 @@ export class SourceEngine extends PolicyEngine {
     this.install(items, hash.toString(16).padStart(8, '0'));
   }
 
-  /**
-   * Resolves imports and extensions across the whole set (cheap: raw documents only) and
-   * gives a fresh entry, to be compiled, to each document whose composed form was built from
-   * texts that changed: a library's importers, an extended base. Entries are replaced in
-   * `sources`, never changed, so a load that fails leaves the running set as it was.
-   */
   /**
    * The candidates whose composed form is due, composed against `sources` as if each replaced its
    * running version (so a candidate may use `imports`, and a base's candidate keeps its
@@ -366,6 +360,12 @@ export class SourceEngine extends PolicyEngine {
     return out;
   }
 
+  /**
+   * Resolves imports and extensions across the whole set (cheap: raw documents only) and
+   * gives a fresh entry, to be compiled, to each document whose composed form was built from
+   * texts that changed: a library's importers, an extended base. Entries are replaced in
+   * `sources`, never changed, so a load that fails leaves the running set as it was.
+   */
   private resolve(sources: Map<string, Loaded>, issues: Issue[]): void {
     const plan = compose(
       [...sources].map(([key, l]) => ({ key, raw: l.raw, source: l.file.source })),
@@ -470,6 +470,39 @@ export class SourceEngine extends PolicyEngine {
     for (const stop of this.stopWatching.splice(0)) stop();
     await super.close();
   }
+}
+
+/**
+ * Whether an input goes to the candidate: the value at `by`, rendered canonically, hashed
+ * (FNV-1a seeded with the policy key, so that each policy's rollout splits the keys
+ * independently, then mixed) into [0, 100) and compared with `percent`. The same value always
+ * lands on the same side, and raising `percent` only moves inputs to the candidate. An input
+ * without the value goes to the running version.
+ */
+const onCandidate =
+  (seed: number, c: { percent: number; by: string[] }) =>
+  (input: unknown): boolean => {
+    let v: unknown = input;
+    for (const k of c.by) {
+      if (v === null || typeof v !== 'object') return false;
+      if (v instanceof Map) v = v.get(k);
+      else if (Object.prototype.hasOwnProperty.call(v, k)) v = (v as Record<string, unknown>)[k];
+      else return false;
+    }
+    if (v === undefined || v === null) return false;
+    const key = canonicalKey(v);
+    return key !== undefined && bucket(seed, key) < c.percent;
+  };
+
+/** A point in [0, 100) for a key: FNV-1a, then murmur3's finalizer, since FNV's high bits mix keys that differ at the end poorly. */
+function bucket(seed: number, key: string): number {
+  let h = fnv1a(key, seed);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return ((h >>> 0) / 0x1_0000_0000) * 100;
 }
 
 /** Issues with the same code, place and message once. */
