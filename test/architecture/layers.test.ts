@@ -114,7 +114,7 @@ test.each(NEUTRAL_ENTRIES)('%s bundles for a neutral platform without node:*, ev
   expect(edgeProblems(await bundleNeutral(entry))).toEqual([]);
 });
 
-/** What builds policies from their sources (src/decide/builders.ts), and the function library. */
+/** What builds policies from their sources (src/decide/source-engine.ts), and the function library. */
 const BUILD_TIME = [
   'node_modules/yaml/',
   'node_modules/re2js/',
