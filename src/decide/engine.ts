@@ -212,8 +212,6 @@ export interface PolicySummary {
   canary?: { version: string; percent: number; by: string; file: string | undefined };
 }
 
-/** A policy text as loaded: shared by the documents it holds, so each text is indexed and hashed once. */
-
 /** One policy of a revision, ready to run: the unit the decision loop iterates. */
 interface Slot {
   policy: CompiledPolicy;
