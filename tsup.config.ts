@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import type { Plugin } from 'esbuild';
+import { dirname, resolve } from 'node:path';
+import { build, type Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 import ts from 'typescript';
 
@@ -44,6 +45,78 @@ const stripExamples: Plugin = {
   },
 };
 
+/**
+ * Source files whose code may be copied into `dist/runtime.js` although other entries share it:
+ * no class, symbol or module state of theirs crosses from one entry to another (the generated
+ * code of a prebuilt module gets its helpers from the engine that loads it). Not the CEL value
+ * classes (src/lang/values.ts: functions of other entries pass their values to the engine,
+ * which tests them with `instanceof`), nor the errors and registry: the chunks holding those
+ * stay shared.
+ */
+const RUNTIME_COPYABLE =
+  /^src\/(decide\/|compile\/(limits|frame|codegen\/runtime)\.ts|policy\/(rule-index|display)\.ts|util\/(version|fnv)\.ts|lang\/(print-value|ast|period)\.ts)/;
+
+/**
+ * Rewrites dist/runtime.js with the chunks it imports copied in, but for the chunks holding
+ * code that must stay shared (RUNTIME_COPYABLE): esbuild splits the runtime's code into 6 files
+ * because other entries share different parts of it, and each file costs Node's ES module loader
+ * about 1.5 ms (docs/performance.md, "Cold start"); 3 remain. The chunks copied stay in dist/
+ * for the other entries, whose code is unchanged.
+ */
+async function joinRuntimeChunks(): Promise<void> {
+  const sourcesOf = (file: string): string[] =>
+    (JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] }).sources.map((s) => s.replace(/^(\.\.\/)+/, ''));
+  const importsOf = (file: string): string[] =>
+    [...readFileSync(file, 'utf8').matchAll(/(?:^|;)(?:import|export)[^;'"]*?from\s*['"](\.\/chunk-[^'"]+)['"]/gm)].map((m) =>
+      resolve(dirname(file), m[1]!),
+    );
+  const copied = new Set<string>();
+  const shared = new Set<string>();
+  await build({
+    entryPoints: ['dist/runtime.js'],
+    outfile: 'dist/runtime.js',
+    allowOverwrite: true,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    sourcemap: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'copy-runtime-chunks',
+        setup(b) {
+          b.onResolve({ filter: /^\.\/chunk-/ }, ({ path, importer }) => {
+            const file = resolve(dirname(importer), path);
+            if (sourcesOf(file).every((s) => RUNTIME_COPYABLE.test(s))) {
+              copied.add(file);
+              return { path: file };
+            }
+            shared.add(file);
+            return { path, external: true };
+          });
+        },
+      },
+    ],
+  });
+  // A shared chunk that imported a copied one would load a second copy of it beside runtime.js.
+  const seen = new Set<string>();
+  const walk = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const i of importsOf(file)) {
+      if (copied.has(i))
+        throw new Error(
+          `dist/runtime.js: the shared chunk \`${file}\` imports \`${i}\`, which was copied into it: add its sources to RUNTIME_COPYABLE's exceptions`,
+        );
+      walk(i);
+    }
+  };
+  for (const f of shared) walk(f);
+}
+
 export default defineConfig({
   // the version a prebuilt policy module records (src/util/version.ts)
   define: { __LLM_POLICY_ENGINE_VERSION__: JSON.stringify(version) },
@@ -72,6 +145,7 @@ export default defineConfig({
     options.minifySyntax = true;
   },
   esbuildPlugins: [stripExamples],
+  onSuccess: joinRuntimeChunks,
   shims: true,
   treeshake: true,
 });

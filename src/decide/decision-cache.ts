@@ -1,9 +1,9 @@
 // The decision cache's store: an LRU of decisions by key (./cache.ts renders the keys), bounded
 // in entries and in estimated bytes. Apart from the keys because lru-cache weighs as much as
-// the rest of the deciding core, and the `/runtime` engine goes without (src/decide/builders.ts).
+// the rest of the deciding core, and the `/runtime` engine goes without (src/decide/source-engine.ts).
 
 import { LRUCache } from 'lru-cache';
-import { digest } from './cache.js';
+import { digest, prunePaths } from './cache.js';
 
 export interface CacheStats {
   enabled: boolean;
@@ -50,6 +50,11 @@ export class DecisionCache {
       maxSize: options.maxBytes ?? CACHE_DEFAULTS.maxBytes,
       sizeCalculation: (d, key) => 2 * key.length + decisionBytes(d),
     });
+  }
+
+  /** The paths a key renders, of those the policies read: without duplicates or paths under others. */
+  paths(read: string[][]): string[][] {
+    return prunePaths(read);
   }
 
   /**

@@ -6,17 +6,13 @@
 //   // myFunctions: FunctionDecl[] declared like the builtins (see docs/engine.md)
 //   const engine = new PolicyEngine({ registry: new Registry(myFunctions) });
 //
-// This file assembles the layers: the deciding engine (src/decide) knows the audit trail
-// (src/audit) only as an observer, and what builds policies from their sources only as the
-// Builders it is given (src/decide/builders.ts); both are wired here.
+// This file assembles the layers: the engine (src/decide/source-engine.ts: the deciding engine
+// and what builds policies from their sources) knows the audit trail (src/audit) only as an
+// observer, wired here.
 
 import { AUDIT_DISABLED, Auditor, type AuditOptions, type AuditSink, type AuditStats } from '../audit/index.js';
-import { BUILDERS } from '../decide/builders.js';
-import {
-  PolicyEngine as DecidingEngine,
-  type EngineOptions as DecidingOptions,
-  type EngineStats as DecidingStats,
-} from '../decide/engine.js';
+import type { EngineOptions as DecidingOptions, EngineStats as DecidingStats } from '../decide/engine.js';
+import { SourceEngine } from '../decide/source-engine.js';
 
 export interface EngineOptions extends Omit<DecidingOptions, 'observer'> {
   /** Audit records, one per decision and per `record()`: a sink, or options with one (docs/audit.md). */
@@ -27,14 +23,14 @@ export interface EngineStats extends DecidingStats {
   audit: AuditStats;
 }
 
-export class PolicyEngine extends DecidingEngine {
+export class PolicyEngine extends SourceEngine {
   private readonly auditor: Auditor | undefined;
 
   constructor(options: EngineOptions) {
     const { audit, ...rest } = options;
     // validate the engine's own options before the audit's, so a typo is reported as one
     const auditor = audit ? new Auditor(audit, options.clock ?? Date.now) : undefined;
-    super({ ...rest, observer: auditor }, BUILDERS);
+    super({ ...rest, observer: auditor });
     this.auditor = auditor;
   }
 

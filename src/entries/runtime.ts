@@ -15,9 +15,17 @@
 // calls functions (`llm.*`, `pii.*`, `rate.*`, ...) loads only into an engine given them
 // (`functions` or `registry`), and loadCompiled says which are missing (docs/edge.md).
 
-import { PolicyEngine as DecidingEngine, type EngineOptions as DecidingOptions } from '../decide/engine.js';
+import {
+  PolicyEngine as DecidingEngine,
+  type AddPolicyOptions,
+  type EngineOptions as DecidingOptions,
+  type LoadFromOptions,
+  type PolicySummary,
+} from '../decide/engine.js';
 import { PolicyError, type Issue } from '../lang/errors.js';
 import { Registry, type FunctionDecl } from '../lang/registry.js';
+import type { BundleVerifyOptions } from '../policy/bundle.js';
+import type { PolicySource } from '../policy/source.js';
 
 export interface RuntimeEngineOptions extends Omit<DecidingOptions, 'registry' | 'inputSchema' | 'codegen' | 'cache'> {
   /** The functions the prebuilt policies call, declared like the builtins. */
@@ -34,8 +42,25 @@ const MAIN_ENTRY_OPTIONS: Record<string, string> = {
   audit: 'the audit trail is wired by the main entry: import `PolicyEngine` from `llm-policy-engine`, or pass an `observer`',
 };
 
-/** The deciding engine without the builders: it loads prebuilt modules and decides. */
+/** What a method that builds policies from their sources throws here. */
+function needsMainEntry(what: string): never {
+  throw new PolicyError([
+    {
+      code: 'needs_main_entry',
+      message: `\`${what}\` needs what builds policies from their sources (the YAML parser, checker and compiler), which the \`llm-policy-engine/runtime\` engine leaves out`,
+      hint: 'build the policies ahead of time with `llm-policy build` and load the module with `loadCompiled`, or import `PolicyEngine` from `llm-policy-engine` (the main entry)',
+    },
+  ]);
+}
+
+/**
+ * The deciding engine without what builds policies: it loads prebuilt modules and decides. The
+ * main entry's methods that build from sources are here only to say so (`needs_main_entry`).
+ */
 export class PolicyEngine extends DecidingEngine {
+  /** Always undefined: this engine does not follow a source (loadFrom). */
+  lastReloadError: PolicyError | Error | undefined;
+
   constructor(options: RuntimeEngineOptions = {}) {
     const issues: Issue[] = Object.keys(options)
       .filter((k) => Object.hasOwn(MAIN_ENTRY_OPTIONS, k))
@@ -52,6 +77,39 @@ export class PolicyEngine extends DecidingEngine {
       for (const f of functions) r.add(f);
     }
     super({ ...rest, registry: r });
+  }
+
+  addPolicy(_text: string, _options?: AddPolicyOptions): PolicySummary[] {
+    return needsMainEntry('addPolicy');
+  }
+
+  setPolicies(_files: { text: string; filename?: string }[]): void {
+    needsMainEntry('setPolicies');
+  }
+
+  removePolicy(_name: string, _namespace?: string): boolean {
+    return needsMainEntry('removePolicy');
+  }
+
+  promote(_name: string, _namespace?: string): PolicySummary {
+    return needsMainEntry('promote');
+  }
+
+  /** No candidate rolls out in a prebuilt set: always false. */
+  rollback(_name: string, _namespace?: string): boolean {
+    return false;
+  }
+
+  compileToModule(): string {
+    return needsMainEntry('compileToModule');
+  }
+
+  async loadFrom(_source: PolicySource, _options?: LoadFromOptions): Promise<void> {
+    needsMainEntry('loadFrom');
+  }
+
+  async loadBundle(_bundle: string | Uint8Array, _options: BundleVerifyOptions): Promise<PolicySummary[]> {
+    return needsMainEntry('loadBundle');
   }
 }
 

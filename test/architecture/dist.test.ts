@@ -140,3 +140,32 @@ test.runIf(built)('the /runtime entry resolves from both module systems and deci
   const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   expect(JSON.parse(stdout)).toEqual(['deny', 'deny', true, 'needs_main_entry']);
 });
+
+test.runIf(built)(
+  'dist/runtime.js is 3 files for the module loader, sharing the CEL value classes, errors and registry with the main entry',
+  () => {
+    // tsup.config.ts copies the chunks it may into runtime.js; the others are imported, so a value
+    // made by a function of another entry is one the runtime's operators recognise
+    const imports = (file: string): string[] =>
+      [...readFileSync(resolve(root, 'dist', file), 'utf8').matchAll(/(?:^|;)(?:import|export)[^;'"]*?from\s*['"]\.\/([^'"]+)['"]/gm)].map(
+        (m) => m[1]!,
+      );
+    const files = new Set<string>();
+    const walk = (f: string): void => {
+      if (files.has(f)) return;
+      files.add(f);
+      for (const i of imports(f)) walk(i);
+    };
+    walk('runtime.js');
+    expect(files.size).toBe(3);
+    const script = `
+    const main = await import('llm-policy-engine');
+    const runtime = await import('llm-policy-engine/runtime');
+    const names = ['CelUint', 'CelTimestamp', 'CelDuration', 'CelType', 'CelOptional', 'Registry', 'PolicyError', 'EvaluationError'];
+    const r = new runtime.PolicyEngine({ registry: main.defaultRegistry() });
+    console.log(JSON.stringify([names.filter((n) => runtime[n] !== main[n]), r.evaluate({}).effect]));
+  `;
+    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(stdout)).toEqual([[], 'allow']);
+  },
+);

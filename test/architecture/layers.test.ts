@@ -114,7 +114,7 @@ test.each(NEUTRAL_ENTRIES)('%s bundles for a neutral platform without node:*, ev
   expect(edgeProblems(await bundleNeutral(entry))).toEqual([]);
 });
 
-/** What builds policies from their sources (src/decide/builders.ts), and the function library. */
+/** What builds policies from their sources (src/decide/source-engine.ts), and the function library. */
 const BUILD_TIME = [
   'node_modules/yaml/',
   'node_modules/re2js/',
@@ -135,7 +135,7 @@ const BUILD_TIME = [
   'src/policy/compile.ts',
   'src/policy/compose.ts',
   'src/policy/bundle.ts',
-  'src/decide/builders.ts',
+  'src/decide/source-engine.ts',
   'src/decide/codegen.ts',
   'src/decide/prebuilt-write.ts',
   'src/decide/decision-cache.ts',
