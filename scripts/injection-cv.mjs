@@ -28,15 +28,17 @@ const env = (k, d) => Number(process.env[k] ?? d);
 const EPOCHS = env('EPOCHS', 20);
 const LR = env('LR', 0.4);
 const L2 = env('L2', 3e-4);
-const PRIOR = env('PRIOR', 0.12);
+const PRIOR = env('PRIOR', 0.08);
 // The weights' quantization, as in scripts/train-injection-model.mjs (QLEVELS=0: float weights).
 const QLEVELS = env('QLEVELS', 15);
 // As in detect.ts.
 const LEARNED_FLOOR = env('LEARNED_FLOOR', 0.3);
 const MODEL_DOUBT = env('MODEL_DOUBT', 0.1);
-const DOUBT_WEIGHT = env('DOUBT_WEIGHT', 0.3);
+const DOUBT_WEIGHT = env('DOUBT_WEIGHT', 0.84);
 const DOUBT_MIN_WORDS = env('DOUBT_MIN_WORDS', 8);
-const STRONG = env('STRONG', 0.85);
+// Not in detect.ts: signals of STRONG or more are not doubted (the fourth round's agreement rule;
+// STRONG=0.85 DOUBT_WEIGHT=0.3 PRIOR=0.12 is the variant docs/injection.md reports and did not adopt).
+const STRONG = env('STRONG', Number.POSITIVE_INFINITY);
 const FAMILY_CAP = 0.95;
 const FOLDS = 5;
 const T = 0.5;

@@ -26,13 +26,13 @@ const SEED = 16;
 const FOLDS = 5;
 // Platt scaling is fitted as if PRIOR of the texts scanned were injections (the corpus is half
 // attacks): the learned probability is calibrated for that base rate, which sets where the model
-// alone crosses 0.5. 0.12 is the largest of 0.05/0.08/0.1/0.12/0.15/0.2 whose whole-scorer
+// alone crosses 0.5. 0.08 is the largest of 0.05/0.08/0.1/0.12/0.15/0.2 whose whole-scorer
 // false-positive rate, cross-validated on train + dev + the second to fourth fresh slices
-// (out-of-fold, 5 folds by carrier) with the fourth round's agreement rule (detect.ts,
-// STRONG_SIGNAL), stays at or under 2% (1.9%, 24/1249; 0.15 gives 2.002%, 25). It was 0.15 after the
-// second round and 0.1 after the third. L2 3e-4 was chosen the same way (recall at 2% false
-// positives, out-of-fold). The test split was not used.
-const PRIOR = Number(process.env.PRIOR ?? 0.12);
+// (out-of-fold, 5 folds by carrier), stays at or under 2% (1.8%, 23/1249; 0.1 gives 2.2%, 27). It
+// was 0.15 after the second round and 0.1 after the third, before the fourth slice's hard benign
+// texts joined the dev data. L2 3e-4 was chosen the same way (recall at 2% false positives,
+// out-of-fold). The test split was not used.
+const PRIOR = Number(process.env.PRIOR ?? 0.08);
 // Quantization: 15 steps a side (31 values). Cross-validated on train + dev, 127, 45, 31 and 15
 // steps give the same recall at 2% false positives (84.3-84.7%); 7 loses a point.
 const LEVELS = 15;

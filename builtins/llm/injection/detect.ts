@@ -44,21 +44,16 @@ export const CHANNELS: readonly Channel[] = ['user', 'document', 'tool', 'system
 /** The learned model's signal counts from this calibrated probability up (below it, it is noise). */
 export const LEARNED_FLOOR = 0.3;
 /**
- * How the rules and the model agree (docs/injection.md, "How the score is computed"). A signal of
- * STRONG_SIGNAL or more (a full phrase: "ignore all previous instructions", a persona's name, a
- * chat token with its role) suffices on its own and is never weakened. A weaker one must be backed
- * by the model: below MODEL_DOUBT of calibrated probability it counts for DOUBT_WEIGHT of its
- * weight at probability 0, rising linearly to all of it at MODEL_DOUBT. On unseen text the rules
- * alone and the model alone flag different benign texts (a "developer mode on" in a support
- * question, a quoted attack phrase in a test), and a plain noisy-OR flags the union; asking the
- * weaker phrases and cues to agree with the model removes most of the rules' share. All three
- * constants, and the calibration prior, were chosen out of fold on train + dev + the second to
- * fourth fresh slices (scripts/injection-cv.mjs): 87.4% recall at 1.9% false positives, against
- * 85.1% at 1.8% for the earlier doubt (0.84, every signal) at its best prior.
+ * Below this calibrated probability the model is evidence against the rules: each other signal
+ * then counts for DOUBT_WEIGHT of its weight at probability 0, rising linearly to all of it at
+ * MODEL_DOUBT. Phrase rules fire on attacks quoted in code and security writing, and weak cues
+ * add up; the model reads the words around them. 0.84 keeps the weakest phrase that must flag a
+ * text on its own (0.6) at the threshold, so what a doubt removes is mostly several weak cues
+ * adding up. Both constants were chosen by cross-validation on train + dev (docs/injection.md,
+ * "How the score is computed").
  */
-const STRONG_SIGNAL = 0.85;
 const MODEL_DOUBT = 0.1;
-const DOUBT_WEIGHT = 0.3;
+const DOUBT_WEIGHT = 0.84;
 /**
  * Words a text needs before the model's doubt counts: on a few words ("disregard the above",
  * "enter god mode") its probability stays near its prior, which is ignorance, not evidence.
@@ -1101,8 +1096,8 @@ const SYSTEM_FAMILIES: ReadonlySet<Family> = new Set(['delimiter_encoding', 'too
  * Analyses a text as it arrives through a channel (docs/injection.md, "Channels"): the rules'
  * signals, the channel's own (an instruction addressed to the model inside a document or a tool
  * output), and the learned model's calibrated probability as the `learned` family when it
- * reaches LEARNED_FLOOR; when the model is confident the text is benign, the signals weaker than
- * STRONG_SIGNAL are weakened (MODEL_DOUBT). In the system channel only delimiter, encoding and tool-hijack
+ * reaches LEARNED_FLOOR; when the model is confident the text is benign, the other signals are
+ * weakened (MODEL_DOUBT). In the system channel only delimiter, encoding and tool-hijack
  * signals count, and the learned model is not asked.
  */
 export function analyze(text: string, channel: Channel = 'user'): Analysis {
@@ -1134,8 +1129,7 @@ function withChannel(base: Analysis, channel: Channel, learned = true): Analysis
   const p = learned ? modelScore(text, channel) : Number.NaN;
   if (p < MODEL_DOUBT && signals.length > 0 && hasWords(text, DOUBT_MIN_WORDS)) {
     const g = DOUBT_WEIGHT + ((1 - DOUBT_WEIGHT) * p) / MODEL_DOUBT;
-    for (let i = 0; i < signals.length; i++)
-      if (signals[i]!.weight < STRONG_SIGNAL) signals[i] = { ...signals[i]!, weight: round(signals[i]!.weight * g) };
+    for (let i = 0; i < signals.length; i++) signals[i] = { ...signals[i]!, weight: round(signals[i]!.weight * g) };
   }
   if (p >= LEARNED_FLOOR) signals.push({ family: 'learned', rule: 'model', start: 0, end: text.length, weight: round(p) });
   if (signals.length > base.signals.length) signals.sort((a, b) => a.start - b.start || b.weight - a.weight);
