@@ -235,7 +235,7 @@ try {
   }
 
   console.log(
-    '\nfourth fresh slice (fresh4.mjs: written before the third round, scored once at its end; `--split=fresh4` for its tables):',
+    '\nfourth fresh slice (fresh4.mjs: written before the third round, scored once at its end, dev data since; `--split=fresh4` for its tables):',
   );
   console.log(head);
   console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh4, score))}`);

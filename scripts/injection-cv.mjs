@@ -28,7 +28,7 @@ const env = (k, d) => Number(process.env[k] ?? d);
 const EPOCHS = env('EPOCHS', 20);
 const LR = env('LR', 0.4);
 const L2 = env('L2', 3e-4);
-const PRIOR = env('PRIOR', 0.1);
+const PRIOR = env('PRIOR', 0.08);
 // The weights' quantization, as in scripts/train-injection-model.mjs (QLEVELS=0: float weights).
 const QLEVELS = env('QLEVELS', 15);
 // As in detect.ts.
@@ -36,6 +36,9 @@ const LEARNED_FLOOR = env('LEARNED_FLOOR', 0.3);
 const MODEL_DOUBT = env('MODEL_DOUBT', 0.1);
 const DOUBT_WEIGHT = env('DOUBT_WEIGHT', 0.84);
 const DOUBT_MIN_WORDS = env('DOUBT_MIN_WORDS', 8);
+// Not in detect.ts: signals of STRONG or more are not doubted (the fourth round's agreement rule;
+// STRONG=0.85 DOUBT_WEIGHT=0.3 PRIOR=0.12 is the variant docs/injection.md reports and did not adopt).
+const STRONG = env('STRONG', Number.POSITIVE_INFINITY);
 const FAMILY_CAP = 0.95;
 const FOLDS = 5;
 const T = 0.5;
@@ -62,12 +65,13 @@ try {
     .flatMap((f) => read(`test/fixtures/injection/${f}`))
     .filter((r) => r.split === 'train' || r.split === 'fresh1')
     .map((r) => ({ ...r, channel: 'user', fold: -1 }));
-  // train + dev, and the second and third fresh slices, dev data since the second and third rounds
-  // (each scored once before).
+  // train + dev, and the second to fourth fresh slices, dev data since the second, third and fourth
+  // rounds (each scored once before).
   const pool = [
     ...corpus.filter((r) => r.split === 'train' || r.split === 'dev'),
     ...read('test/fixtures/injection/corpus/fresh2.jsonl'),
     ...read('test/fixtures/injection/corpus/fresh3.jsonl'),
+    ...read('test/fixtures/injection/corpus/fresh4.jsonl'),
   ];
   const fnv = (s) => {
     let h = 0x811c9dc5;
@@ -169,7 +173,7 @@ try {
     if (r.system) return m.scoreOf(r.signals);
     const p = sig(a * r.z + b + shift);
     const g = p < MODEL_DOUBT && r.words >= DOUBT_MIN_WORDS ? DOUBT_WEIGHT + ((1 - DOUBT_WEIGHT) * p) / MODEL_DOUBT : 1;
-    const rules = m.scoreOf(r.signals.map((s) => ({ ...s, weight: s.weight * g })));
+    const rules = m.scoreOf(r.signals.map((s) => ({ ...s, weight: s.weight < STRONG ? s.weight * g : s.weight })));
     return p >= LEARNED_FLOOR ? 1 - (1 - rules) * (1 - Math.min(FAMILY_CAP, p)) : rules;
   };
   const rate = (list, f) => {
@@ -182,7 +186,7 @@ try {
   for (const r of pool) r.s = score(r);
   console.log(`out-of-fold on train + dev (${pool.length} texts, ${FOLDS} folds); calibration a=${a.toFixed(3)} b=${b.toFixed(3)}`);
   console.log(
-    `  settings: L2=${L2} PRIOR=${PRIOR} QLEVELS=${QLEVELS} MODEL_DOUBT=${MODEL_DOUBT} DOUBT_WEIGHT=${DOUBT_WEIGHT} DOUBT_MIN_WORDS=${DOUBT_MIN_WORDS}`,
+    `  settings: L2=${L2} PRIOR=${PRIOR} QLEVELS=${QLEVELS} MODEL_DOUBT=${MODEL_DOUBT} DOUBT_WEIGHT=${DOUBT_WEIGHT} DOUBT_MIN_WORDS=${DOUBT_MIN_WORDS} STRONG=${STRONG}`,
   );
   console.log(`  whole scorer        ${cell(rate(pool, (r) => r.s))}`);
   console.log(`  learned model alone ${cell(rate(pool, (r) => (r.system ? 0 : sig(a * r.z + b))))}`);

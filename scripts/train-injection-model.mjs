@@ -26,12 +26,13 @@ const SEED = 16;
 const FOLDS = 5;
 // Platt scaling is fitted as if PRIOR of the texts scanned were injections (the corpus is half
 // attacks): the learned probability is calibrated for that base rate, which sets where the model
-// alone crosses 0.5. 0.1 is the largest of 0.05/0.08/0.1/0.12/0.15/0.2 whose whole-scorer
-// false-positive rate, cross-validated on train + dev + the second and third fresh slices
-// (out-of-fold, 5 folds by carrier), stays at or under 2% (1.9%, 22/1182; 0.12 gives 2.03%; it was
-// 0.15 after the second round, before the third round's hard negatives). L2 3e-4 was chosen the
-// same way (recall at 2% false positives, out-of-fold). The test split was not used.
-const PRIOR = Number(process.env.PRIOR ?? 0.1);
+// alone crosses 0.5. 0.08 is the largest of 0.05/0.08/0.1/0.12/0.15/0.2 whose whole-scorer
+// false-positive rate, cross-validated on train + dev + the second to fourth fresh slices
+// (out-of-fold, 5 folds by carrier), stays at or under 2% (1.8%, 23/1249; 0.1 gives 2.2%, 27). It
+// was 0.15 after the second round and 0.1 after the third, before the fourth slice's hard benign
+// texts joined the dev data. L2 3e-4 was chosen the same way (recall at 2% false positives,
+// out-of-fold). The test split was not used.
+const PRIOR = Number(process.env.PRIOR ?? 0.08);
 // Quantization: 15 steps a side (31 values). Cross-validated on train + dev, 127, 45, 31 and 15
 // steps give the same recall at 2% false positives (84.3-84.7%); 7 loses a point.
 const LEVELS = 15;
@@ -56,13 +57,14 @@ const older = ['attacks.jsonl', 'benign.jsonl'].flatMap((f) =>
 const train = [...corpus.filter((r) => r.split === 'train'), ...older];
 // The second fresh slice (fresh2.jsonl), scored once at the end of the first generalization work,
 // is dev data since the second round: calibrated and tuned on with the dev split, never trained on.
-// The third (fresh3.jsonl), scored once at the end of the second round, is dev data since the third.
+// The third (fresh3.jsonl), scored once at the end of the second round, is dev data since the third;
+// the fourth (fresh4.jsonl), scored once at the end of the third, since the fourth.
 const slice = (name) =>
   readFileSync(new URL(`test/fixtures/injection/corpus/${name}.jsonl`, root), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
-const dev = [...corpus.filter((r) => r.split === 'dev'), ...slice('fresh2'), ...slice('fresh3')];
+const dev = [...corpus.filter((r) => r.split === 'dev'), ...slice('fresh2'), ...slice('fresh3'), ...slice('fresh4')];
 
 async function bundle(dir, name) {
   const outfile = join(dir, `${name}.mjs`);

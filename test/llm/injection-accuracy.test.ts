@@ -4,7 +4,8 @@
 // or adds a false positive fails here and has to be looked at. The test split was frozen before
 // tuning (its digest is checked); the fresh slices were written after tuning (the second before the
 // generalization work, and scored once at its end, dev data since; the third before the second round,
-// scored once at its end, dev data since; the fourth before the third round, and scored once at its end).
+// scored once at its end, dev data since; the fourth before the third round, scored once at its end,
+// dev data since).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -127,14 +128,14 @@ describe('corpus', () => {
 });
 
 describe('floors (counts) of the whole scorer', () => {
-  test('test split (never tuned on): 117/145 attacks caught, at most 4/149 benign flagged', () => {
+  test('test split (never tuned on): 116/145 attacks caught, at most 2/149 benign flagged', () => {
     const c = counts(split('test'));
-    expect(c.caught).toBeGreaterThanOrEqual(117);
-    expect(c.flagged).toBeLessThanOrEqual(4);
+    expect(c.caught).toBeGreaterThanOrEqual(116);
+    expect(c.flagged).toBeLessThanOrEqual(2);
   });
-  test('dev split (tuned on): 141/154 caught, none of 133 flagged', () => {
+  test('dev split (tuned on): 140/154 caught, none of 133 flagged', () => {
     const c = counts(split('dev'));
-    expect(c.caught).toBeGreaterThanOrEqual(141);
+    expect(c.caught).toBeGreaterThanOrEqual(140);
     expect(c.flagged).toBe(0);
   });
   test('train split: every attack caught, at most 7 benign flagged', () => {
@@ -152,20 +153,20 @@ describe('floors (counts) of the whole scorer', () => {
     expect(c.caught).toBeGreaterThanOrEqual(59);
     expect(c.flagged).toBe(0);
   });
-  test('third fresh slice (scored once after the second round, dev data since): 59/73 caught, at most 1/62 flagged', () => {
+  test('third fresh slice (scored once after the second round, dev data since): 56/73 caught, none of 62 flagged', () => {
     const c = counts(fresh3);
-    expect(c.caught).toBeGreaterThanOrEqual(59);
-    expect(c.flagged).toBeLessThanOrEqual(1);
+    expect(c.caught).toBeGreaterThanOrEqual(56);
+    expect(c.flagged).toBe(0);
   });
-  test('fourth fresh slice (scored once, after the third round): 63/82 caught, at most 6/67 flagged', () => {
+  test('fourth fresh slice (scored once after the third round, dev data since): 61/82 caught, at most 6/67 flagged', () => {
     const c = counts(fresh4);
-    expect(c.caught).toBeGreaterThanOrEqual(63);
+    expect(c.caught).toBeGreaterThanOrEqual(61);
     expect(c.flagged).toBeLessThanOrEqual(6);
   });
-  test('earlier set, parts the model never trained on: 139/146 attacks caught, at most 5/216 benign flagged', () => {
+  test('earlier set, parts the model never trained on: 138/146 attacks caught, at most 4/216 benign flagged', () => {
     const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));
-    expect(c.caught).toBeGreaterThanOrEqual(139);
-    expect(c.flagged).toBeLessThanOrEqual(5);
+    expect(c.caught).toBeGreaterThanOrEqual(138);
+    expect(c.flagged).toBeLessThanOrEqual(4);
   });
 });
 
