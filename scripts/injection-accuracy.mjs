@@ -160,7 +160,13 @@ try {
     console.log(`${file}: ${own.length} texts\n${head}`);
     console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(own, score))}`);
     console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(own, (r) => r.rules))}`);
-    console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(own, (r) => r.model))}\n`);
+    console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(own, (r) => r.model))}`);
+    if (guard) {
+      console.log(`  ${'llm_guardrail (its 0.5)'.padEnd(32)}${cell(rate(own, guard, 0.5))}`);
+      const f = rate(own, score);
+      console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(own, f.fp / f.benign))}`);
+    }
+    console.log();
   }
   console.log(`${tableName} by kind${guard ? `; llm_guardrail at our FPR (threshold ${eqT.toFixed(3)})` : ''}:`);
   const row = (label, sub) => {
