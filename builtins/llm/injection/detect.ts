@@ -658,7 +658,7 @@ function sentenceAt(words: readonly string[], i: number): SentenceContext {
  * match counts half.
  */
 function mentioned(ctx: SentenceContext, f: Folded, tk: Tokens, i: number, end: number): boolean {
-  if (ctx.howI) return true;
+  if (ctx.howI || identifier(f.text, tk, i, end)) return true;
   if (ctx.meta) return ctx.question || ctx.explain || quotedSpan(f, tk, i, end, ctx.first, ctx.last);
   // A string literal in code: `BLOCKLIST = ['ignore previous instructions', ...]`, `# misses "..."`;
   // a phrase quoted in a question asks about the phrase ("is \"Ignoriere ...\" a natural rendering?").
@@ -695,6 +695,20 @@ function negatedBefore(words: readonly string[], i: number): boolean {
     if (NEGATIONS.has(w)) return true;
   }
   return false;
+}
+
+/**
+ * A match inside a code identifier that is called or set in backticks (`ignorer_consignes_precedentes()`)
+ * names something: no one says it. A bare `ig_nore_prev_ious...` is obfuscation, not code.
+ */
+function identifier(t: string, tk: Tokens, i: number, end: number): boolean {
+  let a = tk.start[i]!;
+  let b = tk.end[end - 1]!;
+  if (t.lastIndexOf('_', b) < a - 1) return false;
+  const word = (k: number) => /\w/.test(t[k] ?? '');
+  while (a > 0 && word(a - 1)) a--;
+  while (b < t.length && word(b)) b++;
+  return t[b] === '(' || t[a - 1] === '`';
 }
 
 /** Whether a quote opens before the match and closes after it, inside the sentence. */
