@@ -84,8 +84,7 @@ const R = (id: string, family: Family, weight: number, pattern: string, negatabl
 
 export const PHRASE_RULES: PhraseRule[] = [
   // ------------------------------------------------------------------ instruction override
-  // "Ignore prior instruction dated 2024-11-02": a document superseding one of its own, by reference.
-  R('ignore_previous', 'instruction_override', 0.85, '@ignore @det* @prev @prev? @instr !dated|issued|numbered|nr|ref|number'),
+  R('ignore_previous', 'instruction_override', 0.85, '@ignore @det* @prev @prev? @instr'),
   R('ignore_previous_weak', 'instruction_override', 0.45, '@ignore @det* @prev @instr2'),
   R('override_previous', 'instruction_override', 0.8, '@overrideOnly @det* @prev2 @prev2? @instr'),
   R(
