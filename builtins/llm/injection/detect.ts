@@ -33,6 +33,7 @@ import {
   PRE,
   REV,
   SYS,
+  THEIRS,
   VERB,
   YOU,
 } from './lexicon.js';
@@ -476,8 +477,9 @@ function conceptSignals(text: string, out: Raw[]): void {
   for (const { start, end, bits } of sentences) {
     const has = (m: number) => (bits & m) === m;
     const any = (m: number) => (bits & m) !== 0;
-    // A sentence about attacks, or one that quotes, mentions rather than makes them.
-    const mention = any(ABOUT) || quoted(text, start, end);
+    // A sentence about attacks, one that quotes, or one about instructions that are not the model's
+    // (a boss's, the user's own system prompt) mentions rather than makes them.
+    const mention = any(ABOUT | THEIRS) || quoted(text, start, end);
     const k = mention ? 0.5 : 1;
     const push = (family: Family, rule: string, w: number) => out.push({ ...sig(family, rule, start, end, w * k), mention });
     if (has(NOREF)) push('role_play', 'concept_no_refusal', 0.35);
