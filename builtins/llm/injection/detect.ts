@@ -787,10 +787,14 @@ function compactSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) 
   }
 }
 
+const TEMPLATE_TALK = /chat[ _-]?template|jinja|tokeni[sz]er|prompt builder|snapshot|unit test|expected output|special tokens?\b/;
+
 function delimiterSignals(_text: string, f: Folded, out: Raw[], origEnd: (e: number) => number): void {
   const t = f.text;
   // Needles: special tokens, role tags, URLs, markdown image links.
   let closeAt = -1;
+  // A question about a chat template, a tokenizer or a test of them quotes its special tokens.
+  let tokenWeight = -1;
   if (t.includes('<') || t.includes('[') || t.includes('http') || t.includes('`') || t.includes('(') || t.includes('{')) {
     for (const h of V1_AC.scan(t, 128)) {
       const start = f.map[h.start]!;
@@ -801,7 +805,8 @@ function delimiterSignals(_text: string, f: Folded, out: Raw[], origEnd: (e: num
         while (k < t.length && (t[k] === ' ' || t[k] === '\n')) k++;
         const roleNext = t.startsWith('system', k) || t.startsWith('developer', k) || t.startsWith('<<sys>>', k);
         const role = ROLE_SWITCH_TOKENS.has(tok) || roleNext;
-        out.push(sig('delimiter_encoding', role ? 'special_token_role' : 'special_token', start, stop, role ? 0.55 : 0.45));
+        if (tokenWeight < 0) tokenWeight = t.includes('?') && TEMPLATE_TALK.test(t) ? 0.5 : 1;
+        out.push(sig('delimiter_encoding', role ? 'special_token_role' : 'special_token', start, stop, (role ? 0.55 : 0.45) * tokenWeight));
       } else if (h.needle < N_ROLE) {
         out.push(sig('delimiter_encoding', 'role_tag', start, stop, 0.4));
         const tag = ROLE_TAGS[h.needle - N_SPECIAL]!;
