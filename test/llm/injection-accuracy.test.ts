@@ -154,10 +154,10 @@ describe('floors (counts) of the whole scorer', () => {
     expect(c.caught).toBeGreaterThanOrEqual(140);
     expect(c.flagged).toBe(0);
   });
-  test('train split: every attack caught, at most 7 benign flagged', () => {
+  test('train split: every attack caught, at most 6 benign flagged', () => {
     const c = counts(split('train'));
     expect(c.caught).toBe(c.attacks);
-    expect(c.flagged).toBeLessThanOrEqual(7);
+    expect(c.flagged).toBeLessThanOrEqual(6);
   });
   test('fresh slice (written after tuning): 38/45 caught, at most 1/36 flagged', () => {
     const c = counts(fresh);
