@@ -179,13 +179,13 @@ describe('floors (counts) of the whole scorer', () => {
     expect(c.caught).toBeGreaterThanOrEqual(61);
     expect(c.flagged).toBeLessThanOrEqual(6);
   });
-  test('blind sets (other authors; dev data since the fifth round): 158/197 and 142/196 caught, at most 7/179 and 7/183 flagged', () => {
+  test('blind sets (other authors; dev data since the fifth round): 158/197 and 142/196 caught, at most 5/179 and 5/183 flagged', () => {
     const c1 = counts(blind1);
     expect(c1.caught).toBeGreaterThanOrEqual(158);
-    expect(c1.flagged).toBeLessThanOrEqual(7);
+    expect(c1.flagged).toBeLessThanOrEqual(5);
     const c2 = counts(blind2);
     expect(c2.caught).toBeGreaterThanOrEqual(142);
-    expect(c2.flagged).toBeLessThanOrEqual(7);
+    expect(c2.flagged).toBeLessThanOrEqual(5);
   });
   test('earlier set, parts the model never trained on: 138/146 attacks caught, at most 4/216 benign flagged', () => {
     const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));
