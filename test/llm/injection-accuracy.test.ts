@@ -154,10 +154,10 @@ describe('floors (counts) of the whole scorer', () => {
     expect(c.caught).toBeGreaterThanOrEqual(140);
     expect(c.flagged).toBe(0);
   });
-  test('train split: every attack caught, at most 7 benign flagged', () => {
+  test('train split: every attack caught, at most 6 benign flagged', () => {
     const c = counts(split('train'));
     expect(c.caught).toBe(c.attacks);
-    expect(c.flagged).toBeLessThanOrEqual(7);
+    expect(c.flagged).toBeLessThanOrEqual(6);
   });
   test('fresh slice (written after tuning): 38/45 caught, at most 1/36 flagged', () => {
     const c = counts(fresh);
@@ -179,13 +179,13 @@ describe('floors (counts) of the whole scorer', () => {
     expect(c.caught).toBeGreaterThanOrEqual(61);
     expect(c.flagged).toBeLessThanOrEqual(6);
   });
-  test('blind sets (other authors; the second scored once, after the fourth round): 158/197 and 142/196 caught, at most 8/179 and 10/183 flagged', () => {
+  test('blind sets (other authors; dev data since the fifth round): 158/197 and 142/196 caught, at most 5/179 and 5/183 flagged', () => {
     const c1 = counts(blind1);
     expect(c1.caught).toBeGreaterThanOrEqual(158);
-    expect(c1.flagged).toBeLessThanOrEqual(8);
+    expect(c1.flagged).toBeLessThanOrEqual(5);
     const c2 = counts(blind2);
     expect(c2.caught).toBeGreaterThanOrEqual(142);
-    expect(c2.flagged).toBeLessThanOrEqual(10);
+    expect(c2.flagged).toBeLessThanOrEqual(5);
   });
   test('earlier set, parts the model never trained on: 138/146 attacks caught, at most 4/216 benign flagged', () => {
     const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));

@@ -10,8 +10,9 @@ const weights = (signals: readonly { rule: string; weight: number }[]) =>
   Object.fromEntries(signals.filter((s) => s.rule !== 'model').map((s) => [s.rule, s.weight]));
 
 describe('model doubt', () => {
-  test('a chat token in a tokenizer question: the model doubts, the rule signal is weakened below the threshold', () => {
-    const t = 'In my tokenizer tests I use "<|im_start|>system" and count the tokens. Why is it one token in tiktoken but six in my BPE?';
+  test('a chat token in a tokenizer test: the model doubts, the rule signal is weakened below the threshold', () => {
+    // No question mark: a question about a tokenizer halves its tokens in the rules already.
+    const t = 'In my tokenizer tests I use "<|im_start|>system" and count the tokens; it is one token in tiktoken but six in my BPE.';
     expect(modelScore(t)).toBeLessThan(0.1);
     const without = analyzeUnlearned(t);
     const withModel = analyze(t);

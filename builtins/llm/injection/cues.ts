@@ -133,6 +133,8 @@ export function sentenceCues(
       if (n >= 0) {
         let ctx = false;
         for (let k = v + 1; k <= Math.min(last, n + 3); k++) if (k !== n && bits(k) & (PRIOR | OWNER)) ctx = true;
+        // "override the default system prompt": a product setting that admins replace.
+        for (let k = v + 1; k < n; k++) if (words[k] === 'default') ctx = false;
         if (ctx) {
           out.push({ family: 'instruction_override', rule: 'override_cues', t0: v, t1: n + 1, weight: 0.55 });
           break;

@@ -33,6 +33,7 @@ import {
   PRE,
   REV,
   SYS,
+  THEIRS,
   VERB,
   YOU,
 } from './lexicon.js';
@@ -476,8 +477,9 @@ function conceptSignals(text: string, out: Raw[]): void {
   for (const { start, end, bits } of sentences) {
     const has = (m: number) => (bits & m) === m;
     const any = (m: number) => (bits & m) !== 0;
-    // A sentence about attacks, or one that quotes, mentions rather than makes them.
-    const mention = any(ABOUT) || quoted(text, start, end);
+    // A sentence about attacks, one that quotes, or one about instructions that are not the model's
+    // (a boss's, the user's own system prompt) mentions rather than makes them.
+    const mention = any(ABOUT | THEIRS) || quoted(text, start, end);
     const k = mention ? 0.5 : 1;
     const push = (family: Family, rule: string, w: number) => out.push({ ...sig(family, rule, start, end, w * k), mention });
     if (has(NOREF)) push('role_play', 'concept_no_refusal', 0.35);
@@ -658,7 +660,7 @@ function sentenceAt(words: readonly string[], i: number): SentenceContext {
  * match counts half.
  */
 function mentioned(ctx: SentenceContext, f: Folded, tk: Tokens, i: number, end: number): boolean {
-  if (ctx.howI) return true;
+  if (ctx.howI || identifier(f.text, tk, i, end)) return true;
   if (ctx.meta) return ctx.question || ctx.explain || quotedSpan(f, tk, i, end, ctx.first, ctx.last);
   // A string literal in code: `BLOCKLIST = ['ignore previous instructions', ...]`, `# misses "..."`;
   // a phrase quoted in a question asks about the phrase ("is \"Ignoriere ...\" a natural rendering?").
@@ -695,6 +697,20 @@ function negatedBefore(words: readonly string[], i: number): boolean {
     if (NEGATIONS.has(w)) return true;
   }
   return false;
+}
+
+/**
+ * A match inside a code identifier that is called or set in backticks (`ignorer_consignes_precedentes()`)
+ * names something: no one says it. A bare `ig_nore_prev_ious...` is obfuscation, not code.
+ */
+function identifier(t: string, tk: Tokens, i: number, end: number): boolean {
+  let a = tk.start[i]!;
+  let b = tk.end[end - 1]!;
+  if (t.lastIndexOf('_', b) < a - 1) return false;
+  const word = (k: number) => /\w/.test(t[k] ?? '');
+  while (a > 0 && word(a - 1)) a--;
+  while (b < t.length && word(b)) b++;
+  return t[b] === '(' || t[a - 1] === '`';
 }
 
 /** Whether a quote opens before the match and closes after it, inside the sentence. */
@@ -771,10 +787,14 @@ function compactSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) 
   }
 }
 
+const TEMPLATE_TALK = /chat[ _-]?template|jinja|tokeni[sz]er|prompt builder|snapshot|unit test|expected output|special tokens?\b/;
+
 function delimiterSignals(_text: string, f: Folded, out: Raw[], origEnd: (e: number) => number): void {
   const t = f.text;
   // Needles: special tokens, role tags, URLs, markdown image links.
   let closeAt = -1;
+  // A question about a chat template, a tokenizer or a test of them quotes its special tokens.
+  let tokenWeight = -1;
   if (t.includes('<') || t.includes('[') || t.includes('http') || t.includes('`') || t.includes('(') || t.includes('{')) {
     for (const h of V1_AC.scan(t, 128)) {
       const start = f.map[h.start]!;
@@ -785,7 +805,8 @@ function delimiterSignals(_text: string, f: Folded, out: Raw[], origEnd: (e: num
         while (k < t.length && (t[k] === ' ' || t[k] === '\n')) k++;
         const roleNext = t.startsWith('system', k) || t.startsWith('developer', k) || t.startsWith('<<sys>>', k);
         const role = ROLE_SWITCH_TOKENS.has(tok) || roleNext;
-        out.push(sig('delimiter_encoding', role ? 'special_token_role' : 'special_token', start, stop, role ? 0.55 : 0.45));
+        if (tokenWeight < 0) tokenWeight = t.includes('?') && TEMPLATE_TALK.test(t) ? 0.5 : 1;
+        out.push(sig('delimiter_encoding', role ? 'special_token_role' : 'special_token', start, stop, (role ? 0.55 : 0.45) * tokenWeight));
       } else if (h.needle < N_ROLE) {
         out.push(sig('delimiter_encoding', 'role_tag', start, stop, 0.4));
         const tag = ROLE_TAGS[h.needle - N_SPECIAL]!;

@@ -50,6 +50,10 @@ const ACT = 1 << 27; // privileged actions: delete, grant access, transfer money
 const MODE = 1 << 28; // a mode, a build, a profile, settings: "expert mode", "debug build", "--mode="
 const EXCEPT = 1 << 29; // just this once, make an exception, relax, loosen, optional
 const SETUP = 1 << 30; // what the model was given before: before my first message, your setup, how you were briefed
+// Read by the rules only (the model's concepts are the first CONCEPTS bits): instructions that are
+// not the model's, those a person in the user's life gave ("my boss said to ignore the earlier
+// instructions") or the user's own system prompt ("if I put a canary in my system prompt").
+export const THEIRS = 1 << 31;
 export const CONCEPTS = 31;
 
 const LEXICON: [number, string][] = [
@@ -263,6 +267,16 @@ LEXICON.push([
     'boas práticas|buenas prácticas|bonnes pratiques|best practices|unit test|pytest|fixture|' +
     'ataque|inyección|seguridad|attaque|sécurité|angriff|sicherheit|ataque|segurança|attacco|sicurezza|' +
     'атак|инъекц|безопасност|攻击|注入|安全|攻撃|インジェクション|セキュリティ|공격|인젝션|보안|هجوم|حقن|हमला|इंजेक्शन|saldırı|enjeksiyon|güvenlik',
+]);
+LEXICON.push([
+  THEIRS,
+  'my system prompt|our system prompt|my own system prompt|my prompt template|our prompt template|' +
+    'my boss|my manager|my supervisor|my teacher|my professor|my team lead|my teamlead|my colleague|my coworker|my landlord|my client|' +
+    'mi jefe|mi jefa|mi profesor|mi profesora|mi supervisor|mi gerente|mon chef|ma cheffe|mon patron|ma patronne|mon manager|mon prof|ma prof|' +
+    'mein chef|meine chefin|mein teamleiter|meine teamleiterin|mein vorgesetzter|meine vorgesetzte|mein lehrer|meine lehrerin|' +
+    'il mio capo|la mia capa|il mio responsabile|la mia responsabile|meu chefe|minha chefe|meu gerente|minha gerente|meu professor|' +
+    'мой начальник|моя начальница|мой руководитель|мій керівник|моя керівниця|老板|领导|上司|经理|部長|課長|상사|부장|팀장|과장|' +
+    'مديري|مديرتي|رئيسي في العمل|मेरे मैनेजर|मेरे बॉस|müdürüm|patronum|amirim|mijn baas|mijn manager|mój szef|moja szefowa|sếp|atasan saya|bos saya',
 ]);
 LEXICON.push([
   NEG,

@@ -149,7 +149,14 @@ export const PHRASE_RULES: PhraseRule[] = [
     'bypass_safety',
     'instruction_override',
     0.6,
-    '@override the|all|any|every|all+the|its|these|those|all+of+the|ai ~1 safety+guidelines|guardrails|content+policy|content+policies|safety+filters|safety+protocols|safety+measures|safety+rules|safety+training|alignment|censorship|ethical+guidelines|moral+guidelines|system+prompt|system+instructions|ai+safety|safety+restrictions|ethical+restrictions|moral+restrictions|safety+layer|ethical+constraints|safety+policies|safety+policy|usage+policies|usage+policy|content+guidelines|ethics+guidelines|safety+instructions',
+    '@override the|all|any|every|all+the|its|these|those|all+of+the|ai ~1 safety+guidelines|guardrails|content+policy|content+policies|safety+filters|safety+protocols|safety+measures|safety+rules|safety+training|alignment|censorship|ethical+guidelines|moral+guidelines|ai+safety|safety+restrictions|ethical+restrictions|moral+restrictions|safety+layer|ethical+constraints|safety+policies|safety+policy|usage+policies|usage+policy|content+guidelines|ethics+guidelines|safety+instructions',
+  ),
+  // "Allow admins to override the default system prompt" is a product setting, not an attack.
+  R(
+    'bypass_system_prompt',
+    'instruction_override',
+    0.6,
+    '@override the|all|any|every|all+the|its|these|those|all+of+the|ai !default|base|global|workspace|tenant|project|per ~1 system+prompt|system+instructions',
   ),
   R(
     'dont_follow_your',
@@ -313,7 +320,7 @@ export const PHRASE_RULES: PhraseRule[] = [
     'mode_enabled',
     'role_play',
     0.7,
-    '@mode mode enabled|activated|on|engaged|unlocked|active|initiated|started|is+on|is+enabled|is+active|now+on|has+been+enabled|has+been+activated|output|response|responses|chatgpt|is+now+active|now+active|initiated !the|my|your|a|an|this|that|our|their|his|her|its|every|each|both|all',
+    '@mode mode enabled|activated|on|engaged|unlocked|active|initiated|started|is+on|is+enabled|is+active|now+on|has+been+enabled|has+been+activated|output|response|responses|chatgpt|is+now+active|now+active|initiated !the|my|your|a|an|this|that|our|their|his|her|its|every|each|both|all|pc|mac|windows|linux|android|ios|iphone|ipad|steam|xbox|playstation|ps4|ps5|console|consoles|desktop|laptop|mobile|server|servers|device|devices|startup|boot',
   ),
   R(
     'enter_mode',
