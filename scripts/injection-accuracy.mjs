@@ -161,6 +161,17 @@ try {
     console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(own, score))}`);
     console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(own, (r) => r.rules))}`);
     console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(own, (r) => r.model))}`);
+    // threshold-free: how well the scores rank attacks above benign texts, to compare scorers at
+    // equal false positives (AUC; attacks scoring above the k-th highest benign text)
+    const atk = own.filter((r) => r.label === 'attack').map((r) => r.score);
+    const ben = own.filter((r) => r.label !== 'attack').map((r) => r.score);
+    let auc = 0;
+    for (const a of atk) for (const b of ben) auc += a > b ? 1 : a === b ? 0.5 : 0;
+    const sorted = [...ben].sort((a, b) => b - a);
+    const above = [0, 2, 4].map((k) => `${atk.filter((a) => a > (sorted[k] ?? -1)).length}`).join(' / ');
+    console.log(
+      `  ${'ranking'.padEnd(32)}AUC ${(auc / (atk.length * ben.length || 1)).toFixed(3)}; attacks above 0 / 2 / 4 benign: ${above} of ${atk.length}`,
+    );
     if (guard) {
       console.log(`  ${'llm_guardrail (its 0.5)'.padEnd(32)}${cell(rate(own, guard, 0.5))}`);
       const f = rate(own, score);
