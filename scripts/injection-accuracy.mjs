@@ -128,6 +128,30 @@ try {
     return { t: Infinity, ...rate(list, guard, Infinity) };
   };
   const score = (r) => r.score;
+  /** The whole scorer, its parts and (with llm_guardrail) the comparison, on one labelled list. */
+  const summary = (list, { model = true, ranking = false, guard05 = false } = {}) => {
+    console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(list, score))}`);
+    console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(list, (r) => r.rules))}`);
+    if (model) console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(list, (r) => r.model))}`);
+    if (ranking) {
+      // threshold-free: how well the scores rank attacks above benign texts, to compare scorers at
+      // equal false positives (AUC; attacks scoring above the k-th highest benign text)
+      const atk = list.filter((r) => r.label === 'attack').map((r) => r.score);
+      const ben = list.filter((r) => r.label !== 'attack').map((r) => r.score);
+      let auc = 0;
+      for (const a of atk) for (const b of ben) auc += a > b ? 1 : a === b ? 0.5 : 0;
+      const sorted = [...ben].sort((a, b) => b - a);
+      const above = [0, 2, 4].map((k) => `${atk.filter((a) => a > (sorted[k] ?? -1)).length}`).join(' / ');
+      console.log(
+        `  ${'ranking'.padEnd(32)}AUC ${(auc / (atk.length * ben.length || 1)).toFixed(3)}; attacks above 0 / 2 / 4 benign: ${above} of ${atk.length}`,
+      );
+    }
+    if (guard) {
+      if (guard05) console.log(`  ${'llm_guardrail (its 0.5)'.padEnd(32)}${cell(rate(list, guard, 0.5))}`);
+      const f = rate(list, score);
+      console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(list, f.fp / f.benign))}`);
+    }
+  };
 
   console.log(
     `injection.found at threshold ${T}: corpus of ${corpus.length} texts (${corpus.filter((r) => r.label === 'attack').length} attacks, ` +
@@ -158,25 +182,7 @@ try {
   const eqT = guard ? atFpr(list, ours.fp / ours.benign).t : undefined;
   if (file) {
     console.log(`${file}: ${own.length} texts\n${head}`);
-    console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(own, score))}`);
-    console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(own, (r) => r.rules))}`);
-    console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(own, (r) => r.model))}`);
-    // threshold-free: how well the scores rank attacks above benign texts, to compare scorers at
-    // equal false positives (AUC; attacks scoring above the k-th highest benign text)
-    const atk = own.filter((r) => r.label === 'attack').map((r) => r.score);
-    const ben = own.filter((r) => r.label !== 'attack').map((r) => r.score);
-    let auc = 0;
-    for (const a of atk) for (const b of ben) auc += a > b ? 1 : a === b ? 0.5 : 0;
-    const sorted = [...ben].sort((a, b) => b - a);
-    const above = [0, 2, 4].map((k) => `${atk.filter((a) => a > (sorted[k] ?? -1)).length}`).join(' / ');
-    console.log(
-      `  ${'ranking'.padEnd(32)}AUC ${(auc / (atk.length * ben.length || 1)).toFixed(3)}; attacks above 0 / 2 / 4 benign: ${above} of ${atk.length}`,
-    );
-    if (guard) {
-      console.log(`  ${'llm_guardrail (its 0.5)'.padEnd(32)}${cell(rate(own, guard, 0.5))}`);
-      const f = rate(own, score);
-      console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(own, f.fp / f.benign))}`);
-    }
+    summary(own, { ranking: true, guard05: true });
     console.log();
   }
   console.log(`${tableName} by kind${guard ? `; llm_guardrail at our FPR (threshold ${eqT.toFixed(3)})` : ''}:`);
@@ -220,48 +226,25 @@ try {
 
   console.log('\nfresh slice (written after tuning; first scored before the last two changes, see docs/injection.md):');
   console.log(head);
-  console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh, score))}`);
-  console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(fresh, (r) => r.rules))}`);
-  if (guard) {
-    const f = rate(fresh, score);
-    console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(fresh, f.fp / f.benign))}`);
-  }
+  summary(fresh, { model: false });
 
   console.log(
     '\nsecond fresh slice (fresh2.mjs: written before the generalization work, scored once at its end, dev data since; `--split=fresh2` for its tables):',
   );
   console.log(head);
-  console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh2, score))}`);
-  console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(fresh2, (r) => r.rules))}`);
-  console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(fresh2, (r) => r.model))}`);
-  if (guard) {
-    const f = rate(fresh2, score);
-    console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(fresh2, f.fp / f.benign))}`);
-  }
+  summary(fresh2);
 
   console.log(
     '\nthird fresh slice (fresh3.mjs: written before the second generalization round, scored once at its end, dev data since; `--split=fresh3` for its tables):',
   );
   console.log(head);
-  console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh3, score))}`);
-  console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(fresh3, (r) => r.rules))}`);
-  console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(fresh3, (r) => r.model))}`);
-  if (guard) {
-    const f = rate(fresh3, score);
-    console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(fresh3, f.fp / f.benign))}`);
-  }
+  summary(fresh3);
 
   console.log(
     '\nfourth fresh slice (fresh4.mjs: written before the third round, scored once at its end, dev data since; `--split=fresh4` for its tables):',
   );
   console.log(head);
-  console.log(`  ${'injection.found'.padEnd(32)}${cell(rate(fresh4, score))}`);
-  console.log(`  ${'  rules alone'.padEnd(32)}${cell(rate(fresh4, (r) => r.rules))}`);
-  console.log(`  ${'  learned model alone'.padEnd(32)}${cell(rate(fresh4, (r) => r.model))}`);
-  if (guard) {
-    const f = rate(fresh4, score);
-    console.log(`  ${'llm_guardrail at our FPR'.padEnd(32)}${cell(atFpr(fresh4, f.fp / f.benign))}`);
-  }
+  summary(fresh4);
 
   console.log('\nearlier labelled set (test/fixtures/injection/*.jsonl, user prompts):');
   console.log(`${head}   (rules alone: recall, FPR)`);
