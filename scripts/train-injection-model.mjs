@@ -1,232 +1,95 @@
 #!/usr/bin/env node
-// Trains the learned injection scorer (builtins/llm/injection/model.ts) and writes its weights
-// to builtins/llm/injection/model-weights.ts:
-//   node scripts/train-injection-model.mjs            train on `train`, calibrate on `dev`, write
+// Trains the learned injection scorer (builtins/llm/injection/model.ts) and the combiner that
+// weighs it with the rules (detect.ts `combine`), and writes both to
+// builtins/llm/injection/model-weights.ts:
+//   node scripts/train-injection-model.mjs            train and write
 //   node scripts/train-injection-model.mjs --check    retrain and fail if the file would change
 //
-// Logistic regression with L2, balanced classes, AdaGrad, a fixed number of epochs over the
-// train split in an order fixed by a seeded shuffle: the same corpus gives the same bytes. The
-// features are the scorer's own (featureBuckets, bundled from model.ts with esbuild). Then the
-// weights are quantized to int8 and Platt scaling (p = sigmoid(a z + b)) is fitted on the dev
-// split's logits, as the scorer computes them (windows and all), together with out-of-fold logits
-// of the training texts (5 folds). The test split is never read.
-// Training texts: the corpus's train split and the tuning parts of the earlier set (below).
-import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+// Training texts: the corpus's train and dev splits, its second to fourth fresh slices, the
+// earlier set's tuning parts, and every labelled set by another author in
+// test/fixtures/injection/blind/. The corpus's test split is never read, nor are the held-out sets
+// kept outside the project (docs/injection.md, "Blind sets").
+//
+// 1. Out-of-fold logits: the texts are cut into 5 folds (composed texts by their carrier), and each
+//    fold is scored by a model trained on the other four (scripts/injection-lib.mjs: logistic
+//    regression with L2, balanced classes, AdaGrad, a seeded order; quantized as it ships).
+// 2. Platt scaling (p = sigmoid(a z + b), the `learned` signal) and the combiner (a logistic
+//    regression over the logit and the rules' family evidence) are fitted on those logits.
+// 3. The model is trained on all the texts and quantized to int8. The same texts give the same bytes.
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  assignFolds,
+  blindSets,
+  calibrate,
+  corpusPools,
+  fitModel,
+  fitStack,
+  outOfFold,
+  prepare,
+  quantize,
+  root,
+  settings,
+  withScorer,
+} from './injection-lib.mjs';
 
-const root = new URL('..', import.meta.url);
 const check = process.argv.includes('--check');
-const EPOCHS = Number(process.env.EPOCHS ?? 20);
-const LR = Number(process.env.LR ?? 0.4);
-const L2 = Number(process.env.L2 ?? 3e-4);
-const SEED = 16;
 const FOLDS = 5;
-// Platt scaling is fitted as if PRIOR of the texts scanned were injections (the corpus is half
-// attacks): the learned probability is calibrated for that base rate, which sets where the model
-// alone crosses 0.5. 0.08 is the largest of 0.05/0.08/0.1/0.12/0.15/0.2 whose whole-scorer
-// false-positive rate, cross-validated on train + dev + the second to fourth fresh slices
-// (out-of-fold, 5 folds by carrier), stays at or under 2% (1.8%, 23/1249; 0.1 gives 2.2%, 27). It
-// was 0.15 after the second round and 0.1 after the third, before the fourth slice's hard benign
-// texts joined the dev data. L2 3e-4 was chosen the same way (recall at 2% false positives,
-// out-of-fold). The test split was not used.
-const PRIOR = Number(process.env.PRIOR ?? 0.08);
-// Quantization: 15 steps a side (31 values). Cross-validated on train + dev, 127, 45, 31 and 15
-// steps give the same recall at 2% false positives (84.3-84.7%); 7 loses a point.
-const LEVELS = 15;
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+// Hyper-parameters, chosen by holding out each set by another author in turn
+// (scripts/injection-sets.mjs, docs/injection.md "The sixth round"): L2 3e-5 (1e-4: fewer attacks
+// ranked above the benign texts; 1e-3 worse again); the Platt prior 8% (the `learned` signal
+// reads as "odds in a stream where one text in twelve is an injection"); the combiner's prior 15%
+// (10% and 20% put the threshold on either side of 2% false positives). See scripts/injection-lib.mjs.
+const { L2, PRIOR, STACK_PRIOR, EPOCHS } = settings;
 
 const weightsFile = new URL('builtins/llm/injection/model-weights.ts', root);
-const corpus = readFileSync(new URL('test/fixtures/injection/corpus/corpus.jsonl', root), 'utf8')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l));
-// The project's earlier labelled set (test/fixtures/injection/*.jsonl, user prompts) adds its
-// tuning parts (train, fresh1) to the training texts; its held-out, fresh2 and fresh3 parts stay
-// out, so that they remain a check the model never saw.
-const older = ['attacks.jsonl', 'benign.jsonl'].flatMap((f) =>
-  readFileSync(new URL(`test/fixtures/injection/${f}`, root), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((r) => r.split === 'train' || r.split === 'fresh1')
-    .map((r) => ({ ...r, channel: 'user' })),
-);
-const train = [...corpus.filter((r) => r.split === 'train'), ...older];
-// The second fresh slice (fresh2.jsonl), scored once at the end of the first generalization work,
-// is dev data since the second round: calibrated and tuned on with the dev split, never trained on.
-// The third (fresh3.jsonl), scored once at the end of the second round, is dev data since the third;
-// the fourth (fresh4.jsonl), scored once at the end of the third, since the fourth.
-const slice = (name) =>
-  readFileSync(new URL(`test/fixtures/injection/corpus/${name}.jsonl`, root), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-const dev = [...corpus.filter((r) => r.split === 'dev'), ...slice('fresh2'), ...slice('fresh3'), ...slice('fresh4')];
-
-async function bundle(dir, name) {
-  const outfile = join(dir, `${name}.mjs`);
-  await build({
-    entryPoints: [new URL('builtins/llm/injection/model.ts', root).pathname],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    outfile,
-    logLevel: 'error',
-  });
-  return import(pathToFileURL(outfile).href);
-}
-
-function mulberry32(a) {
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 
 function source(m) {
   return (
-    '// Generated by scripts/train-injection-model.mjs from test/fixtures/injection/corpus: do not edit.\n' +
-    '// Logistic regression weights, one character a hash bucket (model.ts: ALPHABET), decoded on first use by model.ts.\n' +
+    '// Generated by scripts/train-injection-model.mjs from test/fixtures/injection: do not edit.\n' +
+    '// Logistic regression weights, one character a hash bucket (model.ts: ALPHABET), decoded on first use by model.ts;\n' +
+    '// Platt scaling (a, b) for the learned signal; the combiner (detect.ts: stackFeatures, the bias last).\n' +
     // Laid out as Biome formats it, so that formatting the tree leaves it alone.
-    `export const MODEL = {\n  bits: ${m.bits},\n  levels: ${m.levels},\n  scale: ${m.scale},\n  bias: ${m.bias},\n  a: ${m.a},\n  b: ${m.b},\n  weights:\n    '${m.weights}',\n};\n`
+    `export const MODEL = {\n  bits: ${m.bits},\n  levels: ${m.levels},\n  scale: ${m.scale},\n  bias: ${m.bias},\n  a: ${m.a},\n  b: ${m.b},\n` +
+    `  stack: [${m.stack.join(', ')}],\n  weights:\n    '${m.weights}',\n};\n`
   );
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'injection-train-'));
-try {
-  const { featureBuckets, BITS, MIN_NORM } = await bundle(dir, 'features');
-  const size = 1 << BITS;
-  const X = train.map((r) => featureBuckets(r.text, r.channel));
-  const y = train.map((r) => (r.label === 'attack' ? 1 : 0));
-  const pos = y.filter(Boolean).length;
-  const classWeight = [train.length / (2 * (train.length - pos)), train.length / (2 * pos)];
-
-  /** Logistic regression on the texts at `idx`; the same seed and order rules for every call. */
-  const fitModel = (idx) => {
-    const w = new Float64Array(size);
-    const g2 = new Float64Array(size).fill(1e-8);
-    let bias = 0;
-    let gBias = 1e-8;
-    const rand = mulberry32(SEED);
-    const order = idx.slice();
-    for (let epoch = 0; epoch < EPOCHS; epoch++) {
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
-      }
-      for (const i of order) {
-        const z = logit(w, bias, X[i]);
-        const err = (sigmoid(z) - y[i]) * classWeight[y[i]];
-        const { grams, concepts } = X[i];
-        const norm = 1 / Math.sqrt(Math.max(grams.length, MIN_NORM));
-        const step = (k, x) => {
-          const g = err * x + L2 * w[k];
-          g2[k] += g * g;
-          w[k] -= (LR * g) / Math.sqrt(g2[k]);
-        };
-        for (const k of grams) step(k, norm);
-        for (const k of concepts) step(k, 1);
-        gBias += err * err;
-        bias -= (LR * err) / Math.sqrt(gBias);
-      }
-    }
-    return { w, bias };
+await withScorer(async (m) => {
+  const { pool, older } = corpusPools();
+  const sets = Object.values(blindSets()).flat();
+  const scored = [...pool, ...sets];
+  await assignFolds(scored, FOLDS);
+  for (const r of older) r.fold = -1;
+  const rows = prepare(m, [...scored, ...older]);
+  outOfFold(m, rows, FOLDS);
+  const { a, b } = calibrate(scored, PRIOR);
+  const stack = fitStack(m, scored, STACK_PRIOR);
+  const { q, scale, bias } = quantize(fitModel(m, rows));
+  const model = {
+    bits: m.BITS,
+    levels: settings.QLEVELS,
+    scale: Number(scale.toPrecision(8)),
+    bias: Number(bias.toFixed(6)),
+    a: Number(a.toFixed(6)),
+    b: Number(b.toFixed(6)),
+    stack,
+    // One character a bucket (model.ts's ALPHABET), which gzips far better than base64 of int8.
+    weights: Array.from(q, (v) => m.ALPHABET[v + settings.QLEVELS]).join(''),
   };
-  const logit = (w, bias, { grams, concepts }) => {
-    const norm = 1 / Math.sqrt(Math.max(grams.length, MIN_NORM));
-    let z = bias;
-    for (const k of grams) z += w[k] * norm;
-    for (const k of concepts) z += w[k];
-    return z;
-  };
-
-  // Out-of-fold logits: each training text scored by a model that did not see it (5 folds). With
-  // the dev split's, they calibrate the final model: dev alone is nearly separable (it was tuned
-  // on), and a calibration fitted on it alone is overconfident.
-  const all = train.map((_, i) => i);
-  const oof = new Float64Array(train.length);
-  for (let f = 0; f < FOLDS; f++) {
-    const m = fitModel(all.filter((i) => i % FOLDS !== f));
-    for (const i of all) if (i % FOLDS === f) oof[i] = logit(m.w, m.bias, X[i]);
-  }
-  const { w, bias } = fitModel(all);
-
-  // LEVELS steps a side, symmetric: the largest weight maps to LEVELS. One character a bucket
-  // (model.ts's ALPHABET), which gzips far better than base64 of int8.
-  let max = 0;
-  for (const v of w) max = Math.max(max, Math.abs(v));
-  const scale = max / LEVELS;
-  const q = new Int8Array(size);
-  for (let k = 0; k < size; k++) q[k] = Math.max(-LEVELS, Math.min(LEVELS, Math.round(w[k] / scale)));
-  const model = { bits: BITS, levels: LEVELS, scale: Number(scale.toPrecision(8)), bias: Number(bias.toFixed(6)), a: 1, b: 0 };
-  model.weights = Array.from(q, (v) => ALPHABET[v + LEVELS]).join('');
-
-  // Platt scaling on the dev split, with the scorer as it will run (quantized, windowed).
-  writeFileSync(join(dir, 'model-weights.ts'), source(model));
-  const { modelLogit } = await (async () => {
-    const outfile = join(dir, 'scorer.mjs');
-    await build({
-      entryPoints: [new URL('builtins/llm/injection/model.ts', root).pathname],
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      outfile,
-      logLevel: 'error',
-      plugins: [
-        {
-          name: 'fresh-weights',
-          setup(b) {
-            b.onResolve({ filter: /model-weights\.js$/ }, () => ({ path: join(dir, 'model-weights.ts') }));
-          },
-        },
-      ],
-    });
-    return import(pathToFileURL(outfile).href);
-  })();
-  const zs = [...dev.map((r) => modelLogit(r.text, r.channel)).map((z) => (z === -Infinity ? -20 : z)), ...oof];
-  const ys = [...dev.map((r) => (r.label === 'attack' ? 1 : 0)), ...y];
-  const nPos = ys.filter(Boolean).length;
-  const sw = ys.map((v) => (v ? PRIOR / nPos : (1 - PRIOR) / (ys.length - nPos)));
-  let a = 1;
-  let b = 0;
-  for (let it = 0; it < 20000; it++) {
-    let ga = 0;
-    let gb = 0;
-    for (let i = 0; i < zs.length; i++) {
-      const e = (sigmoid(a * zs[i] + b) - ys[i]) * sw[i];
-      ga += e * zs[i];
-      gb += e;
-    }
-    a -= 2 * ga;
-    b -= 2 * gb;
-  }
-  model.a = Number(a.toFixed(6));
-  model.b = Number(b.toFixed(6));
-
   const text = source(model);
   const bytes = Buffer.byteLength(text);
   if (check) {
-    const current = readFileSync(weightsFile, 'utf8');
-    if (current !== text) {
+    if (readFileSync(weightsFile, 'utf8') !== text) {
       console.error('model-weights.ts is not what the corpus trains: run node scripts/train-injection-model.mjs');
       process.exit(1);
     }
     console.log(`model-weights.ts matches the corpus (${bytes} bytes)`);
-  } else {
-    writeFileSync(weightsFile, text);
-    const nonzero = q.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
-    console.log(
-      `trained on ${train.length} texts (${pos} attacks), ${EPOCHS} epochs; ${nonzero}/${size} buckets used; ` +
-        `calibration a=${model.a} b=${model.b}; wrote ${bytes} bytes`,
-    );
+    return;
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+  writeFileSync(weightsFile, text);
+  const nonzero = q.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
+  console.log(
+    `trained on ${rows.length} texts (${rows.filter((r) => r.y).length} attacks), ${EPOCHS} epochs, L2 ${L2}; ${nonzero}/${q.length} buckets used; ` +
+      `calibration a=${model.a} b=${model.b}; combiner [${stack.join(', ')}]; wrote ${bytes} bytes`,
+  );
+});

@@ -8,7 +8,7 @@
 // dev data since).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { analyze, analyzeRules, DEFAULT_THRESHOLD } from '../../builtins/llm/injection/index.js';
 import type { Channel } from '../../builtins/llm/injection/index.js';
@@ -36,10 +36,15 @@ const fresh2 = read('corpus/fresh2.jsonl');
 const fresh3 = read('corpus/fresh3.jsonl');
 const fresh4 = read('corpus/fresh4.jsonl');
 const older = [...read('attacks.jsonl'), ...read('benign.jsonl')];
-// written by other authors without sight of the detector (docs/injection.md, "Blind sets")
-const blind1 = read('blind/blind1.jsonl');
-const blind2 = read('blind/blind2.jsonl');
-const blind3 = read('blind/blind3.jsonl');
+// written by other authors without sight of the detector (docs/injection.md, "Blind sets"); trained on since the sixth round
+const blindDir = new URL('blind/', dir);
+const blind = Object.fromEntries(readdirSync(blindDir).map((f) => [f.replace(/\.jsonl$/, ''), read(`blind/${f}`)])) as Record<
+  string,
+  Row[]
+>;
+
+// written the same way and held out: never trained or tuned on, scored once when the sixth round ended
+const heldout = { blind4: read('heldout/blind4.jsonl'), blind13: read('heldout/blind13.jsonl') };
 
 function counts(rows: Row[], scorer: (r: Row) => number = (r) => analyze(r.text, r.channel ?? 'user').score) {
   const attacks = rows.filter((r) => r.label === 'attack');
@@ -102,14 +107,32 @@ describe('corpus', () => {
     const kinds = new Set(corpus.map((r) => r.kind));
     const known = new Set([...corpus, ...fresh, ...fresh2, ...fresh3, ...fresh4].map((r) => r.text));
     const texts = new Set<string>();
-    for (const r of [...blind1, ...blind2, ...blind3]) {
+    for (const r of Object.values(blind).flat()) {
       expect(['attack', 'benign']).toContain(r.label);
       expect(['user', 'document', 'tool', 'system']).toContain(r.channel);
-      expect(kinds.has(r.kind)).toBe(true);
-      expect(known.has(r.text) || texts.has(r.text)).toBe(false);
+      expect(kinds.has(r.kind), r.kind).toBe(true);
+      expect(known.has(r.text) || texts.has(r.text), r.id).toBe(false);
       texts.add(r.text);
     }
-    expect(blind1.length + blind2.length + blind3.length).toBe(1128);
+    expect(Object.keys(blind).sort()).toEqual([
+      'agent11',
+      'blind1',
+      'blind10',
+      'blind2',
+      'blind3',
+      'blind5',
+      'blind6',
+      'blind7',
+      'blind9',
+      'multi12',
+      'multi8',
+    ]);
+    expect(texts.size).toBe(4234);
+  });
+  test('no held-out text is one the model trains on', () => {
+    const trained = new Set([...corpus, ...fresh, ...fresh2, ...fresh3, ...fresh4, ...Object.values(blind).flat()].map((r) => r.text));
+    for (const r of [...heldout.blind4, ...heldout.blind13]) expect(trained.has(r.text), r.id).toBe(false);
+    expect(heldout.blind4.length + heldout.blind13.length).toBe(740);
   });
   test('the test split is the one frozen before tuning', () => {
     const lines = readFileSync(new URL('corpus/corpus.jsonl', dir), 'utf8')
@@ -145,58 +168,71 @@ describe('corpus', () => {
 });
 
 describe('floors (counts) of the whole scorer', () => {
-  test('test split (never tuned on): 116/145 attacks caught, at most 2/149 benign flagged', () => {
+  test('test split (never tuned on): 122/145 attacks caught, at most 2/149 benign flagged', () => {
     const c = counts(split('test'));
-    expect(c.caught).toBeGreaterThanOrEqual(116);
+    expect(c.caught).toBeGreaterThanOrEqual(122);
     expect(c.flagged).toBeLessThanOrEqual(2);
   });
-  test('dev split (tuned on): 140/154 caught, none of 133 flagged', () => {
+  test('dev split (trained on since the sixth round): 154/154 caught, none of 133 flagged', () => {
     const c = counts(split('dev'));
-    expect(c.caught).toBeGreaterThanOrEqual(140);
+    expect(c.caught).toBeGreaterThanOrEqual(154);
     expect(c.flagged).toBe(0);
   });
-  test('train split: every attack caught, at most 6 benign flagged', () => {
+  test('train split: 867/870 caught, at most 6 benign flagged', () => {
     const c = counts(split('train'));
-    expect(c.caught).toBe(c.attacks);
+    expect(c.caught).toBeGreaterThanOrEqual(867);
     expect(c.flagged).toBeLessThanOrEqual(6);
   });
-  test('fresh slice (written after tuning): 38/45 caught, at most 1/36 flagged', () => {
+  test('fresh slice (written after tuning): 42/45 caught, at most 1/36 flagged', () => {
     const c = counts(fresh);
-    expect(c.caught).toBeGreaterThanOrEqual(38);
+    expect(c.caught).toBeGreaterThanOrEqual(42);
     expect(c.flagged).toBeLessThanOrEqual(1);
   });
-  test('second fresh slice (scored once after the first generalization work, dev data since): 59/68 caught, none of 63 flagged', () => {
-    const c = counts(fresh2);
-    expect(c.caught).toBeGreaterThanOrEqual(59);
-    expect(c.flagged).toBe(0);
+  test('second to fourth fresh slices (each scored once, then dev data, trained on since the sixth round)', () => {
+    for (const [slice, caught, flagged] of [
+      [fresh2, 68, 0],
+      [fresh3, 72, 0],
+      [fresh4, 81, 4],
+    ] as const) {
+      const c = counts(slice);
+      expect(c.caught).toBeGreaterThanOrEqual(caught);
+      expect(c.flagged).toBeLessThanOrEqual(flagged);
+    }
   });
-  test('third fresh slice (scored once after the second round, dev data since): 56/73 caught, none of 62 flagged', () => {
-    const c = counts(fresh3);
-    expect(c.caught).toBeGreaterThanOrEqual(56);
-    expect(c.flagged).toBe(0);
+  // Trained on: these say the model learned them, not how it does on other text (the held-out
+  // figures are scripts/injection-sets.mjs's and docs/injection.md's).
+  test('blind sets (other authors, trained on since the sixth round)', () => {
+    const floors: Record<string, [number, number]> = {
+      agent11: [197, 12],
+      blind1: [196, 1],
+      blind10: [196, 3],
+      blind2: [195, 1],
+      blind3: [196, 2],
+      blind5: [197, 1],
+      blind6: [196, 1],
+      blind7: [195, 1],
+      blind9: [194, 1],
+      multi12: [217, 1],
+      multi8: [222, 0],
+    };
+    for (const [name, [caught, flagged]] of Object.entries(floors)) {
+      const c = counts(blind[name]!);
+      expect(c.caught, name).toBeGreaterThanOrEqual(caught);
+      expect(c.flagged, name).toBeLessThanOrEqual(flagged);
+    }
   });
-  test('fourth fresh slice (scored once after the third round, dev data since): 61/82 caught, at most 6/67 flagged', () => {
-    const c = counts(fresh4);
-    expect(c.caught).toBeGreaterThanOrEqual(61);
-    expect(c.flagged).toBeLessThanOrEqual(6);
+  test('held-out sets (other authors; scored once after the sixth round): 179/196 and 175/195 caught, at most 2/173 and 5/176 flagged', () => {
+    const a = counts(heldout.blind4);
+    expect(a.caught).toBeGreaterThanOrEqual(179);
+    expect(a.flagged).toBeLessThanOrEqual(2);
+    const b = counts(heldout.blind13);
+    expect(b.caught).toBeGreaterThanOrEqual(175);
+    expect(b.flagged).toBeLessThanOrEqual(5);
   });
-  test('blind sets (other authors; dev data since the fifth round): 158/197 and 142/196 caught, at most 5/179 and 5/183 flagged', () => {
-    const c1 = counts(blind1);
-    expect(c1.caught).toBeGreaterThanOrEqual(158);
-    expect(c1.flagged).toBeLessThanOrEqual(5);
-    const c2 = counts(blind2);
-    expect(c2.caught).toBeGreaterThanOrEqual(142);
-    expect(c2.flagged).toBeLessThanOrEqual(5);
-  });
-  test('third blind set (another author; scored once, after the fifth round): 132/196 caught, at most 4/177 flagged', () => {
-    const c = counts(blind3);
-    expect(c.caught).toBeGreaterThanOrEqual(132);
-    expect(c.flagged).toBeLessThanOrEqual(4);
-  });
-  test('earlier set, parts the model never trained on: 138/146 attacks caught, at most 4/216 benign flagged', () => {
+  test('earlier set, parts the model never trained on: 143/146 attacks caught, at most 3/216 benign flagged', () => {
     const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));
-    expect(c.caught).toBeGreaterThanOrEqual(138);
-    expect(c.flagged).toBeLessThanOrEqual(4);
+    expect(c.caught).toBeGreaterThanOrEqual(143);
+    expect(c.flagged).toBeLessThanOrEqual(3);
   });
 });
 

@@ -37,7 +37,7 @@ import {
   VERB,
   YOU,
 } from './lexicon.js';
-import { modelScore, type Channel } from './model.js';
+import { calibrate, modelLogit, STACK, type Channel } from './model.js';
 
 export type { Channel } from './model.js';
 export const CHANNELS: readonly Channel[] = ['user', 'document', 'tool', 'system'];
@@ -45,30 +45,19 @@ export const CHANNELS: readonly Channel[] = ['user', 'document', 'tool', 'system
 /** The learned model's signal counts from this calibrated probability up (below it, it is noise). */
 export const LEARNED_FLOOR = 0.3;
 /**
- * Below this calibrated probability the model is evidence against the rules: each other signal
- * then counts for DOUBT_WEIGHT of its weight at probability 0, rising linearly to all of it at
- * MODEL_DOUBT. Phrase rules fire on attacks quoted in code and security writing, and weak cues
- * add up; the model reads the words around them. 0.84 keeps the weakest phrase that must flag a
- * text on its own (0.6) at the threshold, so what a doubt removes is mostly several weak cues
- * adding up. Both constants were chosen by cross-validation on train + dev (docs/injection.md,
- * "How the score is computed").
+ * A phrase (a phrase rule, or the same phrase split, reversed or in rot13), a concept combination
+ * or the channel's signal of this weight or more flags a text on its own, whatever the model
+ * says: a sentence written to be an attack ("ignore all previous instructions", "enter god mode",
+ * "Vergiss alle vorherigen Anweisungen") must not be padded past the combiner with ordinary text,
+ * and the W3 workload's phrases are decided by the rules alone. Weaker signals, co-occurrence cues,
+ * chat tokens, encodings and URLs are weighed by the combiner together with the model
+ * (docs/injection.md, "How the score is computed").
  */
-const MODEL_DOUBT = 0.1;
-const DOUBT_WEIGHT = 0.84;
-/**
- * Words a text needs before the model's doubt counts: on a few words ("disregard the above",
- * "enter god mode") its probability stays near its prior, which is ignorance, not evidence.
- */
-const DOUBT_MIN_WORDS = 8;
-// Words as the model counts them, roughly: runs of letters and digits; Chinese, Japanese and Thai one character each.
-const WORD = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}]|[^\s\p{P}\p{S}\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}]+/gu;
-
-function hasWords(text: string, n: number): boolean {
-  WORD.lastIndex = 0;
-  for (let k = 0; k < n; k++) if (WORD.exec(text) === null) return false;
-  return true;
-}
-
+export const DECISIVE = 0.6;
+/** The channel's signal: an instruction addressed to the model in a document or a tool output. */
+const ADDRESSED = 'addressed_to_model';
+// the phrase rules' ids, made on first use (cold starts)
+let phraseIds: ReadonlySet<string> | undefined;
 /** The default threshold of injection.found: a score at or above it is an injection. */
 export const DEFAULT_THRESHOLD = 0.5;
 
@@ -539,7 +528,10 @@ function channelSignals(text: string, channel: Channel, out: Signal[]): void {
   for (const { start, end, bits } of conceptSentences(text)) {
     if (!(bits & ADDR)) continue;
     const told = (bits & (OVR | INS | NEWT | REV | EXF | SYS | YOU | NOL | OFF | VERB)) !== 0;
-    out.push({ family: 'instruction_override', rule: 'addressed_to_model', start, end, weight: told ? 0.6 : 0.3 });
+    // As for concepts: a sentence about attacks, or one that quotes, shows an instruction to the
+    // model rather than gives it (security training, a red-team report, a syllabus).
+    const k = (bits & (ABOUT | THEIRS)) !== 0 || quoted(text, start, end) ? 0.5 : 1;
+    out.push({ family: 'instruction_override', rule: ADDRESSED, start, end, weight: (told ? 0.6 : 0.3) * k });
   }
 }
 
@@ -1089,22 +1081,66 @@ function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
+/** s_f = min(FAMILY_CAP, 1 - prod over rules r in family f of (1 - max weight of r's signals)). */
+function familyScore(signals: readonly Signal[], fam: Family): number {
+  const best = new Map<string, number>();
+  for (const s of signals) if (s.family === fam) best.set(s.rule, Math.max(best.get(s.rule) ?? 0, s.weight));
+  let miss = 1;
+  for (const w of best.values()) miss *= 1 - w;
+  return Math.min(FAMILY_CAP, 1 - miss);
+}
+
 /**
- * score = 1 - prod over families f of (1 - s_f), where
- * s_f = min(FAMILY_CAP, 1 - prod over rules r in f of (1 - max weight of r's signals)).
- * Repeating one phrase does not raise the score; different cues, and different families, do.
+ * score = 1 - prod over families f of (1 - s_f): the rules' own score (the system channel's,
+ * and a text the model cannot read). Repeating one phrase does not raise it; different cues, and
+ * different families, do.
  */
 export function scoreOf(signals: readonly Signal[]): number {
   let keep = 1;
-  for (const fam of FAMILIES) {
-    const best = new Map<string, number>();
-    for (const s of signals) if (s.family === fam) best.set(s.rule, Math.max(best.get(s.rule) ?? 0, s.weight));
-    if (best.size === 0) continue;
-    let miss = 1;
-    for (const w of best.values()) miss *= 1 - w;
-    keep *= 1 - Math.min(FAMILY_CAP, 1 - miss);
-  }
+  for (const fam of FAMILIES) keep *= 1 - familyScore(signals, fam);
   return round(1 - keep);
+}
+
+const RULE_FAMILIES = FAMILIES.filter((f) => f !== 'learned');
+
+/**
+ * What the combiner reads: the model's raw logit, each rule family's evidence -ln(1 - s_f), the
+ * channel's own signal (an instruction addressed to the model) apart from its family, and
+ * whether the text is a document or a tool output. The training script fits STACK on these.
+ */
+export function stackFeatures(signals: readonly Signal[], z: number, channel: Channel): number[] {
+  const rules = signals.filter((s) => s.rule !== ADDRESSED);
+  const x = [z];
+  for (const fam of RULE_FAMILIES) x.push(-Math.log(1 - familyScore(rules, fam)));
+  let addressed = 0;
+  for (const s of signals) if (s.rule === ADDRESSED) addressed = Math.max(addressed, s.weight);
+  x.push(-Math.log(1 - addressed), channel === 'document' ? 1 : 0, channel === 'tool' ? 1 : 0);
+  return x;
+}
+
+/**
+ * The score of a text the model read (raw logit `z`): a logistic regression over stackFeatures,
+ * fitted on logits the model gave texts it did not train on; a DECISIVE signal flags on its own.
+ * With no rule signal and a combined probability under LEARNED_FLOOR the score is 0 (nothing
+ * points at an injection). `weights`: the training scripts pass the combiner they are fitting.
+ */
+export function combine(signals: readonly Signal[], z: number, channel: Channel, weights: readonly number[] = STACK): number {
+  const x = stackFeatures(signals, z, channel);
+  let t = weights[x.length]!;
+  for (let i = 0; i < x.length; i++) t += weights[i]! * x[i]!;
+  const stacked = 1 / (1 + Math.exp(-t));
+  if (stacked < LEARNED_FLOOR && !signals.some((s) => s.family !== 'learned')) return 0;
+  return round(Math.max(stacked, decisiveOf(signals)));
+}
+
+/** The weight of the strongest DECISIVE signal among `signals`, 0 if none (the training script fits the combiner on the texts without one). */
+export function decisiveOf(signals: readonly Signal[]): number {
+  // a phrase rule, the same phrase split, reversed or in rot13, or the channel's signal
+  phraseIds ??= new Set([...PHRASE_RULES.map((r) => r.id), 'split_phrase', 'reversed_phrase', 'rot13_phrase', ADDRESSED]);
+  let decisive = 0;
+  for (const s of signals)
+    if (s.weight >= DECISIVE && (phraseIds.has(s.rule) || s.rule.startsWith('concept_'))) decisive = Math.max(decisive, s.weight);
+  return decisive;
 }
 
 // ------------------------------------------------------------------ channels and the learned model
@@ -1117,9 +1153,9 @@ const SYSTEM_FAMILIES: ReadonlySet<Family> = new Set(['delimiter_encoding', 'too
  * Analyses a text as it arrives through a channel (docs/injection.md, "Channels"): the rules'
  * signals, the channel's own (an instruction addressed to the model inside a document or a tool
  * output), and the learned model's calibrated probability as the `learned` family when it
- * reaches LEARNED_FLOOR; when the model is confident the text is benign, the other signals are
- * weakened (MODEL_DOUBT). In the system channel only delimiter, encoding and tool-hijack
- * signals count, and the learned model is not asked.
+ * reaches LEARNED_FLOOR; the score is the combiner's (`combine`). In the system channel only
+ * delimiter, encoding and tool-hijack signals count, the learned model is not asked, and the
+ * score is the rules' own (`scoreOf`).
  */
 export function analyze(text: string, channel: Channel = 'user'): Analysis {
   return withChannel(rulesOf(text, 0), channel);
@@ -1131,8 +1167,8 @@ export function analyzeRules(text: string): Analysis {
 }
 
 /**
- * The analysis in a channel without the learned model: neither its signal nor its doubt (tests,
- * and scripts/injection-cv.mjs, which adds a model trained without the text).
+ * The analysis in a channel without the learned model: no learned signal, the rules' own score
+ * (tests, and the scripts that add a model trained without the text).
  */
 export function analyzeUnlearned(text: string, channel: Channel = 'user'): Analysis {
   return withChannel(rulesOf(text, 0), channel, false);
@@ -1146,15 +1182,17 @@ function withChannel(base: Analysis, channel: Channel, learned = true): Analysis
   }
   const signals = base.signals.slice();
   channelSignals(text, channel, signals);
-  // Without the model, p is NaN: no doubt and no learned signal (both comparisons are false).
-  const p = learned ? modelScore(text, channel) : Number.NaN;
-  if (p < MODEL_DOUBT && signals.length > 0 && hasWords(text, DOUBT_MIN_WORDS)) {
-    const g = DOUBT_WEIGHT + ((1 - DOUBT_WEIGHT) * p) / MODEL_DOUBT;
-    for (let i = 0; i < signals.length; i++) signals[i] = { ...signals[i]!, weight: round(signals[i]!.weight * g) };
+  const z = learned ? modelLogit(text, channel) : Number.NaN;
+  // Without the model (z NaN), or on a text without a word for it to read, the rules score alone.
+  if (!(z > Number.NEGATIVE_INFINITY)) {
+    if (signals.length > base.signals.length) signals.sort((a, b) => a.start - b.start || b.weight - a.weight);
+    return { text, score: scoreOf(signals), signals };
   }
+  const score = combine(signals, z, channel);
+  const p = calibrate(z);
   if (p >= LEARNED_FLOOR) signals.push({ family: 'learned', rule: 'model', start: 0, end: text.length, weight: round(p) });
   if (signals.length > base.signals.length) signals.sort((a, b) => a.start - b.start || b.weight - a.weight);
-  return { text, score: scoreOf(signals), signals };
+  return { text, score, signals };
 }
 
 // ------------------------------------------------------------------ memo

@@ -1,7 +1,8 @@
 // The learned scorer beside the rules: logistic regression over hashed word unigrams, word
 // bigrams and character 3- and 4-grams of each word, trained by scripts/train-injection-model.mjs
-// on the train split of test/fixtures/injection/corpus and calibrated (Platt scaling) on its dev
-// split. docs/injection.md says how it combines with the rules.
+// on test/fixtures/injection (the corpus but its test split, and the sets by other authors) and
+// calibrated (Platt scaling) on out-of-fold logits. detect.ts `combine` weighs it with the rules;
+// docs/injection.md says how.
 //
 // Why this model: it is small (one int8 weight per hash bucket), has no vocabulary to ship,
 // reads every script (character n-grams need no word segmentation, so Chinese and Japanese work
@@ -359,7 +360,7 @@ let generation = 0;
  * `v * scale`, v in [-levels, levels]. One byte a weight, and few distinct bytes, is what gzip
  * compresses best (base64 of int8 split every weight across characters).
  */
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 function decode(text: string, levels: number): Int8Array {
   const table = new Int8Array(128);
@@ -368,6 +369,12 @@ function decode(text: string, levels: number): Int8Array {
   for (let i = 0; i < text.length; i++) out[i] = table[text.charCodeAt(i) & 127]!;
   return out;
 }
+
+/**
+ * The combiner's weights (detect.ts `combine`, docs/injection.md "How the score is computed"):
+ * one a stack feature (detect.ts `stackFeatures`), the bias last.
+ */
+export const STACK: readonly number[] = MODEL.stack;
 
 /** Whether the weights have been decoded yet (tests: importing the module must not decode them). */
 export function modelLoaded(): boolean {
