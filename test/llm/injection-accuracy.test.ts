@@ -43,7 +43,8 @@ const blind = Object.fromEntries(readdirSync(blindDir).map((f) => [f.replace(/\.
   Row[]
 >;
 
-// written the same way and held out: never trained or tuned on, scored once when the sixth round ended
+// written the same way and held out: never trained or tuned on; scored when the sixth round ended, and again after
+// the quoted-phrase change (chosen on scripts/injection-sets.mjs's figures, not on these)
 const heldout = { blind4: read('heldout/blind4.jsonl'), blind13: read('heldout/blind13.jsonl') };
 
 function counts(rows: Row[], scorer: (r: Row) => number = (r) => analyze(r.text, r.channel ?? 'user').score) {
@@ -168,9 +169,9 @@ describe('corpus', () => {
 });
 
 describe('floors (counts) of the whole scorer', () => {
-  test('test split (never tuned on): 122/145 attacks caught, at most 2/149 benign flagged', () => {
+  test('test split (never tuned on): 121/145 attacks caught, at most 2/149 benign flagged', () => {
     const c = counts(split('test'));
-    expect(c.caught).toBeGreaterThanOrEqual(122);
+    expect(c.caught).toBeGreaterThanOrEqual(121);
     expect(c.flagged).toBeLessThanOrEqual(2);
   });
   test('dev split (trained on since the sixth round): 154/154 caught, none of 133 flagged', () => {
@@ -178,10 +179,10 @@ describe('floors (counts) of the whole scorer', () => {
     expect(c.caught).toBeGreaterThanOrEqual(154);
     expect(c.flagged).toBe(0);
   });
-  test('train split: 867/870 caught, at most 6 benign flagged', () => {
+  test('train split: 867/870 caught, at most 5 benign flagged', () => {
     const c = counts(split('train'));
     expect(c.caught).toBeGreaterThanOrEqual(867);
-    expect(c.flagged).toBeLessThanOrEqual(6);
+    expect(c.flagged).toBeLessThanOrEqual(5);
   });
   test('fresh slice (written after tuning): 42/45 caught, at most 1/36 flagged', () => {
     const c = counts(fresh);
@@ -192,7 +193,7 @@ describe('floors (counts) of the whole scorer', () => {
     for (const [slice, caught, flagged] of [
       [fresh2, 68, 0],
       [fresh3, 72, 0],
-      [fresh4, 81, 4],
+      [fresh4, 81, 2],
     ] as const) {
       const c = counts(slice);
       expect(c.caught).toBeGreaterThanOrEqual(caught);
@@ -203,13 +204,13 @@ describe('floors (counts) of the whole scorer', () => {
   // figures are scripts/injection-sets.mjs's and docs/injection.md's).
   test('blind sets (other authors, trained on since the sixth round)', () => {
     const floors: Record<string, [number, number]> = {
-      agent11: [197, 12],
+      agent11: [197, 10],
       blind1: [196, 1],
       blind10: [196, 3],
       blind2: [195, 1],
-      blind3: [196, 2],
-      blind5: [197, 1],
-      blind6: [196, 1],
+      blind3: [196, 1],
+      blind5: [197, 0],
+      blind6: [196, 0],
       blind7: [195, 1],
       blind9: [194, 1],
       multi12: [217, 1],
@@ -221,17 +222,17 @@ describe('floors (counts) of the whole scorer', () => {
       expect(c.flagged, name).toBeLessThanOrEqual(flagged);
     }
   });
-  test('held-out sets (other authors; scored once after the sixth round): 179/196 and 175/195 caught, at most 2/173 and 5/176 flagged', () => {
+  test('held-out sets (other authors; never trained or tuned on; scored after the sixth round and after the quoted-phrase change): 179/196 and 175/195 caught, at most 2/173 and 2/176 flagged', () => {
     const a = counts(heldout.blind4);
     expect(a.caught).toBeGreaterThanOrEqual(179);
     expect(a.flagged).toBeLessThanOrEqual(2);
     const b = counts(heldout.blind13);
     expect(b.caught).toBeGreaterThanOrEqual(175);
-    expect(b.flagged).toBeLessThanOrEqual(5);
+    expect(b.flagged).toBeLessThanOrEqual(2);
   });
-  test('earlier set, parts the model never trained on: 143/146 attacks caught, at most 3/216 benign flagged', () => {
+  test('earlier set, parts the model never trained on: 141/146 attacks caught, at most 3/216 benign flagged', () => {
     const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));
-    expect(c.caught).toBeGreaterThanOrEqual(143);
+    expect(c.caught).toBeGreaterThanOrEqual(141);
     expect(c.flagged).toBeLessThanOrEqual(3);
   });
 });

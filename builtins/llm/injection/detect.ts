@@ -72,6 +72,8 @@ export interface Signal {
   start: number;
   end: number;
   weight: number;
+  /** A phrase inside quotation marks or a code span that was not read as a mention: weighed, never decisive. */
+  quoted?: boolean;
 }
 
 export interface Analysis {
@@ -602,7 +604,18 @@ function phraseSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) =
       const weight = mention ? c.rule.weight * 0.5 : c.rule.weight;
       const start = f.map[tk.start[i]!]!;
       const stop = origEnd(tk.end[end - 1]!);
-      out.push({ family: c.rule.family, rule: c.rule.id, start, end: stop, weight, t0: i, t1: end, mention });
+      const quoted = !mention && quotedSpan(f, tk, i, end, ctx.first, ctx.last);
+      out.push({
+        family: c.rule.family,
+        rule: c.rule.id,
+        start,
+        end: stop,
+        weight,
+        t0: i,
+        t1: end,
+        mention,
+        ...(quoted ? { quoted } : {}),
+      });
       let fl = 0;
       for (let j = i; j < end; j++) fl |= tk.flags[j]!;
       if (fl & (F_HOMOGLYPH | F_INVISIBLE | F_LEET))
@@ -1072,7 +1085,14 @@ function dedupe(raw: Raw[]): Signal[] {
       )
     )
       continue;
-    kept.push({ family: r.family, rule: r.rule, start: r.start, end: r.end, weight: round(r.weight) });
+    kept.push({
+      family: r.family,
+      rule: r.rule,
+      start: r.start,
+      end: r.end,
+      weight: round(r.weight),
+      ...(r.quoted ? { quoted: true } : {}),
+    });
   }
   return kept.sort((a, b) => a.start - b.start || b.weight - a.weight);
 }
@@ -1139,7 +1159,8 @@ export function decisiveOf(signals: readonly Signal[]): number {
   phraseIds ??= new Set([...PHRASE_RULES.map((r) => r.id), 'split_phrase', 'reversed_phrase', 'rot13_phrase', ADDRESSED]);
   let decisive = 0;
   for (const s of signals)
-    if (s.weight >= DECISIVE && (phraseIds.has(s.rule) || s.rule.startsWith('concept_'))) decisive = Math.max(decisive, s.weight);
+    if (s.weight >= DECISIVE && !s.quoted && (phraseIds.has(s.rule) || s.rule.startsWith('concept_')))
+      decisive = Math.max(decisive, s.weight);
   return decisive;
 }
 
