@@ -5,9 +5,14 @@ import { defineConfig } from 'tsup';
 import ts from 'typescript';
 
 // Every package subpath has its entry file in src/entries/, named as the subpath (`index` is the
-// main entry); `cli` is the `llm-policy` bin (Node only, starts with a shebang; dist/cli.js).
+// main entry; `functions/pii` is `llm-policy-engine/functions/pii`); `cli` is the `llm-policy`
+// bin (Node only, starts with a shebang; dist/cli.js). Each function family has an entry of its
+// own so that its code has chunks of its own: an app that imports one family bundles that one
+// (a chunk shared by all families would be kept whole, since a bundler cannot tell which of its
+// top-level statements are free of side effects once whitespace is minified away).
 const entries = Object.fromEntries(
-  readdirSync('src/entries')
+  ['', 'functions/']
+    .flatMap((dir) => readdirSync(`src/entries/${dir}`).map((f) => `${dir}${f}`))
     .filter((f) => f.endsWith('.ts'))
     .map((f) => [f.slice(0, -3), `src/entries/${f}`]),
 );
@@ -124,6 +129,9 @@ export default defineConfig({
   // engine chosen by `llm-policy-engine/node` is then the same object the main entry uses.
   entry: { ...entries, cli: 'src/cli/index.ts' },
   format: ['esm', 'cjs'],
+  // CommonJS shares chunks between entries too (tsup splits only ES modules by default): one copy of
+  // the CEL value classes for `runtime.cjs` and a family's `.cjs`, whose values it must recognise.
+  splitting: true,
   dts: true,
   sourcemap: true,
   clean: true,

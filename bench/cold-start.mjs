@@ -62,6 +62,29 @@ await build({
   outfile: runtimeBundle,
   logLevel: 'silent',
 });
+// The same with the function families an edge policy of PII, token, regex and cost rules calls
+// (what `llm-policy build` prints for it), given to its engine: the families' code is parsed at
+// import and their declarations registered by the constructor.
+const familiesBundle = join(dir, 'families-bundle.mjs');
+const fam = (f) => JSON.stringify(fileURLToPath(new URL(`../dist/functions/${f}.js`, import.meta.url)));
+await build({
+  stdin: {
+    contents: `import { PolicyEngine as Runtime } from ${JSON.stringify(fileURLToPath(RUNTIME))};
+import { stdLibrary } from ${fam('cel')};
+import { llmLibrary } from ${fam('llm')};
+import { piiLibrary } from ${fam('pii')};
+export class PolicyEngine extends Runtime { constructor() { super({ functions: [...stdLibrary, ...llmLibrary, ...piiLibrary] }); } }`,
+    resolveDir: dir,
+    loader: 'js',
+  },
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'neutral',
+  conditions: ['workerd', 'worker', 'browser'],
+  outfile: familiesBundle,
+  logLevel: 'silent',
+});
 {
   const { PolicyEngine } = await import(DIST.href);
   const e = new PolicyEngine();
@@ -173,6 +196,7 @@ const rows = [
   measure('/runtime entry: loadCompiled', script('prebuilt', RUNTIME)),
   measure('/runtime entry, no code generation', script('prebuilt', RUNTIME), ['--disallow-code-generation-from-strings']),
   measure('/runtime entry bundled (one file, as on the edge)', script('prebuilt', new URL(`file://${runtimeBundle}`))),
+  measure('  the same with the cel, llm and pii families', script('prebuilt', new URL(`file://${familiesBundle}`))),
   measure('(an empty ES module: the floor)', emptyScript()),
 ];
 const celJs = fresh(CEL_JS);

@@ -17,7 +17,7 @@ const BUDGET_KB = 150;
  * What the main entry measured when this line was last changed (docs/performance.md, "Bundle
  * size"), plus 2 KB: a change that grows it past this says why there, and moves the line.
  */
-const CEILING_KB = 271;
+const CEILING_KB = 274;
 /** The `/runtime` entry's goal (issue 11: it imports in a few ms), minified, before gzip: what V8 compiles. */
 const RUNTIME_GOAL_KB = 60;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -67,6 +67,29 @@ const runtimeGz = gzipSync(runtime, { level: 9 }).length / 1024;
 console.log(
   `/runtime entry (loads prebuilt modules only; goal ${RUNTIME_GOAL_KB} KB minified), minified: ${(runtime.length / 1024).toFixed(1)} KB; gzip ${runtimeGz.toFixed(1)} KB`,
 );
+// what an edge worker deciding a policy of PII, token, regex and cost rules ships on the /runtime
+// entry: the families `llm-policy build` names for it (docs/edge.md)
+const fam = (f) => JSON.stringify(fileURLToPath(new URL(`../dist/functions/${f}.js`, import.meta.url)));
+const families = (
+  await build({
+    stdin: {
+      contents: `export { PolicyEngine } from ${JSON.stringify(fileURLToPath(new URL('../dist/runtime.js', import.meta.url)))};\nexport { stdLibrary } from ${fam('cel')};\nexport { llmLibrary } from ${fam('llm')};\nexport { piiLibrary } from ${fam('pii')};`,
+      resolveDir: root,
+    },
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    logLevel: 'silent',
+  })
+).outputFiles[0].contents;
+const familiesGz = gzipSync(families, { level: 9 }).length / 1024;
+console.log(
+  `/runtime entry + the cel, llm and pii families (an edge worker for PII, token, regex and cost rules), minified: ${(families.length / 1024).toFixed(0)} KB; gzip ${familiesGz.toFixed(1)} KB (goal ${BUDGET_KB} KB: ${familiesGz <= BUDGET_KB ? 'within' : 'over'})`,
+);
 console.log('largest parts (minified bytes, share):');
 for (const [k, v] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 12))
   console.log(`  ${(v / 1024).toFixed(1).padStart(6)} KB  ${((100 * v) / total).toFixed(0).padStart(3)}%  ${k}`);
@@ -74,5 +97,5 @@ const arg = process.argv.indexOf('--json');
 if (arg > 0)
   writeFileSync(
     process.argv[arg + 1],
-    `${JSON.stringify({ minifiedBytes: shipped.length, gzipKB: gz, budgetKB: BUDGET_KB, ceilingKB: CEILING_KB, runtime: { minifiedBytes: runtime.length, gzipKB: runtimeGz }, parts: Object.fromEntries(groups) }, null, 2)}\n`,
+    `${JSON.stringify({ minifiedBytes: shipped.length, gzipKB: gz, budgetKB: BUDGET_KB, ceilingKB: CEILING_KB, runtime: { minifiedBytes: runtime.length, gzipKB: runtimeGz }, runtimeWithFamilies: { minifiedBytes: families.length, gzipKB: familiesGz }, parts: Object.fromEntries(groups) }, null, 2)}\n`,
   );

@@ -99,11 +99,17 @@ function asPrebuilt(mod: unknown): PrebuiltPolicies {
   return m as PrebuiltPolicies;
 }
 
+const nameOf = (site: Pick<CallSite, 'kind' | 'fn'>) => (site.kind === 'sortBy' ? 'sortBy' : site.fn);
+
+/** The functions a prebuilt module calls, by name, sorted: what the engine that loads it must be given. */
+export function functionsCalled(mod: unknown): string[] {
+  return [...new Set(asPrebuilt(mod).sites(REVISION_RUNTIME).map(nameOf))].sort();
+}
+
 /** Installs a prebuilt module: its policies with their generated functions, and their runners. */
 export function readModule(mod: unknown, registry: Registry): CompiledSet & { runners: PolicyRunner[]; revision: string } {
   const m = asPrebuilt(mod);
   const sites = m.sites(REVISION_RUNTIME);
-  const nameOf = (site: (typeof sites)[number]) => (site.kind === 'sortBy' ? 'sortBy' : site.fn);
   // every missing function at once, before anything is installed
   const missing = [...new Set(sites.map(nameOf))].filter((name) => !registry.has(name));
   if (missing.length > 0)
@@ -111,7 +117,7 @@ export function readModule(mod: unknown, registry: Registry): CompiledSet & { ru
       missing.map((name) => ({
         code: 'invalid_prebuilt',
         message: `the prebuilt policies call \`${name}\`, which this engine's function library lacks`,
-        hint: "give the engine the functions the policies were built with (`functions` or `registry`); the `llm-policy-engine/runtime` engine has no builtins but those, the main entry's has them all",
+        hint: "give the engine the functions the policies were built with (`functions` or `registry`): on `llm-policy-engine/runtime`, the builtin families they call from `llm-policy-engine/functions` (`llm-policy build` prints which); the main entry's engine has them all",
       })),
     );
   const impls = sites.map((site) => {

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { build } from 'esbuild';
 import { expect, test } from 'vitest';
 
 const root = resolve(__dirname, '../..');
@@ -37,8 +38,9 @@ test.runIf(built)('the package resolves and decides through its exports map, ESM
 });
 
 test.runIf(built)('plug-ins are shared by every entry of both builds: /node installs re2 for the CommonJS main entry too', () => {
-  // CommonJS entries are separate bundles, each with its own copy of the builtins: only the
-  // registry on globalThis (src/util/plugins.ts) makes an install in one seen by the others.
+  // Each build shares its code between its entries (tsup's splitting, CommonJS too), but the two
+  // builds are two copies: only the registry on globalThis (src/util/plugins.ts) makes an install
+  // through one seen by the other.
   const script = `
     const { createRequire } = await import('node:module');
     const require = createRequire(process.cwd() + '/');
@@ -169,3 +171,87 @@ test.runIf(built)(
     expect(JSON.parse(stdout)).toEqual([[], 'allow']);
   },
 );
+
+test.runIf(built)('the function families load into the /runtime engine from both module systems and decide as the main entry does', () => {
+  // uint, timestamp and duration values cross from a family's code to the engine's operators:
+  // in CommonJS too the family and the runtime must share the CEL value classes (one chunk)
+  const policy = `apiVersion: llmpolicy/v1
+kind: Policy
+metadata: { name: families }
+spec:
+  rules:
+    - id: late
+      when: uint(request.n) > 3u && timestamp(request.t) + duration('1h') > timestamp('2020-01-01T00:00:00Z') && size(request.s) == 2
+      effect: deny
+    - id: pii
+      when: pii.found(request.s + ' jane.doe@example.com') && llm.tokens(request.s) > 0
+      effect: warn
+`;
+  const script = `
+    import { writeFileSync, mkdtempSync } from 'node:fs';
+    import { join } from 'node:path';
+    import { tmpdir } from 'node:os';
+    const main = await import('llm-policy-engine');
+    const e = new main.PolicyEngine();
+    e.addPolicy(${JSON.stringify(policy)});
+    const file = join(mkdtempSync(join(tmpdir(), 'llmpe-dist-')), 'p.gen.mjs');
+    writeFileSync(file, e.compileToModule());
+    const mod = (await import('file://' + file)).default;
+    const { createRequire } = await import('node:module');
+    const req = createRequire(process.cwd() + '/');
+    const input = { request: { n: 5, t: '2024-01-01T00:00:00Z', s: 'ab' } };
+    const show = (d) => [d.effect, d.matched.map((m) => m.rule), d.errors.length];
+    const out = [show(e.evaluate(input))];
+    for (const load of [(s) => import(s), async (s) => req(s)]) {
+      const { PolicyEngine } = await load('llm-policy-engine/runtime');
+      const { stdLibrary } = await load('llm-policy-engine/functions/cel');
+      const { llmLibrary } = await load('llm-policy-engine/functions/llm');
+      const { piiLibrary } = await load('llm-policy-engine/functions/pii');
+      const r = new PolicyEngine({ functions: [...stdLibrary, ...llmLibrary, ...piiLibrary] });
+      r.loadCompiled(mod);
+      out.push(show(r.evaluate(input)));
+      const all = await load('llm-policy-engine/functions');
+      out.push(all.builtinLibrary.length === main.builtinLibrary.length && all.stdLibrary === stdLibrary);
+    }
+    console.log(JSON.stringify(out));
+  `;
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  const main = ['deny', ['late', 'pii'], 0];
+  expect(JSON.parse(stdout)).toEqual([main, main, true, main, true]);
+});
+
+test.runIf(built)('an app that imports one function family bundles that family, not the others', async () => {
+  // what each family's code holds and no other's: a bundler keeps a dist chunk whole once it is
+  // imported, so each family has chunks of its own (tsup.config.ts, the entries)
+  const marks: Record<string, string> = {
+    cel: 'math.greatest',
+    llm: 'llm.tokens',
+    pii: 'pii.redact',
+    injection: 'injection.score',
+    state: 'rate.count',
+    runtime: 'needs_main_entry', // the runtime's own refusal: in every bundle below
+  };
+  const bundle = async (families: string[]): Promise<string> => {
+    const imports = families.map((f) => `export * from ${JSON.stringify(resolve(root, `dist/functions/${f}.js`))};`).join('\n');
+    const out = await build({
+      stdin: {
+        contents: `export { PolicyEngine } from ${JSON.stringify(resolve(root, 'dist/runtime.js'))};\n${imports}`,
+        resolveDir: root,
+      },
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      conditions: ['workerd', 'worker', 'browser'],
+      mainFields: ['browser', 'module', 'main'],
+      logLevel: 'silent',
+    });
+    return out.outputFiles[0]!.text;
+  };
+  const present = (text: string) => Object.keys(marks).filter((k) => text.includes(marks[k]!));
+  expect(present(await bundle([]))).toEqual(['runtime']);
+  expect(present(await bundle(['cel']))).toEqual(['cel', 'runtime']);
+  expect(present(await bundle(['cel', 'llm', 'pii']))).toEqual(['cel', 'llm', 'pii', 'runtime']);
+  expect(present(await bundle(['injection']))).toEqual(['injection', 'runtime']);
+  expect(present(await bundle(['state']))).toEqual(['state', 'runtime']);
+});

@@ -88,15 +88,20 @@ describe('layers', () => {
   }
 });
 
+/** The entry files, as paths under src/entries/ (`functions/pii.ts` is `llm-policy-engine/functions/pii`). */
+const ENTRY_FILES = ['', 'functions/'].flatMap((dir) =>
+  readdirSync(join(root, 'src/entries', dir))
+    .filter((n) => n.endsWith('.ts'))
+    .map((n) => `${dir}${n}`),
+);
+
 /** Every entry an edge runtime may load: all but the Node-only ones. */
-const NEUTRAL_ENTRIES = readdirSync(join(root, 'src/entries'))
-  .map((n) => `src/entries/${n}`)
-  .filter((e) => !NODE_ONLY.includes(e));
+const NEUTRAL_ENTRIES = ENTRY_FILES.map((n) => `src/entries/${n}`).filter((e) => !NODE_ONLY.includes(e));
 
 test('every package subpath has its entry in src/entries', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
   const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
-  const files = readdirSync(join(root, 'src/entries')).map((n) => (n === 'index.ts' ? '.' : `./${n.replace(/\.ts$/, '')}`));
+  const files = ENTRY_FILES.map((n) => (n === 'index.ts' ? '.' : `./${n.replace(/\.ts$/, '')}`));
   expect(subpaths.sort()).toEqual(files.sort());
 });
 

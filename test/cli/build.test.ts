@@ -68,6 +68,54 @@ spec:
     expect(run(['build', 'bad.yaml'], { cwd: dir }).stderr).toContain('no output file: give `--out <file>`');
   });
 
+  test('names the function families the module calls, and where the runtime entry gets them', async () => {
+    const policy = POLICY.replace(
+      "request.model != 'small'",
+      'pii.found(request.model) && size(request.model) > 3 && !acme.isSmall(request.model)',
+    );
+    const dir = tempDir({
+      'p.yaml': policy,
+      'fns.mjs': `export const functions = [{ name: 'acme.isSmall', category: 'acme', description: 'small model', purity: 'pure',
+        overloads: [{ id: 'acme_is_small', params: ['string'], result: 'bool', impl: (s) => s === 'small' }] }];`,
+      'tiers.yaml': POLICY,
+    });
+    const r = run(['build', 'p.yaml', '--functions', 'fns.mjs', '--out', 'p.gen.mjs'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  calls `acme.isSmall`, `pii.found`, `size`\n');
+    expect(r.stdout).toContain(
+      [
+        '  for `llm-policy-engine/runtime`, give its engine the families it calls:',
+        "    import { stdLibrary } from 'llm-policy-engine/functions/cel';",
+        "    import { piiLibrary } from 'llm-policy-engine/functions/pii';",
+        '    new PolicyEngine({ functions: [...stdLibrary, ...piiLibrary, ...yourFunctions] })',
+        '  `acme.isSmall`: from --functions; give the same declarations to the engine that loads it',
+      ].join('\n'),
+    );
+    // what it names is enough: the runtime entry's engine given just those loads the module
+    const runtime = (await import(pathToFileURL(join(root, 'dist/runtime.js')).href)) as typeof import('../../src/entries/runtime.js');
+    const fams = (await import(pathToFileURL(join(root, 'dist/functions.js')).href)) as typeof import('../../src/entries/functions.js');
+    const custom = (await import(pathToFileURL(join(dir, 'fns.mjs')).href)).functions;
+    const mod = await import(pathToFileURL(join(dir, 'p.gen.mjs')).href);
+    const engine = new runtime.PolicyEngine({ functions: [...fams.stdLibrary, ...fams.piiLibrary, ...custom] });
+    engine.loadCompiled(mod);
+    expect(engine.evaluate({ user: { tier: 'free' }, request: { model: 'mail jane@example.com' } }).effect).toBe('deny');
+    expect(() => new runtime.PolicyEngine({ functions: [...fams.stdLibrary, ...custom] }).loadCompiled(mod)).toThrow(
+      /call `pii\.found`, which this engine's function library lacks/,
+    );
+    const j = JSON.parse(run(['build', 'p.yaml', '--functions', 'fns.mjs', '-o', 'p.gen.mjs', '--format', 'json'], { cwd: dir }).stdout);
+    expect(j).toMatchObject({
+      functions: ['acme.isSmall', 'pii.found', 'size'],
+      imports: [
+        { from: 'llm-policy-engine/functions/cel', names: ['stdLibrary'] },
+        { from: 'llm-policy-engine/functions/pii', names: ['piiLibrary'] },
+      ],
+      custom: ['acme.isSmall'],
+    });
+    expect(run(['build', 'tiers.yaml', '-o', 't.gen.mjs'], { cwd: dir }).stdout).toContain(
+      '  calls no functions: the `llm-policy-engine/runtime` engine loads it as it is',
+    );
+  });
+
   test('--format json', () => {
     const dir = tempDir({ 'tiers.yaml': POLICY });
     const r = run(['build', 'tiers.yaml', '-o', 'p.mjs', '--format', 'json'], { cwd: dir });

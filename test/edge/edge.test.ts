@@ -5,8 +5,9 @@
 // regex and cost rules from YAML (where the runtime refuses code generation: closures) and
 // from the prebuilt module (generated code), and decides. A second worker imports only the
 // `llm-policy-engine/runtime` entry and a prebuilt module of the W1 gate policy, decides as the
-// main engine does, and refuses a module that calls functions it was not given. No network:
-// everything is local.
+// main engine does, and refuses a module that calls functions it was not given; a third adds the
+// function families the edge policy calls, from their own subpaths, decides that policy and stays
+// within the 150 KB budget. No network: everything is local.
 //
 // npm run test:edge (after npm run build)
 
@@ -14,6 +15,7 @@ import { build, type BuildOptions } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { generateKeyPairSync } from 'node:crypto';
 import { EdgeRuntime } from 'edge-runtime';
@@ -147,6 +149,25 @@ export async function handle(request) {
 export default { fetch: handle };
 `;
 
+/**
+ * The lean worker with functions: the `/runtime` entry, the families the edge policy calls from
+ * their own subpaths (what `llm-policy build` prints), and its prebuilt module.
+ */
+const FAMILIES_WORKER = `
+import { PolicyEngine } from 'llm-policy-engine/runtime';
+import { stdLibrary } from 'llm-policy-engine/functions/cel';
+import { llmLibrary } from 'llm-policy-engine/functions/llm';
+import { piiLibrary } from 'llm-policy-engine/functions/pii';
+import built from './policies.gen.mjs';
+const engine = new PolicyEngine({ functions: [...stdLibrary, ...llmLibrary, ...piiLibrary] });
+engine.loadCompiled(built);
+export async function handle(request) {
+  const cases = await request.json();
+  return Response.json({ compiledTo: engine.stats().compiledTo, decisions: cases.map((c) => engine.evaluate(c)) });
+}
+export default { fetch: handle };
+`;
+
 const WAYS: Record<string, BuildOptions> = {
   // wrangler's resolution for Cloudflare Workers
   wrangler: { platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], mainFields: ['browser', 'module', 'main'] },
@@ -157,9 +178,14 @@ const WAYS: Record<string, BuildOptions> = {
 };
 
 let dir: string;
-const bundles = new Map<string, { esm: string; iife: string; runtimeEsm: string; runtimeIife: string }>();
+const bundles = new Map<
+  string,
+  { esm: string; iife: string; runtimeEsm: string; runtimeIife: string; familiesEsm: string; familiesIife: string }
+>();
 /** What the main engine decides on GATE_CASES, from the YAML. */
 let gateDecisions: unknown[];
+/** What the main engine decides on CASES, from the prebuilt module. */
+let edgeDecisions: unknown[];
 
 beforeAll(async () => {
   if (!existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` before `npm run test:edge`');
@@ -171,11 +197,19 @@ beforeAll(async () => {
   const e = new PolicyEngine();
   e.addPolicy(POLICY, { filename: 'edge.yaml' });
   writeFileSync(join(dir, 'policies.gen.mjs'), e.compileToModule());
+  const prebuilt = new PolicyEngine();
+  prebuilt.loadCompiled((await import(pathToFileURL(join(dir, 'policies.gen.mjs')).href)).default);
+  edgeDecisions = CASES.map((c) => comparable(prebuilt.evaluate(c.input)));
   const gate = new PolicyEngine();
   gate.addPolicy(GATE, { filename: 'gate.yaml' });
   writeFileSync(join(dir, 'gate.gen.mjs'), gate.compileToModule());
   gateDecisions = GATE_CASES.map((c) => comparable(gate.evaluate(c)));
   writeFileSync(join(dir, 'runtime-worker.mjs'), RUNTIME_WORKER);
+  writeFileSync(join(dir, 'families-worker.mjs'), FAMILIES_WORKER);
+  writeFileSync(
+    join(dir, 'families-edge-runtime.mjs'),
+    `import { handle } from './families-worker.mjs';\naddEventListener('fetch', (event) => event.respondWith(handle(event.request)));\n`,
+  );
   writeFileSync(
     join(dir, 'runtime-edge-runtime.mjs'),
     `import { handle } from './runtime-worker.mjs';\naddEventListener('fetch', (event) => event.respondWith(handle(event.request)));\n`,
@@ -211,6 +245,8 @@ beforeAll(async () => {
       iife: await one('edge-runtime.mjs', 'iife'),
       runtimeEsm: await one('runtime-worker.mjs', 'esm'),
       runtimeIife: await one('runtime-edge-runtime.mjs', 'iife'),
+      familiesEsm: await one('families-worker.mjs', 'esm'),
+      familiesIife: await one('families-edge-runtime.mjs', 'iife'),
     });
   }
 }, 120_000);
@@ -285,6 +321,44 @@ describe.each(Object.keys(WAYS))('the /runtime entry bundled with %s conditions'
   }, 120_000);
 });
 
+function expectFamilies(a: {
+  compiledTo: string;
+  decisions: { revision: string; effect: string; matched: { rule: string; effect: string }[]; errors: unknown[] }[];
+}): void {
+  expect(a.compiledTo).toBe('code');
+  for (const [i, c] of CASES.entries()) {
+    const d = a.decisions[i]!;
+    expect(d.errors).toEqual([]);
+    expect({ effect: d.effect, rules: d.matched.filter((m) => m.effect === d.effect).map((m) => m.rule) }).toEqual({
+      effect: c.effect,
+      rules: c.rules,
+    });
+  }
+  expect(a.decisions.map(comparable)).toEqual(edgeDecisions);
+}
+
+describe.each(Object.keys(WAYS))('the /runtime entry with the function families, bundled with %s conditions', (way) => {
+  test('runs in workerd (miniflare, no nodejs_compat)', async () => {
+    const mf = new Miniflare({ modules: true, script: bundles.get(way)!.familiesEsm, compatibilityDate: '2025-09-01' });
+    try {
+      const res = await mf.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(CASES.map((c) => c.input)) });
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      expectFamilies(JSON.parse(text));
+    } finally {
+      await mf.dispose();
+    }
+  }, 120_000);
+
+  test("runs in Vercel's edge-runtime", async () => {
+    const runtime = new EdgeRuntime({ initialCode: bundles.get(way)!.familiesIife });
+    const res = await runtime.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(CASES.map((c) => c.input)) });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    expectFamilies(JSON.parse(text));
+  }, 120_000);
+});
+
 describe.each(Object.keys(WAYS))('bundled with %s conditions', (way) => {
   test('runs in workerd (miniflare, no nodejs_compat)', async () => {
     const mf = new Miniflare({ modules: true, script: bundles.get(way)!.esm, compatibilityDate: '2025-09-01' });
@@ -346,4 +420,25 @@ test('the worker bundle, minified and gzipped, against the 150 KB budget of the 
     `edge worker bundle (main entry + a prebuilt module): ${(code.length / 1024).toFixed(0)} KB minified, ${kb.toFixed(1)} KB gzip (budget for the main entry: 150 KB)`,
   );
   expect(kb).toBeGreaterThan(0);
+});
+
+test('the worker of the /runtime entry with the families its policy calls stays in the 150 KB budget, without the others', async () => {
+  const out = await build({
+    ...WAYS.wrangler,
+    entryPoints: [join(dir, 'families-worker.mjs')],
+    absWorkingDir: dir,
+    bundle: true,
+    write: false,
+    format: 'esm',
+    minify: true,
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0]!.contents;
+  const gz = gzipSync(code, { level: 9 }).length / 1024;
+  console.log(
+    `edge worker bundle (/runtime entry + the cel, llm and pii families + the PII, token, regex and cost policy): ${(code.length / 1024).toFixed(0)} KB minified, ${gz.toFixed(1)} KB gzip (budget 150 KB)`,
+  );
+  const text = out.outputFiles[0]!.text;
+  expect(text).not.toMatch(/new Function|YAMLParseError|injection\.score|rate\.count/);
+  expect(gz).toBeLessThan(150);
 });
