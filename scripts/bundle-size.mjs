@@ -30,7 +30,7 @@ if (!existsSync(dist)) {
 // the sources, for the breakdown (dist is one chunk to esbuild); the total is measured on dist
 async function bundle(entry, metafile) {
   const out = await build({
-    entryPoints: [entry],
+    ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { contents: entry.contents, resolveDir: root } }),
     absWorkingDir: root,
     bundle: true,
     write: false,
@@ -71,20 +71,12 @@ console.log(
 // entry: the families `llm-policy build` names for it (docs/edge.md)
 const fam = (f) => JSON.stringify(fileURLToPath(new URL(`../dist/functions/${f}.js`, import.meta.url)));
 const families = (
-  await build({
-    stdin: {
+  await bundle(
+    {
       contents: `export { PolicyEngine } from ${JSON.stringify(fileURLToPath(new URL('../dist/runtime.js', import.meta.url)))};\nexport { stdLibrary } from ${fam('cel')};\nexport { llmLibrary } from ${fam('llm')};\nexport { piiLibrary } from ${fam('pii')};`,
-      resolveDir: root,
     },
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['browser', 'module', 'main'],
-    logLevel: 'silent',
-  })
+    false,
+  )
 ).outputFiles[0].contents;
 const familiesGz = gzipSync(families, { level: 9 }).length / 1024;
 console.log(

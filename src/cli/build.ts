@@ -7,7 +7,6 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { families } from '../../builtins/index.js';
 import { functionsCalled } from '../decide/prebuilt.js';
-import type { FunctionDecl } from '../lang/registry.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command } from './command.js';
 import { CliError, EXIT, display, expandPaths } from './io.js';
 import { buildEngine, loadSetup, readPolicyFiles } from './load.js';
@@ -104,7 +103,7 @@ function familiesOf(functions: readonly string[]): { imports: { from: string; na
     // a function whose overloads several libraries declare needs each of them
     for (const [family, libs] of Object.entries(families))
       for (const [name, decls] of Object.entries(libs))
-        if ((decls as readonly FunctionDecl[]).some((d) => d.name === f)) {
+        if (decls.some((d) => d.name === f)) {
           found = true;
           const names = byFamily.get(family) ?? new Set<string>();
           byFamily.set(family, names.add(name));
