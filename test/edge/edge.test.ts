@@ -299,27 +299,21 @@ function expectRuntime(a: RuntimeAnswer): void {
   expect(a.addPolicy).toEqual([expect.stringMatching(/^needs_main_entry: `addPolicy` needs what builds policies from their sources/)]);
 }
 
-describe.each(Object.keys(WAYS))('the /runtime entry bundled with %s conditions', (way) => {
-  test('runs in workerd (miniflare, no nodejs_compat)', async () => {
-    const mf = new Miniflare({ modules: true, script: bundles.get(way)!.runtimeEsm, compatibilityDate: '2025-09-01' });
-    try {
-      const res = await mf.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(GATE_CASES) });
-      const text = await res.text();
-      expect(res.status, text).toBe(200);
-      expectRuntime(JSON.parse(text) as RuntimeAnswer);
-    } finally {
-      await mf.dispose();
-    }
-  }, 120_000);
-
-  test("runs in Vercel's edge-runtime", async () => {
-    const runtime = new EdgeRuntime({ initialCode: bundles.get(way)!.runtimeIife });
-    const res = await runtime.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(GATE_CASES) });
+/** POSTs `cases` to a bundled worker in workerd (miniflare, no nodejs_compat), or in Vercel's edge-runtime; its JSON answer. */
+async function dispatch(where: 'workerd' | 'edge-runtime', script: string, cases: unknown[]): Promise<unknown> {
+  const init = { method: 'POST', body: JSON.stringify(cases) };
+  const mf = where === 'workerd' ? new Miniflare({ modules: true, script, compatibilityDate: '2025-09-01' }) : undefined;
+  try {
+    const res = mf
+      ? await mf.dispatchFetch('http://edge.test/', init)
+      : await new EdgeRuntime({ initialCode: script }).dispatchFetch('http://edge.test/', init);
     const text = await res.text();
     expect(res.status, text).toBe(200);
-    expectRuntime(JSON.parse(text) as RuntimeAnswer);
-  }, 120_000);
-});
+    return JSON.parse(text);
+  } finally {
+    await mf?.dispose();
+  }
+}
 
 function expectFamilies(a: {
   compiledTo: string;
@@ -337,47 +331,38 @@ function expectFamilies(a: {
   expect(a.decisions.map(comparable)).toEqual(edgeDecisions);
 }
 
-describe.each(Object.keys(WAYS))('the /runtime entry with the function families, bundled with %s conditions', (way) => {
+/** Each worker, bundled each way, in each runtime: the ES module bundle for workerd, the script for edge-runtime. */
+const WORKERS = [
+  {
+    name: 'the /runtime entry',
+    esm: 'runtimeEsm',
+    iife: 'runtimeIife',
+    cases: () => GATE_CASES,
+    check: (a: unknown) => expectRuntime(a as RuntimeAnswer),
+  },
+  {
+    name: 'the /runtime entry with the function families',
+    esm: 'familiesEsm',
+    iife: 'familiesIife',
+    cases: () => CASES.map((c) => c.input),
+    check: (a: unknown) => expectFamilies(a as Parameters<typeof expectFamilies>[0]),
+  },
+  {
+    name: 'the main entry',
+    esm: 'esm',
+    iife: 'iife',
+    cases: () => CASES.map((c) => c.input),
+    check: (a: unknown) => expectDecisions(a as Answer),
+  },
+] as const;
+
+describe.each(WORKERS.flatMap((w) => Object.keys(WAYS).map((way) => ({ ...w, way }))))('$name bundled with $way conditions', (w) => {
   test('runs in workerd (miniflare, no nodejs_compat)', async () => {
-    const mf = new Miniflare({ modules: true, script: bundles.get(way)!.familiesEsm, compatibilityDate: '2025-09-01' });
-    try {
-      const res = await mf.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(CASES.map((c) => c.input)) });
-      const text = await res.text();
-      expect(res.status, text).toBe(200);
-      expectFamilies(JSON.parse(text));
-    } finally {
-      await mf.dispose();
-    }
+    w.check(await dispatch('workerd', bundles.get(w.way)![w.esm], w.cases()));
   }, 120_000);
 
   test("runs in Vercel's edge-runtime", async () => {
-    const runtime = new EdgeRuntime({ initialCode: bundles.get(way)!.familiesIife });
-    const res = await runtime.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(CASES.map((c) => c.input)) });
-    const text = await res.text();
-    expect(res.status, text).toBe(200);
-    expectFamilies(JSON.parse(text));
-  }, 120_000);
-});
-
-describe.each(Object.keys(WAYS))('bundled with %s conditions', (way) => {
-  test('runs in workerd (miniflare, no nodejs_compat)', async () => {
-    const mf = new Miniflare({ modules: true, script: bundles.get(way)!.esm, compatibilityDate: '2025-09-01' });
-    try {
-      const res = await mf.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(CASES.map((c) => c.input)) });
-      const text = await res.text();
-      expect(res.status, text).toBe(200);
-      expectDecisions(JSON.parse(text) as Answer);
-    } finally {
-      await mf.dispose();
-    }
-  }, 120_000);
-
-  test("runs in Vercel's edge-runtime", async () => {
-    const runtime = new EdgeRuntime({ initialCode: bundles.get(way)!.iife });
-    const res = await runtime.dispatchFetch('http://edge.test/', { method: 'POST', body: JSON.stringify(CASES.map((c) => c.input)) });
-    const text = await res.text();
-    expect(res.status, text).toBe(200);
-    expectDecisions(JSON.parse(text) as Answer);
+    w.check(await dispatch('edge-runtime', bundles.get(w.way)![w.iife], w.cases()));
   }, 120_000);
 });
 
