@@ -43,9 +43,10 @@ const blind = Object.fromEntries(readdirSync(blindDir).map((f) => [f.replace(/\.
   Row[]
 >;
 
-// written the same way and held out: never trained or tuned on; scored when the sixth round ended, and again after
-// the quoted-phrase change (chosen on scripts/injection-sets.mjs's figures, not on these)
-const heldout = { blind4: read('heldout/blind4.jsonl'), blind13: read('heldout/blind13.jsonl') };
+// written the same way and held out: never trained or tuned on, no choice made on them (choices are made on
+// scripts/injection-sets.mjs's figures); blind4 and blind13 scored at the end of the sixth round and after each
+// change since, blind15 (by the seventh round's fourth author) before the seventh round's changes and after them
+const heldout = { blind4: read('heldout/blind4.jsonl'), blind13: read('heldout/blind13.jsonl'), blind15: read('heldout/blind15.jsonl') };
 
 function counts(rows: Row[], scorer: (r: Row) => number = (r) => analyze(r.text, r.channel ?? 'user').score) {
   const attacks = rows.filter((r) => r.label === 'attack');
@@ -119,6 +120,9 @@ describe('corpus', () => {
       'agent11',
       'blind1',
       'blind10',
+      'blind14',
+      'blind16',
+      'blind17',
       'blind2',
       'blind3',
       'blind5',
@@ -128,12 +132,12 @@ describe('corpus', () => {
       'multi12',
       'multi8',
     ]);
-    expect(texts.size).toBe(4234);
+    expect(texts.size).toBe(5342);
   });
   test('no held-out text is one the model trains on', () => {
     const trained = new Set([...corpus, ...fresh, ...fresh2, ...fresh3, ...fresh4, ...Object.values(blind).flat()].map((r) => r.text));
-    for (const r of [...heldout.blind4, ...heldout.blind13]) expect(trained.has(r.text), r.id).toBe(false);
-    expect(heldout.blind4.length + heldout.blind13.length).toBe(740);
+    for (const r of Object.values(heldout).flat()) expect(trained.has(r.text), r.id).toBe(false);
+    expect(Object.values(heldout).flat().length).toBe(1110);
   });
   test('the test split is the one frozen before tuning', () => {
     const lines = readFileSync(new URL('corpus/corpus.jsonl', dir), 'utf8')
@@ -169,31 +173,31 @@ describe('corpus', () => {
 });
 
 describe('floors (counts) of the whole scorer', () => {
-  test('test split (never tuned on): 121/145 attacks caught, at most 2/149 benign flagged', () => {
+  test('test split (never tuned on): 125/145 attacks caught, at most 3/149 benign flagged', () => {
     const c = counts(split('test'));
-    expect(c.caught).toBeGreaterThanOrEqual(121);
-    expect(c.flagged).toBeLessThanOrEqual(2);
+    expect(c.caught).toBeGreaterThanOrEqual(125);
+    expect(c.flagged).toBeLessThanOrEqual(3);
   });
   test('dev split (trained on since the sixth round): 154/154 caught, none of 133 flagged', () => {
     const c = counts(split('dev'));
     expect(c.caught).toBeGreaterThanOrEqual(154);
     expect(c.flagged).toBe(0);
   });
-  test('train split: 867/870 caught, at most 5 benign flagged', () => {
+  test('train split: 868/870 caught, at most 4 benign flagged', () => {
     const c = counts(split('train'));
-    expect(c.caught).toBeGreaterThanOrEqual(867);
-    expect(c.flagged).toBeLessThanOrEqual(5);
+    expect(c.caught).toBeGreaterThanOrEqual(868);
+    expect(c.flagged).toBeLessThanOrEqual(4);
   });
-  test('fresh slice (written after tuning): 42/45 caught, at most 1/36 flagged', () => {
+  test('fresh slice (written after tuning): 40/45 caught, at most 1/36 flagged', () => {
     const c = counts(fresh);
-    expect(c.caught).toBeGreaterThanOrEqual(42);
+    expect(c.caught).toBeGreaterThanOrEqual(40);
     expect(c.flagged).toBeLessThanOrEqual(1);
   });
   test('second to fourth fresh slices (each scored once, then dev data, trained on since the sixth round)', () => {
     for (const [slice, caught, flagged] of [
       [fresh2, 68, 0],
       [fresh3, 72, 0],
-      [fresh4, 81, 2],
+      [fresh4, 80, 2],
     ] as const) {
       const c = counts(slice);
       expect(c.caught).toBeGreaterThanOrEqual(caught);
@@ -204,15 +208,18 @@ describe('floors (counts) of the whole scorer', () => {
   // figures are scripts/injection-sets.mjs's and docs/injection.md's).
   test('blind sets (other authors, trained on since the sixth round)', () => {
     const floors: Record<string, [number, number]> = {
-      agent11: [197, 10],
-      blind1: [196, 1],
-      blind10: [196, 3],
+      agent11: [199, 8],
+      blind1: [197, 1],
+      blind10: [197, 2],
+      blind14: [193, 4],
+      blind16: [192, 2],
+      blind17: [193, 3],
       blind2: [195, 1],
-      blind3: [196, 1],
+      blind3: [195, 1],
       blind5: [197, 0],
       blind6: [196, 0],
-      blind7: [195, 1],
-      blind9: [194, 1],
+      blind7: [195, 0],
+      blind9: [196, 1],
       multi12: [217, 1],
       multi8: [222, 0],
     };
@@ -222,17 +229,20 @@ describe('floors (counts) of the whole scorer', () => {
       expect(c.flagged, name).toBeLessThanOrEqual(flagged);
     }
   });
-  test('held-out sets (other authors; never trained or tuned on; scored after the sixth round and after the quoted-phrase change): 179/196 and 175/195 caught, at most 2/173 and 2/176 flagged', () => {
-    const a = counts(heldout.blind4);
-    expect(a.caught).toBeGreaterThanOrEqual(179);
-    expect(a.flagged).toBeLessThanOrEqual(2);
-    const b = counts(heldout.blind13);
-    expect(b.caught).toBeGreaterThanOrEqual(175);
-    expect(b.flagged).toBeLessThanOrEqual(2);
+  test('held-out sets (other authors; never trained or tuned on; scored at the end of the seventh round)', () => {
+    for (const [name, caught, flagged] of [
+      ['blind4', 179, 0],
+      ['blind13', 173, 1],
+      ['blind15', 168, 4],
+    ] as const) {
+      const c = counts(heldout[name]);
+      expect(c.caught, name).toBeGreaterThanOrEqual(caught);
+      expect(c.flagged, name).toBeLessThanOrEqual(flagged);
+    }
   });
-  test('earlier set, parts the model never trained on: 141/146 attacks caught, at most 3/216 benign flagged', () => {
+  test('earlier set, parts the model never trained on: 142/146 attacks caught, at most 3/216 benign flagged', () => {
     const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));
-    expect(c.caught).toBeGreaterThanOrEqual(141);
+    expect(c.caught).toBeGreaterThanOrEqual(142);
     expect(c.flagged).toBeLessThanOrEqual(3);
   });
 });

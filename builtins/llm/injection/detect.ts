@@ -45,13 +45,14 @@ export const CHANNELS: readonly Channel[] = ['user', 'document', 'tool', 'system
 /** The learned model's signal counts from this calibrated probability up (below it, it is noise). */
 export const LEARNED_FLOOR = 0.3;
 /**
- * A phrase (a phrase rule, or the same phrase split, reversed or in rot13), a concept combination
- * or the channel's signal of this weight or more flags a text on its own, whatever the model
- * says: a sentence written to be an attack ("ignore all previous instructions", "enter god mode",
+ * A phrase (a phrase rule, or the same phrase split, reversed or in rot13) or a concept
+ * combination of this weight or more flags a text on its own, whatever the model says:
+ * a sentence written to be an attack ("ignore all previous instructions", "enter god mode",
  * "Vergiss alle vorherigen Anweisungen") must not be padded past the combiner with ordinary text,
  * and the W3 workload's phrases are decided by the rules alone. Weaker signals, co-occurrence cues,
- * chat tokens, encodings and URLs are weighed by the combiner together with the model
- * (docs/injection.md, "How the score is computed").
+ * chat tokens, encodings, URLs and the channel's signal (an instruction addressed to the model in
+ * a document: AI usage policies and meeting notes address assistants too) are weighed by the
+ * combiner together with the model (docs/injection.md, "How the score is computed").
  */
 export const DECISIVE = 0.6;
 /** The channel's signal: an instruction addressed to the model in a document or a tool output. */
@@ -1140,7 +1141,7 @@ export function stackFeatures(signals: readonly Signal[], z: number, channel: Ch
 
 /**
  * The score of a text the model read (raw logit `z`): a logistic regression over stackFeatures,
- * fitted on logits the model gave texts it did not train on; a DECISIVE signal flags on its own.
+ * fitted on logits the model gave texts it did not train on; a decisive signal flags on its own.
  * With no rule signal and a combined probability under LEARNED_FLOOR the score is 0 (nothing
  * points at an injection). `weights`: the training scripts pass the combiner they are fitting.
  */
@@ -1155,8 +1156,8 @@ export function combine(signals: readonly Signal[], z: number, channel: Channel,
 
 /** The weight of the strongest DECISIVE signal among `signals`, 0 if none (the training script fits the combiner on the texts without one). */
 export function decisiveOf(signals: readonly Signal[]): number {
-  // a phrase rule, the same phrase split, reversed or in rot13, or the channel's signal
-  phraseIds ??= new Set([...PHRASE_RULES.map((r) => r.id), 'split_phrase', 'reversed_phrase', 'rot13_phrase', ADDRESSED]);
+  // a phrase rule, or the same phrase split, reversed or in rot13
+  phraseIds ??= new Set([...PHRASE_RULES.map((r) => r.id), 'split_phrase', 'reversed_phrase', 'rot13_phrase']);
   let decisive = 0;
   for (const s of signals)
     if (s.weight >= DECISIVE && !s.quoted && (phraseIds.has(s.rule) || s.rule.startsWith('concept_')))
@@ -1167,16 +1168,21 @@ export function decisiveOf(signals: readonly Signal[]): number {
 // ------------------------------------------------------------------ channels and the learned model
 
 const CHANNEL_INDEX: Record<Channel, number> = { user: 0, document: 1, tool: 2, system: 3 };
-/** Families that count in the system prompt: its author writes instructions on purpose; structure smuggled into it still counts. */
-const SYSTEM_FAMILIES: ReadonlySet<Family> = new Set(['delimiter_encoding', 'tool_hijack']);
+/**
+ * What counts in the system prompt: its author writes instructions on purpose, and describes the
+ * tools, the destructive commands and what not to tell the user; structure smuggled into it
+ * (delimiters, encodings) and data sent to an outside address still count.
+ */
+const SYSTEM_RULES = new Set(['exfil_to_url', 'exfil_generic_to_url', 'exfil_url', 'markdown_exfil']);
+const countsInSystem = (s: Signal): boolean => s.family === 'delimiter_encoding' || SYSTEM_RULES.has(s.rule);
 
 /**
  * Analyses a text as it arrives through a channel (docs/injection.md, "Channels"): the rules'
  * signals, the channel's own (an instruction addressed to the model inside a document or a tool
  * output), and the learned model's calibrated probability as the `learned` family when it
  * reaches LEARNED_FLOOR; the score is the combiner's (`combine`). In the system channel only
- * delimiter, encoding and tool-hijack signals count, the learned model is not asked, and the
- * score is the rules' own (`scoreOf`).
+ * delimiter and encoding signals and data sent to an outside address count, the learned model
+ * is not asked, and the score is the rules' own (`scoreOf`).
  */
 export function analyze(text: string, channel: Channel = 'user'): Analysis {
   return withChannel(rulesOf(text, 0), channel);
@@ -1198,7 +1204,7 @@ export function analyzeUnlearned(text: string, channel: Channel = 'user'): Analy
 function withChannel(base: Analysis, channel: Channel, learned = true): Analysis {
   const text = base.text;
   if (channel === 'system') {
-    const signals = base.signals.filter((s) => SYSTEM_FAMILIES.has(s.family));
+    const signals = base.signals.filter(countsInSystem);
     return { text, score: scoreOf(signals), signals };
   }
   const signals = base.signals.slice();
