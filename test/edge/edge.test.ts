@@ -366,18 +366,21 @@ describe.each(WORKERS.flatMap((w) => Object.keys(WAYS).map((way) => ({ ...w, way
   }, 120_000);
 });
 
-test('the /runtime worker bundle holds no parser, compiler or function library', async () => {
-  const out = await build({
+/** A worker of `dir` bundled as wrangler bundles it, minified. */
+const minified = (file: string) =>
+  build({
     ...WAYS.wrangler,
-    entryPoints: [join(dir, 'runtime-worker.mjs')],
+    entryPoints: [join(dir, file)],
     absWorkingDir: dir,
     bundle: true,
     write: false,
     format: 'esm',
     minify: true,
-    metafile: true,
     logLevel: 'silent',
   });
+
+test('the /runtime worker bundle holds no parser, compiler or function library', async () => {
+  const out = await minified('runtime-worker.mjs');
   const code = out.outputFiles[0]!.contents;
   console.log(
     `edge worker bundle (/runtime entry + two prebuilt modules): ${(code.length / 1024).toFixed(0)} KB minified, ${(gzipSync(code, { level: 9 }).length / 1024).toFixed(1)} KB gzip`,
@@ -389,16 +392,7 @@ test('the /runtime worker bundle holds no parser, compiler or function library',
 });
 
 test('the worker bundle, minified and gzipped, against the 150 KB budget of the main entry', async () => {
-  const out = await build({
-    ...WAYS.wrangler,
-    entryPoints: [join(dir, 'worker.mjs')],
-    absWorkingDir: dir,
-    bundle: true,
-    write: false,
-    format: 'esm',
-    minify: true,
-    logLevel: 'silent',
-  });
+  const out = await minified('worker.mjs');
   const code = out.outputFiles[0]!.contents;
   const kb = gzipSync(code, { level: 9 }).length / 1024;
   console.log(
@@ -408,16 +402,7 @@ test('the worker bundle, minified and gzipped, against the 150 KB budget of the 
 });
 
 test('the worker of the /runtime entry with the families its policy calls stays in the 150 KB budget, without the others', async () => {
-  const out = await build({
-    ...WAYS.wrangler,
-    entryPoints: [join(dir, 'families-worker.mjs')],
-    absWorkingDir: dir,
-    bundle: true,
-    write: false,
-    format: 'esm',
-    minify: true,
-    logLevel: 'silent',
-  });
+  const out = await minified('families-worker.mjs');
   const code = out.outputFiles[0]!.contents;
   const gz = gzipSync(code, { level: 9 }).length / 1024;
   console.log(
