@@ -19,18 +19,17 @@ export * as stdTime from './std/time.js';
 
 export { encodingLibrary, listsLibrary, mathLibrary, optionalLibrary, stateLibrary, stringsLibrary, timeLibrary };
 
-/**
- * The function families by subpath (`llm-policy-engine/functions/<family>`) and export name: an
- * engine given only the families its policies call (`llm-policy-engine/runtime` with a prebuilt
- * module) bundles only those. `llm-policy build` names the ones a module needs.
- */
-export const families = {
-  cel: { stdLibrary, optionalLibrary, stringsLibrary, mathLibrary, listsLibrary, timeLibrary, encodingLibrary },
-  state: { stateLibrary },
-  llm: { llmLibrary },
-  pii: { piiLibrary },
-  injection: { injectionLibrary },
-} as const satisfies Record<string, Record<string, readonly FunctionDecl[]>>;
-
 /** Every builtin declaration: CEL's standard library and the extension libraries. */
-export const builtinLibrary: FunctionDecl[] = Object.values(families).flatMap((f) => Object.values(f).flat());
+export const builtinLibrary: FunctionDecl[] = [
+  ...stdLibrary,
+  ...optionalLibrary,
+  ...stringsLibrary,
+  ...mathLibrary,
+  ...listsLibrary,
+  ...timeLibrary,
+  ...encodingLibrary,
+  ...stateLibrary,
+  ...llmLibrary,
+  ...piiLibrary,
+  ...injectionLibrary,
+];

@@ -5,8 +5,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { families } from '../../builtins/index.js';
 import { functionsCalled } from '../decide/prebuilt.js';
+import * as cel from '../entries/functions/cel.js';
+import * as injection from '../entries/functions/injection.js';
+import * as llm from '../entries/functions/llm.js';
+import * as pii from '../entries/functions/pii.js';
+import * as state from '../entries/functions/state.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, errorJson, reportError, usage, type Command } from './command.js';
 import { CliError, EXIT, display, expandPaths } from './io.js';
 import { buildEngine, loadSetup, readPolicyFiles } from './load.js';
@@ -93,6 +97,9 @@ Example:
     }
   },
 };
+
+/** The function families by subpath (`llm-policy-engine/functions/<family>`), as their entries export them. */
+const families: Record<string, Record<string, readonly { name: string }[]>> = { cel, state, llm, pii, injection };
 
 /** Where the runtime entry gets each builtin a module calls: its family's subpath and export; and the functions no family declares (`--functions`). */
 function familiesOf(functions: readonly string[]): { imports: { from: string; names: string[] }[]; custom: string[] } {

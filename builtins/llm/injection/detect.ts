@@ -605,18 +605,9 @@ function phraseSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) =
       const weight = mention ? c.rule.weight * 0.5 : c.rule.weight;
       const start = f.map[tk.start[i]!]!;
       const stop = origEnd(tk.end[end - 1]!);
-      const quoted = !mention && quotedSpan(f, tk, i, end, ctx.first, ctx.last);
-      out.push({
-        family: c.rule.family,
-        rule: c.rule.id,
-        start,
-        end: stop,
-        weight,
-        t0: i,
-        t1: end,
-        mention,
-        ...(quoted ? { quoted } : {}),
-      });
+      const raw: Raw = { family: c.rule.family, rule: c.rule.id, start, end: stop, weight, t0: i, t1: end, mention };
+      if (!mention && quotedSpan(f, tk, i, end, ctx.first, ctx.last)) raw.quoted = true;
+      out.push(raw);
       let fl = 0;
       for (let j = i; j < end; j++) fl |= tk.flags[j]!;
       if (fl & (F_HOMOGLYPH | F_INVISIBLE | F_LEET))
@@ -1086,14 +1077,9 @@ function dedupe(raw: Raw[]): Signal[] {
       )
     )
       continue;
-    kept.push({
-      family: r.family,
-      rule: r.rule,
-      start: r.start,
-      end: r.end,
-      weight: round(r.weight),
-      ...(r.quoted ? { quoted: true } : {}),
-    });
+    const s: Signal = { family: r.family, rule: r.rule, start: r.start, end: r.end, weight: round(r.weight) };
+    if (r.quoted) s.quoted = true;
+    kept.push(s);
   }
   return kept.sort((a, b) => a.start - b.start || b.weight - a.weight);
 }
