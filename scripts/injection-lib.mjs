@@ -18,7 +18,7 @@ export const settings = {
   // The weights' quantization (QLEVELS=0: float weights).
   QLEVELS: env('QLEVELS', 15),
   // The combiner's prior: fitted as if STACK_PRIOR of the texts scanned were injections.
-  STACK_PRIOR: env('STACK_PRIOR', 0.12),
+  STACK_PRIOR: env('STACK_PRIOR', 0.1),
 };
 export const T = 0.5;
 

@@ -37,8 +37,9 @@ const FOLDS = 5;
 // Hyper-parameters, chosen by holding out each set by another author in turn
 // (scripts/injection-sets.mjs, docs/injection.md "The sixth round"): L2 3e-5 (1e-4: fewer attacks
 // ranked above the benign texts; 1e-3 worse again); the Platt prior 8% (the `learned` signal
-// reads as "odds in a stream where one text in twelve is an injection"); the combiner's prior 15%
-// (10% and 20% put the threshold on either side of 2% false positives). See scripts/injection-lib.mjs.
+// reads as "odds in a stream where one text in twelve is an injection"); the combiner's prior 10%
+// (the eighth round: 12% gave 2.2% false positives on fourteen sets held out in turn, 10% 2.0-2.1%).
+// See scripts/injection-lib.mjs.
 const { L2, PRIOR, STACK_PRIOR, EPOCHS } = settings;
 
 const weightsFile = new URL('builtins/llm/injection/model-weights.ts', root);

@@ -2,10 +2,10 @@
 // nouns, "previous", "no restrictions", "system prompt", "word for word", "developer mode",
 // "note to the AI"...) in English, Spanish, French, German, Portuguese, Italian, Dutch, Polish,
 // Russian, Ukrainian, Chinese, Japanese, Korean, Arabic, Hindi, Turkish, Vietnamese and
-// Indonesian. A sentence is a set of concepts; some combinations are signals on their own
-// (`lexiconSignals`), and every concept and pair of concepts in a sentence is a feature of the
-// learned model (`conceptFeatures`), which is how it carries what it learned in one language to
-// another.
+// Indonesian, and the main concepts in 22 more (below the table). A sentence is a set of
+// concepts; some combinations are signals on their own (`lexiconSignals`), and every concept and
+// pair of concepts in a sentence is a feature of the learned model (`conceptFeatures`), which is
+// how it carries what it learned in one language to another.
 //
 // Matching is by substring (stems: `инструкци` matches every case ending, `忽略` needs no word
 // breaks), lower-cased per UTF-16 unit so offsets stay those of the original text. A needle that
@@ -246,6 +246,66 @@ const LEXICON: [number, string][] = [
       'envía|transfère|leite|отправь|перешли|发送|送信|보내|أرسل|भेजो|gönder',
   ],
 ];
+
+// More languages for the concepts an override, a persona without limits and a prompt extraction are
+// made of (the eighth round: the misses of sets by other authors were mostly in languages with none
+// of these words): Swahili, Persian, Urdu, Bengali, Tamil, Telugu, Nepali, Tagalog, Malay, Romanian,
+// Hungarian, Greek, Kazakh, Hebrew, Thai, Czech, Finnish, the Scandinavian languages, Yoruba,
+// Amharic, Somali and Haitian Creole. The model reads the concepts, so what it learned of a
+// combination in one language carries to these.
+LEXICON.push(
+  [
+    OVR,
+    'puuza|usizingatie|sahau|achana na|نادیده بگیر|نادیده بگیرید|فراموش کن|توجه نکن|کنار بگذار|نظر انداز|نظرانداز|بھول جاؤ|بھول جائیں|' +
+      'উপেক্ষা|ভুলে যাও|ভুলে যান|অগ্রাহ্য|புறக்கணி|மறந்துவிடு|மறந்து விடு|பொருட்படுத்த வேண்டாம்|విస్మరించ|పట్టించుకోకు|పట్టించుకోవద్దు|మర్చిపో|మరచిపో|' +
+      'बेवास्ता|बिर्सिदेऊ|बिर्सनुहोस्|huwag pansinin|huwag mong pansinin|balewalain|kalimutan|isantabi|jangan hiraukan|ketepikan|' +
+      'ignoră|ignorați|uită|nu ține cont|nu lua în seamă|figyelmen kívül|felejtsd el|felejtse el|αγνόησ|αγνοήστε|ξέχασε|ξεχάστε|' +
+      'елеме|ұмыт|התעלם|תתעלם|התעלמו|שכח את|תשכח|เพิกเฉย|ไม่ต้องสนใจ|ลืม|ignoruj|zapomeň|nevšímej si|neber ohled|zabudni|' +
+      'ohita|unohda|älä välitä|jätä huomiotta|ignorer|ignorera|glem |glöm|se bort fra|bortse fra|strunta i|' +
+      'foju fo|fojú fò|gbagbe|gbàgbé|ችላ በል|ችላ በሉ|እርሳ|iska indho tir|iska dhaaf|illow|inyore|bliye',
+  ],
+  [
+    INS,
+    'maelekezo|maagizo|miongozo|sheria|دستورالعمل|دستورات|دستورها|قوانین|ہدایات|ہدایت|قواعد|নির্দেশ|নিয়ম|அறிவுறுத்தல்|வழிமுறை|விதிகள்|கட்டளை|' +
+      'సూచనలు|సూచనల|నియమాలు|ఆదేశాలు|tagubilin|instruksyon|instruksiyon|patakaran|arahan|peraturan|' +
+      'instrucțiuni|instrucţiuni|instructiuni|reguli|utasítás|utasitas|szabály|szabaly|irányelv|οδηγίες|οδηγιών|κανόνες|κανόνων|εντολές|' +
+      'нұсқау|ереже|הוראות|הנחיות|כללים|คำสั่ง|คำแนะนำ|กฎ|instrukc|pokyn|pravidl|ohje|sääntö|säännöt|' +
+      'instruksjon|instruktion|instruks|regler|ìtọ́sọ́nà|itọsọna|itosona|òfin|ofin$|መመሪያ|ህጎች|ደንቦች|tilmaamaha|tilmaamo|xeerarka|amarrada|' +
+      'enstriksyon|regleman',
+  ],
+  [
+    PRE,
+    'zilizopita|yaliyotangulia|zilizotangulia|za awali|ya awali|hapo juu|za mwanzo|قبلی|پیشین|پچھلی|پچھلے|سابقہ|আগের|পূর্ববর্তী|উপরের|' +
+      'முந்தைய|மேலே உள்ள|మునుపటి|ఇంతకుముందు|अघिल्ला|अघिल्लो|माथिका|पहिलेका|naunang|nakaraang|sebelum ini|terdahulu|' +
+      'anterioare|de mai sus|precedente|korábbi|előző|fenti|eddigi|προηγούμεν|παραπάνω|алдыңғы|бұрынғы|жоғарыдағы|' +
+      'הקודמות|הקודמים|הקודם|שלמעלה|לעיל|ก่อนหน้า|ข้างต้น|ที่ผ่านมา|předchozí|predchozi|předešl|aiemm|edellise|yllä olev|aikaisemm|' +
+      'tidligere|tidigare|ovenstående|ovanstående|foregående|föregående|ti tẹlẹ|ti tele|tí tẹ́lẹ̀|ቀደም|የቀድሞ|ከላይ|kuwii hore|ee hore|anvan yo|presedan',
+  ],
+  [
+    NOL,
+    'bila vikwazo|bila mipaka|bila sheria|bila udhibiti|بدون محدودیت|بی‌محدودیت|بدون سانسور|بدون قانون|بغیر کسی پابندی|بغیر پابندی|کوئی پابندی نہیں|' +
+      'কোনো সীমাবদ্ধতা নেই|সীমাবদ্ধতা ছাড়া|কোনো নিয়ম নেই|கட்டுப்பாடுகள் இல்லாமல்|கட்டுப்பாடு இல்லாத|விதிகள் இல்லாமல்|పరిమితులు లేకుండా|ఎలాంటి పరిమితులు|నియమాలు లేకుండా|' +
+      'कुनै प्रतिबन्ध बिना|कुनै नियम बिना|walang limitasyon|walang patakaran|walang restriksyon|walang censorship|tanpa sekatan|tanpa had|tanpa batasan|' +
+      'tanpa aturan|tanpa sensor|fără restricții|fara restrictii|fără limite|fără reguli|fără cenzură|korlátozások nélkül|korlátok nélkül|szabályok nélkül|' +
+      'cenzúra nélkül|χωρίς περιορισμούς|χωρίς κανόνες|χωρίς λογοκρισία|χωρίς φίλτρα|шектеусіз|шектеулерсіз|ללא הגבלות|בלי הגבלות|ללא מגבלות|' +
+      'בלי מגבלות|ללא צנזורה|בלי כללים|ไม่มีข้อจำกัด|ไร้ข้อจำกัด|ไม่มีกฎ|bez omezení|bez pravidel|bez cenzury|ilman rajoituksia|ilman sääntöjä|' +
+      'ilman sensuuria|uten begrensninger|utan begränsningar|uden begrænsninger|uten regler|utan regler|láìsí ìdíwọ́|laisi idiwo|laisi ofin|' +
+      'ያለ ገደብ|ምንም ገደብ|bilaa xaddid|san restriksyon|san limit|không giới hạn|không kiểm duyệt',
+  ],
+  [
+    SYS,
+    'پرامپت سیستم|پیام سیستم|সিস্টেম প্রম্পট|சிஸ்டம் ப்ராம்ப்ட்|సిస్టమ్ ప్రాంప్ట్|promptul de sistem|promptul sistemului|rendszerprompt|' +
+      'προτροπή συστήματος|μήνυμα συστήματος|жүйелік нұсқау|הנחיית המערכת|פרומפט המערכת|พรอมต์ระบบ|systémový prompt|järjestelmäkehote|' +
+      'systemmelding|systemmeddelande|ujumbe wa mfumo|maagizo ya mfumo|arahan sistem',
+  ],
+  [
+    REV,
+    'nionyeshe|onyesha|fichua|نشان بده|فاش کن|تکرار کن|دکھاؤ|دکھائیں|ظاہر کرو|দেখাও|প্রকাশ কর|காட்டு|வெளிப்படுத்து|చూపించు|బయటపెట్టు|देखाउ|' +
+      'ipakita|ibunyag|ulitin|tunjukkan|dedahkan|ulangi|arată-mi|dezvăluie|afișează|mutasd meg|írd ki|δείξε|αποκάλυψε|επανάλαβε|көрсет|' +
+      'הראה|תראה|חשוף|הדפס|เปิดเผย|แสดง|ukaž|vypiš|odhal|zopakuj|näytä|paljasta|vis meg|visa mig|avslør|avslöja|gjenta|upprepa|' +
+      'ṣafihan|safihan|ii muuji|soo bandhig|montre m|revele',
+  ],
+);
 
 LEXICON.push([
   HID,
