@@ -116,19 +116,33 @@ test.runIf(built)('sideEffects lists every entry that installs a plug-in on impo
   expect([...pkg.sideEffects].sort()).toEqual([...new Set([...installing, './dist/node.js', './dist/node.cjs'])].sort());
 });
 
-test.runIf(built)('the /runtime entry resolves from both module systems and decides with a module the main entry built', () => {
+/**
+ * Runs `body` in a fresh Node process inside the package, after the main entry has built `policy`
+ * into a module on disk: `main` (the main entry), `e` (its engine), `mod` (the module's namespace)
+ * and `req` (require from the package) are in scope. Returns what the process printed.
+ */
+function withPrebuilt(policy: string, body: string): string {
   const script = `
     import { writeFileSync, mkdtempSync } from 'node:fs';
     import { join } from 'node:path';
     import { tmpdir } from 'node:os';
+    import { createRequire } from 'node:module';
     const main = await import('llm-policy-engine');
     const e = new main.PolicyEngine();
-    e.addPolicy(${JSON.stringify(POLICY)});
+    e.addPolicy(${JSON.stringify(policy)});
     const file = join(mkdtempSync(join(tmpdir(), 'llmpe-dist-')), 'p.gen.mjs');
     writeFileSync(file, e.compileToModule());
     const mod = await import('file://' + file);
-    const { createRequire } = await import('node:module');
-    const cjs = createRequire(process.cwd() + '/')('llm-policy-engine/runtime');
+    const req = createRequire(process.cwd() + '/');
+    ${body}`;
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+}
+
+test.runIf(built)('the /runtime entry resolves from both module systems and decides with a module the main entry built', () => {
+  const stdout = withPrebuilt(
+    POLICY,
+    `
+    const cjs = req('llm-policy-engine/runtime');
     const esm = await import('llm-policy-engine/runtime');
     const out = [];
     for (const m of [esm, cjs]) {
@@ -138,8 +152,8 @@ test.runIf(built)('the /runtime entry resolves from both module systems and deci
     }
     try { new cjs.PolicyEngine().addPolicy('kind: nope'); } catch (err) { out.push(err instanceof main.PolicyError, err.issues[0].code); }
     console.log(JSON.stringify(out));
-  `;
-  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  `,
+  );
   expect(JSON.parse(stdout)).toEqual(['deny', 'deny', true, 'needs_main_entry']);
 });
 
@@ -187,18 +201,9 @@ spec:
       when: pii.found(request.s + ' jane.doe@example.com') && llm.tokens(request.s) > 0
       effect: warn
 `;
-  const script = `
-    import { writeFileSync, mkdtempSync } from 'node:fs';
-    import { join } from 'node:path';
-    import { tmpdir } from 'node:os';
-    const main = await import('llm-policy-engine');
-    const e = new main.PolicyEngine();
-    e.addPolicy(${JSON.stringify(policy)});
-    const file = join(mkdtempSync(join(tmpdir(), 'llmpe-dist-')), 'p.gen.mjs');
-    writeFileSync(file, e.compileToModule());
-    const mod = (await import('file://' + file)).default;
-    const { createRequire } = await import('node:module');
-    const req = createRequire(process.cwd() + '/');
+  const stdout = withPrebuilt(
+    policy,
+    `
     const input = { request: { n: 5, t: '2024-01-01T00:00:00Z', s: 'ab' } };
     const show = (d) => [d.effect, d.matched.map((m) => m.rule), d.errors.length];
     const out = [show(e.evaluate(input))];
@@ -208,14 +213,14 @@ spec:
       const { llmLibrary } = await load('llm-policy-engine/functions/llm');
       const { piiLibrary } = await load('llm-policy-engine/functions/pii');
       const r = new PolicyEngine({ functions: [...stdLibrary, ...llmLibrary, ...piiLibrary] });
-      r.loadCompiled(mod);
+      r.loadCompiled(mod.default);
       out.push(show(r.evaluate(input)));
       const all = await load('llm-policy-engine/functions');
       out.push(all.builtinLibrary.length === main.builtinLibrary.length && all.stdLibrary === stdLibrary);
     }
     console.log(JSON.stringify(out));
-  `;
-  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  `,
+  );
   const main = ['deny', ['late', 'pii'], 0];
   expect(JSON.parse(stdout)).toEqual([main, main, true, main, true]);
 });
