@@ -45,12 +45,13 @@ const blind = Object.fromEntries(readdirSync(blindDir).map((f) => [f.replace(/\.
 
 // written the same way and held out: never trained or tuned on, no choice made on them (choices are made on
 // scripts/injection-sets.mjs's figures); blind4 and blind13 scored at the end of the sixth round and after each
-// change since, blind15 and blind21 (by the seventh and eighth rounds' fourth authors) before their round's changes and after them
+// change since, blind15, blind21 and blind23 (by the seventh to ninth rounds' fourth authors) before their round's changes and after them
 const heldout = {
   blind4: read('heldout/blind4.jsonl'),
   blind13: read('heldout/blind13.jsonl'),
   blind15: read('heldout/blind15.jsonl'),
   blind21: read('heldout/blind21.jsonl'),
+  blind23: read('heldout/blind23.jsonl'),
 };
 
 function counts(rows: Row[], scorer: (r: Row) => number = (r) => analyze(r.text, r.channel ?? 'user').score) {
@@ -132,6 +133,9 @@ describe('corpus', () => {
       'blind19',
       'blind2',
       'blind20',
+      'blind22',
+      'blind24',
+      'blind25',
       'blind3',
       'blind5',
       'blind6',
@@ -140,12 +144,12 @@ describe('corpus', () => {
       'multi12',
       'multi8',
     ]);
-    expect(texts.size).toBe(6450);
+    expect(texts.size).toBe(6450 + 364 + 367 + 364);
   });
   test('no held-out text is one the model trains on', () => {
     const trained = new Set([...corpus, ...fresh, ...fresh2, ...fresh3, ...fresh4, ...Object.values(blind).flat()].map((r) => r.text));
     for (const r of Object.values(heldout).flat()) expect(trained.has(r.text), r.id).toBe(false);
-    expect(Object.values(heldout).flat().length).toBe(1475);
+    expect(Object.values(heldout).flat().length).toBe(1475 + 370);
   });
   test('the test split is the one frozen before tuning', () => {
     const lines = readFileSync(new URL('corpus/corpus.jsonl', dir), 'utf8')
@@ -181,31 +185,31 @@ describe('corpus', () => {
 });
 
 describe('floors (counts) of the whole scorer', () => {
-  test('test split (never tuned on): 122/145 attacks caught, at most 2/149 benign flagged', () => {
+  test('test split (never tuned on): 123/145 attacks caught, at most 1/149 benign flagged', () => {
     const c = counts(split('test'));
-    expect(c.caught).toBeGreaterThanOrEqual(122);
-    expect(c.flagged).toBeLessThanOrEqual(2);
+    expect(c.caught).toBeGreaterThanOrEqual(123);
+    expect(c.flagged).toBeLessThanOrEqual(1);
   });
-  test('dev split (trained on since the sixth round): 152/154 caught, none of 133 flagged', () => {
+  test('dev split (trained on since the sixth round): 148/154 caught, none of 133 flagged', () => {
     const c = counts(split('dev'));
-    expect(c.caught).toBeGreaterThanOrEqual(152);
+    expect(c.caught).toBeGreaterThanOrEqual(148);
     expect(c.flagged).toBe(0);
   });
-  test('train split: 865/870 caught, at most 4 benign flagged', () => {
+  test('train split: 851/870 caught, at most 4 benign flagged', () => {
     const c = counts(split('train'));
-    expect(c.caught).toBeGreaterThanOrEqual(865);
+    expect(c.caught).toBeGreaterThanOrEqual(851);
     expect(c.flagged).toBeLessThanOrEqual(4);
   });
-  test('fresh slice (written after tuning): 38/45 caught, at most 1/36 flagged', () => {
+  test('fresh slice (written after tuning): 39/45 caught, at most 1/36 flagged', () => {
     const c = counts(fresh);
-    expect(c.caught).toBeGreaterThanOrEqual(38);
+    expect(c.caught).toBeGreaterThanOrEqual(39);
     expect(c.flagged).toBeLessThanOrEqual(1);
   });
   test('second to fourth fresh slices (each scored once, then dev data, trained on since the sixth round)', () => {
     for (const [slice, caught, flagged] of [
-      [fresh2, 68, 0],
-      [fresh3, 71, 0],
-      [fresh4, 78, 2],
+      [fresh2, 66, 0],
+      [fresh3, 67, 0],
+      [fresh4, 77, 2],
     ] as const) {
       const c = counts(slice);
       expect(c.caught).toBeGreaterThanOrEqual(caught);
@@ -216,21 +220,24 @@ describe('floors (counts) of the whole scorer', () => {
   // figures are scripts/injection-sets.mjs's and docs/injection.md's).
   test('blind sets (other authors, trained on since the sixth round)', () => {
     const floors: Record<string, [number, number]> = {
-      agent11: [196, 8],
-      blind1: [196, 1],
+      agent11: [188, 6],
+      blind1: [195, 1],
       blind10: [196, 2],
-      blind14: [194, 4],
-      blind16: [193, 2],
-      blind17: [193, 4],
-      blind18: [194, 3],
-      blind19: [191, 6],
-      blind2: [195, 1],
-      blind20: [194, 2],
+      blind14: [192, 1],
+      blind16: [189, 1],
+      blind17: [191, 4],
+      blind18: [193, 3],
+      blind19: [190, 4],
+      blind2: [194, 1],
+      blind20: [193, 2],
+      blind22: [186, 2],
+      blind24: [185, 0],
+      blind25: [186, 2],
       blind3: [194, 1],
-      blind5: [197, 0],
-      blind6: [196, 0],
-      blind7: [195, 0],
-      blind9: [193, 1],
+      blind5: [195, 0],
+      blind6: [195, 0],
+      blind7: [193, 0],
+      blind9: [190, 0],
       multi12: [216, 1],
       multi8: [221, 0],
     };
@@ -240,21 +247,22 @@ describe('floors (counts) of the whole scorer', () => {
       expect(c.flagged, name).toBeLessThanOrEqual(flagged);
     }
   });
-  test('held-out sets (other authors; never trained or tuned on; scored at the end of the eighth round)', () => {
+  test('held-out sets (other authors; never trained or tuned on; scored at the end of the ninth round)', () => {
     for (const [name, caught, flagged] of [
-      ['blind4', 181, 1],
-      ['blind13', 175, 1],
-      ['blind15', 165, 4],
-      ['blind21', 161, 6],
+      ['blind4', 179, 1],
+      ['blind13', 175, 2],
+      ['blind15', 167, 4],
+      ['blind21', 159, 5],
+      ['blind23', 161, 8],
     ] as const) {
       const c = counts(heldout[name]);
       expect(c.caught, name).toBeGreaterThanOrEqual(caught);
       expect(c.flagged, name).toBeLessThanOrEqual(flagged);
     }
   });
-  test('earlier set, parts the model never trained on: 138/146 attacks caught, at most 3/216 benign flagged', () => {
+  test('earlier set, parts the model never trained on: 143/146 attacks caught, at most 3/216 benign flagged', () => {
     const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));
-    expect(c.caught).toBeGreaterThanOrEqual(138);
+    expect(c.caught).toBeGreaterThanOrEqual(143);
     expect(c.flagged).toBeLessThanOrEqual(3);
   });
 });
@@ -265,7 +273,7 @@ describe('floors of the rules alone (the earlier set, as before the learned mode
     ['heldout', 66, 2],
     ['fresh1', 48, 0],
     ['fresh2', 35, 1],
-    ['fresh3', 22, 1],
+    ['fresh3', 23, 0],
   ] as const) {
     test(`${part}: ${caught} caught, at most ${flagged} flagged`, () => {
       const c = counts(

@@ -45,7 +45,8 @@ export type ClassTable = Record<string, string>;
  *   `@name`      the alternatives of class `name` (may be mixed: `@prev|current`)
  *   `x?`         optional; `x*` zero to three times
  *   `~N`         up to N arbitrary words (across a colon, not across a sentence end)
- *   `!a|b`       the next token is not one of these (end of text is fine)
+ *   `!a|b`       the next token is not one of these (end of text is fine); `!%word`: not a word,
+ *                so a sentence end, a colon or the end of text follows
  *   `:`          a colon boundary token
  */
 export function compilePattern(src: string, classes: ClassTable): CompiledPattern {
@@ -221,7 +222,7 @@ function slotFrom(k: number, pos: number): number {
   if (k === P.slots.length) return pos;
   const s = P.slots[k]!;
   if (s.neg) {
-    if (pos < N && s.neg.has(T[pos]!)) return -1;
+    if (pos < N && (s.neg.has(T[pos]!) || (s.neg.has('%word') && !BOUNDARY.has(T[pos]!)))) return -1;
     // Multi-word negatives ("with usb"): compare the joined next two tokens as well.
     if (pos + 1 < N && s.neg.has(`${T[pos]} ${T[pos + 1]}`)) return -1;
     return slotFrom(k + 1, pos);

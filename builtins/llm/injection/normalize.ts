@@ -509,8 +509,9 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
     } else if (c === 58) {
       if (endish) boundary(':', i);
     } else if (c === 10) {
-      // A blank line, or a new line that starts a list item or heading, ends a sentence.
-      if (next === 10 || next === 45 || next === 42 || next === 35 || next === 62 || next === 0x2022 || isDigit(next)) boundary('.', i);
+      // A blank line, or a new line that starts a list item, a heading or a slash command, ends a sentence.
+      if (next === 10 || next === 45 || next === 42 || next === 35 || next === 62 || next === 47 || next === 0x2022 || isDigit(next))
+        boundary('.', i);
     }
     i++;
   }

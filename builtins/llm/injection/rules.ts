@@ -320,8 +320,10 @@ export const PHRASE_RULES: PhraseRule[] = [
     'mode_enabled',
     'role_play',
     0.7,
-    '@mode mode enabled|activated|on|engaged|unlocked|active|initiated|started|is+on|is+enabled|is+active|now+on|has+been+enabled|has+been+activated|output|response|responses|chatgpt|is+now+active|now+active|initiated !the|my|your|a|an|this|that|our|their|his|her|its|every|each|both|all|pc|mac|windows|linux|android|ios|iphone|ipad|steam|xbox|playstation|ps4|ps5|console|consoles|desktop|laptop|mobile|server|servers|device|devices|startup|boot',
+    '@mode mode enabled|activated|engaged|unlocked|active|initiated|started|is+on|is+enabled|is+active|now+on|has+been+enabled|has+been+activated|output|response|responses|chatgpt|is+now+active|now+active|initiated !the|my|your|a|an|this|that|our|their|his|her|its|every|each|both|all|pc|mac|windows|linux|android|ios|iphone|ipad|steam|xbox|playstation|ps4|ps5|console|consoles|desktop|laptop|mobile|server|servers|device|devices|startup|boot',
   ),
+  // "Developer mode on." is a switch thrown; "developer mode on my iPhone", "... on in Chrome" a place.
+  R('mode_on', 'role_play', 0.7, '@mode mode on !%word'),
   R(
     'enter_mode',
     'role_play',
