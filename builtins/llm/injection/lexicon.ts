@@ -336,7 +336,12 @@ LEXICON.push([
     'mein chef|meine chefin|mein teamleiter|meine teamleiterin|mein vorgesetzter|meine vorgesetzte|mein lehrer|meine lehrerin|' +
     'il mio capo|la mia capa|il mio responsabile|la mia responsabile|meu chefe|minha chefe|meu gerente|minha gerente|meu professor|' +
     'мой начальник|моя начальница|мой руководитель|мій керівник|моя керівниця|老板|领导|上司|经理|部長|課長|상사|부장|팀장|과장|' +
-    'مديري|مديرتي|رئيسي في العمل|मेरे मैनेजर|मेरे बॉस|müdürüm|patronum|amirim|mijn baas|mijn manager|mój szef|moja szefowa|sếp|atasan saya|bos saya',
+    'مديري|مديرتي|رئيسي في العمل|मेरे मैनेजर|मेरे बॉस|müdürüm|patronum|amirim|mijn baas|mijn manager|mój szef|moja szefowa|sếp|atasan saya|bos saya|' +
+    // the user's own earlier instructions ("ignore my previous instruction, make it shorter")
+    'my previous instruction|my earlier instruction|my last instruction|my prior instruction|my instructions above|my own instruction|' +
+    'mis instrucciones|mi instrucción|mi indicación anterior|mes instructions|mon instruction|mes consignes|ma consigne|ma demande précédente|' +
+    'meine anweisung|meine vorherige anweisung|meine letzte anweisung|meine vorherigen anweisungen|le mie istruzioni|la mia istruzione|' +
+    'minhas instruções|minha instrução|mijn instructie|mijn vorige instructie|moje instrukcje|moją instrukcję|talimatım|talimatlarım',
 ]);
 LEXICON.push([
   NEG,

@@ -21,6 +21,12 @@ import { CONFUSABLES, EXPANSIONS, PUNCTUATION } from './confusables.js';
 export const F_HOMOGLYPH = 1;
 export const F_INVISIBLE = 2;
 export const F_LEET = 4;
+/**
+ * With F_HOMOGLYPH: a letter of a Latin-script alphabet (Turkish ı, Polish ł, Danish ø, đ, ħ, ŧ) that
+ * folds to an ASCII one. It makes an English word a look-alike ("ıgnore"), not a word of its own language.
+ */
+export const F_NATIVE = 8;
+const NATIVE_LETTERS = new Set(['ı', 'ł', 'ø', 'đ', 'ħ', 'ŧ'].map((c) => c.codePointAt(0)!));
 
 export interface Folded {
   text: string;
@@ -88,7 +94,7 @@ function foldCodePoint(cp: number): Fold {
   const c = CONFUSABLES.get(cp);
   const e = EXPANSIONS.get(cp);
   if (p !== undefined) f = { s: p, flag: 0 };
-  else if (c !== undefined) f = { s: c, flag: F_HOMOGLYPH };
+  else if (c !== undefined) f = { s: c, flag: NATIVE_LETTERS.has(cp) ? F_HOMOGLYPH | F_NATIVE : F_HOMOGLYPH };
   else if (e !== undefined) f = { s: e, flag: 0 };
   else {
     const ch = String.fromCodePoint(cp);
@@ -430,6 +436,7 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
       let from = i;
       let fl = 0;
       let homo = 0;
+      let native = 0;
       let plainLatin = 0;
       let stop = -1;
       let leetish = false;
@@ -440,6 +447,7 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
           fl |= g;
           if (g & F_HOMOGLYPH) homo++;
           else plainLatin++;
+          if (g & F_NATIVE) native++;
           i++;
           continue;
         }
@@ -447,6 +455,7 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
           const g = f.flags[i]!;
           fl |= g;
           if (g & F_HOMOGLYPH) homo++;
+          if (g & F_NATIVE) native++;
           if (d < 128) leetish = true; // a digit
           i++;
           continue;
@@ -483,7 +492,9 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
       raw += t.slice(from, stop >= 0 ? stop : i);
       const w = leetish ? deleet(raw, vocab) : raw;
       if (w !== raw) fl |= F_LEET;
-      if (homo > 0 && (plainLatin > 0 || (w.length >= 4 && vocab.has(w)))) {
+      // A Turkish "talimatlarımı" mixes ı with plain letters as its language does; "ıgnore" is an English word in disguise.
+      const english = w.length >= 4 && vocab.has(w);
+      if (homo > 0 && ((homo > native && plainLatin > 0) || english)) {
         homoglyphWords++;
         if (homoglyphStart < 0) homoglyphStart = f.map[s0]!;
         homoglyphEnd = f.map[i - 1]! + 1;
