@@ -493,8 +493,7 @@ export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
       const w = leetish ? deleet(raw, vocab) : raw;
       if (w !== raw) fl |= F_LEET;
       // A Turkish "talimatlarımı" mixes ı with plain letters as its language does; "ıgnore" is an English word in disguise.
-      const english = w.length >= 4 && vocab.has(w);
-      if (homo > 0 && ((homo > native && plainLatin > 0) || english)) {
+      if (homo > 0 && ((homo > native && plainLatin > 0) || (w.length >= 4 && vocab.has(w)))) {
         homoglyphWords++;
         if (homoglyphStart < 0) homoglyphStart = f.map[s0]!;
         homoglyphEnd = f.map[i - 1]! + 1;
