@@ -148,6 +148,12 @@ const PAIRS: [string, string][] = [
 /** Homoglyph code point -> Latin letter. */
 export const CONFUSABLES: ReadonlyMap<number, string> = new Map(PAIRS.map(([k, v]) => [k.codePointAt(0)!, v]));
 
+/**
+ * The confusables that are letters of a Latin-script alphabet (Turkish ı, Polish ł, Danish and
+ * Norwegian ø, đ, ħ, ŧ): a look-alike in an English word ("ıgnore"), not in a word of their own language.
+ */
+export const NATIVE_LETTERS: ReadonlySet<number> = new Set(['ı', 'ł', 'ø', 'đ', 'ħ', 'ŧ'].map((c) => c.codePointAt(0)!));
+
 /** Letters that are not homoglyphs but fold to more than one letter. */
 export const EXPANSIONS: ReadonlyMap<number, string> = new Map([
   [0xdf, 'ss'], // ß

@@ -16,17 +16,13 @@
 // so a phrase found through obfuscation adds its own signal.
 
 import { isSpace } from '../../strings/text.js';
-import { CONFUSABLES, EXPANSIONS, PUNCTUATION } from './confusables.js';
+import { CONFUSABLES, EXPANSIONS, NATIVE_LETTERS, PUNCTUATION } from './confusables.js';
 
 export const F_HOMOGLYPH = 1;
 export const F_INVISIBLE = 2;
 export const F_LEET = 4;
-/**
- * With F_HOMOGLYPH: a letter of a Latin-script alphabet (Turkish ı, Polish ł, Danish ø, đ, ħ, ŧ) that
- * folds to an ASCII one. It makes an English word a look-alike ("ıgnore"), not a word of its own language.
- */
-export const F_NATIVE = 8;
-const NATIVE_LETTERS = new Set(['ı', 'ł', 'ø', 'đ', 'ħ', 'ŧ'].map((c) => c.codePointAt(0)!));
+/** With F_HOMOGLYPH: one of confusables.ts's NATIVE_LETTERS. */
+const F_NATIVE = 8;
 
 export interface Folded {
   text: string;
