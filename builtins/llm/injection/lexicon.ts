@@ -341,7 +341,12 @@ LEXICON.push([
     'my previous instruction|my earlier instruction|my last instruction|my prior instruction|my instructions above|my own instruction|' +
     'mis instrucciones|mi instrucción|mi indicación anterior|mes instructions|mon instruction|mes consignes|ma consigne|ma demande précédente|' +
     'meine anweisung|meine vorherige anweisung|meine letzte anweisung|meine vorherigen anweisungen|le mie istruzioni|la mia istruzione|' +
-    'minhas instruções|minha instrução|mijn instructie|mijn vorige instructie|moje instrukcje|moją instrukcję|talimatım|talimatlarım',
+    'minhas instruções|minha instrução|mijn instructie|mijn vorige instructie|moje instrukcje|moją instrukcję|talimatım|talimatlarım|' +
+    'мою предыдущую инструкцию|мои предыдущие инструкции|мою инструкцию|мої попередні інструкції|мою попередню інструкцію|' +
+    '我之前的指示|我刚才的指示|我上一条指令|我之前的指令|我刚才说的|我之前的要求|私の前の指示|私の指示|さっきの指示|제 이전 지시|내 이전 지시|제 지시|' +
+    'تعليماتي السابقة|تعليمتي السابقة|طلبي السابق|मेरे पिछले निर्देश|मेरा पिछला निर्देश|मेरे निर्देश|मेरी पिछली बात|' +
+    'instruksi saya sebelumnya|perintah saya sebelumnya|instruksi saya tadi|hướng dẫn trước của tôi|yêu cầu trước của tôi|' +
+    'önceki talimatımı|önceki talimatlarımı|הוראות הקודמות שלי|ההוראה הקודמת שלי|دستور قبلی من|دستورات قبلی من',
 ]);
 LEXICON.push([
   NEG,
