@@ -521,8 +521,9 @@ function quoted(text: string, start: number, end: number, code = false): boolean
       if (p === 32 || p === 40 || p === 61 || p === 44 || p === 10) slash = i;
     }
     if (c === 39) {
-      const before = i > 0 && isWordUnit(text.charCodeAt(i - 1));
-      const after = i + 1 < text.length && isWordUnit(text.charCodeAt(i + 1));
+      // a wildcard beside the quote is inside it (SQL's `LIKE '%ignore previous instructions%'`)
+      const before = i > 0 && isQuotedUnit(text.charCodeAt(i - 1));
+      const after = i + 1 < text.length && isQuotedUnit(text.charCodeAt(i + 1));
       if (!before && after) open = true;
       else if (before && !after && open) return true;
     }
@@ -536,8 +537,9 @@ function lineOf(text: string, start: number, end: number): [number, number] {
   return [text.lastIndexOf('\n', start - 1) + 1, nl < 0 ? text.length : nl];
 }
 
-function isWordUnit(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c >= 0xc0;
+/** A letter, a digit, or a wildcard (`%`, `*`): what a single quote opens before or closes after. */
+function isQuotedUnit(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c >= 0xc0 || c === 37 || c === 42;
 }
 
 /** Channel signals: in a document or a tool's output, a sentence addressed to the model that tells it to do something. */
@@ -672,11 +674,28 @@ function sentenceAt(words: readonly string[], i: number): SentenceContext {
  * match counts half.
  */
 function mentioned(ctx: SentenceContext, f: Folded, tk: Tokens, i: number, end: number): boolean {
-  if (ctx.howI || identifier(f.text, tk, i, end)) return true;
+  if (ctx.howI || identifier(f.text, tk, i, end) || reported(tk.words, ctx.first, i)) return true;
   if (ctx.meta) return ctx.question || ctx.explain || quotedSpan(f, tk, i, end, ctx.first, ctx.last);
   // A string literal in code: `BLOCKLIST = ['ignore previous instructions', ...]`, `# misses "..."`;
   // a phrase quoted in a question asks about the phrase ("is \"Ignoriere ...\" a natural rendering?").
   return (ctx.question || isCode(f.text)) && quotedSpan(f, tk, i, end, ctx.first, ctx.last);
+}
+
+const TOLD = new Set(['told', 'asked', 'instructed', 'advised', 'reminded']);
+const RELAYED = new Set(['you', 'your', 'tell', 'ask', 'have', 'make', 'get', 'let', 'ai', 'assistant', 'bot', 'model']);
+
+/**
+ * Whether the words before a match report what someone told the user ("the nurse told me to ignore
+ * the previous instructions about insulin"): the instructions are theirs, as with THEIRS in the
+ * lexicon. Not when the user is to pass it on ("told me to tell you: ignore ...").
+ */
+function reported(words: readonly string[], first: number, i: number): boolean {
+  for (let j = Math.max(first, i - 12); j + 2 < i; j++) {
+    if (!TOLD.has(words[j]!) || (words[j + 1] !== 'me' && words[j + 1] !== 'us') || words[j + 2] !== 'to') continue;
+    for (let k = j + 3; k < i; k++) if (RELAYED.has(words[k]!)) return false;
+    return true;
+  }
+  return false;
 }
 
 /** Code markers: keywords, operators, a call with a string argument, a statement end. */

@@ -346,7 +346,14 @@ LEXICON.push([
     '我之前的指示|我刚才的指示|我上一条指令|我之前的指令|我刚才说的|我之前的要求|私の前の指示|私の指示|さっきの指示|제 이전 지시|내 이전 지시|제 지시|' +
     'تعليماتي السابقة|تعليمتي السابقة|طلبي السابق|मेरे पिछले निर्देश|मेरा पिछला निर्देश|मेरे निर्देश|मेरी पिछली बात|' +
     'instruksi saya sebelumnya|perintah saya sebelumnya|instruksi saya tadi|hướng dẫn trước của tôi|yêu cầu trước của tôi|' +
-    'önceki talimatımı|önceki talimatlarımı|הוראות הקודמות שלי|ההוראה הקודמת שלי|دستور قبلی من|دستورات قبلی من',
+    'önceki talimatımı|önceki talimatlarımı|הוראות הקודמות שלי|ההוראה הקודמת שלי|دستور قبلی من|دستورات قبلی من|' +
+    // instructions someone gave the user, reported ("the nurse told me to ignore the earlier instructions about insulin")
+    'told me to|told us to|asked me to|instructed me to|advised me to|said i should|me dijo que|me dijeron que|me pidió que|me indicó que|' +
+    "m'a dit de|m’a dit de|m'a demandé de|m’a demandé de|hat mir gesagt|sagte mir|hat mich gebeten|mi ha detto di|mi hanno detto di|" +
+    'me disse para|me disse que|me pediu para|me mandou|сказал мне|сказала мне|сказали мне|велел мне|велела мне|попросил меня|попросила меня|' +
+    'bảo tôi|dặn tôi|bảo mình|menyuruh saya|meminta saya|bilang ke saya|ने मुझे कहा|ने मुझसे कहा|bana söyledi|bana dedi|' +
+    '医生让我|医生叫我|医生告诉我|老师让我|老师叫我|老板让我|经理让我|护士让我|と言われ|から言われ|하라고 했|قال لي|قالت لي|طلب مني|' +
+    'אמר לי|אמרה לי|ביקש ממני|ביקשה ממני|به من گفت|از من خواست|sabi sa akin|sinabi sa akin',
 ]);
 LEXICON.push([
   NEG,

@@ -715,7 +715,7 @@ export const PHRASE_RULES: PhraseRule[] = [
     'exfil_in_url',
     'tool_hijack',
     0.6,
-    'include|append|add|put|insert|embed|encode|place|attach|pass|send|write|concatenate|substitute|replace|fill|use @exdet* @exobj|@exgen|text|summary ~5 in|into|to|as|inside|within|onto|at the|a|this|that|each|every|an? url|link|image+url|query|query+string|query+parameter|parameter|request|path|link+below|http|https|markdown+image|image|image+link|params|querystring|get+request|endpoint|href|src|address',
+    'include|append|add|put|insert|embed|encode|place|attach|pass|send|write|concatenate|substitute|replace|fill|use @exdet* @exobj|@exgen|text|summary ~5 in|into|to|as|inside|within|onto|at the|a|this|that|each|every|an? url|link|image+url|query|query+string|query+parameter|parameter|the+request|each+request|every+request|this+request|that+request|a+request|path|link+below|http|https|markdown+image|image|image+link|params|querystring|get+request|endpoint|href|src|address',
   ),
   R(
     'data_appended',
