@@ -307,6 +307,51 @@ LEXICON.push(
   ],
 );
 
+// The eleventh round: languages of West, East and Southern Africa (Hausa, Igbo, Zulu, Oromo,
+// Kinyarwanda; more Somali, Amharic and Yoruba), Arabic in Latin script (Egyptian and Maghrebi
+// "Arabizi"), Swedish and the Scandinavian words for developer mode and safety rules, and French
+// and Turkish words the sets of other authors used ("tu n'as plus de restrictions", "kelimesi
+// kelimesine"). Each word is a concept: what the model learned of the combination carries over.
+LEXICON.push(
+  [
+    OVR,
+    'yi watsi da|manta da|leghara|chefuo|ungayinaki|ungazinaki|ungawanaki|yikhohlwe|khohlwa|dagadhu|irraanfadhu|irengagize|wibagirwe|' +
+      'indha tir|ensa kol|ensa el|nsa ga3|nsa kolchi|tjahel|etgahel|itgahel|glem alt|glöm allt',
+  ],
+  [
+    INS,
+    "umarni|ka'ida|ka'idoji|ntụziaka|ntuziaka|imiyalelo|umyalelo|imithetho|qajeelfama|amabwiriza|amategeko|tilmaamihii|tilmaamaad|" +
+      'ìlànà|ta3limat|ta3limaat|t3limat|qawanin|9awanin|l9awanin|el qawa3ed|säkerhetsregler|sikkerhedsregler|sikkerhetsregler',
+  ],
+  [
+    PRE,
+    'a baya|na mbụ|na mbu|yangaphambili|zangaphambili|wangaphambili|kanaan dura|wahawe mbere|mbere$|በፊት|hore$|' +
+      '2alooha lak|2alolak|goulou lik|galou lik|elli fat|اللي فات',
+  ],
+  [
+    NOL,
+    'plus de restrictions|plus aucune restriction|plus de limites|plus aucune limite|plus de règles|plus aucune règle|sans aucune règle|' +
+      "babu wata ka'ida|babu ka'ida|ba tare da ka'ida|enweghị iwu|ngaphandle kwemithetho|seera malee|nta mategeko|" +
+      'aan lahayn wax xeerar|xeer la’aan|bla qawanin|bla 9awanin|bdoun qawanin|men gher qawanin|mn ghir qawanin|' +
+      'hiçbir kural olmadan',
+  ],
+  [
+    DEV,
+    'utvecklarläge|utviklermodus|udviklertilstand|udviklermode|yanayin mai haɓakawa|mai haɓakawa|tryb dewelopera|tryb programisty|ontwikkelaarsmodus',
+  ],
+  [OFF, 'avstängd|avstängda|stäng av|inaktivera|slå av|slå fra|deaktiver|slått av'],
+  [SYS, "systemprompt|systemprompten|sistem talimat|sistem istem|l'prompt|el prompt|prompt dyalek|prompt dyalak|prompt beta3ak"],
+  [REV, 'skriv ut|visa din|nuna min|nuna mini|hàn mí|bayyana min|ngikhombise|3tini'],
+  [VERB, 'kelimesi kelimesine|harfi harfine|ord för ord|ord for ord|ọ̀rọ̀ sí ọ̀rọ̀|oro si oro|kalma b kalma|harf b harf'],
+  [HID, 'dolda|dolde|skjulte|hemliga|hemmelige|sirrin|ìkọ̀kọ̀|qarsoon|ekhfi|makhfi'],
+  [
+    AUTH,
+    'mai gudanarwa|onye nchịkwa|onye nchikwa|maamulaha nidaamka|ngingumphathi|bulchaa sirnaati|ndi umuyobozi|የሲስተሙ አስተዳዳሪ|አስተዳዳሪ ነኝ|' +
+      'ni alábòójútó|alabojuto|ana el admin|ana l admin|jag är administratör|jeg er administrator',
+  ],
+  [NOREF, 'ne refuses jamais|ne refuse plus|tu ne refuses|asla reddetme|aldrig vägra|aldri nekt'],
+);
+
 LEXICON.push([
   HID,
   'hidden|internal|confidential|secret|private|developer gave|developers gave|' +
