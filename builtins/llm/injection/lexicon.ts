@@ -352,6 +352,67 @@ LEXICON.push(
   [NOREF, 'ne refuses jamais|ne refuse plus|tu ne refuses|asla reddetme|aldrig vägra|aldri nekt'],
 );
 
+// The twelfth round: the informal and regional forms of Spanish and Portuguese (voseo "olvidá",
+// European Portuguese "esquece", "de antes", "modo dios", "sin filtro"), Italian, French and German
+// beside them, romanized Hindi ("pichhle saare instructions bhool ja"), and Punjabi (Gurmukhi and
+// Shahmukhi), Gujarati, Marathi, Sinhala, Malayalam, Kannada, Burmese and Khmer.
+LEXICON.push(
+  [
+    OVR,
+    'olvidá|ignorá|descartá|dejá de lado|borra de tu cabeza|sácate de la cabeza|no le hagas caso|olvídate de|olvidate de|' +
+      'esquece|esquecer|desconsidera|deixa de lado|deixa pra lá|não liga para|nao liga pra|apaga da memória|oblida|scordati|scorda|dimenticati|' +
+      'bhool ja|bhool jao|bhul jao|bhool jaao|bhula do|ignore karo|ignore kar|nazarandaz karo|' +
+      'ਭੁੱਲ ਜਾਓ|ਭੁੱਲ ਜਾ|ਅਣਡਿੱਠ|بھل جاؤ|بھل جا|અવગણો|ભૂલી જાઓ|ભૂલી જા|विसरून जा|विसरा|दुर्लक्ष कर|' +
+      'නොසලකා හරින්න|අමතක කරන්න|അവഗണിക്കുക|മറക്കുക|മറന്നേക്കൂ|ನಿರ್ಲಕ್ಷಿಸಿ|ಮರೆತುಬಿಡಿ|ಮರೆತುಬಿಡು|' +
+      'လျစ်လျူရှု|မေ့လိုက်|មិនអើពើ|បំភ្លេច',
+  ],
+  [
+    INS,
+    'pautas|lineamientos|lo que te dijeron|lo q te dijeron|te metieron|te programaron|diretivas|o que te disseram|o que te mandaram|' +
+      'hidayat|nirdesh|niyam|ਹਦਾਇਤਾਂ|ਹਦਾਇਤ|ਨਿਰਦੇਸ਼|ਨਿਯਮ|ہدایتاں|સૂચનાઓ|સૂચના|નિયમો|सूचना|උපදෙස්|නීති|' +
+      'നിർദ്ദേശങ്ങൾ|നിർദേശങ്ങൾ|നിയമങ്ങൾ|ಸೂಚನೆಗಳ|ಸೂಚನೆ|ನಿಯಮಗಳ|ನಿರ್ದೇಶನ|ညွှန်ကြားချက်|စည်းမျဉ်း|ការណែនាំ|ច្បាប់',
+  ],
+  [
+    PRE,
+    'antes$|de antes|previamente|hasta ahora|del principio|iniciales|originales|até agora|iniciais|originais|precedenti|' +
+      "d'avant|davor|zuvor|pichhle|pichle|pehle ke|pahle ke|upar wale|ਪਿਛਲੀਆਂ|ਪਿਛਲੇ|ਪਹਿਲਾਂ|پچھلیاں|અગાઉની|અગાઉના|પહેલાની|પાછલી|" +
+      'आधीच्या|मागील|पूर्वीच्या|කලින්|පෙර|മുമ്പത്തെ|മുൻപത്തെ|ಹಿಂದಿನ|ಮೊದಲಿನ|ယခင်|အရင်|មុន',
+  ],
+  [
+    NOL,
+    'sin filtro|sin límite|sin normas|sin pautas|no tenés límites|no tienes límites|sin ningún límite|ya no tienes restricciones|ya no tenés|' +
+      'sem restrição|sem limite|sem limites|sem regras|sem filtro|não tenho mais restrições|não tem mais restrições|sem nenhuma regra|' +
+      'senza restrizioni|senza alcun limite|sans aucun filtre|koi restriction nahi|koi rule nahi|bina kisi rok|' +
+      'پابندی لاگو نہیں|বিধিনিষেধ নেই|কোনো বিধিনিষেধ',
+  ],
+  [
+    DEV,
+    'modo dev|modo debug|modo depuración|modo mantenimiento|modo dios|modo desenvolvedor|modo de desenvolvedor|modo deus|modo manutenção|' +
+      'modo programador|mode debug|mode dieu|mode maintenance|modalità debug|modalità dio|ડેવલપર મોડ|डेवलपर मोड',
+  ],
+  [OFF, 'apaga|apagados|apagado|quita los filtros|sacá los filtros|desliga|desligado'],
+  [
+    SYS,
+    'instrucciones del sistema|indicaciones del sistema|mensaje de sistema|instruções do sistema|mensagem do sistema|mensagem de sistema|' +
+      'prompt inicial|instructions système|consignes système|istruzioni di sistema',
+  ],
+  [REV, 'mostrame|decime|pasame|imprime|vuelca|enséñame|ensename|me mostra|diz-me|me diz|me passa|repete|imprima'],
+  [VERB, 'textualmente|literalmente|exactamente como|tal como te|tal e qual|exatamente como|palavra a palavra'],
+  [
+    AUTH,
+    'soy el profesor|soy la profesora|le habla el|soy del departamento de|soy el jefe de|código de verificación|código de administrador|' +
+      'sou o administrador|sou o professor|sou a professora|aqui é a coordenação|aqui é o administrador|código de verificação|ako ang admin',
+  ],
+  [NOREF, 'nunca te niegues|jamás dice no puedo|nunca dice que no|nunca recuse|nunca diz não|کبھی انکار نہیں|നിരസിക്കരുത്'],
+  [NOCAV, 'sin moralina|sem moralismo|sem lição de moral|sem aviso'],
+  [
+    HYP,
+    'imaginemos|universo paralelo|hipotéticamente|para mi novela|para un relato|para mi libro|imagina que|vamos supor|suponha|' +
+      'hipoteticamente|cenário imaginário|para o meu livro',
+  ],
+  [YOU, 'a partir de ya|desde ahora eres|ahora sos|ahora serás|a partir de agora és|agora és|tu agora és'],
+);
+
 LEXICON.push([
   HID,
   'hidden|internal|confidential|secret|private|developer gave|developers gave|' +
