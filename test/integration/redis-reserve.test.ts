@@ -191,7 +191,9 @@ describe('reservations', () => {
         if (!fail) spent += actual;
       }),
     );
-    await waitFor(() => sa.stats().buffered === 0 && sb.stats().buffered === 0, 2000, 'flush');
+    // a release records no usage: wait for the holds' removal too, not only for the usage
+    const idle = (x: ReturnType<typeof store>) => x.stats().buffered === 0 && x.stats().releasing === 0;
+    await waitFor(() => idle(sa) && idle(sb), 2000, 'flush');
     running = false;
     await sampling;
     const check = store();

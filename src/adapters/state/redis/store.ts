@@ -95,6 +95,8 @@ export interface RedisStateStoreStats {
   breaker: BreakerState;
   /** Usage records recorded but not yet acknowledged by Redis. */
   buffered: number;
+  /** Holds settled or released whose removal Redis has not acknowledged yet (a release records no usage, so `buffered` does not count it). */
+  releasing: number;
   /** Usage records dropped because the buffer was full (never sent). */
   dropped: number;
   /** Usage records Redis acknowledged. */
@@ -897,6 +899,7 @@ export class RedisStateStore implements StateStore {
     return {
       breaker: this.breaker,
       buffered: this.buffered,
+      releasing: this.open.releases.length + this.queue.reduce((n, b) => n + b.releases.length, 0),
       dropped: this.dropped,
       flushed: this.flushed,
       errors: this.errors,
