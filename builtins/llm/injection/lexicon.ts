@@ -340,9 +340,9 @@ LEXICON.push(
     'utvecklarläge|utviklermodus|udviklertilstand|udviklermode|yanayin mai haɓakawa|mai haɓakawa|tryb dewelopera|tryb programisty|ontwikkelaarsmodus',
   ],
   [OFF, 'avstängd|avstängda|stäng av|inaktivera|slå av|slå fra|deaktiver|slått av'],
-  [SYS, "systemprompt|systemprompten|sistem talimat|sistem istem|l'prompt|el prompt|prompt dyalek|prompt dyalak|prompt beta3ak"],
+  [SYS, "systemprompten|sistem talimat|l'prompt|el prompt|prompt dyalek|prompt dyalak|prompt beta3ak"],
   [REV, 'skriv ut|visa din|nuna min|nuna mini|hàn mí|bayyana min|ngikhombise|3tini'],
-  [VERB, 'kelimesi kelimesine|harfi harfine|ord för ord|ord for ord|ọ̀rọ̀ sí ọ̀rọ̀|oro si oro|kalma b kalma|harf b harf'],
+  [VERB, 'harfi harfine|ord för ord|ord for ord|ọ̀rọ̀ sí ọ̀rọ̀|oro si oro|kalma b kalma|harf b harf'],
   [HID, 'dolda|dolde|skjulte|hemliga|hemmelige|sirrin|ìkọ̀kọ̀|qarsoon|ekhfi|makhfi'],
   [
     AUTH,
@@ -387,7 +387,7 @@ LEXICON.push(
   ],
   [
     DEV,
-    'modo dev|modo debug|modo depuración|modo mantenimiento|modo dios|modo desenvolvedor|modo de desenvolvedor|modo deus|modo manutenção|' +
+    'modo dev|modo debug|modo depuración|modo mantenimiento|modo dios|modo de desenvolvedor|modo deus|modo manutenção|' +
       'modo programador|mode debug|mode dieu|mode maintenance|modalità debug|modalità dio|ડેવલપર મોડ|डेवलपर मोड',
   ],
   [OFF, 'apaga|apagados|apagado|quita los filtros|sacá los filtros|desliga|desligado'],
