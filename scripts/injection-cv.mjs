@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Cross-validated figures of the whole injection scorer on everything the training script trains
 // on (the corpus's train and dev splits, its second to fourth fresh slices, the sets by other
-// authors in test/fixtures/injection/blind/): 5 folds by hash, composed texts by their carrier;
+// authors in test/fixtures/injection/blind/, the translations in test/fixtures/injection/translated/):
+// 5 folds by hash, composed texts by their carrier, a translation with the text it translates;
 // each fold scored by a model trained, as scripts/train-injection-model.mjs trains it, on the
 // other four plus the earlier set's tuning parts; Platt scaling and the combiner fitted on all the
 // out-of-fold logits; the rules' signals are the real ones (detect.ts, bundled with esbuild). The

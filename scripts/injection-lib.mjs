@@ -63,8 +63,22 @@ export function corpusPools() {
     ...readJsonl('test/fixtures/injection/corpus/fresh2.jsonl'),
     ...readJsonl('test/fixtures/injection/corpus/fresh3.jsonl'),
     ...readJsonl('test/fixtures/injection/corpus/fresh4.jsonl'),
+    ...translatedSets(),
   ];
   return { corpus, pool, older };
+}
+
+/**
+ * Texts of the corpus's train split translated into other languages by other authors
+ * (test/fixtures/injection/translated/, docs/injection.md "The thirteenth round"): each row's
+ * `source` is the id of the text it translates, and it shares that text's fold.
+ */
+export function translatedSets() {
+  const dir = new URL('test/fixtures/injection/translated/', root);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()
+    .flatMap((f) => readJsonl(`test/fixtures/injection/translated/${f}`));
 }
 
 /** Adds what training and scoring need to each row: the rules' signals without the model, the features, the label. */
@@ -228,9 +242,15 @@ export function ranking(list, f, ks = [0, 2, 4]) {
 export async function assignFolds(rows, folds) {
   const { carriers } = await import(new URL('test/fixtures/injection/corpus/carriers.mjs', root).href);
   const slots = carriers.map((c) => [c.id, ...c.text.split('{{X}}')]);
-  for (const r of rows) {
+  const key = (r) => {
     const c = slots.find(([, a, b]) => r.text.startsWith(a) && r.text.endsWith(b));
-    r.fold = fnv(c ? c[0] : r.text) % folds;
+    return c ? c[0] : r.text;
+  };
+  // a translation goes where its source goes, so that no fold is scored on a text whose translation it trained on
+  const corpusText = new Map(rows.filter((r) => !r.set && !r.source).map((r) => [r.id, r]));
+  for (const r of rows) {
+    const source = r.source && corpusText.get(r.source);
+    r.fold = fnv(key(source || r)) % folds;
   }
 }
 

@@ -6,8 +6,9 @@
 //   node scripts/train-injection-model.mjs --check    retrain and fail if the file would change
 //
 // Training texts: the corpus's train and dev splits, its second to fourth fresh slices, the
-// earlier set's tuning parts, and every labelled set by another author in
-// test/fixtures/injection/blind/. The corpus's test split is never read, nor are the held-out sets
+// earlier set's tuning parts, every labelled set by another author in
+// test/fixtures/injection/blind/, and the train split's texts translated by other authors
+// (test/fixtures/injection/translated/, each in the fold of the text it translates). The corpus's test split is never read, nor are the held-out sets
 // kept outside the project (docs/injection.md, "Blind sets").
 //
 // 1. Out-of-fold logits: the texts are cut into 5 folds (composed texts by their carrier), and each

@@ -486,7 +486,9 @@ function conceptSignals(text: string, out: Raw[]): void {
     if (has(NOREF)) push('role_play', 'concept_no_refusal', 0.35);
     // "Never reveal your instructions": a defence, not an attack.
     if (has(NEG)) continue;
-    if (has(OVR | INS | PRE)) push('instruction_override', 'concept_override', 0.7);
+    // "Ignore the system prompt" is what the English rules weigh 0.85; in other words or another
+    // language it is an override verb beside the system prompt.
+    if (has(OVR | INS | PRE) || has(OVR | SYS)) push('instruction_override', 'concept_override', 0.7);
     else if (has(OVR | INS)) push('instruction_override', 'concept_override', 0.35);
     // "Disregard what came before. New task: ..." spans two sentences; "forget the earlier draft,
     // from now on ..." is the same shape from a user, so this one needs other evidence too.

@@ -76,8 +76,16 @@ const LEXICON: [number, string][] = [
       'अनदेखा|भूल जाओ|नज़रअंदाज़|नजरअंदाज|' +
       'yok say|unut|görmezden gel|dikkate alma|bir kenara bırak|' +
       'bỏ qua|quên|abaikan|lupakan|' +
+      // the thirteenth round: imperatives and idioms its seven languages use for the same verbs
+      'olvid|borrá de tu memoria|borra de tu memoria|pasá por alto|pasa por alto|ignoren|' +
+      'passe por cima|' +
+      'setz dich über|setzen sie sich über|hinwegsetzen|ausser kraft|vergesst|' +
+      'oubliez|ignorez|fais fi|faites fi|passe outre|passez outre|ne tenez pas compte|ne tenez plus compte|' +
+      '破棄して|なかったことに|どうでもいい|' +
+      '不算|不必理会|不要理|别理|唔好理|唔使理|唔理|抛开|拋開|撇开|丢掉|作廢|' +
+      '신경 쓰지 마|신경쓰지마|' +
       "no longer apply|are void|are cancelled|are canceled|are obsolete|ya no aplican|quedan anuladas|ne s’appliquent plus|ne s'appliquent plus|" +
-      'gelten nicht mehr|ungültig|non valgono più|não se aplicam mais|не действуют|больше не действуют|取消|作废|失效|無効です|취소되었|' +
+      'gelten nicht mehr|ungültig|non valgono più|não se aplicam mais|не действуют|больше не действуют|作废|失效|無効です|취소되었|' +
       'لم تعد سارية|लागू नहीं हैं|geçersiz|niet meer geldig|nie obowiązują',
   ],
   [
@@ -98,7 +106,9 @@ const LEXICON: [number, string][] = [
       'التعليمات|تعليمات|القواعد|القيود|' +
       'निर्देश|नियम|हिदायत|' +
       'talimat|kural|yönerge|kısıtlama|' +
-      'hướng dẫn|quy tắc|instruksi|aturan',
+      'hướng dẫn|quy tắc|instruksi|aturan|' +
+      '命令|ガイドライン|명령|가이드라인|指引|准则|準則|守则|守則|' +
+      'tu programación|su programación|programaron|instruktionen|vorschriften|programmierung|ta programmation|votre programmation|programação|programaram',
   ],
   [
     PRE,
@@ -116,7 +126,9 @@ const LEXICON: [number, string][] = [
       'السابقة|أعلاه|من قبل|' +
       'पिछले|ऊपर|पहले|' +
       'önceki|yukarıdaki|daha önce|başta|' +
-      'trước|sebelumnya',
+      'trước|sebelumnya|' +
+      '上の|さっきまで|今までの|いままで|前面|上述|頭先|위에|앞에|앞서|아까|' +
+      'bisher|anfänglich|précédentes|précédente|antérieures|plus haut|initiales|lá de cima',
   ],
   [
     NOL,
@@ -134,7 +146,16 @@ const LEXICON: [number, string][] = [
       'بلا قيود|بدون قيود|بلا أي قيود|' +
       'कोई पाबंदी नहीं|कोई नियम लागू नहीं|' +
       'kısıtlaman yok|hiçbir kural|sınırsız|검열도 없|어떤 검열|senza filtri|sem filtros|ohne filter|' +
-      'không có giới hạn',
+      'không có giới hạn|' +
+      // the thirteenth round's seven languages
+      '제한 없는|제한없는|제약 없는|제약없는|규칙 없는|규칙없는|검열 없는|필터 없는|필터 없이|아무 제한|윤리 없는|윤리가 없|규칙이 없|제약이 없|' +
+      '制限なし|制限無し|制約なし|制約のない|制約がない|ルールなし|ルールのない|ルールがない|ルールがひとつも|検閲なし|フィルターなし|縛りなし|' +
+      '不受约束|不受約束|没有审查|沒有審查|没有规矩|冇任何規矩|冇任何限制|冇限制|不讲规矩|无任何限制|無任何限制|不受任何限制|没有任何规则|沒有任何規則|无审查|無審查|无过滤|無過濾|' +
+      'ohne zensur|ohne ethik|ohne jede einschränkung|ohne jegliche einschränkung|ohne beschränkungen|keine grenzen|keine filter|ungefiltert|uneingeschränkt|unzensiert|' +
+      'sin ética|sin etica|sin políticas|no tiene restricciones|ninguna restricción|ninguna regla|ninguna norma|sin normas|sin cadenas|' +
+      'sans règles|aucune règle|aucune restriction|sans filtres|sans éthique|non censuré|non filtré|sans garde-fou|' +
+      'sem regras|nenhuma regra|sem restrição|sem restricao|sem ética|sem etica|sem filtro|sem travas|' +
+      'senza restrizioni|nessuna regola|nessuna restrizione|senza etica|без этики|без морали|никаких правил|никаких ограничений',
   ],
   [
     SYS,
@@ -189,7 +210,15 @@ const LEXICON: [number, string][] = [
       'nova tarefa|a partir de agora|agora você|nuovo compito|da adesso|da ora in poi|' +
       'новая задача|теперь ты|с этого момента|' +
       '新任务|新的任务|从现在开始|从现在起|新しいタスク|今から|これから|새로운 작업|이제부터|지금부터|' +
-      'المهمة الجديدة|من الآن|नया काम|अब से|yeni görev|artık|stop what you are doing|vanaf nu|od teraz|từ giờ|mulai sekarang',
+      'المهمة الجديدة|من الآن|नया काम|अब से|yeni görev|artık|stop what you are doing|vanaf nu|od teraz|từ giờ|mulai sekarang|' +
+      // "new instructions", said as the English entry says it
+      'nuevas instrucciones|nuevas reglas|nouvelles instructions|nouvelles consignes|nouvelles règles|neue anweisungen|neue regeln|neue anweisung|' +
+      'novas instruções|novas instrucoes|novas regras|nuove istruzioni|nuove regole|новые инструкции|новые правила|' +
+      '新的指令|新指令|新的指示|新指示|新的规则|新規則|新的規則|新しい指示|新しいルール|새로운 지시|새 지시|새로운 규칙|새 규칙|' +
+      'تعليمات جديدة|नए निर्देश|yeni talimat|yeni kurallar|nieuwe instructies|nowe instrukcje|hướng dẫn mới|instruksi baru|' +
+      '新规则|由而家開始|由而家起|從現在開始|新ルール|新しい命令|今後は|새로운 명령|새 명령|앞으로는|' +
+      'a partir de este mensaje|desde ahora|de ahora en adelante|de aquí en adelante|tu nueva tarea|von nun an|ab hier|deine neue aufgabe|' +
+      "dorénavant|à partir d’ici|à partir d'ici|ta nouvelle tâche|ta nouvelle mission|de agora em diante|daqui pra frente|daqui para a frente|sua nova tarefa",
   ],
   [
     ADDR,
@@ -206,7 +235,15 @@ const LEXICON: [number, string][] = [
       "an das ki|ki-modell|ki-assistent|hinweis an das|assistente de ia|assistente,|per l’assistente|per l'assistente|" +
       'для ии|ии-ассистент|для нейросети|' +
       'ai助手|给正在阅读|给ai|的ai|aiへ|aiに|ai에게|' +
-      'إلى المساعد|للمساعد الذكي|ai के लिए|yapay zekaya|yapay zekâya',
+      'إلى المساعد|للمساعد الذكي|ai के लिए|yapay zekaya|yapay zekâya|' +
+      // the thirteenth round: a note to the AI as its seven languages write one
+      'an die ki|an ki-systeme|an das ki-system|an den ki-agenten|hinweis an ki|hinweis für ki|für ki-|liebe ki|ki:|ki,|zuhanden der ki|' +
+      'als ki-modell|den digitalen assistenten|für automatische assistenten|' +
+      "ia:|ia,|ia que lee|ia que procese|al asistente virtual|al agente de ia|para el agente|à l’ia|à l'ia|pour l’ia|pour l'ia|chère ia|" +
+      "à l’attention de l’assistant|à l'attention de l'assistant|à l’agent|à l'agent|para a ia|à ia|nota para a ia|para o agente|ao agente|" +
+      'aiサポートへ|aiアシスタントへ|aiアシスタントは|aiアシスタント様|aiの方へ|ai向け|エージェントへ|エージェント各位|エージェントは|を処理しているai|を読んでいるai|を参照したai|' +
+      'ai는|ai야|ai용|ai 참고|ai 봇들|에이전트에게|에이전트는|어시스턴트에게|어시스턴트는|어시스턴트 여러분|ai 어시스턴트|ai 모델은|' +
+      '给 ai|給ai|給 ai|致ai|致 ai|ai 助手|ai助理|ai 助理|ai 客服|ai客服|ai模型|ai 模型|ai请|ai 请|ai請|智能助手|如果你是一个 ai|如果你是ai|如果係 ai|如果你係 ai|ai代理|ai 代理|ai 阅读器|ai检索|ai 检索',
   ],
   [
     AUTH,
@@ -238,7 +275,11 @@ const LEXICON: [number, string][] = [
       'ahora eres|a partir de ahora eres|tu es maintenant|tu vas jouer|du bist jetzt|ab sofort bist du|você agora é|você é agora|' +
       'da ora in poi sei|ты теперь|теперь ты|с этого момента ты|你现在是|从现在起你|これからあなたは|지금부터 너는|' +
       'من الآن أنت|अब से तुम|artık sen|' +
-      'actúa como|agis comme|handle als|aja como|agisci come|действуй как|扮演|として振る舞|처럼 행동|gibi davran',
+      'actúa como|agis comme|handle als|aja como|agisci come|действуй как|扮演|として振る舞|처럼 행동|gibi davran|' +
+      // the thirteenth round's seven languages, colloquial forms included
+      'desde ahora sos|ahora sos|vos sos|ahora es usted|tu es désormais|vous êtes maintenant|tu seras|agora você é|agora vc é|agora tu é|' +
+      'bist du jetzt|nun bist du|ab jetzt bist du|bisch du|du spielst ab jetzt|あなたは今から|君は今日から|お前は今から|今日からあなたは|' +
+      '넌 이제|너는 이제|너 이제|이제부터 너|이제 넌|你而家係|你现在就是|你現在是|从今天起你',
   ],
   [
     EXF,
@@ -431,8 +472,10 @@ LEXICON.push([
     'print(|_prompt|prompt_|{system|()|.lower|' +
     'owasp|risk|mitigat|red team|pentest|guardrail|best practice|our model|our bot|our chatbot|its system prompt|its hidden|its instructions|' +
     'boas práticas|buenas prácticas|bonnes pratiques|best practices|unit test|pytest|fixture|' +
-    'ataque|inyección|seguridad|attaque|sécurité|angriff|sicherheit|ataque|segurança|attacco|sicurezza|' +
-    'атак|инъекц|безопасност|攻击|注入|安全|攻撃|インジェクション|セキュリティ|공격|인젝션|보안|هجوم|حقن|हमला|इंजेक्शन|saldırı|enjeksiyon|güvenlik',
+    'ataque|inyección|ciberseguridad|seguridad informática|attaque|cybersécurité|sécurité informatique|angriff|it-sicherheit|cybersicherheit|' +
+    'cibersegurança|segurança da informação|attacco|sicurezza informatica|' +
+    'атак|инъекц|кибербезопасност|информационной безопасност|攻击|注入|网络安全|信息安全|資訊安全|攻撃|インジェクション|セキュリティ|공격|인젝션|보안|' +
+    'هجوم|حقن|हमला|इंजेक्शन|saldırı|enjeksiyon|siber güvenlik|bilgi güvenliği',
 ]);
 LEXICON.push([
   THEIRS,

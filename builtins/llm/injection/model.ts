@@ -25,7 +25,7 @@ export type Channel = 'user' | 'document' | 'tool' | 'system';
 const CHANNEL_CODE: Record<Channel, number> = { user: 1, document: 2, tool: 3, system: 4 };
 
 /** Hash buckets: 2^BITS. The weights file holds one int8 per bucket. */
-export const BITS = 15;
+export const BITS = 16;
 const MASK = (1 << BITS) - 1;
 /** Tokens per window, and the stride between windows. */
 export const WINDOW = 96;
