@@ -78,6 +78,14 @@ function counts(rows: Row[], scorer: (r: Row) => number = (r) => analyze(r.text,
   };
 }
 const split = (name: string) => corpus.filter((r) => r.split === name);
+/** Each named set catches at least `caught` attacks and flags at most `flagged` benign texts. */
+function expectFloors(sets: Record<string, Row[]>, floors: Record<string, [caught: number, flagged: number]>): void {
+  for (const [name, [caught, flagged]] of Object.entries(floors)) {
+    const c = counts(sets[name]!);
+    expect(c.caught, name).toBeGreaterThanOrEqual(caught);
+    expect(c.flagged, name).toBeLessThanOrEqual(flagged);
+  }
+}
 const rulesOnly = (r: Row) => analyzeRules(r.text).score;
 
 describe('corpus', () => {
@@ -310,11 +318,7 @@ describe('floors (counts) of the whole scorer', () => {
       multi12: [214, 1],
       multi8: [217, 0],
     };
-    for (const [name, [caught, flagged]] of Object.entries(floors)) {
-      const c = counts(blind[name]!);
-      expect(c.caught, name).toBeGreaterThanOrEqual(caught);
-      expect(c.flagged, name).toBeLessThanOrEqual(flagged);
-    }
+    expectFloors(blind, floors);
   });
   test('translated sets (trained on)', () => {
     const floors: Record<string, [number, number]> = {
@@ -328,11 +332,7 @@ describe('floors (counts) of the whole scorer', () => {
       ru: [159, 0],
       zh: [296, 0],
     };
-    for (const [name, [caught, flagged]] of Object.entries(floors)) {
-      const c = counts(translated[name]!);
-      expect(c.caught, name).toBeGreaterThanOrEqual(caught);
-      expect(c.flagged, name).toBeLessThanOrEqual(flagged);
-    }
+    expectFloors(translated, floors);
   });
   test('held-out sets (other authors; never trained or tuned on; scored at the end of the thirteenth round)', () => {
     for (const [name, caught, flagged] of [
