@@ -335,21 +335,17 @@ describe('floors (counts) of the whole scorer', () => {
     expectFloors(translated, floors);
   });
   test('held-out sets (other authors; never trained or tuned on; scored at the end of the thirteenth round)', () => {
-    for (const [name, caught, flagged] of [
-      ['blind4', 182, 1],
-      ['blind13', 174, 1],
-      ['blind15', 173, 3],
-      ['blind21', 165, 5],
-      ['blind23', 171, 5],
-      ['blind27', 166, 2],
-      ['blind33', 160, 4],
-      ['blind34', 156, 2],
-      ['blind40', 108, 7],
-    ] as const) {
-      const c = counts(heldout[name]);
-      expect(c.caught, name).toBeGreaterThanOrEqual(caught);
-      expect(c.flagged, name).toBeLessThanOrEqual(flagged);
-    }
+    expectFloors(heldout, {
+      blind4: [182, 1],
+      blind13: [174, 1],
+      blind15: [173, 3],
+      blind21: [165, 5],
+      blind23: [171, 5],
+      blind27: [166, 2],
+      blind33: [160, 4],
+      blind34: [156, 2],
+      blind40: [108, 7],
+    });
   });
   test('earlier set, parts the model never trained on: 139/146 attacks caught, at most 3/216 benign flagged', () => {
     const c = counts(older.filter((r) => r.split === 'heldout' || r.split === 'fresh2' || r.split === 'fresh3'));
