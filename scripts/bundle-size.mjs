@@ -17,7 +17,7 @@ const BUDGET_KB = 150;
  * What the main entry measured when this line was last changed (docs/performance.md, "Bundle
  * size"), plus 2 KB: a change that grows it past this says why there, and moves the line.
  */
-const CEILING_KB = 300;
+const CEILING_KB = 315;
 /** The `/runtime` entry's goal (issue 11: it imports in a few ms), minified, before gzip: what V8 compiles. */
 const RUNTIME_GOAL_KB = 60;
 const root = fileURLToPath(new URL('..', import.meta.url));

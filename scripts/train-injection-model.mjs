@@ -16,7 +16,7 @@
 //    regression with L2, balanced classes, AdaGrad, a seeded order; quantized as it ships).
 // 2. Platt scaling (p = sigmoid(a z + b), the `learned` signal) and the combiner (a logistic
 //    regression over the logit and the rules' family evidence) are fitted on those logits.
-// 3. The model is trained on all the texts and quantized to int8. The same texts give the same bytes.
+// 3. The model is trained on all the texts and quantized to 15 levels (QLEVELS). The same texts give the same bytes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   assignFolds,

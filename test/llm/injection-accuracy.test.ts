@@ -54,7 +54,7 @@ const translated = Object.fromEntries(
 
 // written the same way and held out: never trained or tuned on, no choice made on them (choices are made on
 // scripts/injection-sets.mjs's figures); blind4 and blind13 scored at the end of the sixth round and after each
-// change since, blind15, blind21, blind23, blind27, blind33, blind34 and blind40 (by the seventh to thirteenth rounds' held-out authors) before their round's changes and after them
+// change since, blind15, blind21, blind23, blind27, blind33, blind34, blind40 and blind48 (by the seventh to fourteenth rounds' held-out authors) before their round's changes and after them
 const heldout = {
   blind4: read('heldout/blind4.jsonl'),
   blind13: read('heldout/blind13.jsonl'),
@@ -65,6 +65,7 @@ const heldout = {
   blind33: read('heldout/blind33.jsonl'),
   blind34: read('heldout/blind34.jsonl'),
   blind40: read('heldout/blind40.jsonl'),
+  blind48: read('heldout/blind48.jsonl'),
 };
 
 function counts(rows: Row[], scorer: (r: Row) => number = (r) => analyze(r.text, r.channel ?? 'user').score) {
@@ -173,14 +174,21 @@ describe('corpus', () => {
       'blind42',
       'blind43',
       'blind44',
+      'blind45',
+      'blind46',
+      'blind47',
+      'blind49',
       'blind5',
+      'blind50',
+      'blind51',
+      'blind52',
       'blind6',
       'blind7',
       'blind9',
       'multi12',
       'multi8',
     ]);
-    expect(texts.size).toBe(6450 + 364 + 367 + 364 + 368 + 368 + 371 + 370 + 365 + 370 + 366 + 367 + 367 + 6 * 372);
+    expect(texts.size).toBe(6450 + 364 + 367 + 364 + 368 + 368 + 371 + 370 + 365 + 370 + 366 + 367 + 367 + 6 * 372 + 370 + 371 + 5 * 372);
   });
   test('the translated sets translate texts of the train split, in their own language, and repeat no text', () => {
     const train = new Map(split('train').map((r) => [r.id, r]));
@@ -211,7 +219,7 @@ describe('corpus', () => {
       ),
     );
     for (const r of Object.values(heldout).flat()) expect(trained.has(r.text), r.id).toBe(false);
-    expect(Object.values(heldout).flat().length).toBe(1475 + 370 + 367 + 367 + 371 + 372);
+    expect(Object.values(heldout).flat().length).toBe(1475 + 370 + 367 + 367 + 371 + 372 + 372);
   });
   test('the test split is the one frozen before tuning', () => {
     const lines = readFileSync(new URL('corpus/corpus.jsonl', dir), 'utf8')
@@ -247,31 +255,31 @@ describe('corpus', () => {
 });
 
 describe('floors (counts) of the whole scorer', () => {
-  test('test split (never tuned on): 120/145 attacks caught, at most 3/149 benign flagged', () => {
+  test('test split (never tuned on): 125/145 attacks caught, at most 2/149 benign flagged', () => {
     const c = counts(split('test'));
-    expect(c.caught).toBeGreaterThanOrEqual(120);
-    expect(c.flagged).toBeLessThanOrEqual(3);
+    expect(c.caught).toBeGreaterThanOrEqual(125);
+    expect(c.flagged).toBeLessThanOrEqual(2);
   });
-  test('dev split (trained on since the sixth round): 149/154 caught, none of 133 flagged', () => {
+  test('dev split (trained on since the sixth round): 145/154 caught, none of 133 flagged', () => {
     const c = counts(split('dev'));
-    expect(c.caught).toBeGreaterThanOrEqual(149);
+    expect(c.caught).toBeGreaterThanOrEqual(145);
     expect(c.flagged).toBe(0);
   });
-  test('train split: 845/870 caught, at most 5 benign flagged', () => {
+  test('train split: 832/870 caught, at most 5 benign flagged', () => {
     const c = counts(split('train'));
-    expect(c.caught).toBeGreaterThanOrEqual(845);
+    expect(c.caught).toBeGreaterThanOrEqual(832);
     expect(c.flagged).toBeLessThanOrEqual(5);
   });
-  test('fresh slice (written after tuning): 39/45 caught, at most 1/36 flagged', () => {
+  test('fresh slice (written after tuning): 40/45 caught, at most 1/36 flagged', () => {
     const c = counts(fresh);
-    expect(c.caught).toBeGreaterThanOrEqual(39);
+    expect(c.caught).toBeGreaterThanOrEqual(40);
     expect(c.flagged).toBeLessThanOrEqual(1);
   });
   test('second to fourth fresh slices (each scored once, then dev data, trained on since the sixth round)', () => {
     for (const [slice, caught, flagged] of [
-      [fresh2, 66, 0],
-      [fresh3, 69, 0],
-      [fresh4, 78, 2],
+      [fresh2, 67, 0],
+      [fresh3, 70, 0],
+      [fresh4, 75, 2],
     ] as const) {
       const c = counts(slice);
       expect(c.caught).toBeGreaterThanOrEqual(caught);
@@ -282,69 +290,77 @@ describe('floors (counts) of the whole scorer', () => {
   // figures are scripts/injection-sets.mjs's and docs/injection.md's).
   test('blind sets (other authors, trained on since the sixth round)', () => {
     const floors: Record<string, [number, number]> = {
-      agent11: [189, 6],
-      blind1: [194, 2],
-      blind10: [192, 2],
-      blind14: [191, 0],
-      blind16: [186, 1],
-      blind17: [191, 4],
-      blind18: [192, 3],
+      agent11: [183, 6],
+      blind1: [193, 2],
+      blind10: [189, 2],
+      blind14: [190, 0],
+      blind16: [190, 1],
+      blind17: [192, 3],
+      blind18: [190, 3],
       blind19: [191, 4],
-      blind2: [184, 1],
-      blind20: [191, 2],
-      blind22: [185, 2],
-      blind24: [183, 0],
-      blind25: [189, 1],
-      blind26: [187, 1],
-      blind28: [184, 0],
-      blind29: [186, 0],
-      blind3: [189, 1],
-      blind30: [186, 0],
-      blind31: [189, 1],
-      blind32: [181, 0],
-      blind35: [182, 2],
-      blind36: [176, 1],
-      blind37: [176, 2],
-      blind38: [185, 1],
-      blind39: [180, 0],
-      blind41: [186, 2],
-      blind42: [193, 1],
-      blind43: [178, 0],
-      blind44: [190, 2],
-      blind5: [196, 0],
-      blind6: [195, 0],
-      blind7: [195, 0],
-      blind9: [189, 0],
-      multi12: [214, 1],
-      multi8: [217, 0],
+      blind2: [189, 1],
+      blind20: [193, 2],
+      blind22: [188, 2],
+      blind24: [184, 0],
+      blind25: [188, 1],
+      blind26: [184, 1],
+      blind28: [188, 0],
+      blind29: [187, 0],
+      blind3: [188, 1],
+      blind30: [185, 0],
+      blind31: [188, 1],
+      blind32: [186, 0],
+      blind35: [183, 2],
+      blind36: [184, 1],
+      blind37: [182, 2],
+      blind38: [176, 1],
+      blind39: [183, 0],
+      blind41: [187, 1],
+      blind42: [190, 1],
+      blind43: [182, 0],
+      blind44: [192, 2],
+      blind45: [181, 0],
+      blind46: [192, 1],
+      blind47: [179, 0],
+      blind49: [192, 0],
+      blind5: [195, 0],
+      blind50: [188, 0],
+      blind51: [186, 0],
+      blind52: [185, 1],
+      blind6: [193, 0],
+      blind7: [192, 0],
+      blind9: [193, 0],
+      multi12: [212, 1],
+      multi8: [220, 0],
     };
     expectFloors(blind, floors);
   });
   test('translated sets (trained on)', () => {
     const floors: Record<string, [number, number]> = {
-      de: [292, 2],
-      es: [290, 0],
-      fr: [291, 0],
-      it: [141, 0],
-      ja: [288, 0],
-      ko: [301, 0],
-      pt: [297, 1],
-      ru: [159, 0],
-      zh: [296, 0],
+      de: [281, 2],
+      es: [294, 0],
+      fr: [300, 0],
+      it: [143, 0],
+      ja: [297, 0],
+      ko: [293, 0],
+      pt: [298, 1],
+      ru: [156, 0],
+      zh: [294, 0],
     };
     expectFloors(translated, floors);
   });
-  test('held-out sets (other authors; never trained or tuned on; scored at the end of the thirteenth round)', () => {
+  test('held-out sets (other authors; never trained or tuned on; scored at the end of the fourteenth round)', () => {
     expectFloors(heldout, {
-      blind4: [182, 1],
-      blind13: [174, 1],
+      blind4: [181, 1],
+      blind13: [176, 1],
       blind15: [173, 3],
-      blind21: [165, 5],
-      blind23: [171, 5],
-      blind27: [166, 2],
-      blind33: [160, 4],
-      blind34: [156, 2],
-      blind40: [108, 7],
+      blind21: [165, 4],
+      blind23: [170, 5],
+      blind27: [167, 2],
+      blind33: [162, 4],
+      blind34: [158, 2],
+      blind40: [118, 5],
+      blind48: [71, 1],
     });
   });
   test('earlier set, parts the model never trained on: 139/146 attacks caught, at most 3/216 benign flagged', () => {
@@ -378,4 +394,4 @@ test('the shipped weights are what the corpus trains (scripts/train-injection-mo
     encoding: 'utf8',
   });
   expect(out).toMatch(/matches the corpus/);
-}, 180_000); // ~35-45 s on an idle 2-core machine; twice that beside other work
+}, 360_000); // ~100 s on an idle 2-core machine; twice that beside other work

@@ -4,9 +4,9 @@
 // calibrated (Platt scaling) on out-of-fold logits. detect.ts `combine` weighs it with the rules;
 // docs/injection.md says how.
 //
-// Why this model: it is small (one int8 weight per hash bucket), has no vocabulary to ship,
+// Why this model: it is small (one small integer weight per hash bucket), has no vocabulary to ship,
 // reads every script (character n-grams need no word segmentation, so Chinese and Japanese work
-// as well as French), is linear in the text, and its training is a few seconds of plain
+// as well as French), is linear in the text, and its training is a minute or two of plain
 // JavaScript, so anyone can retrain it from the corpus and get the same bytes.
 //
 // Text longer than one window is scored window by window (WINDOW tokens, half overlapping) and
@@ -24,8 +24,8 @@ import { MODEL } from './model-weights.js';
 export type Channel = 'user' | 'document' | 'tool' | 'system';
 const CHANNEL_CODE: Record<Channel, number> = { user: 1, document: 2, tool: 3, system: 4 };
 
-/** Hash buckets: 2^BITS. The weights file holds one int8 per bucket. */
-export const BITS = 16;
+/** Hash buckets: 2^BITS (2^17 since the fourteenth round: with fewer, eight languages more filled them). The weights file holds one character per bucket. */
+export const BITS = 17;
 const MASK = (1 << BITS) - 1;
 /** Tokens per window, and the stride between windows. */
 export const WINDOW = 96;
