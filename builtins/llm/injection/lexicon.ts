@@ -653,73 +653,131 @@ LEXICON.push([
 ]);
 
 /**
- * Sparse Aho-Corasick: every transition in one Map keyed by state * 65536 + UTF-16 unit (one
- * object, not one per state, so that building it on first use stays cheap), failure links, the
- * needles ending in each state, and per needle its length, concept bits and word-boundary needs.
- * Built on the first scan, not at import: splitting the lexicon alone took ~9 ms of a cold start.
+ * Sparse Aho-Corasick in typed arrays: the transitions in one open-addressing table keyed by
+ * (state, UTF-16 unit), failure links, and per state the first needle that ends there and the
+ * nearest state down its failure chain where one ends (the dictionary link); per needle its length,
+ * concept bits, word-boundary needs and the next needle ending in the same state. Built on the
+ * first scan, not at import. No object is made per state: a Map keyed by state * 65536 + unit
+ * with an array of needles a state made the first analysis of a text spend ~100 ms building it,
+ * half of it collecting garbage (keys past 2^31 are heap numbers).
  */
 interface Automaton {
-  edges: Map<number, number>;
+  /** The table: state, unit and target of each slot; `to` 0 is an empty slot (no edge leads to the root). */
+  from: Int32Array;
+  unit: Uint16Array;
+  to: Int32Array;
+  mask: number;
   fail: Int32Array;
-  out: number[][];
-  length: number[];
-  bits: number[];
+  /** The first needle ending in a state, -1 for none. */
+  first: Int32Array;
+  /** The nearest state down the failure chain where a needle ends, 0 for none. */
+  dict: Int32Array;
+  /** The next needle ending in the same state, -1 for none. */
+  next: Int32Array;
+  length: Int32Array;
+  bits: Int32Array;
   /** Whether a needle must start a word (its first character is a Latin, Greek or Cyrillic letter). */
-  word: boolean[];
+  word: Uint8Array;
   /** Whether a needle must end a word (written with a final `$`). */
-  end: boolean[];
+  end: Uint8Array;
+}
+
+function slot(a: Automaton, st: number, c: number): number {
+  let i = (Math.imul(st, 0x9e3779b1) ^ Math.imul(c, 0x85ebca77)) & a.mask;
+  while (a.to[i] !== 0 && (a.from[i] !== st || a.unit[i] !== c)) i = (i + 1) & a.mask;
+  return i;
+}
+
+/** The state after `st` reads `c`, or 0 when there is no such edge. */
+function edge(a: Automaton, st: number, c: number): number {
+  return a.to[slot(a, st, c)]!;
 }
 
 function buildAutomaton(): Automaton {
-  const edges = new Map<number, number>();
-  const children: number[][] = [[]];
-  const out: number[][] = [[]];
-  const length: number[] = [];
-  const bits: number[] = [];
-  const word: boolean[] = [];
-  const end: boolean[] = [];
-  for (const [bit, list] of LEXICON) {
-    for (let n of list.split('|')) {
-      if (!n) continue;
-      const id = length.length;
-      const atEnd = n.endsWith('$');
-      if (atEnd) n = n.slice(0, -1);
-      length.push(n.length);
-      bits.push(bit);
-      end.push(atEnd);
-      const c = n.charCodeAt(0);
-      word.push((c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f));
-      let st = 0;
-      for (let i = 0; i < n.length; i++) {
-        const c = n.charCodeAt(i);
-        let nx = edges.get(st * 65536 + c);
-        if (nx === undefined) {
-          nx = out.length;
-          out.push([]);
-          children.push([]);
-          children[st]!.push(c);
-          edges.set(st * 65536 + c, nx);
-        }
-        st = nx;
+  const needles: string[] = [];
+  const needleBits: number[] = [];
+  let units = 0;
+  for (const [bit, list] of LEXICON)
+    for (const n of list.split('|'))
+      if (n) {
+        needles.push(n);
+        needleBits.push(bit);
+        units += n.length;
       }
-      out[st]!.push(id);
+  // At most one state a code unit, and the table at most half full.
+  const size = units + 1;
+  let cap = 1;
+  while (cap < size * 2) cap <<= 1;
+  const count = needles.length;
+  const a: Automaton = {
+    from: new Int32Array(cap),
+    unit: new Uint16Array(cap),
+    to: new Int32Array(cap),
+    mask: cap - 1,
+    fail: new Int32Array(size),
+    first: new Int32Array(size).fill(-1),
+    dict: new Int32Array(size),
+    next: new Int32Array(count).fill(-1),
+    length: new Int32Array(count),
+    bits: Int32Array.from(needleBits),
+    word: new Uint8Array(count),
+    end: new Uint8Array(count),
+  };
+  const parent = new Int32Array(size);
+  const via = new Uint16Array(size);
+  const depth = new Int32Array(size);
+  let states = 1;
+  for (let id = 0; id < count; id++) {
+    let n = needles[id]!;
+    if (n.endsWith('$')) {
+      n = n.slice(0, -1);
+      a.end[id] = 1;
     }
-  }
-  const fail = new Int32Array(out.length);
-  const queue: number[] = children[0]!.map((c) => edges.get(c)!);
-  for (let qi = 0; qi < queue.length; qi++) {
-    const st = queue[qi]!;
-    for (const c of children[st]!) {
-      const nx = edges.get(st * 65536 + c)!;
-      let f = fail[st]!;
-      while (f !== 0 && !edges.has(f * 65536 + c)) f = fail[f]!;
-      const to = edges.get(f * 65536 + c);
-      fail[nx] = to !== undefined && to !== nx ? to : 0;
-      if (out[fail[nx]!]!.length) out[nx] = out[nx]!.concat(out[fail[nx]!]!);
-      queue.push(nx);
+    a.length[id] = n.length;
+    const c0 = n.charCodeAt(0);
+    a.word[id] = (c0 >= 97 && c0 <= 122) || (c0 >= 0xc0 && c0 <= 0x24f) || (c0 >= 0x370 && c0 <= 0x52f) ? 1 : 0;
+    let st = 0;
+    for (let i = 0; i < n.length; i++) {
+      const c = n.charCodeAt(i);
+      const k = slot(a, st, c);
+      if (a.to[k] === 0) {
+        a.from[k] = st;
+        a.unit[k] = c;
+        a.to[k] = states;
+        parent[states] = st;
+        via[states] = c;
+        depth[states] = depth[st]! + 1;
+        states++;
+      }
+      st = a.to[k]!;
     }
+    a.next[id] = a.first[st]!;
+    a.first[st] = id;
   }
-  return { edges, fail, out, length, bits, word, end };
+  // Failure and dictionary links, shallower states first (a counting sort by depth).
+  let deepest = 0;
+  for (let st = 1; st < states; st++) if (depth[st]! > deepest) deepest = depth[st]!;
+  const atDepth = new Int32Array(deepest + 2);
+  for (let st = 1; st < states; st++) atDepth[depth[st]! + 1]!++;
+  for (let d = 1; d <= deepest + 1; d++) atDepth[d]! += atDepth[d - 1]!;
+  const order = new Int32Array(states);
+  for (let st = 1; st < states; st++) order[atDepth[depth[st]!]!++] = st;
+  for (let k = 0; k < states - 1; k++) {
+    const st = order[k]!;
+    const p = parent[st]!;
+    if (p === 0) continue; // depth 1: fails to the root
+    const c = via[st]!;
+    let f = a.fail[p]!;
+    let to = edge(a, f, c);
+    while (to === 0 && f !== 0) {
+      f = a.fail[f]!;
+      to = edge(a, f, c);
+    }
+    const fs = to !== st ? to : 0;
+    a.fail[st] = fs;
+    a.dict[st] = a.first[fs] !== -1 ? fs : a.dict[fs]!;
+  }
+  return a;
 }
 
 let automaton: Automaton | undefined;
@@ -763,21 +821,23 @@ export function conceptSentences(text: string): readonly Sentence[] {
 }
 
 function scan(text: string): Sentence[] {
-  const { edges, fail, out: ends, length, bits: needleBits, word, end } = (automaton ??= buildAutomaton());
+  const a = (automaton ??= buildAutomaton());
+  const { fail, first, dict, next, length, bits: needleBits, word, end } = a;
   const out: Sentence[] = [];
   let st = 0;
   let start = 0;
   let bits = 0;
   for (let i = 0; i < text.length; i++) {
     const c = lower(text.charCodeAt(i));
-    let nx = edges.get(st * 65536 + c);
-    while (nx === undefined && st !== 0) {
+    let nx = edge(a, st, c);
+    while (nx === 0 && st !== 0) {
       st = fail[st]!;
-      nx = edges.get(st * 65536 + c);
+      nx = edge(a, st, c);
     }
-    st = nx ?? 0;
-    if (st !== 0) {
-      for (const id of ends[st]!) {
+    st = nx;
+    // The needles ending here, then those ending in the states down the failure chain.
+    for (let s = first[st] !== -1 ? st : dict[st]!; s !== 0; s = dict[s]!) {
+      for (let id = first[s]!; id !== -1; id = next[id]!) {
         const at = i + 1 - length[id]!;
         // An identifier (`test_ignore_previous_instructions`) is code, not a sentence: `_` counts as a letter.
         if (word[id] && at > 0 && isLetterOr_(text.charCodeAt(at - 1))) continue;
