@@ -12,6 +12,7 @@ import {
   scoreOf,
   type Signal,
 } from '../../builtins/llm/injection/index.js';
+import { conceptSentences, lexiconEntries } from '../../builtins/llm/injection/lexicon.js';
 import { compileExpression } from '../../src/entries/index.js';
 
 const score = (t: string) => analyze(t).score;
@@ -499,6 +500,46 @@ describe('CEL functions', () => {
   test('a policy condition', () => {
     expect(run("injection.found(request) || injection.detect(request).signals.exists(s, s.family == 'tool_hijack')", { request })).toBe(
       true,
+    );
+  });
+});
+
+describe('the lexicon automaton', () => {
+  // The reference: every occurrence of every needle, with the scanner's word-boundary rules; the
+  // concepts of a text are the union of its sentences' (sentences only group them).
+  const letterOr_ = (c: number) =>
+    c === 95 || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f);
+  const needles = lexiconEntries
+    .flatMap(([bits, list]) => list.split('|').map((n) => [bits, n] as const))
+    .filter(([, n]) => n !== '' && n === n.toLowerCase() && !n.includes('\u2019'));
+  const reference = (text: string) => {
+    let bits = 0;
+    for (const [b, raw] of needles) {
+      const atEnd = raw.endsWith('$');
+      const n = atEnd ? raw.slice(0, -1) : raw;
+      const c0 = n.charCodeAt(0);
+      const word = (c0 >= 97 && c0 <= 122) || (c0 >= 0xc0 && c0 <= 0x24f) || (c0 >= 0x370 && c0 <= 0x52f);
+      for (let at = text.indexOf(n); at >= 0; at = text.indexOf(n, at + 1)) {
+        if (word && at > 0 && letterOr_(text.charCodeAt(at - 1))) continue;
+        const after = at + n.length;
+        if (atEnd && after < text.length && letterOr_(text.charCodeAt(after))) continue;
+        bits |= b;
+      }
+    }
+    return bits;
+  };
+  test('finds exactly the needles a naive search finds, overlapping and nested ones included', () => {
+    const pieces = fc.oneof(
+      fc.constantFrom(...needles.map(([, n]) => n.replace(/\$$/, ''))),
+      fc.constantFrom(' ', '_', 'x', 'e', 'ab', '-', '. ', '\n', 'é', 'я'),
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 12 }), (parts) => {
+        const text = parts.join('');
+        const found = conceptSentences(text).reduce((acc, s) => acc | s.bits, 0);
+        expect(found).toBe(reference(text));
+      }),
+      { numRuns: 300 },
     );
   });
 });

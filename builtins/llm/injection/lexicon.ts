@@ -782,6 +782,9 @@ function buildAutomaton(): Automaton {
 
 let automaton: Automaton | undefined;
 
+/** Every needle with its concept bits, as the automaton is built from them (tests; do not modify). */
+export const lexiconEntries: readonly (readonly [number, string])[] = LEXICON;
+
 function isLetterOr_(c: number): boolean {
   return c === 95 || isLetter(c);
 }
