@@ -16,7 +16,8 @@ export const settings = {
   L2: env('L2', 3e-5),
   PRIOR: env('PRIOR', 0.08),
   // The weights' quantization, steps a side (QLEVELS=0: float weights). 7 since the fourteenth round: at 2^17
-  // buckets 15 steps cost 19 KB more gzip, and held out by author 7 flag fewer benign texts at equal recall.
+  // buckets 15 steps cost 19 KB more gzip, and 2^17 at 7 steps, held out by author, catches more at equal
+  // false positives than 2^16 at 15 (docs/injection.md, "The fourteenth round").
   QLEVELS: env('QLEVELS', 7),
   // The combiner's prior: fitted as if STACK_PRIOR of the texts scanned were injections.
   STACK_PRIOR: env('STACK_PRIOR', 0.1),
