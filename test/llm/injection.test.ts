@@ -12,7 +12,10 @@ import {
   scoreOf,
   type Signal,
 } from '../../builtins/llm/injection/index.js';
+import { PositionalAhoCorasick } from '../../builtins/llm/injection/automaton.js';
 import { conceptSentences, lexiconEntries } from '../../builtins/llm/injection/lexicon.js';
+import { PatternSet } from '../../builtins/llm/injection/matcher.js';
+import { CLASSES, PHRASE_RULES } from '../../builtins/llm/injection/rules.js';
 import { compileExpression } from '../../src/entries/index.js';
 
 const score = (t: string) => analyze(t).score;
@@ -541,5 +544,67 @@ describe('the lexicon automaton', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the positional automaton', () => {
+  // The reference: every occurrence of every needle, ordered as the scan reports them (by end
+  // position, then longest first, as failure links chain from the deepest state).
+  const reference = (needles: readonly string[], text: string) => {
+    const hits: { needle: number; start: number; end: number }[] = [];
+    needles.forEach((n, needle) => {
+      if (n === '') return;
+      for (let at = text.indexOf(n); at >= 0; at = text.indexOf(n, at + 1)) hits.push({ needle, start: at, end: at + n.length });
+    });
+    const key = (h: { needle: number; start: number; end: number }) => `${h.end}:${h.start}:${h.needle}`;
+    return hits.map(key).sort();
+  };
+  test('reports exactly the occurrences a naive search finds, overlapping, nested and repeated needles included', () => {
+    const alphabet = fc.constantFrom('a', 'b', 'c', 'ab', 'é', '<|', '|>', ' ');
+    const needle = fc.array(alphabet, { minLength: 0, maxLength: 4 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(fc.array(needle, { minLength: 1, maxLength: 8 }), fc.array(alphabet, { maxLength: 24 }), (needles, parts) => {
+        const text = parts.join('');
+        const ac = new PositionalAhoCorasick(needles);
+        const hits = ac.scan(text, 10_000);
+        expect(hits.map((h) => `${h.end}:${h.start}:${h.needle}`).sort()).toEqual(reference(needles, text));
+        // the streaming interface agrees with scan
+        const streamed: string[] = [];
+        let st = 0;
+        for (let i = 0; i < text.length; i++) {
+          st = ac.next(st, text.charCodeAt(i));
+          for (const id of ac.matches(st)) streamed.push(`${i + 1}:${i + 1 - ac.needleLength(id)}:${id}`);
+        }
+        expect(streamed.sort()).toEqual(reference(needles, text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('the phrase rules, compiled on first use', () => {
+  const srcs = PHRASE_RULES.map((r) => r.pattern);
+  test('compile as each rule alone does, sharing the slots of pieces written alike', () => {
+    const set = new PatternSet(srcs, CLASSES);
+    const shared = srcs.map((_, k) => set.get(k));
+    expect(shared).toEqual(srcs.map((src) => new PatternSet([src], CLASSES).get(0)));
+    expect(new Set(shared.flatMap((p) => p.slots)).size).toBeLessThan(shared.reduce((n, p) => n + p.slots.length, 0));
+  });
+  test('the index holds exactly the words each pattern can start with, found without compiling it', () => {
+    const set = new PatternSet(srcs, CLASSES);
+    const index = new Map([...set.index].map(([w, ks]) => [w, [...ks]]));
+    expect(srcs.some((_, k) => set.isCompiled(k))).toBe(false);
+    const expected = new Map<string, number[]>();
+    srcs.forEach((_, k) => {
+      for (const w of set.get(k).first) expected.set(w, [...(expected.get(w) ?? []), k]);
+    });
+    expect(index).toEqual(expected);
+  });
+  test('a pattern is compiled when first asked for, and only it', () => {
+    const set = new PatternSet(srcs, CLASSES);
+    set.get(3);
+    expect(srcs.map((_, k) => set.isCompiled(k))).toEqual(srcs.map((_, k) => k === 3));
+    expect(set.vocabulary().has('disregard')).toBe(true);
+    expect(srcs.filter((_, k) => set.isCompiled(k))).toHaveLength(1);
   });
 });

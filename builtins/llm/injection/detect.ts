@@ -10,10 +10,10 @@
 
 import { LRUCache } from 'lru-cache';
 import { PositionalAhoCorasick } from './automaton.js';
-import { anchorPresent, compilePattern, matchAt, vocabularyOf, BOUNDARY, type CompiledPattern } from './matcher.js';
+import { anchorPresent, matchAt, BOUNDARY, PatternSet } from './matcher.js';
 import { COMPACT_CODE, compactPhrase, fold, tokenize, F_HOMOGLYPH, F_INVISIBLE, F_LEET, type Folded, type Tokens } from './normalize.js';
 import { CUE_WORDS, cueBits, sentenceCues, type CueHit } from './cues.js';
-import { CLASSES, FAMILIES, PHRASE_RULES, type Family, type PhraseRule } from './rules.js';
+import { CLASSES, FAMILIES, PHRASE_RULES, type Family } from './rules.js';
 import {
   ADDR,
   AI,
@@ -85,30 +85,21 @@ export interface Analysis {
 
 // ------------------------------------------------------------------ compiled rules
 
-interface Compiled {
-  rule: PhraseRule;
-  pattern: CompiledPattern;
-}
-
 // The automata and tables are built on the first analysis, not at import: importing the
-// main entry must stay cheap (a cold start pays only for what it uses).
-let COMPILED: Compiled[];
-let INDEX: Map<string, number[]>;
-let VOCAB: ReadonlySet<string>;
+// main entry must stay cheap (a cold start pays only for what it uses). The phrase rules are
+// compiled one by one as texts first reach them, and the vocabulary when a token first needs it.
+let RULES: PatternSet;
+let VOCAB: Set<string> | undefined;
+/** The rule vocabulary, as tokenize asks it (only about leetspeak and look-alike tokens). */
+const VOCABULARY = { has: (w: string): boolean => (VOCAB ??= new Set([...RULES.vocabulary(), ...CUE_WORDS])).has(w) };
 let COMPACT_AC: PositionalAhoCorasick;
 let V1_AC: PositionalAhoCorasick;
 function init(): void {
-  if (COMPILED !== undefined) return;
-  COMPILED = PHRASE_RULES.map((rule) => ({ rule, pattern: compilePattern(rule.pattern, CLASSES) }));
-  INDEX = new Map<string, number[]>();
-  COMPILED.forEach((c, k) => {
-    for (const w of c.pattern.first) {
-      const list = INDEX.get(w);
-      if (list) list.push(k);
-      else INDEX.set(w, [k]);
-    }
-  });
-  VOCAB = new Set([...vocabularyOf(COMPILED.map((c) => c.pattern)), ...CUE_WORDS]);
+  if (RULES !== undefined) return;
+  RULES = new PatternSet(
+    PHRASE_RULES.map((r) => r.pattern),
+    CLASSES,
+  );
   COMPACT_AC = compactAutomaton();
   V1_AC = new PositionalAhoCorasick(V1_NEEDLES);
 }
@@ -426,7 +417,7 @@ interface Raw extends Signal {
 function rulesOf(text: string, depth: number): Analysis {
   init();
   const f = fold(text);
-  const tk = tokenize(f, VOCAB);
+  const tk = tokenize(f, VOCABULARY);
   const out: Raw[] = [];
   const origEnd = (v1End: number): number => endOf(text, f, v1End);
 
@@ -612,24 +603,25 @@ function phraseSignals(f: Folded, tk: Tokens, out: Raw[], origEnd: (e: number) =
     a = b + 1;
   }
   for (let i = 0; i < n && found < MAX_MATCHES; i++) {
-    const list = INDEX.get(words[i]!);
+    const list = RULES.index.get(words[i]!);
     if (list === undefined) continue;
     for (const k of list) {
-      const c = COMPILED[k]!;
-      const second = c.pattern.second;
+      const pattern = RULES.get(k);
+      const rule = PHRASE_RULES[k]!;
+      const second = pattern.second;
       if (second !== null) {
         if (i + 1 >= n || !second.has(words[i + 1]!)) continue;
-      } else if (!anchorPresent(c.pattern, words, i)) continue;
-      const end = matchAt(c.pattern, words, i);
+      } else if (!anchorPresent(pattern, words, i)) continue;
+      const end = matchAt(pattern, words, i);
       if (end <= i) continue;
-      if (c.rule.negatable !== false && negatedBefore(words, i)) continue;
-      if (c.rule.punctuated && !punctuatedWithin(f.text, tk, i, end)) continue;
+      if (rule.negatable !== false && negatedBefore(words, i)) continue;
+      if (rule.punctuated && !punctuatedWithin(f.text, tk, i, end)) continue;
       if (ctx === undefined || i > ctx.last) ctx = sentenceAt(words, i);
       const mention = mentioned(ctx, f, tk, i, end);
-      const weight = mention ? c.rule.weight * 0.5 : c.rule.weight;
+      const weight = mention ? rule.weight * 0.5 : rule.weight;
       const start = f.map[tk.start[i]!]!;
       const stop = origEnd(tk.end[end - 1]!);
-      const raw: Raw = { family: c.rule.family, rule: c.rule.id, start, end: stop, weight, t0: i, t1: end, mention };
+      const raw: Raw = { family: rule.family, rule: rule.id, start, end: stop, weight, t0: i, t1: end, mention };
       if (!mention && quotedSpan(f, tk, i, end, ctx.first, ctx.last)) raw.quoted = true;
       out.push(raw);
       let fl = 0;

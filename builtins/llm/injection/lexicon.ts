@@ -694,65 +694,79 @@ function edge(a: Automaton, st: number, c: number): number {
 }
 
 function buildAutomaton(): Automaton {
-  const needles: string[] = [];
-  const needleBits: number[] = [];
-  let units = 0;
-  for (const [bit, list] of LEXICON)
-    for (const n of list.split('|'))
-      if (n) {
-        needles.push(n);
-        needleBits.push(bit);
-        units += n.length;
-      }
-  // At most one state a code unit, and the table at most half full.
-  const size = units + 1;
+  // It runs once, cold, in V8's interpreter: the needles are read in place from the lexicon's
+  // strings (no split, no array of 3,000 needles), and the tables are locals, not fields.
+  // Sizes first: at most one state a code unit, one needle a separator, the table at most half full.
+  let chars = 0;
+  let needles = 0;
+  for (let e = 0; e < LEXICON.length; e++) {
+    const list = LEXICON[e]![1];
+    chars += list.length + 1;
+    needles++;
+    for (let i = list.indexOf('|'); i !== -1; i = list.indexOf('|', i + 1)) needles++;
+  }
+  const size = chars - needles + 1;
   let cap = 1;
   while (cap < size * 2) cap <<= 1;
-  const count = needles.length;
-  const a: Automaton = {
-    from: new Int32Array(cap),
-    unit: new Uint16Array(cap),
-    to: new Int32Array(cap),
-    mask: cap - 1,
-    fail: new Int32Array(size),
-    first: new Int32Array(size).fill(-1),
-    dict: new Int32Array(size),
-    next: new Int32Array(count).fill(-1),
-    length: new Int32Array(count),
-    bits: Int32Array.from(needleBits),
-    word: new Uint8Array(count),
-    end: new Uint8Array(count),
-  };
+  const mask = cap - 1;
+  const from = new Int32Array(cap);
+  const unit = new Uint16Array(cap);
+  const to = new Int32Array(cap);
+  const fail = new Int32Array(size);
+  const first = new Int32Array(size).fill(-1);
+  const dict = new Int32Array(size);
+  const next = new Int32Array(needles).fill(-1);
+  const length = new Int32Array(needles);
+  const bits = new Int32Array(needles);
+  const word = new Uint8Array(needles);
+  const end = new Uint8Array(needles);
   const parent = new Int32Array(size);
   const via = new Uint16Array(size);
   const depth = new Int32Array(size);
   let states = 1;
-  for (let id = 0; id < count; id++) {
-    let n = needles[id]!;
-    if (n.endsWith('$')) {
-      n = n.slice(0, -1);
-      a.end[id] = 1;
-    }
-    a.length[id] = n.length;
-    const c0 = n.charCodeAt(0);
-    a.word[id] = (c0 >= 97 && c0 <= 122) || (c0 >= 0xc0 && c0 <= 0x24f) || (c0 >= 0x370 && c0 <= 0x52f) ? 1 : 0;
+  let id = 0;
+  for (let e = 0; e < LEXICON.length; e++) {
+    const [bit, list] = LEXICON[e]!;
+    const n = list.length;
     let st = 0;
-    for (let i = 0; i < n.length; i++) {
-      const c = n.charCodeAt(i);
-      const k = slot(a, st, c);
-      if (a.to[k] === 0) {
-        a.from[k] = st;
-        a.unit[k] = c;
-        a.to[k] = states;
+    let len = 0;
+    let c0 = 0;
+    let atEnd = 0;
+    for (let i = 0; i <= n; i++) {
+      const c = i < n ? list.charCodeAt(i) : 124;
+      if (c === 124 /* | */) {
+        if (len > 0) {
+          length[id] = len;
+          bits[id] = bit;
+          word[id] = (c0 >= 97 && c0 <= 122) || (c0 >= 0xc0 && c0 <= 0x24f) || (c0 >= 0x370 && c0 <= 0x52f) ? 1 : 0;
+          end[id] = atEnd;
+          next[id] = first[st]!;
+          first[st] = id++;
+        }
+        st = 0;
+        len = 0;
+        atEnd = 0;
+        continue;
+      }
+      // a final `$`: the needle must end a word
+      if (c === 36 && (i + 1 === n || list.charCodeAt(i + 1) === 124)) {
+        atEnd = 1;
+        continue;
+      }
+      if (len++ === 0) c0 = c;
+      let k = (Math.imul(st, 0x9e3779b1) ^ Math.imul(c, 0x85ebca77)) & mask;
+      while (to[k] !== 0 && (from[k] !== st || unit[k] !== c)) k = (k + 1) & mask;
+      if (to[k] === 0) {
+        from[k] = st;
+        unit[k] = c;
+        to[k] = states;
         parent[states] = st;
         via[states] = c;
         depth[states] = depth[st]! + 1;
         states++;
       }
-      st = a.to[k]!;
+      st = to[k]!;
     }
-    a.next[id] = a.first[st]!;
-    a.first[st] = id;
   }
   // Failure and dictionary links, shallower states first (a counting sort by depth).
   let deepest = 0;
@@ -762,22 +776,25 @@ function buildAutomaton(): Automaton {
   for (let d = 1; d <= deepest + 1; d++) atDepth[d]! += atDepth[d - 1]!;
   const order = new Int32Array(states);
   for (let st = 1; st < states; st++) order[atDepth[depth[st]!]!++] = st;
-  for (let k = 0; k < states - 1; k++) {
-    const st = order[k]!;
+  for (let q = 0; q < states - 1; q++) {
+    const st = order[q]!;
     const p = parent[st]!;
     if (p === 0) continue; // depth 1: fails to the root
     const c = via[st]!;
-    let f = a.fail[p]!;
-    let to = edge(a, f, c);
-    while (to === 0 && f !== 0) {
-      f = a.fail[f]!;
-      to = edge(a, f, c);
+    let f = fail[p]!;
+    let target: number;
+    for (;;) {
+      let k = (Math.imul(f, 0x9e3779b1) ^ Math.imul(c, 0x85ebca77)) & mask;
+      while (to[k] !== 0 && (from[k] !== f || unit[k] !== c)) k = (k + 1) & mask;
+      target = to[k]!;
+      if (target !== 0 || f === 0) break;
+      f = fail[f]!;
     }
-    const fs = to !== st ? to : 0;
-    a.fail[st] = fs;
-    a.dict[st] = a.first[fs] !== -1 ? fs : a.dict[fs]!;
+    const fs = target !== st ? target : 0;
+    fail[st] = fs;
+    dict[st] = first[fs] !== -1 ? fs : dict[fs]!;
   }
-  return a;
+  return { from, unit, to, mask, fail, first, dict, next, length, bits, word, end };
 }
 
 let automaton: Automaton | undefined;

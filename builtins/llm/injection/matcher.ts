@@ -49,30 +49,10 @@ export type ClassTable = Record<string, string>;
  *                so a sentence end, a colon or the end of text follows
  *   `:`          a colon boundary token
  */
-export function compilePattern(src: string, classes: ClassTable): CompiledPattern {
+function compilePattern(src: string, set: PatternSet): CompiledPattern {
   const slots: Slot[] = [];
-  for (const piece of src.split(' ').filter((x) => x !== '')) {
-    if (piece.startsWith('~')) {
-      slots.push(slot([], 0, 0, Number(piece.slice(1))));
-      continue;
-    }
-    if (piece.startsWith('!')) {
-      slots.push({ ...slot([], 0, 0, 0), neg: new Set(expand(piece.slice(1), classes).map((a) => a.join(' '))) });
-      continue;
-    }
-    let body = piece;
-    let min = 1;
-    let max = 1;
-    if (body.endsWith('?')) {
-      body = body.slice(0, -1);
-      min = 0;
-    } else if (body.endsWith('*')) {
-      body = body.slice(0, -1);
-      min = 0;
-      max = 3;
-    }
-    slots.push(slot(expand(body, classes), min, max, 0));
-  }
+  const pieces = src.split(' ');
+  for (let i = 0; i < pieces.length; i++) if (pieces[i] !== '') slots.push(set.slot(pieces[i]!));
   const head = slots[0];
   if (!head || head.min < 1 || head.gap > 0 || head.neg) throw new Error(`pattern must start with a required word slot: ${src}`);
   const first = [...new Set(head.alts.map((a) => a[0]!))];
@@ -80,6 +60,99 @@ export function compilePattern(src: string, classes: ClassTable): CompiledPatter
   const second = secondSet(slots);
   const { anchor, window } = second === null ? anchorOf(slots) : { anchor: null, window: 0 };
   return { slots, first, second, anchor, window };
+}
+
+/**
+ * Patterns compiled on first use, sharing their slots. The phrase rules repeat the same pieces
+ * (`@det*`, `@prev`, `@instr`) hundreds of times and a slot is read-only once built, so each
+ * distinct piece is expanded and indexed once. Only the words that can start each pattern are
+ * found up front (the index a scan looks candidates up in); the rest of a pattern is compiled
+ * when a text first holds one of them, so the first analysis in a process compiles the few
+ * rules its words reach, not all of them (and makes less garbage to collect).
+ */
+export class PatternSet {
+  /** Word -> the patterns it can start, in order. */
+  readonly index = new Map<string, number[]>();
+  private readonly compiled: (CompiledPattern | undefined)[];
+  private readonly slots = new Map<string, Slot>();
+  private readonly expanded: Expansions = new Map();
+
+  constructor(
+    private readonly srcs: readonly string[],
+    private readonly classes: ClassTable,
+  ) {
+    this.compiled = new Array(srcs.length).fill(undefined);
+    for (let k = 0; k < srcs.length; k++) {
+      const src = srcs[k]!;
+      const space = src.indexOf(' ');
+      const head = this.slot(space === -1 ? src : src.slice(0, space));
+      const alts = head.alts;
+      for (let i = 0; i < alts.length; i++) {
+        const w = alts[i]![0]!;
+        const list = this.index.get(w);
+        if (list === undefined) this.index.set(w, [k]);
+        else if (list[list.length - 1] !== k) list.push(k);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.srcs.length;
+  }
+
+  /** Pattern `k`, compiled on first use. */
+  get(k: number): CompiledPattern {
+    return (this.compiled[k] ??= compilePattern(this.srcs[k]!, this));
+  }
+
+  /** Every literal word the patterns mention (the vocabulary leetspeak decoding aims at); slots only, no pattern is compiled. */
+  vocabulary(): Set<string> {
+    const v = new Set<string>();
+    const seen = new Set<Slot>();
+    for (let k = 0; k < this.srcs.length; k++) {
+      const pieces = this.srcs[k]!.split(' ');
+      for (let i = 0; i < pieces.length; i++) {
+        if (pieces[i] === '') continue;
+        const s = this.slot(pieces[i]!);
+        if (seen.has(s)) continue;
+        seen.add(s);
+        for (let j = 0; j < s.alts.length; j++) {
+          const a = s.alts[j]!;
+          for (let m = 0; m < a.length; m++) if (a[m]!.charCodeAt(0) !== 37 /* % */) v.add(a[m]!);
+        }
+      }
+    }
+    return v;
+  }
+
+  /** Whether pattern `k` has been compiled yet (tests). */
+  isCompiled(k: number): boolean {
+    return this.compiled[k] !== undefined;
+  }
+
+  slot(piece: string): Slot {
+    let s = this.slots.get(piece);
+    if (s === undefined) this.slots.set(piece, (s = slotOf(piece, this.classes, this.expanded)));
+    return s;
+  }
+}
+
+function slotOf(piece: string, classes: ClassTable, expanded: Expansions): Slot {
+  if (piece.startsWith('~')) return slot([], 0, 0, Number(piece.slice(1)));
+  if (piece.startsWith('!'))
+    return { ...slot([], 0, 0, 0), neg: new Set(expand(piece.slice(1), classes, expanded).map((a) => a.join(' '))) };
+  let body = piece;
+  let min = 1;
+  let max = 1;
+  if (body.endsWith('?')) {
+    body = body.slice(0, -1);
+    min = 0;
+  } else if (body.endsWith('*')) {
+    body = body.slice(0, -1);
+    min = 0;
+    max = 3;
+  }
+  return slot(expand(body, classes, expanded), min, max, 0);
 }
 
 function anchorOf(slots: Slot[]): { anchor: Set<string> | null; window: number } {
@@ -114,7 +187,7 @@ function secondSet(slots: Slot[]): Set<string> | null {
   if (head.max > 1) return null;
   const set = new Set<string>();
   // Multi-word starts ("you are") bring their own second word.
-  for (const a of head.alts) if (a.length > 1) set.add(a[1]!);
+  for (let i = 0; i < head.alts.length; i++) if (head.alts[i]!.length > 1) set.add(head.alts[i]![1]!);
   if (!head.alts.some((a) => a.length === 1)) return set;
   for (let k = 1; k < slots.length; k++) {
     const s = slots[k]!;
@@ -129,7 +202,8 @@ function secondSet(slots: Slot[]): Set<string> | null {
 function slot(alts: string[][], min: number, max: number, gap: number): Slot {
   const byFirst = new Map<string, string[][]>();
   const classed: string[][] = [];
-  for (const a of alts) {
+  for (let i = 0; i < alts.length; i++) {
+    const a = alts[i]!;
     if (a[0]!.startsWith('%')) classed.push(a);
     else {
       const list = byFirst.get(a[0]!);
@@ -138,30 +212,35 @@ function slot(alts: string[][], min: number, max: number, gap: number): Slot {
     }
   }
   // Longer alternatives first: "system prompt" before "system".
-  for (const list of byFirst.values()) list.sort((x, y) => y.length - x.length);
+  byFirst.forEach((list) => {
+    if (list.length > 1) list.sort((x, y) => y.length - x.length);
+  });
   return { alts, min, max, gap, byFirst, classed };
 }
 
-function expand(body: string, classes: ClassTable, depth = 0): string[][] {
+/** A class's alternatives, expanded once per compilation (they are read-only, so slots share them). */
+type Expansions = Map<string, string[][]>;
+
+function expand(body: string, classes: ClassTable, expanded: Expansions, depth = 0): string[][] {
   if (depth > 4) throw new Error(`class nesting too deep in ${body}`);
   const out: string[][] = [];
-  for (const alt of body.split('|')) {
-    if (alt.startsWith('@')) {
-      const cls = classes[alt.slice(1)];
-      if (cls === undefined) throw new Error(`unknown class ${alt}`);
-      out.push(...expand(cls, classes, depth + 1));
+  const parts = body.split('|');
+  for (let i = 0; i < parts.length; i++) {
+    const alt = parts[i]!;
+    if (alt.charCodeAt(0) === 64 /* @ */) {
+      const name = alt.slice(1);
+      let alts = expanded.get(name);
+      if (alts === undefined) {
+        const cls = classes[name];
+        if (cls === undefined) throw new Error(`unknown class ${alt}`);
+        expanded.set(name, (alts = expand(cls, classes, expanded, depth + 1)));
+      }
+      for (let j = 0; j < alts.length; j++) out.push(alts[j]!);
     } else if (alt !== '') {
       out.push(alt.split('+'));
     }
   }
   return out;
-}
-
-/** Every literal word a set of patterns mentions (the vocabulary leetspeak decoding aims at). */
-export function vocabularyOf(patterns: CompiledPattern[]): Set<string> {
-  const v = new Set<string>();
-  for (const p of patterns) for (const s of p.slots) for (const a of s.alts) for (const w of a) if (!w.startsWith('%')) v.add(w);
-  return v;
 }
 
 const STEP_BUDGET = 400;

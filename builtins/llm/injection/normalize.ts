@@ -362,7 +362,7 @@ function isLeetCode(c: number): boolean {
   return (c >= 48 && c <= 57 && c !== 50) || c === 64 || c === 36 || c === 124 || c === 33 || c === 43;
 }
 
-function deleet(raw: string, vocab: ReadonlySet<string>): string {
+function deleet(raw: string, vocab: Vocabulary): string {
   let hasLetter = false;
   let hasLeet = false;
   for (let i = 0; i < raw.length; i++) {
@@ -396,7 +396,12 @@ function deleet(raw: string, vocab: ReadonlySet<string>): string {
   return raw;
 }
 
-export function tokenize(f: Folded, vocab: ReadonlySet<string>): Tokens {
+/** The words leetspeak decodes towards; asked only about leetspeak and look-alike tokens, so it may be built on first use. */
+export interface Vocabulary {
+  has(word: string): boolean;
+}
+
+export function tokenize(f: Folded, vocab: Vocabulary): Tokens {
   const t = f.text;
   const n = t.length;
   const words: string[] = [];
