@@ -7,7 +7,7 @@
 import { SORT_BY_FUNCTION } from '../lang/ast.js';
 import { EvaluationError, toEvaluationError } from '../lang/errors.js';
 import * as ops from '../lang/operators.js';
-import { dispatcher, kindMatches, type Impl, type OverloadDecl, type Registry } from '../lang/registry.js';
+import { dispatcher, kindMatches, type FunctionDecl, type Impl, type OverloadDecl, type Registry } from '../lang/registry.js';
 import { kindOf, type CelTimestamp } from '../lang/values.js';
 
 export interface Frame {
@@ -52,6 +52,24 @@ export interface CallSite {
   impl: Impl;
 }
 
+const prepared = new WeakSet<() => void>();
+
+/**
+ * Runs a function's `prepare` the first time a policy that calls it is loaded (here, where a
+ * call site is bound, source and prebuilt alike): its first call in a decision then finds
+ * its tables built. Once per process; a failure is the call's to report.
+ */
+function prepare(decl: FunctionDecl): void {
+  const p = decl.prepare;
+  if (p === undefined || prepared.has(p)) return;
+  prepared.add(p);
+  try {
+    p();
+  } catch {
+    // the call fails the same way when a decision runs it, and the rule's onError decides
+  }
+}
+
 /**
  * Chooses a call's implementation: the overloads of its arity and style, with the kind test
  * of the dispatcher, or what an overload's `specialize` made of the constant arguments.
@@ -60,6 +78,7 @@ export interface CallSite {
 export function selectImpl(registry: Registry, site: Omit<CallSite, 'impl' | 'withHost'>): Impl {
   const decl = registry.get(site.kind === 'sortBy' ? SORT_BY_FUNCTION : site.fn);
   if (!decl) throw new EvaluationError('no_matching_overload', `unknown function \`${site.fn}\``);
+  prepare(decl);
   if (site.kind === 'sortBy') return dispatcher(SORT_BY_FUNCTION, decl.overloads, true);
   const params = site.args - (site.receiver ? 1 : 0);
   const style = decl.overloads.filter((o) => (o.receiver !== undefined) === site.receiver && o.params.length === params);

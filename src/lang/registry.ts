@@ -50,6 +50,13 @@ export interface FunctionDecl {
   purity: Purity;
   overloads: OverloadDecl[];
   examples?: FunctionExample[];
+  /**
+   * Builds ahead of time what the function's first call would build (automata, compiled
+   * patterns, decoded tables), so that no decision pays for it. Called once per process, when
+   * an engine first loads a policy that calls the function. It must be idempotent; what it
+   * throws is ignored (the call reports the same failure when it runs, as the rule's error).
+   */
+  prepare?: () => void;
 }
 
 export class Registry {
@@ -65,7 +72,17 @@ export class Registry {
     if (prev) {
       const ids = new Set(prev.overloads.map((o) => o.id));
       for (const o of decl.overloads) if (ids.has(o.id)) throw new Error(`overload \`${o.id}\` is declared twice`);
-      this.fns.set(decl.name, { ...prev, overloads: [...prev.overloads, ...decl.overloads] });
+      const merged: FunctionDecl = { ...prev, overloads: [...prev.overloads, ...decl.overloads] };
+      const [p, q] = [prev.prepare, decl.prepare];
+      if (q !== undefined && q !== p)
+        merged.prepare =
+          p === undefined
+            ? q
+            : () => {
+                p();
+                q();
+              };
+      this.fns.set(decl.name, merged);
     } else {
       this.fns.set(decl.name, decl);
     }

@@ -12,7 +12,7 @@ import { EvaluationError } from '../../../src/lang/library.js';
 import type { FunctionDecl } from '../../../src/lang/library.js';
 import { cpIndex, hasSurrogates } from '../../strings/text.js';
 import { partsOf } from '../text.js';
-import { analyzeCached, CHANNELS, DEFAULT_THRESHOLD, type Analysis, type Channel, type Signal } from './detect.js';
+import { analyzeCached, CHANNELS, DEFAULT_THRESHOLD, prepareDetector, type Analysis, type Channel, type Signal } from './detect.js';
 
 export {
   analyze,
@@ -125,6 +125,7 @@ export const injectionScore: FunctionDecl = {
   description:
     "Prompt-injection score in [0, 1] of a text or a request: phrase rules, multilingual concept cues and structural checks (instruction override, jailbreak personas, system-prompt extraction, delimiter and encoding tricks, tool hijacking) found after Unicode, homoglyph, zero-width and leetspeak normalization, plus a learned model (logistic regression over hashed n-grams), combined as 1 - prod(1 - family score). `{'channel': 'user' | 'document' | 'tool' | 'system'}` says where a text comes from (default user); a request is scored piece by piece in the channel of each piece (docs/injection.md)",
   purity: 'pure',
+  prepare: prepareDetector,
   overloads: [
     { id: 'injection_score_string', params: ['string'], result: 'double', impl: (s: string) => score(s) },
     { id: 'injection_score_map', params: ['map(string, dyn)'], result: 'double', impl: (r: object) => score(r) },
@@ -161,6 +162,7 @@ export const injectionDetect: FunctionDecl = {
   description:
     "The score and the signals behind it: a list of maps with family (instruction_override, role_play, prompt_extraction, delimiter_encoding, tool_hijack, learned), rule, match (the matched text), start and end (code-point offsets into the text, for a request into its joined text) and weight; takes the same `{'channel': ...}` option as injection.score",
   purity: 'pure',
+  prepare: prepareDetector,
   overloads: [
     { id: 'injection_detect_string', params: ['string'], result: 'map(string, dyn)', impl: (s: string) => detectValue(analyzeCached(s)) },
     {
@@ -196,6 +198,7 @@ export const injectionFound: FunctionDecl = {
   category: CATEGORY,
   description: `Whether injection.score is at least the threshold (default ${DEFAULT_THRESHOLD}, a threshold outside [0, 1] is an error); the options map takes 'channel' and 'threshold'`,
   purity: 'pure',
+  prepare: prepareDetector,
   overloads: [
     { id: 'injection_found_string', params: ['string'], result: 'bool', impl: (s: string) => score(s) >= DEFAULT_THRESHOLD },
     { id: 'injection_found_map', params: ['map(string, dyn)'], result: 'bool', impl: (r: object) => score(r) >= DEFAULT_THRESHOLD },

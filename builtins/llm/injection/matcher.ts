@@ -125,6 +125,11 @@ export class PatternSet {
     return v;
   }
 
+  /** Compiles every pattern not compiled yet. */
+  compileAll(): void {
+    for (let k = 0; k < this.srcs.length; k++) this.get(k);
+  }
+
   /** Whether pattern `k` has been compiled yet (tests). */
   isCompiled(k: number): boolean {
     return this.compiled[k] !== undefined;

@@ -10,7 +10,7 @@
 import type { FunctionDecl, OverloadDecl } from '../../../src/lang/library.js';
 import { kindOf, noOverload } from '../../../src/lang/library.js';
 import { textOf } from '../text.js';
-import { detectPii, type PiiFinding, type PiiType } from './detect.js';
+import { detectPii, preparePii, type PiiFinding, type PiiType } from './detect.js';
 import { checkStyle, checkTypes, redactWith, type RedactStyle } from './redact.js';
 
 export {
@@ -110,6 +110,7 @@ export const piiDetect: FunctionDecl = {
     'The PII and secrets in a text or a request/response (its textOf text), in order: maps {type, kind, start, end, score, text}, offsets in UTF-16 code units, only findings scoring 0.5 or more; optionally only the given types. Types: ' +
     ENTITIES,
   purity: 'pure',
+  prepare: preparePii,
   overloads: textFunction('pii.detect', 'pii_detect', 'list(dyn)', (found, types) => celFindings(found, types)),
   examples: [
     {
@@ -132,6 +133,7 @@ export const piiFound: FunctionDecl = {
   description:
     'Whether a text or request/response holds PII or a secret (as pii.detect finds them); optionally of one of the given types. An unknown type name is an error (at load when the list is a constant)',
   purity: 'pure',
+  prepare: preparePii,
   overloads: textFunction('pii.found', 'pii_found', 'bool', (found, types) => countOf(found, types) > 0),
   examples: [
     { expr: "pii.found('my SSN is 536-22-8174')", result: true },
@@ -156,6 +158,7 @@ export const piiCount: FunctionDecl = {
   category: 'pii',
   description: 'How many findings pii.detect has in a text or request/response, optionally counting only the given types',
   purity: 'pure',
+  prepare: preparePii,
   overloads: textFunction('pii.count', 'pii_count', 'int', (found, types) => BigInt(countOf(found, types))),
   examples: [
     { expr: "pii.count('cc: ann@example.com, bo@example.org; server 192.168.1.20')", result: 3n },
@@ -169,6 +172,7 @@ export const piiTypes: FunctionDecl = {
   category: 'pii',
   description: 'The distinct types pii.detect finds in a text or request/response, sorted',
   purity: 'pure',
+  prepare: preparePii,
   overloads: textFunction('pii.types', 'pii_types', 'list(string)', (found) => [...new Set(found.map((f) => f.type))].sort(), false),
   examples: [
     { expr: "pii.types('Born 14 March 1986; call 415-555-0132 or mail kim@example.com')", result: ['date_of_birth', 'email', 'phone'] },
@@ -211,6 +215,7 @@ export const piiRedact: FunctionDecl = {
   description:
     "A text with its PII and secrets (of the given types, else all) replaced, in a style: 'label' ([EMAIL], the default), 'mask' (a * for each character) or 'hash' ([EMAIL:<first 8 hex digits of the SHA-256 of the value>]); what middleware applies for a redact obligation",
   purity: 'pure',
+  prepare: preparePii,
   overloads: [
     redactOverload('pii_redact_string', ['string']),
     redactOverload('pii_redact_string_list', ['string', 'list(string)']),
