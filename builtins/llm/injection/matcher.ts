@@ -96,10 +96,6 @@ export class PatternSet {
     }
   }
 
-  get size(): number {
-    return this.srcs.length;
-  }
-
   /** Pattern `k`, compiled on first use. */
   get(k: number): CompiledPattern {
     return (this.compiled[k] ??= compilePattern(this.srcs[k]!, this));
