@@ -8,6 +8,7 @@
 //   node scripts/injection-sets.mjs --sets=blind1,blind2   only these held out (the others still trained on)
 //   node scripts/injection-sets.mjs --base                 none of the sets trained on (the corpus alone)
 //   node scripts/injection-sets.mjs --errors               also list the held-out errors with their signals
+//   node scripts/injection-sets.mjs --drop=blind61,blind62 these sets neither held out nor trained on (what they add)
 // Settings (L2, PRIOR, STACK_PRIOR, EPOCHS) as environment variables: scripts/injection-lib.mjs.
 // Only the `blind*` sets are held out by default: `multi*` (other languages only) and `agent*` (agents and their data
 // only) have a few kinds each, and are trained on.
@@ -40,6 +41,10 @@ const FOLDS = 5;
 await withScorer(async (m) => {
   const { pool, older } = corpusPools();
   const sets = blindSets();
+  for (const n of arg('drop')?.split(',') ?? []) {
+    if (!sets[n]) throw new Error(`no set \`${n}\` in test/fixtures/injection/blind/`);
+    delete sets[n];
+  }
   const held = arg('sets')?.split(',') ?? Object.keys(sets).filter((n) => n.startsWith('blind'));
   for (const n of held) if (!sets[n]) throw new Error(`no set \`${n}\` in test/fixtures/injection/blind/`);
   const all = [...pool, ...Object.values(sets).flat()];

@@ -68,6 +68,12 @@ const heldout = {
   blind48: read('heldout/blind48.jsonl'),
   blind55: read('heldout/blind55.jsonl'),
   blind58: read('heldout/blind58.jsonl'),
+  // the seventeenth round: software, configuration and data (docs/injection.md, "The seventeenth round")
+  blind61: read('heldout/blind61.jsonl'),
+  blind62: read('heldout/blind62.jsonl'),
+  blind63: read('heldout/blind63.jsonl'),
+  blind64: read('heldout/blind64.jsonl'),
+  blind65: read('heldout/blind65.jsonl'),
 };
 
 function counts(rows: Row[], scorer: (r: Row) => number = (r) => analyze(r.text, r.channel ?? 'user').score) {
@@ -249,7 +255,7 @@ describe('corpus', () => {
       ),
     );
     for (const r of Object.values(heldout).flat()) expect(trained.has(r.text), r.id).toBe(false);
-    expect(Object.values(heldout).flat().length).toBe(1475 + 370 + 367 + 367 + 371 + 372 + 372 + 372 + 372);
+    expect(Object.values(heldout).flat().length).toBe(1475 + 370 + 367 + 367 + 371 + 372 + 372 + 372 + 372 + 5 * 210);
   });
   test('the test split is the one frozen before tuning', () => {
     const lines = readFileSync(new URL('corpus/corpus.jsonl', dir), 'utf8')
@@ -385,7 +391,7 @@ describe('floors (counts) of the whole scorer', () => {
     };
     expectFloors(translated, floors);
   });
-  test('held-out sets (other authors; never trained or tuned on; scored at the end of the sixteenth round)', () => {
+  test('held-out sets (other authors; never trained or tuned on; scored at the end of the sixteenth round; the five of the seventeenth round as first scored)', () => {
     expectFloors(heldout, {
       blind4: [182, 1],
       blind13: [180, 1],
@@ -399,6 +405,11 @@ describe('floors (counts) of the whole scorer', () => {
       blind48: [119, 2],
       blind55: [119, 5],
       blind58: [70, 2],
+      blind61: [61, 9],
+      blind62: [38, 11],
+      blind63: [40, 8],
+      blind64: [59, 20],
+      blind65: [60, 11],
     });
   });
   test('earlier set, parts the model never trained on: 138/146 attacks caught, at most 3/216 benign flagged', () => {
