@@ -4,10 +4,12 @@
 // language, for the whole scorer, the rules alone and the learned model alone, beside the npm
 // package llm_guardrail (TF-IDF + logistic regression) at its own threshold and at the
 // threshold that gives it our false-positive rate. Then the earlier labelled set
-// (test/fixtures/injection/*.jsonl) and the four fresh slices written after tuning.
+// (test/fixtures/injection/*.jsonl), the four fresh slices written after tuning, and the sets by
+// other authors held out (test/fixtures/injection/heldout/).
 // Usage:
 //   npm run accuracy:injection                     figures (the test split's per-kind table)
-//   npm run accuracy:injection -- --split=dev      per-kind table of another split (or fresh2, fresh3, fresh4)
+//   npm run accuracy:injection -- --split=dev      per-kind table of another split (or fresh2, fresh3, fresh4;
+//                                                  heldout: the ten held-out sets the issue's goal is read on)
 //   npm run accuracy:injection -- --errors=dev     also list the misclassified texts of a split
 //   npm run accuracy:injection -- --no-guardrail   skip the comparison
 //   npm run accuracy:injection -- --time           also time the analysis of 2 KB prompts
@@ -16,7 +18,7 @@
 //                                                  and optionally `kind`, `lang` and `channel` (default 'user')
 // The detector is TypeScript; esbuild (a dev dependency) bundles it to a temporary file first.
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,7 +28,9 @@ const args = process.argv.slice(2);
 const opt = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const file = opt('file');
 const tableSplit = file ?? opt('split') ?? 'test';
-const tableName = file ?? `${tableSplit} split`;
+/** The ten held-out sets the issue's goal (80% at 2%, per kind) is read on (docs/injection.md, "Figures"). */
+const TEN = ['blind4', 'blind13', 'blind15', 'blind21', 'blind23', 'blind27', 'blind33', 'blind34', 'blind40', 'blind48'];
+const tableName = file ?? (tableSplit === 'heldout' ? 'the ten held-out sets' : `${tableSplit} split`);
 const errorsSplit = opt('errors');
 
 /** Your own labelled set: rows checked before anything is scored, each error naming its line. */
@@ -91,7 +95,15 @@ try {
   const older = [...read('test/fixtures/injection/attacks.jsonl'), ...read('test/fixtures/injection/benign.jsonl')];
   for (const r of older) r.channel = 'user';
   const own = file ? readLabelled(file) : [];
-  const all = [...corpus, ...fresh, ...fresh2, ...fresh3, ...fresh4, ...older, ...own];
+  // The sets by other authors that nothing is trained or tuned on (docs/injection.md, "Blind sets").
+  const heldout = Object.fromEntries(
+    readdirSync(new URL('test/fixtures/injection/heldout/', root))
+      .filter((f) => f.endsWith('.jsonl'))
+      .map((f) => [f.slice(0, -6), read(`test/fixtures/injection/heldout/${f}`)])
+      .sort(([a], [b]) => Number(a.replace(/\D/g, '')) - Number(b.replace(/\D/g, ''))),
+  );
+  const heldoutRows = Object.values(heldout).flat();
+  const all = [...corpus, ...fresh, ...fresh2, ...fresh3, ...fresh4, ...older, ...heldoutRows, ...own];
   for (const r of all) {
     r.score = m.analyze(r.text, r.channel).score;
     r.rules = m.analyzeRules(r.text).score;
@@ -100,7 +112,9 @@ try {
   let guard;
   if (guardrail) {
     const { checkInjection } = await import('llm_guardrail');
-    for (const r of all) r.guard = (await checkInjection(r.text)).confidence;
+    // the held-out sets are compared with it only in their own tables (`--split=heldout`)
+    const held = new Set(tableSplit === 'heldout' ? [] : heldoutRows);
+    for (const r of all) if (!held.has(r)) r.guard = (await checkInjection(r.text)).confidence;
     guard = (r) => r.guard;
   }
 
@@ -176,7 +190,7 @@ try {
     console.log();
   }
 
-  const slices = { fresh, fresh2, fresh3, fresh4 };
+  const slices = { fresh, fresh2, fresh3, fresh4, heldout: TEN.flatMap((n) => heldout[n]) };
   const list = file ? own : (slices[tableSplit] ?? corpus.filter((r) => r.split === tableSplit));
   const ours = rate(list, score);
   const eqT = guard ? atFpr(list, ours.fp / ours.benign).t : undefined;
@@ -245,6 +259,14 @@ try {
   );
   console.log(head);
   summary(fresh4);
+
+  console.log(
+    "\nsets by other authors, held out (test/fixtures/injection/heldout/: never trained or tuned on; `--split=heldout` for the ten's tables):",
+  );
+  console.log(head);
+  for (const [name, rows] of Object.entries(heldout)) console.log(`  ${name.padEnd(32)}${cell(rate(rows, score))}`);
+  console.log(`  ${'the ten the goal is read on'.padEnd(32)}${cell(rate(slices.heldout, score))}`);
+  console.log(`  ${'all of them'.padEnd(32)}${cell(rate(heldoutRows, score))}`);
 
   console.log('\nearlier labelled set (test/fixtures/injection/*.jsonl, user prompts):');
   console.log(`${head}   (rules alone: recall, FPR)`);
